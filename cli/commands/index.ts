@@ -1,0 +1,5 @@
+/** Every `switchyard` subcommand, in the order `--help` lists them. */
+import type { Command } from '../command.js';
+import { testCommand } from './test.js';
+
+export const commands: readonly Command[] = [testCommand];
