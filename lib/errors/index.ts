@@ -88,15 +88,16 @@ export function systemError(
   detail?: string,
   extra: Omit<SwitchyardErrorOptions, 'syscall' | 'errno'> = {},
 ): SwitchyardError {
-  const name = errnoName(errno);
+  const abs = Math.abs(errno);
+  const name = errnoName(abs);
   const code =
-    errno === ENOENT || errno === ENODEV
+    abs === ENOENT || abs === ENODEV
       ? ErrorCode.NotFound
-      : errno === EEXIST
+      : abs === EEXIST
         ? ErrorCode.AlreadyExists
         : ErrorCode.System;
   const message = detail ? `${syscall} ${name} ${detail}` : `${syscall} ${name}`;
-  return new SwitchyardError(code, message, { ...extra, syscall, errno });
+  return new SwitchyardError(code, message, { ...extra, syscall, errno: abs });
 }
 
 /** True when `err` is a coded error with the given code. */
