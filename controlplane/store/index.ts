@@ -1,0 +1,12 @@
+/** The API server's storage: one interface, backends behind it. */
+export { conflict, expired, isConflict, isExpired, StoreError, type StoreFailure } from './errors.js';
+export { openSqliteStore, prefixEnd, type SqliteStoreOptions } from './sqlite.js';
+export type {
+  KeyValue,
+  ListOptions,
+  ListResult,
+  Store,
+  StoreEvent,
+  WatchCallbacks,
+  WatchHandle,
+} from './types.js';
