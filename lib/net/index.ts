@@ -1,0 +1,21 @@
+/** IP/CIDR and MAC math: pure functions, coded `invalid` errors naming the field. */
+export type { AddressRangeOptions, Cidr, IpAddress, IpFamily } from './ip.js';
+export {
+  addressBits,
+  addressCount,
+  addresses,
+  compareIp,
+  contains,
+  familyOf,
+  formatCidr,
+  formatIp,
+  ipRange,
+  isIPv4,
+  isIPv6,
+  nthAddress,
+  offsetIp,
+  parseCidr,
+  parseIp,
+  subnet,
+} from './ip.js';
+export { formatMac, macFromString, normalizeMac, parseMac } from './mac.js';
