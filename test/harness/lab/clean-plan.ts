@@ -1,0 +1,125 @@
+/**
+ * The pure core of `switchyard lab clean`: from what is on the machine (namespaces, leases,
+ * state files, live test runs) decide what is a leftover of a crashed run. Every decision carries
+ * its reason, so the command can say why it removed or kept each thing.
+ *
+ * Rules:
+ * - A namespace covered by a lease (its name starts with the lease's prefix) lives and dies with
+ *   that lab. A lab is alive when its owner is: a detached lab (built by `up`) while its state
+ *   file still describes it; a process-owned lab (a test, an `up` at work) while that process runs.
+ * - Any other `sy-<id>-…` namespace belongs to test run `<id>` (test/harness/kernel.ts names
+ *   them so); it is alive while a process of that run is.
+ * - A dead lab loses its namespaces, its lease and its state file (if the file still names it).
+ */
+import type { LabLease, LabState } from './state.js';
+
+/** A lab found through its lease, with the facts needed to judge it. */
+export interface ObservedLab {
+  readonly leaseFile: string;
+  readonly lease: LabLease;
+  /** The state file the lease points to, or undefined when it is gone or unreadable. */
+  readonly state: LabState | undefined;
+  /** Whether the lease's owner process still runs (always true for a detached owner). */
+  readonly ownerAlive: boolean;
+}
+
+/** A state file with no lease (for example after /run was cleared). */
+export interface OrphanState {
+  readonly path: string;
+  readonly state: LabState;
+}
+
+/** What `lab clean` sees. */
+export interface CleanObservation {
+  /** Every network namespace whose name starts with `sy-`. */
+  readonly namespaces: readonly string[];
+  readonly labs: readonly ObservedLab[];
+  readonly orphanStates: readonly OrphanState[];
+  /** Run ids with a live process (see owner.ts). */
+  readonly liveRunIds: ReadonlySet<string>;
+  /** Only consider namespaces and labs whose names start with this (tests confine themselves). */
+  readonly scope?: string;
+}
+
+/** One decision with its reason. */
+export interface CleanDecision {
+  readonly name: string;
+  readonly reason: string;
+}
+
+/** What to remove and what to keep, each with a reason. */
+export interface CleanPlan {
+  readonly deleteNamespaces: readonly CleanDecision[];
+  readonly keepNamespaces: readonly CleanDecision[];
+  readonly removeFiles: readonly CleanDecision[];
+}
+
+/** Why a lab is dead, or undefined when it is alive. */
+export function labDeathReason(lab: ObservedLab): string | undefined {
+  const { lease } = lab;
+  if (lease.owner.kind === 'process') {
+    return lab.ownerAlive ? undefined : `owner process ${lease.owner.pid} is gone`;
+  }
+  if (lab.state === undefined) return `state file ${lease.stateFile} is gone`;
+  if (lab.state.labId !== lease.labId) {
+    return `state file ${lease.stateFile} now describes lab ${lab.state.labId}`;
+  }
+  return undefined;
+}
+
+/** The test run a `sy-<id>-…` namespace belongs to. */
+export function runIdOf(namespace: string): string {
+  const rest = namespace.slice('sy-'.length);
+  const dash = rest.indexOf('-');
+  return dash === -1 ? rest : rest.slice(0, dash);
+}
+
+/** Decides what `lab clean` removes. Pure. */
+export function planClean(obs: CleanObservation): CleanPlan {
+  const scope = obs.scope ?? 'sy-';
+  const inScope = (name: string): boolean => name.startsWith(scope);
+  const deleteNamespaces: CleanDecision[] = [];
+  const keepNamespaces: CleanDecision[] = [];
+  const removeFiles: CleanDecision[] = [];
+  const labs = obs.labs.filter((l) => inScope(l.lease.prefix));
+  // Longest prefix first, so a lab `a-b` is not claimed by a lab `a`.
+  const byPrefix = [...labs].sort((a, b) => b.lease.prefix.length - a.lease.prefix.length);
+
+  for (const ns of [...obs.namespaces].filter(inScope).sort()) {
+    const lab = byPrefix.find((l) => ns.startsWith(l.lease.prefix));
+    if (lab) {
+      const death = labDeathReason(lab);
+      if (death === undefined) keepNamespaces.push({ name: ns, reason: `lab ${lab.lease.labId} is alive` });
+      else deleteNamespaces.push({ name: ns, reason: `lab ${lab.lease.labId}: ${death}` });
+      continue;
+    }
+    const run = runIdOf(ns);
+    if (obs.liveRunIds.has(run)) keepNamespaces.push({ name: ns, reason: `test run ${run} is alive` });
+    else deleteNamespaces.push({ name: ns, reason: `no lab holds it and test run ${run} is gone` });
+  }
+
+  for (const lab of labs) {
+    const death = labDeathReason(lab);
+    if (death === undefined) continue;
+    removeFiles.push({ name: lab.leaseFile, reason: `lease of lab ${lab.lease.labId}: ${death}` });
+    if (lab.state?.labId === lab.lease.labId) {
+      removeFiles.push({ name: lab.lease.stateFile, reason: `state of lab ${lab.lease.labId}: ${death}` });
+    }
+  }
+
+  const present = new Set(obs.namespaces);
+  const kept = new Set(keepNamespaces.map((k) => k.name));
+  const leased = new Set(obs.labs.map((l) => l.lease.labId));
+  for (const orphan of obs.orphanStates) {
+    if (!inScope(orphan.state.prefix) || leased.has(orphan.state.labId)) continue;
+    // Without a lease nothing owns the lab; its namespaces fall under the run rule above, and
+    // the file goes unless that rule kept one of them.
+    if (orphan.state.namespaces.some((n) => kept.has(n.name))) continue;
+    const left = orphan.state.namespaces.filter((n) => present.has(n.name)).length;
+    removeFiles.push({
+      name: orphan.path,
+      reason: `state of lab ${orphan.state.labId} has no lease (${left} of its namespaces left)`,
+    });
+  }
+  return { deleteNamespaces, keepNamespaces, removeFiles };
+}
