@@ -1,9 +1,46 @@
-// Bundles the CLI (and, later, each CNI plugin) into single files under dist/ with esbuild.
-// Native packages stay external; everything else is bundled so start-up loads one file.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Bundles the CLI and each CNI plugin into single files under dist/ with esbuild.
+// Native packages stay external to the CLI; everything else is bundled so start-up loads one file.
+// `node scripts/build.mjs --cni-out DIR` builds only the CNI plugins, into DIR (tests use it).
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
+
+// CNI plugins: one self-contained CommonJS file each (no externals, no node_modules at run time),
+// with a shebang, so a runtime can exec it from any bin dir. CommonJS because an extensionless
+// file is loaded as CommonJS, and it starts a little faster than ESM.
+const cniPlugins = ['bridge', 'host-local', 'loopback', 'portmap'];
+async function buildCni(outDir) {
+  mkdirSync(outDir, { recursive: true });
+  await Promise.all(
+    cniPlugins
+      .filter((name) => existsSync(`${root}cni/${name}/main.ts`))
+      .map(async (name) => {
+        const outfile = `${outDir}/${name}`;
+        await build({
+          entryPoints: [`${root}cni/${name}/main.ts`],
+          outfile,
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          minify: true,
+          legalComments: 'none',
+          logLevel: 'warning',
+          banner: { js: '#!/usr/bin/env node' },
+        });
+        chmodSync(outfile, 0o755);
+      }),
+  );
+  // Keeps Node from reading these extensionless files as ESM if dist/ sits in a "type": "module" tree.
+  writeFileSync(`${outDir}/package.json`, '{"type":"commonjs"}\n');
+}
+
+const cniOutFlag = process.argv.indexOf('--cni-out');
+if (cniOutFlag !== -1) {
+  await buildCni(process.argv[cniOutFlag + 1] ?? `${root}dist/cni`);
+  process.exit(0);
+}
 const external = [
   'koffi',
   'netlink',
@@ -33,4 +70,5 @@ await build({
     js: "import { createRequire as __syCreateRequire } from 'node:module'; const require = __syCreateRequire(import.meta.url);",
   },
 });
+await buildCni(`${root}dist/cni`);
 writeFileSync(`${root}dist/.stamp`, `${new Date().toISOString()}\n`);

@@ -1,0 +1,109 @@
+/**
+ * A thin synchronous adapter over iproute2 for the plugins: one `ip` exec per call (or one
+ * `ip -batch -` for several changes), inside a namespace given by path via `nsenter --net=`.
+ * Plugins run once per invocation, so a short exec beats loading a netlink binding at start-up
+ * (see cni/README.md, "Start-up cost").
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CniCode, CniError } from '../../lib/cni/index.js';
+import { EEXIST, ENODEV, ENOENT, isNotFound, systemError } from '../../lib/errors/index.js';
+
+/** Where a command runs: the current namespace (undefined) or the one at this path. */
+export interface InNs {
+  readonly netns?: string | undefined;
+}
+
+/** Maps iproute2's error text to a coded error (NotFound / AlreadyExists / System). */
+function ipError(args: readonly string[], stderr: string, status: number | null): Error {
+  const text = stderr.trim().split('\n').slice(-1)[0] ?? '';
+  const detail = `ip ${args.join(' ')}: ${text || `exit ${status}`}`;
+  if (/File exists/.test(stderr)) return systemError('ip', EEXIST, detail);
+  if (/Cannot find device|does not exist|No such device/.test(stderr))
+    return systemError('ip', ENODEV, detail);
+  if (/No such process|Cannot assign requested address|No such file/.test(stderr)) {
+    return systemError('ip', ENOENT, detail);
+  }
+  return new CniError(CniCode.KernelFailure, detail);
+}
+
+/** Throws code 3 (unknown container) when the namespace path does not exist. */
+export function assertNetns(netns: string): void {
+  if (!existsSync(netns)) {
+    throw new CniError(CniCode.UnknownContainer, `CNI_NETNS: network namespace ${netns} does not exist`, {
+      field: 'CNI_NETNS',
+    });
+  }
+}
+
+function command(args: readonly string[], opts: InNs): { file: string; argv: string[] } {
+  if (opts.netns === undefined) return { file: 'ip', argv: [...args] };
+  return { file: 'nsenter', argv: [`--net=${opts.netns}`, '--', 'ip', ...args] };
+}
+
+/** Runs `ip ARGS…`; returns stdout. Throws a coded error naming the command on failure. */
+export function ip(args: readonly string[], opts: InNs = {}, input?: string): string {
+  const { file, argv } = command(args, opts);
+  const r = spawnSync(file, argv, { encoding: 'utf8', input: input ?? '', maxBuffer: 64 << 20 });
+  if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) throw ipError(args, r.stderr, r.status);
+  return r.stdout;
+}
+
+/** Runs `ip -json ARGS…` and parses the output (iproute2 prints nothing for an empty list). */
+export function ipJson<T>(args: readonly string[], opts: InNs = {}): T[] {
+  const out = ip(['-json', ...args], opts).trim();
+  return out ? (JSON.parse(out) as T[]) : [];
+}
+
+/** Applies several changes with one `ip -batch -`; stops at the first failing line. */
+export function ipBatch(lines: readonly string[], opts: InNs = {}): void {
+  if (lines.length === 0) return;
+  ip(['-batch', '-'], opts, `${lines.join('\n')}\n`);
+}
+
+/** One link as `ip -json link show` prints it (the fields we use). */
+export interface IpLink {
+  readonly ifindex: number;
+  readonly ifname: string;
+  readonly address?: string;
+  readonly mtu?: number;
+  readonly flags?: readonly string[];
+  readonly operstate?: string;
+  readonly master?: string;
+  readonly linkinfo?: {
+    readonly info_kind?: string;
+    readonly info_slave_kind?: string;
+    readonly info_slave_data?: Readonly<Record<string, unknown>>;
+  };
+}
+
+/** One interface with its addresses as `ip -json addr show` prints it. */
+export interface IpAddrLink extends IpLink {
+  readonly addr_info?: readonly {
+    readonly family: string;
+    readonly local: string;
+    readonly prefixlen: number;
+    readonly scope?: string;
+  }[];
+}
+
+/** The link called `name`, or undefined when it does not exist. */
+export function findLink(name: string, opts: InNs = {}): IpLink | undefined {
+  try {
+    return ipJson<IpLink>(['-details', 'link', 'show', 'dev', name], opts)[0];
+  } catch (err: unknown) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** The link and addresses of `name`, or undefined when it does not exist. */
+export function findAddrs(name: string, opts: InNs = {}): IpAddrLink | undefined {
+  try {
+    return ipJson<IpAddrLink>(['addr', 'show', 'dev', name], opts)[0];
+  } catch (err: unknown) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,2 @@
+/** The loopback CNI plugin. */
+export { type LoopbackConfig, loopbackPlugin } from './loopback.js';

@@ -1,0 +1,49 @@
+/**
+ * The loopback plugin: ADD brings `lo` up inside CNI_NETNS, DEL brings it down. DEL succeeds
+ * when the namespace is gone or CNI_NETNS is empty (SPEC.md §"DEL": best effort, idempotent).
+ */
+import { existsSync } from 'node:fs';
+import { CniCode, CniError, type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
+import { assertNetns, findAddrs, ip } from '../ip/index.js';
+import type { Plugin } from '../skel/index.js';
+
+/** loopback needs nothing but the base keys the skel checked. */
+export interface LoopbackConfig {
+  readonly prevResult: Result | undefined;
+}
+
+function parse(conf: NetConf): LoopbackConfig {
+  return { prevResult: conf.prevResult === undefined ? undefined : parseResult(conf.prevResult) };
+}
+
+/** loopback as a CNI plugin. */
+export const loopbackPlugin: Plugin<LoopbackConfig> = {
+  name: 'loopback',
+  parse,
+  async add({ env, conf }) {
+    assertNetns(env.netns);
+    ip(['link', 'set', 'lo', 'up'], { netns: env.netns });
+    // In a chain, pass the previous result through unchanged (SPEC.md §"ADD").
+    if (conf.prevResult) return conf.prevResult;
+    const lo = findAddrs('lo', { netns: env.netns });
+    const ips = (lo?.addr_info ?? []).map((a) => ({ interface: 0, address: `${a.local}/${a.prefixlen}` }));
+    return {
+      cniVersion: '1.1.0',
+      interfaces: [{ name: 'lo', mac: lo?.address ?? '00:00:00:00:00:00', sandbox: env.netns }],
+      ips,
+    };
+  },
+  async del({ env }) {
+    if (env.netns === '' || !existsSync(env.netns)) return;
+    try {
+      ip(['link', 'set', 'lo', 'down'], { netns: env.netns });
+    } catch {
+      // The namespace may be going away under us; DEL is best effort.
+    }
+  },
+  async check({ env }) {
+    assertNetns(env.netns);
+    const lo = findAddrs('lo', { netns: env.netns });
+    if (!lo?.flags?.includes('UP')) throw new CniError(CniCode.CheckFailed, `lo in ${env.netns} is not up`);
+  },
+};

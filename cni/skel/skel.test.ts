@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import { CniError } from '../../lib/cni/index.js';
+import { invalid } from '../../lib/errors/index.js';
+import { type Plugin, readEnv, runPlugin } from './index.js';
+
+interface Conf {
+  readonly mtu: number;
+  readonly nested: { readonly list: number[] };
+}
+
+const calls: string[] = [];
+const plugin: Plugin<Conf> = {
+  name: 'test',
+  parse(conf) {
+    const mtu = conf.mtu ?? 1500;
+    if (typeof mtu !== 'number' || mtu < 68)
+      throw invalid('mtu', `must be at least 68, got ${JSON.stringify(mtu)}`);
+    return { mtu, nested: { list: [1] } };
+  },
+  async add({ conf, env }) {
+    calls.push(`ADD ${env.containerId} ${env.args.get('K8S_POD_NAME') ?? ''}`);
+    expect(Object.isFrozen(conf.nested.list)).toBe(true);
+    return { cniVersion: 'x', ips: [{ address: '10.0.0.2/24', interface: 0 }] };
+  },
+  async del({ env }) {
+    calls.push(`DEL netns=${env.netns}`);
+  },
+  async check() {
+    throw new CniError(104, 'eth0 is gone');
+  },
+  async gc(_call, valid) {
+    calls.push(`GC ${JSON.stringify(valid)}`);
+  },
+};
+
+async function run(
+  env: Record<string, string>,
+  stdin: string,
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runPlugin(plugin, {
+    env,
+    stdin: async () => stdin,
+    stdout: (t) => {
+      out += t;
+    },
+    stderr: (t) => {
+      err += t;
+    },
+  });
+  return { code, out, err };
+}
+
+const base = {
+  CNI_CONTAINERID: 'c1',
+  CNI_NETNS: '/run/netns/x',
+  CNI_IFNAME: 'eth0',
+  CNI_PATH: '/opt/cni/bin',
+};
+const conf = (extra: Record<string, unknown> = {}): string =>
+  JSON.stringify({ cniVersion: '1.1.0', name: 'net1', type: 'test', ...extra });
+
+describe('skel', () => {
+  it('prints the about line on stderr and exits 0 without CNI_COMMAND', async () => {
+    const r = await run({}, '');
+    expect(r).toMatchObject({ code: 0, out: '' });
+    expect(r.err).toMatch(/^CNI test plugin .*\nCNI protocol versions supported: 0.4.0, 1.0.0, 1.1.0\n$/);
+  });
+
+  it('answers VERSION with the input version and the supported list, whatever stdin holds', async () => {
+    expect(JSON.parse((await run({ CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}')).out)).toEqual({
+      cniVersion: '1.0.0',
+      supportedVersions: ['0.4.0', '1.0.0', '1.1.0'],
+    });
+    expect(JSON.parse((await run({ CNI_COMMAND: 'VERSION' }, 'garbage')).out).cniVersion).toBe('1.1.0');
+  });
+
+  it('runs ADD, stamps the config version on the result and tolerates unknown keys', async () => {
+    const r = await run(
+      { ...base, CNI_COMMAND: 'ADD', CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=web' },
+      conf({ somethingNew: { x: 1 }, capabilities: { ips: true } }),
+    );
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({
+      cniVersion: '1.1.0',
+      ips: [{ address: '10.0.0.2/24', interface: 0 }],
+      dns: {},
+    });
+    expect(calls).toContain('ADD c1 web');
+    const old = await run({ ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.4.0' }));
+    expect(JSON.parse(old.out).ips).toEqual([{ version: '4', address: '10.0.0.2/24', interface: 0 }]);
+  });
+
+  it('lets DEL run with CNI_NETNS empty', async () => {
+    const r = await run(
+      { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c2', CNI_IFNAME: 'eth0', CNI_NETNS: '' },
+      conf(),
+    );
+    expect(r.code).toBe(0);
+    expect(calls).toContain('DEL netns=');
+  });
+
+  it('passes cni.dev/valid-attachments to GC and prints nothing', async () => {
+    const valid = [{ containerID: 'a', ifname: 'eth0' }];
+    const r = await run({ CNI_COMMAND: 'GC', CNI_PATH: '/x' }, conf({ 'cni.dev/valid-attachments': valid }));
+    expect(r).toMatchObject({ code: 0, out: '' });
+    expect(calls).toContain(`GC ${JSON.stringify(valid)}`);
+  });
+
+  const errors: [string, Record<string, string>, string, number, RegExp][] = [
+    ['unknown command', { ...base, CNI_COMMAND: 'FOO' }, conf(), 4, /unknown CNI_COMMAND: FOO/],
+    [
+      'missing env',
+      { CNI_COMMAND: 'ADD', CNI_IFNAME: 'eth0' },
+      conf(),
+      4,
+      /required env variables \[CNI_CONTAINERID,CNI_NETNS\] missing/,
+    ],
+    [
+      'bad container id',
+      { ...base, CNI_COMMAND: 'ADD', CNI_CONTAINERID: '-x' },
+      conf(),
+      4,
+      /CNI_CONTAINERID/,
+    ],
+    [
+      'container id with space',
+      { ...base, CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'a b' },
+      conf(),
+      4,
+      /CNI_CONTAINERID/,
+    ],
+    [
+      '16-byte ifname',
+      { ...base, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a234567890123456' },
+      conf(),
+      4,
+      /CNI_IFNAME/,
+    ],
+    ['ifname with slash', { ...base, CNI_COMMAND: 'ADD', CNI_IFNAME: 'a/b' }, conf(), 4, /CNI_IFNAME/],
+    ['ifname dot', { ...base, CNI_COMMAND: 'ADD', CNI_IFNAME: '.' }, conf(), 4, /CNI_IFNAME/],
+    [
+      'bad CNI_ARGS',
+      { ...base, CNI_COMMAND: 'ADD', CNI_ARGS: 'novalue' },
+      conf(),
+      4,
+      /CNI_ARGS: invalid pair/,
+    ],
+    ['not JSON', { ...base, CNI_COMMAND: 'ADD' }, '{garbage', 6, /error decoding network config/],
+    ['missing name', { ...base, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.1.0"}', 7, /^name: missing/],
+    ['bad name', { ...base, CNI_COMMAND: 'ADD' }, conf({ name: 'a b' }), 7, /^name: /],
+    ['missing cniVersion', { ...base, CNI_COMMAND: 'ADD' }, '{"name":"n"}', 1, /incompatible CNI versions/],
+    ['old version', { ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.3.1' }), 1, /incompatible/],
+    ['GC on 1.0.0', { CNI_COMMAND: 'GC', CNI_PATH: '/x' }, conf({ cniVersion: '1.0.0' }), 1, /GC/],
+    [
+      'invalid config field',
+      { ...base, CNI_COMMAND: 'ADD' },
+      conf({ mtu: 5 }),
+      7,
+      /^mtu: must be at least 68, got 5$/,
+    ],
+    ['plugin error', { ...base, CNI_COMMAND: 'CHECK' }, conf(), 104, /eth0 is gone/],
+  ];
+  it.each(errors)('%s → spec error JSON on stdout, exit 1', async (_name, env, stdin, code, msg) => {
+    const r = await run(env, stdin);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.out) as { code: number; msg: string; cniVersion: string };
+    expect(json.code).toBe(code);
+    expect(json.msg).toMatch(msg);
+    expect(typeof json.cniVersion).toBe('string');
+  });
+
+  it('readEnv returns undefined without a command and splits CNI_PATH', () => {
+    expect(readEnv({})).toBeUndefined();
+    expect(readEnv({ CNI_COMMAND: 'STATUS', CNI_PATH: '/a::/b' })?.path).toEqual(['/a', '/b']);
+  });
+});
