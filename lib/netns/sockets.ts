@@ -1,0 +1,129 @@
+/**
+ * Sockets that live in another network namespace but are served by this process's event
+ * loop. The socket is created with libc socket(2) while the main thread is switched into the
+ * namespace (a socket keeps the namespace it was created in), bound there, and handed to
+ * Node by fd: `net.Server.listen({ fd })` and `dgram.Socket.bind({ fd })`.
+ */
+import dgram from 'node:dgram';
+import net, { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import {
+  createNetlink,
+  type NetlinkSocket,
+  type NetlinkSocketOptions,
+  type RawNetlinkSocketOptions,
+} from 'netlink';
+import { invalid } from '../errors/index.js';
+import {
+  AF_INET,
+  AF_INET6,
+  bind,
+  closeQuietly,
+  SO_REUSEADDR,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  setsockoptInt,
+  socket,
+} from './libc.js';
+import { withNetns } from './switch.js';
+
+/** Where to bind: an IPv4 or IPv6 literal and a port (0 lets the kernel choose). */
+export interface BindAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Encodes a sockaddr_in / sockaddr_in6 (netinet/in.h); the port is in network byte order. */
+export function encodeSockaddr(address: BindAddress): Buffer {
+  const family = isIP(address.host);
+  if (family === 0) throw invalid('host', `must be an IPv4 or IPv6 literal, got "${address.host}"`);
+  if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
+    throw invalid('port', `must be an integer 0–65535, got ${address.port}`);
+  }
+  const bytes = ipaddr.parse(address.host).toByteArray();
+  if (family === 4) {
+    const buf = Buffer.alloc(16);
+    buf.writeUInt16LE(AF_INET, 0);
+    buf.writeUInt16BE(address.port, 2);
+    Buffer.from(bytes).copy(buf, 4);
+    return buf;
+  }
+  const buf = Buffer.alloc(28);
+  buf.writeUInt16LE(AF_INET6, 0);
+  buf.writeUInt16BE(address.port, 2);
+  Buffer.from(bytes).copy(buf, 8);
+  return buf;
+}
+
+function boundSocket(ns: string, address: BindAddress, type: number): number {
+  const addr = encodeSockaddr(address);
+  const family = isIP(address.host) === 4 ? AF_INET : AF_INET6;
+  return withNetns(ns, () => {
+    const fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    try {
+      // Node sets SO_REUSEADDR on its own listening sockets; match it so restarts rebind.
+      if (type === SOCK_STREAM) setsockoptInt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+      bind(fd, addr, `${address.host}:${address.port} in network namespace "${ns}"`);
+      return fd;
+    } catch (err: unknown) {
+      closeQuietly(fd);
+      throw err;
+    }
+  });
+}
+
+/**
+ * A listening TCP server inside namespace `ns`, ready to take `connection` listeners.
+ * `server.address()` reports the bound port (useful with port 0).
+ */
+export function createTcpServerIn(
+  ns: string,
+  address: BindAddress & { readonly backlog?: number },
+): Promise<net.Server> {
+  const fd = boundSocket(ns, address, SOCK_STREAM);
+  const server = net.createServer();
+  return new Promise((resolve, reject) => {
+    server.once('error', (err) => {
+      closeQuietly(fd);
+      reject(err);
+    });
+    server.listen({ fd, backlog: address.backlog ?? 511 }, () => {
+      server.removeAllListeners('error');
+      resolve(server);
+    });
+  });
+}
+
+/** A UDP socket bound inside namespace `ns`. */
+export function createUdpSocketIn(ns: string, address: BindAddress): Promise<dgram.Socket> {
+  const fd = boundSocket(ns, address, SOCK_DGRAM);
+  const sock = dgram.createSocket(isIP(address.host) === 4 ? 'udp4' : 'udp6');
+  return new Promise((resolve, reject) => {
+    sock.once('error', (err) => {
+      closeQuietly(fd);
+      reject(err);
+    });
+    sock.bind({ fd }, () => {
+      sock.removeAllListeners('error');
+      resolve(sock);
+    });
+  });
+}
+
+/**
+ * A netlink socket (the `netlink` package's NetlinkSocket) of `protocol` (e.g. 0 =
+ * NETLINK_ROUTE) created inside namespace `ns`, so it sees and changes only that namespace.
+ */
+export function openNetlinkSocketIn(
+  ns: string | undefined,
+  protocol: number,
+  options: NetlinkSocketOptions & Partial<RawNetlinkSocketOptions> = {},
+): NetlinkSocket {
+  // The package's typings mark the buffer sizes required; its code treats them as optional.
+  return withNetns(ns, () =>
+    createNetlink(protocol, options as NetlinkSocketOptions & RawNetlinkSocketOptions),
+  );
+}
