@@ -1,0 +1,47 @@
+/** `switchyard apiserver`: the Kubernetes-compatible API server (controlplane/apiserver). */
+import { runApiServer } from '../../controlplane/apiserver/main.js';
+import { type Command, UsageError } from '../command.js';
+import { parseFlags } from '../flags.js';
+
+export const apiserverCommand: Command = {
+  name: 'apiserver',
+  summary: 'run the Kubernetes-compatible API server (embedded SQLite store, TLS, tokens)',
+  usage: `usage: switchyard apiserver --data-dir DIR [--listen HOST:PORT] [flags]
+
+  --data-dir DIR                  state (state.db), credentials (pki/, tokens.csv) and
+                                  DIR/admin.kubeconfig (0600), all made on first start
+  --listen HOST:PORT              address to serve HTTPS on (default 127.0.0.1:6443; port 0 = any)
+  --advertise-address IP          address put in the kubeconfig and the kubernetes endpoints
+  --service-cluster-ip-range CIDR ClusterIP range (default 10.96.0.0/16)
+  --service-node-port-range A-B   NodePort range (default 30000-32767)
+  --etcd-servers URLS             etcd backend (not available yet)`,
+  async run(args, ctx) {
+    const parsed = parseFlags(args, {
+      'data-dir': { type: 'string' },
+      listen: { type: 'string' },
+      'advertise-address': { type: 'string' },
+      'service-cluster-ip-range': { type: 'string' },
+      'service-node-port-range': { type: 'string' },
+      'etcd-servers': { type: 'string' },
+    });
+    const f = parsed.flags;
+    const str = (name: string): string | undefined => (typeof f[name] === 'string' ? (f[name] as string) : undefined);
+    const dataDir = str('data-dir');
+    if (!dataDir) throw new UsageError('--data-dir is required');
+    const opt = (key: string, name: string): Record<string, string> => {
+      const v = str(name);
+      return v === undefined ? {} : { [key]: v };
+    };
+    return runApiServer(
+      {
+        dataDir,
+        ...opt('listen', 'listen'),
+        ...opt('advertiseAddress', 'advertise-address'),
+        ...opt('serviceClusterIpRange', 'service-cluster-ip-range'),
+        ...opt('serviceNodePortRange', 'service-node-port-range'),
+        ...opt('etcdServers', 'etcd-servers'),
+      },
+      ctx.stderr,
+    );
+  },
+};

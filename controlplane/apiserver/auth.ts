@@ -1,0 +1,178 @@
+/**
+ * Authentication and authorization, the Kubernetes way cut down to what this cluster needs.
+ *
+ * Authentication (who): a bearer token from the token file (kube-apiserver --token-auth-file
+ * CSV: token,user,uid,"groups"), or a client certificate signed by our CA (CN = user,
+ * O = groups, as in Kubernetes' x509 authenticator). Nothing → anonymous.
+ *
+ * Authorization (may they): system:masters may do everything; a node (`system:node:<name>`,
+ * group system:nodes) may read what a kubelet reads and write only its own Node, its own Lease
+ * and pods bound to it (the Node authorizer's rule); component users get fixed rule lists.
+ */
+import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+
+/** An authenticated caller. */
+export interface UserInfo {
+  readonly name: string;
+  readonly groups: readonly string[];
+}
+
+/** What a request wants to do (apiserver's authorizer.Attributes). */
+export interface RequestAttributes {
+  readonly verb: string;
+  readonly group: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Parses a token file into token → user. Lines: token,user,uid[,"g1,g2"]. */
+export function parseTokenFile(text: string): Map<string, UserInfo> {
+  const out = new Map<string, UserInfo>();
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '' || t.startsWith('#')) continue;
+    const m = /^([^,]+),([^,]+),([^,]*)(?:,"?([^"]*)"?)?$/.exec(t);
+    if (!m) continue;
+    const groups = (m[4] ?? '').split(',').filter((g) => g !== '');
+    out.set(m[1] as string, { name: m[2] as string, groups: [...groups, 'system:authenticated'] });
+  }
+  return out;
+}
+
+/** Reads the token file (missing → no tokens). */
+export function loadTokens(path: string): Map<string, UserInfo> {
+  try {
+    return parseTokenFile(readFileSync(path, 'utf8'));
+  } catch {
+    return new Map();
+  }
+}
+
+/** The caller of a request, or undefined for anonymous. A bad token is also undefined (→ 401). */
+export function authenticate(
+  req: IncomingMessage,
+  tokens: ReadonlyMap<string, UserInfo>,
+): UserInfo | undefined {
+  const auth = req.headers.authorization;
+  if (auth !== undefined) {
+    const m = /^Bearer\s+(\S+)$/i.exec(auth);
+    return m ? tokens.get(m[1] as string) : undefined;
+  }
+  const socket = req.socket as TLSSocket;
+  if (typeof socket.getPeerCertificate === 'function' && socket.authorized) {
+    const cert = socket.getPeerCertificate();
+    const subject = cert?.subject as unknown as Record<string, string | string[] | undefined> | undefined;
+    const cn = subject?.CN;
+    if (typeof cn === 'string' && cn !== '') {
+      const o = subject?.O;
+      const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+      return { name: cn, groups: [...groups, 'system:authenticated'] };
+    }
+  }
+  return undefined;
+}
+
+const READ = ['get', 'list', 'watch'];
+const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
+
+interface Rule {
+  readonly verbs: readonly string[];
+  /** `resource` or `resource/subresource`; `*` for all. */
+  readonly resources: readonly string[];
+}
+
+/** Rule lists of the control-plane and node components (a fixed RBAC). */
+const COMPONENT_RULES: Readonly<Record<string, readonly Rule[]>> = {
+  'system:kube-scheduler': [
+    { verbs: READ, resources: ['*'] },
+    { verbs: ['create'], resources: ['pods/binding', 'events'] },
+    { verbs: ['update', 'patch'], resources: ['pods/status'] },
+    { verbs: ALL_VERBS, resources: ['leases'] },
+  ],
+  'system:kube-controller-manager': [{ verbs: ALL_VERBS, resources: ['*'] }],
+  'system:kube-proxy': [
+    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
+    { verbs: ['create', 'patch'], resources: ['events'] },
+  ],
+  'system:switchyard:dns': [
+    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'] },
+  ],
+  'system:switchyard:ingress': [
+    { verbs: READ, resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'] },
+    { verbs: ['update', 'patch'], resources: ['ingresses/status'] },
+    { verbs: ALL_VERBS, resources: ['leases'] },
+    { verbs: ['create', 'patch'], resources: ['events'] },
+  ],
+  'system:switchyard:lb': [
+    { verbs: READ, resources: ['*'] },
+    { verbs: ['update', 'patch'], resources: ['services/status'] },
+    { verbs: ALL_VERBS, resources: ['leases', 'events'] },
+  ],
+};
+
+function allowedByRules(rules: readonly Rule[], attrs: RequestAttributes): boolean {
+  const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
+  return rules.some(
+    (r) => r.verbs.includes(attrs.verb) && (r.resources.includes('*') || r.resources.includes(res)),
+  );
+}
+
+/** The outcome of authorization; `podNode` asks the caller to check that the pod is bound to that node. */
+export interface Decision {
+  readonly allowed: boolean;
+  readonly podNode?: string;
+}
+
+/** Decides whether `user` may do `attrs`. */
+export function authorize(user: UserInfo, attrs: RequestAttributes): Decision {
+  if (user.groups.includes('system:masters')) return { allowed: true };
+  const node =
+    user.groups.includes('system:nodes') && user.name.startsWith('system:node:')
+      ? user.name.slice(12)
+      : undefined;
+  if (node !== undefined) return authorizeNode(node, attrs);
+  const rules = COMPONENT_RULES[user.name];
+  return rules && allowedByRules(rules, attrs) ? { allowed: true } : { allowed: false };
+}
+
+/** The Node authorizer plus NodeRestriction, simplified (plugin/pkg/auth/authorizer/node). */
+function authorizeNode(node: string, a: RequestAttributes): Decision {
+  const read = READ.includes(a.verb);
+  switch (a.resource) {
+    case 'nodes':
+      if (read) return { allowed: true };
+      return { allowed: a.name === node || (a.verb === 'create' && a.name === '') };
+    case 'leases':
+      return {
+        allowed:
+          a.namespace === 'kube-node-lease' && (a.name === node || (a.verb === 'create' && a.name === '')),
+      };
+    case 'pods':
+      if (a.verb === 'list' || a.verb === 'watch') return { allowed: true };
+      if (a.verb === 'create' || a.name === '') return { allowed: false };
+      // get, status updates and deletes only for pods bound to this node: the caller checks.
+      if (
+        a.verb === 'get' ||
+        a.verb === 'delete' ||
+        ((a.verb === 'update' || a.verb === 'patch') && a.subresource === 'status')
+      ) {
+        return { allowed: true, podNode: node };
+      }
+      return { allowed: false };
+    case 'services':
+    case 'endpoints':
+    case 'endpointslices':
+    case 'namespaces':
+    case 'configmaps':
+    case 'secrets':
+      return { allowed: read };
+    case 'events':
+      return { allowed: a.verb === 'create' || a.verb === 'patch' || a.verb === 'update' };
+    default:
+      return { allowed: false };
+  }
+}

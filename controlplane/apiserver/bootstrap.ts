@@ -1,0 +1,94 @@
+/**
+ * Objects every cluster starts with: the system namespaces, and the `default/kubernetes`
+ * Service (first address of the service range, port 443) with its Endpoints and EndpointSlice
+ * pointing at the API servers, so pods reach the API as in Kubernetes (the apiserver's
+ * "kubernetes service" controller, pkg/controlplane/controller/kubernetesservice).
+ */
+import { isAlreadyExists } from '../../lib/errors/index.js';
+import type { JsonObject } from './patch.js';
+import type { ResourceRegistry } from './resources.js';
+import type { RestStorage } from './rest.js';
+import { ApiError } from './status.js';
+
+/** Where the API server is reachable, for the kubernetes Service's endpoints. */
+export interface BootstrapOptions {
+  readonly rest: RestStorage;
+  readonly resources: ResourceRegistry;
+  readonly clusterIp: string;
+  readonly advertiseAddress: string;
+  readonly port: number;
+}
+
+const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+async function ensure(create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (err) {
+    if (isAlreadyExists(err) || (err instanceof ApiError && err.reason === 'AlreadyExists')) return;
+    throw err;
+  }
+}
+
+async function upsert(o: BootstrapOptions, plural: string, group: string, obj: JsonObject): Promise<void> {
+  const info = o.resources.lookup(group, 'v1', plural);
+  if (!info) return;
+  const meta = obj.metadata as JsonObject;
+  try {
+    await o.rest.create(info, meta.namespace as string, obj);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    await o.rest.patch(info, meta.namespace as string, meta.name as string, 'merge', obj);
+  }
+}
+
+/** Creates what is missing and points the kubernetes endpoints at this server. */
+export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
+  const nsInfo = o.resources.lookup('', 'v1', 'namespaces');
+  if (nsInfo) {
+    for (const name of SYSTEM_NAMESPACES) {
+      await ensure(() => o.rest.create(nsInfo, undefined, { metadata: { name } }));
+    }
+  }
+  const svc = o.resources.lookup('', 'v1', 'services');
+  if (svc) {
+    await ensure(() =>
+      o.rest.create(svc, 'default', {
+        metadata: {
+          name: 'kubernetes',
+          namespace: 'default',
+          labels: { component: 'apiserver', provider: 'kubernetes' },
+        },
+        spec: {
+          clusterIP: o.clusterIp,
+          ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: o.port }],
+          sessionAffinity: 'None',
+          type: 'ClusterIP',
+        },
+      }),
+    );
+  }
+  await upsert(o, 'endpoints', '', {
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: { 'endpointslice.kubernetes.io/skip-mirror': 'true' },
+    },
+    subsets: [
+      { addresses: [{ ip: o.advertiseAddress }], ports: [{ name: 'https', port: o.port, protocol: 'TCP' }] },
+    ],
+  });
+  await upsert(o, 'endpointslices', 'discovery.k8s.io', {
+    metadata: {
+      name: 'kubernetes',
+      namespace: 'default',
+      labels: {
+        'kubernetes.io/service-name': 'kubernetes',
+        'endpointslice.kubernetes.io/managed-by': 'switchyard-apiserver',
+      },
+    },
+    addressType: 'IPv4',
+    endpoints: [{ addresses: [o.advertiseAddress], conditions: { ready: true } }],
+    ports: [{ name: 'https', port: o.port, protocol: 'TCP' }],
+  });
+}

@@ -1,0 +1,73 @@
+/**
+ * Field selectors (`fieldSelector=spec.nodeName=node-1,status.phase!=Failed`): the grammar of
+ * apimachinery's pkg/fields, and the per-type field whitelists of kube-apiserver (every type:
+ * metadata.name, metadata.namespace; pods: pkg/registry/core/pod/strategy.go ToSelectableFields;
+ * events: involvedObject.*, reason, source, type). An unsupported field is a 400, as there.
+ */
+import { isObject, type Json } from './patch.js';
+import { badRequest } from './status.js';
+
+/** One `field=value` or `field!=value` term. */
+export interface FieldRequirement {
+  readonly field: string;
+  readonly negate: boolean;
+  readonly value: string;
+}
+
+const EXTRA_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  pods: [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.nominatedNodeName',
+  ],
+  events: [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
+  secrets: ['type'],
+  nodes: ['spec.unschedulable'],
+  namespaces: ['status.phase'],
+  replicasets: ['status.replicas'],
+};
+
+/** Parses a field selector for `resource`; throws 400 naming an unsupported field. */
+export function parseFieldSelector(input: string, resource: string): FieldRequirement[] {
+  if (input.trim() === '') return [];
+  const allowed = new Set(['metadata.name', 'metadata.namespace', ...(EXTRA_FIELDS[resource] ?? [])]);
+  return input.split(',').map((term) => {
+    const m = /^\s*([^!=\s]+)\s*(==|!=|=)\s*(.*?)\s*$/.exec(term);
+    if (!m) throw badRequest(`invalid field selector: "${term}"`);
+    const [, field = '', op, value = ''] = m;
+    if (!allowed.has(field)) throw badRequest(`field label not supported: ${field}`);
+    return { field, negate: op === '!=', value };
+  });
+}
+
+/** The string value of a dotted field in an object ('' when absent, as apiserver does). */
+function fieldValue(obj: Json, path: string): string {
+  // `source` on events selects source.component (pkg/registry/core/event/strategy.go).
+  const dotted = path === 'source' ? 'source.component' : path;
+  let cur: Json | undefined = obj;
+  for (const part of dotted.split('.')) cur = isObject(cur) ? cur[part] : undefined;
+  if (cur === undefined || cur === null) return '';
+  return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
+}
+
+/** True when `obj` satisfies every requirement. */
+export function matchFields(reqs: readonly FieldRequirement[], obj: Json): boolean {
+  return reqs.every((r) => (fieldValue(obj, r.field) === r.value) !== r.negate);
+}

@@ -1,0 +1,472 @@
+/**
+ * The HTTP front: authentication, non-resource paths (version, health, discovery, OpenAPI),
+ * then resource requests — authorize, decode, dispatch to RestStorage, encode (JSON or Table).
+ * Each non-watch request has a deadline; each watch a timeout and a bounded send buffer.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { authenticate, authorize, type RequestAttributes, type UserInfo } from './auth.js';
+import {
+  AGGREGATED_V2,
+  aggregatedDiscovery,
+  apiGroupList,
+  apiResourceList,
+  apiVersions,
+  openapiGroupVersion,
+  openapiIndex,
+  versionInfo,
+} from './discovery.js';
+import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { isObject, type Json, type JsonObject } from './patch.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { applyPatch, type DeleteOptions, type ListQuery, type PatchType, type RestStorage } from './rest.js';
+import { ApiError, badRequest } from './status.js';
+import { checkUnknownFields } from './strict-fields.js';
+import { toTable, wantsTable } from './table.js';
+import { openWatchStream } from './watch-stream.js';
+
+/** Everything the handler needs. */
+export interface HandlerOptions {
+  readonly rest: RestStorage;
+  readonly resources: ResourceRegistry;
+  /** Token → user, re-read by the caller when the file changes. */
+  readonly tokens: () => ReadonlyMap<string, UserInfo>;
+  /** `host:port` clients should use (legacy /api's serverAddressByClientCIDRs). */
+  readonly serverAddress: () => string;
+  readonly now?: () => Date;
+  /** Deadline of non-watch requests when the client sets none (default 60 s, as kube-apiserver). */
+  readonly requestTimeoutMs?: number;
+  /** Longest watch when the client sets no timeoutSeconds (default 1800 s, apiserver min-request-timeout). */
+  readonly maxWatchSeconds?: number;
+  readonly bookmarkIntervalMs?: number;
+  readonly watchBufferBytes?: number;
+  /** False until the store is open and the bootstrap objects exist. */
+  readonly ready: () => boolean;
+}
+
+const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+
+const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+/** Go-style duration from `?timeout=32s` (also `1m`, `500ms`). */
+function parseGoDuration(s: string | null): number | undefined {
+  if (!s) return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(s);
+  if (!m) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+/** Builds the request handler. */
+export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const now = o.now ?? (() => new Date());
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'https://apiserver');
+    const deadline = Math.min(
+      parseGoDuration(url.searchParams.get('timeout')) ?? Number.POSITIVE_INFINITY,
+      o.requestTimeoutMs ?? 60_000,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const work = handle(o, now, req, res, url).then(
+      () => undefined,
+      (err: unknown) => sendError(res, err),
+    );
+    const isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    if (!isWatch) {
+      timer = setTimeout(() => {
+        if (!res.headersSent) {
+          sendError(
+            res,
+            new ApiError(
+              504,
+              'Timeout',
+              'the server was unable to return a response in the time allotted, but may still be processing the request',
+            ),
+          );
+        }
+      }, deadline);
+      void work.finally(() => clearTimeout(timer));
+    }
+  };
+}
+
+async function handle(
+  o: HandlerOptions,
+  now: () => Date,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const user = authenticate(req, o.tokens());
+  if (!user && !PUBLIC_PATHS.has(path)) {
+    req.resume();
+    throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+  switch (path) {
+    case '/version':
+      return sendJson(res, 200, versionInfo());
+    case '/healthz':
+    case '/livez':
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      return;
+    case '/readyz':
+      if (o.ready()) res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
+      else res.writeHead(503, { 'Content-Type': 'text/plain' }).end('not ready');
+      return;
+    case '/api':
+      if (aggregated(req)) return sendJson(res, 200, aggregatedDiscovery(o.resources, true), AGGREGATED_V2);
+      return sendJson(res, 200, apiVersions(o.serverAddress()));
+    case '/apis':
+      if (aggregated(req)) return sendJson(res, 200, aggregatedDiscovery(o.resources, false), AGGREGATED_V2);
+      return sendJson(res, 200, apiGroupList(o.resources));
+    case '/openapi/v3':
+      return sendJson(res, 200, openapiIndex(o.resources));
+  }
+  const discovery = nonResource(o, path);
+  if (discovery !== undefined) return sendJson(res, 200, discovery);
+  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+  const res_ = info && o.resources.lookup(info.group, info.version, info.resource);
+  if (!info || !res_ || !user) {
+    req.resume();
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  await authorizeRequest(o, user, info, res_);
+  await serveResource({ o, now, req, res, url, info, res_ });
+}
+
+function aggregated(req: IncomingMessage): boolean {
+  return (req.headers.accept ?? '').includes('as=APIGroupDiscoveryList');
+}
+
+function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
+  let m = /^\/api\/(v1)$/.exec(path);
+  if (m) return apiResourceList(o.resources, '', m[1] as string);
+  m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (m) return apiResourceList(o.resources, m[1] as string, m[2] as string);
+  m = /^\/apis\/([^/]+)$/.exec(path);
+  if (m) {
+    const g = o.resources.groups().find((x) => x.group === m?.[1]);
+    if (!g) return undefined;
+    const versions = g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v }));
+    return {
+      kind: 'APIGroup',
+      apiVersion: 'v1',
+      name: g.group,
+      versions,
+      preferredVersion: versions[0] ?? null,
+    };
+  }
+  m = /^\/openapi\/v3\/api\/(v1)$/.exec(path);
+  if (m) return openapiGroupVersion(o.resources, '', m[1] as string);
+  m = /^\/openapi\/v3\/apis\/([^/]+)\/([^/]+)$/.exec(path);
+  if (m) return openapiGroupVersion(o.resources, m[1] as string, m[2] as string);
+  return undefined;
+}
+
+async function authorizeRequest(
+  o: HandlerOptions,
+  user: UserInfo,
+  info: RequestInfo,
+  res: ResourceInfo,
+): Promise<void> {
+  const attrs: RequestAttributes = {
+    verb: info.verb,
+    group: info.group,
+    resource: info.resource,
+    subresource: info.subresource,
+    namespace: info.namespace ?? '',
+    name: info.name,
+  };
+  const decision = authorize(user, attrs);
+  let allowed = decision.allowed;
+  if (allowed && decision.podNode !== undefined) {
+    // Node authorizer: only pods bound to the node itself.
+    const pod = await o.rest.get(res, info.namespace, info.name).catch(() => undefined);
+    const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
+    allowed = pod === undefined ? info.verb === 'get' : nodeName === decision.podNode;
+    if (pod === undefined && info.verb === 'get') allowed = false;
+  }
+  if (!allowed) {
+    const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+    const subject = info.name ? `${qualifiedResource(res)} "${info.name}"` : qualifiedResource(res);
+    const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
+    throw new ApiError(
+      403,
+      'Forbidden',
+      `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
+      { name: info.name, group: info.group, kind: info.resource },
+    );
+  }
+}
+
+interface Ctx {
+  readonly o: HandlerOptions;
+  readonly now: () => Date;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly info: RequestInfo;
+  readonly res_: ResourceInfo;
+}
+
+function listQuery(q: URLSearchParams): ListQuery {
+  const limit = q.get('limit');
+  const out: { -readonly [K in keyof ListQuery]: ListQuery[K] } = {};
+  const ls = q.get('labelSelector');
+  const fs = q.get('fieldSelector');
+  const cont = q.get('continue');
+  const rv = q.get('resourceVersion');
+  if (ls) out.labelSelector = ls;
+  if (fs) out.fieldSelector = fs;
+  if (cont) out.continue = cont;
+  if (rv !== null) out.resourceVersion = rv;
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 0)
+      throw badRequest(`limit: must be a non-negative integer, got "${limit}"`);
+    out.limit = n;
+  }
+  return out;
+}
+
+function send(c: Ctx, code: number, obj: JsonObject): void {
+  if (wantsTable(c.req.headers.accept) && c.info.verb === 'get' && !c.info.subresource) {
+    sendJson(
+      c.res,
+      code,
+      toTable({ info: c.res_, objects: [obj], withHeaders: true, now: c.now() }),
+      tableType(),
+    );
+    return;
+  }
+  sendJson(c.res, code, obj);
+}
+
+function tableType(): string {
+  return 'application/json;as=Table;v=v1;g=meta.k8s.io';
+}
+
+async function body(c: Ctx): Promise<Json> {
+  const buf = await readBody(c.req);
+  const json = decodeBody(buf, c.req.headers['content-type']);
+  return json;
+}
+
+async function serveResource(c: Ctx): Promise<void> {
+  const { info, res_, o } = c;
+  const rest = o.rest;
+  const ns = res_.namespaced ? info.namespace : undefined;
+  if (res_.namespaced && info.namespace === undefined && !['list', 'watch'].includes(info.verb)) {
+    c.req.resume();
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  const sub = info.subresource;
+  if (sub && !res_.subresources.includes(sub as never)) {
+    c.req.resume();
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+  const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
+  switch (info.verb) {
+    case 'get':
+      if (sub === 'scale') return sendJson(c.res, 200, await rest.getScale(res_, ns, info.name));
+      if (sub === 'log')
+        throw new ApiError(
+          400,
+          'BadRequest',
+          `pod logs are served by the node's kubelet, which this API server does not proxy`,
+        );
+      return send(c, 200, await rest.get(res_, ns, info.name));
+    case 'list': {
+      const list = await rest.list(res_, ns, listQuery(c.url.searchParams));
+      if (wantsTable(c.req.headers.accept)) {
+        const meta = list.metadata as JsonObject;
+        return sendJson(
+          c.res,
+          200,
+          toTable({
+            info: res_,
+            objects: list.items as JsonObject[],
+            resourceVersion: String(meta.resourceVersion),
+            ...(typeof meta.continue === 'string' ? { continueToken: meta.continue } : {}),
+            withHeaders: true,
+            now: c.now(),
+          }),
+          tableType(),
+        );
+      }
+      return sendJson(c.res, 200, list);
+    }
+    case 'watch':
+      return serveWatch(c, ns);
+    case 'create': {
+      const input = await body(c);
+      if (sub === 'binding') {
+        await rest.bind(res_, ns ?? '', info.name, input);
+        return sendJson(c.res, 201, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          code: 201,
+        });
+      }
+      if (sub === 'eviction') {
+        await rest.delete(res_, ns, info.name, {});
+        return sendJson(c.res, 201, {
+          kind: 'Status',
+          apiVersion: 'v1',
+          metadata: {},
+          status: 'Success',
+          code: 201,
+        });
+      }
+      if (sub || info.name)
+        throw new ApiError(
+          405,
+          'MethodNotAllowed',
+          `the server does not allow this method on the requested resource`,
+        );
+      if (strict) checkUnknownFields(res_, input);
+      return sendJson(c.res, 201, await rest.create(res_, ns, input));
+    }
+    case 'update': {
+      const input = await body(c);
+      if (sub === 'scale')
+        return sendJson(
+          c.res,
+          200,
+          await rest.updateScale(res_, ns, info.name, () => (isObject(input) ? input : {})),
+        );
+      if (strict) checkUnknownFields(res_, input);
+      return sendJson(
+        c.res,
+        200,
+        await rest.update(res_, ns, info.name, input, sub === 'status' ? 'status' : undefined),
+      );
+    }
+    case 'patch': {
+      const type = PATCH_TYPES[(c.req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? ''];
+      if (!type) {
+        c.req.resume();
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
+        );
+      }
+      const input = await body(c);
+      if (sub === 'scale') {
+        return sendJson(
+          c.res,
+          200,
+          await rest.updateScale(res_, ns, info.name, (scale) => applyPatch(scale, type, input, false)),
+        );
+      }
+      if (strict && type !== 'json') checkUnknownFields(res_, input, true);
+      return sendJson(
+        c.res,
+        200,
+        await rest.patch(res_, ns, info.name, type, input, sub === 'status' ? 'status' : undefined),
+      );
+    }
+    case 'delete': {
+      const opts = deleteOptions(c.url.searchParams, await body(c));
+      const { object, gone } = await rest.delete(res_, ns, info.name, opts);
+      return sendJson(c.res, gone ? 200 : 202, object);
+    }
+    case 'deletecollection': {
+      const opts = deleteOptions(c.url.searchParams, await body(c));
+      const list = await rest.list(res_, ns, listQuery(c.url.searchParams));
+      const items: JsonObject[] = [];
+      for (const item of list.items as JsonObject[]) {
+        const meta = item.metadata as JsonObject;
+        const r = await rest
+          .delete(res_, meta.namespace as string | undefined, meta.name as string, opts)
+          .catch(() => undefined);
+        if (r) items.push(r.object);
+      }
+      return sendJson(c.res, 200, { ...list, items });
+    }
+    default:
+      throw new ApiError(
+        405,
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
+  }
+}
+
+function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
+  const b = isObject(input) ? input : {};
+  const out: {
+    gracePeriodSeconds?: number;
+    propagationPolicy?: string;
+    preconditions?: { uid?: string; resourceVersion?: string };
+  } = {};
+  const grace =
+    b.gracePeriodSeconds ??
+    (q.get('gracePeriodSeconds') === null ? undefined : Number(q.get('gracePeriodSeconds')));
+  if (grace !== undefined && grace !== null) {
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
+      throw badRequest('gracePeriodSeconds: must be a non-negative integer');
+    out.gracePeriodSeconds = grace;
+  }
+  const policy = b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
+  if (typeof policy === 'string') out.propagationPolicy = policy;
+  if (isObject(b.preconditions)) {
+    const p: { uid?: string; resourceVersion?: string } = {};
+    if (typeof b.preconditions.uid === 'string') p.uid = b.preconditions.uid;
+    if (typeof b.preconditions.resourceVersion === 'string')
+      p.resourceVersion = b.preconditions.resourceVersion;
+    out.preconditions = p;
+  }
+  return out;
+}
+
+async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
+  const q = c.url.searchParams;
+  const query = listQuery(q);
+  const asked = q.get('timeoutSeconds');
+  const max = c.o.maxWatchSeconds ?? 1800;
+  // Without timeoutSeconds apiserver ends watches after min-request-timeout·(1+rand).
+  const timeoutSeconds =
+    asked !== null && Number(asked) > 0 ? Math.min(Number(asked), 3600) : max * (1 + Math.random());
+  const table = wantsTable(c.req.headers.accept);
+  let first = true;
+  // Validate selectors before the 200 goes out, so a bad selector is a plain 400.
+  await c.o.rest.list(c.res_, ns, { ...query, limit: 1, resourceVersion: '0' });
+  const writer = openWatchStream({
+    req: c.req,
+    res: c.res,
+    contentType: table ? tableType() : 'application/json',
+    timeoutSeconds,
+    ...(q.get('allowWatchBookmarks') === 'true'
+      ? {
+          bookmark: {
+            kind: c.res_.kind,
+            apiVersion: apiVersionOf(c.res_),
+            intervalMs: c.o.bookmarkIntervalMs ?? 60_000,
+          },
+        }
+      : {}),
+    maxBufferedBytes: c.o.watchBufferBytes ?? 16 * 1024 * 1024,
+    encode: (obj) => {
+      if (!table) return obj;
+      const t = toTable({ info: c.res_, objects: [obj], withHeaders: first, now: c.now() });
+      first = false;
+      return t;
+    },
+  });
+  try {
+    const handle = await c.o.rest.watch(c.res_, ns, query, writer);
+    writer.attach(handle);
+  } catch (err) {
+    writer.error(err instanceof ApiError ? err : new ApiError(500, 'InternalError', String(err)));
+  }
+}

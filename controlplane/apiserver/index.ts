@@ -1,0 +1,19 @@
+/** The Kubernetes-compatible API server: REST, watch, discovery, TLS, authn/authz over a Store. */
+export {
+  authenticate,
+  authorize,
+  type Decision,
+  parseTokenFile,
+  type RequestAttributes,
+  type UserInfo,
+} from './auth.js';
+export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from './discovery.js';
+export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
+export { type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+export { ensurePki, kubeconfig, type PkiFiles } from './pki.js';
+export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';
+export { type DeleteOptions, type ListQuery, type PatchType, RestStorage } from './rest.js';
+export { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
+export { allocateService, parseIpv4Cidr } from './service-alloc.js';
+export { ApiError, toStatus } from './status.js';
+export { humanDuration, toTable } from './table.js';

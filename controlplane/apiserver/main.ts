@@ -1,0 +1,72 @@
+/**
+ * `switchyard apiserver` as a function: parses the flags, starts the server, and runs until
+ * SIGTERM/SIGINT. Kept here (not in cli/) so tests can start the same thing as a child process.
+ */
+import { invalid } from '../../lib/errors/index.js';
+import { type ApiServer, startApiServer } from './server.js';
+
+/** Parsed `apiserver` flags. */
+export interface ApiServerFlags {
+  readonly dataDir: string;
+  readonly listen?: string;
+  readonly etcdServers?: string;
+  readonly serviceClusterIpRange?: string;
+  readonly serviceNodePortRange?: string;
+  readonly advertiseAddress?: string;
+}
+
+/** Splits `HOST:PORT` (`[v6]:port` too); throws naming the flag. */
+export function parseListen(listen: string): { readonly host: string; readonly port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalid('--listen', `must be HOST:PORT with a port 0–65535, got "${listen}"`);
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Parses `MIN-MAX` for --service-node-port-range. */
+export function parsePortRange(s: string): readonly [number, number] {
+  const m = /^(\d+)-(\d+)$/.exec(s);
+  const min = Number(m?.[1]);
+  const max = Number(m?.[2]);
+  if (!m || min < 1 || max > 65535 || min > max) {
+    throw invalid('--service-node-port-range', `must be MIN-MAX within 1–65535, got "${s}"`);
+  }
+  return [min, max];
+}
+
+/** Starts the server from flags. */
+export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> {
+  if (flags.etcdServers !== undefined) {
+    throw invalid('--etcd-servers', 'the etcd backend is not available in this build; omit it to use the embedded store');
+  }
+  const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
+  return startApiServer({
+    dataDir: flags.dataDir,
+    host,
+    port,
+    ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
+    ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
+    ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
+  });
+}
+
+/** Runs until SIGTERM or SIGINT, then closes cleanly. Writes one JSON log line when ready. */
+export async function runApiServer(flags: ApiServerFlags, log: NodeJS.WritableStream): Promise<number> {
+  const server = await startFromFlags(flags);
+  log.write(
+    `${JSON.stringify({ level: 'info', component: 'apiserver', msg: 'listening', url: server.url, kubeconfig: server.kubeconfigPath })}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      resolve();
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  await server.close();
+  return 0;
+}

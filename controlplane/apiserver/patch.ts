@@ -1,0 +1,272 @@
+/**
+ * The three patch formats Kubernetes clients send, as pure functions over JSON values:
+ * JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch (the Kubernetes
+ * extension: lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
+ * `$deleteFromPrimitiveList`; see community/contributors/devel/sig-api-machinery/strategic-merge-patch.md).
+ */
+import { badRequest } from './status.js';
+
+/** Any JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON object. */
+export type JsonObject = { [key: string]: Json };
+
+/** True for a JSON object (not an array, not null). */
+export function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** RFC 7386 §2: objects merge recursively, `null` deletes, anything else replaces. */
+export function mergePatch(target: Json | undefined, patch: Json): Json {
+  if (!isObject(patch)) return patch;
+  const out: JsonObject = isObject(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** One RFC 6902 operation. */
+interface JsonPatchOp {
+  readonly op: string;
+  readonly path: string;
+  readonly from?: string;
+  readonly value?: Json;
+}
+
+function parsePointer(pointer: string): string[] {
+  if (pointer === '') return [];
+  if (!pointer.startsWith('/')) throw badRequest(`json patch: invalid pointer "${pointer}"`);
+  // RFC 6901 §4: ~1 → '/', then ~0 → '~'.
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function clone<T extends Json>(v: T): T {
+  return structuredClone(v);
+}
+
+function parentOf(doc: Json, tokens: readonly string[], pointer: string): { parent: Json; last: string } {
+  let cur: Json = doc;
+  for (const t of tokens.slice(0, -1)) {
+    const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    if (next === undefined) throw badRequest(`json patch: path "${pointer}" does not exist`);
+    cur = next;
+  }
+  return { parent: cur, last: tokens[tokens.length - 1] ?? '' };
+}
+
+function getAt(doc: Json, pointer: string): Json {
+  let cur: Json = doc;
+  for (const t of parsePointer(pointer)) {
+    const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    if (next === undefined) throw badRequest(`json patch: path "${pointer}" does not exist`);
+    cur = next;
+  }
+  return cur;
+}
+
+function arrayIndex(arr: readonly Json[], token: string, forAdd: boolean, pointer: string): number {
+  if (forAdd && token === '-') return arr.length;
+  const i = /^(0|[1-9][0-9]*)$/.test(token) ? Number(token) : Number.NaN;
+  if (!Number.isInteger(i) || i < 0 || i > arr.length || (!forAdd && i === arr.length)) {
+    throw badRequest(`json patch: index "${token}" out of range in "${pointer}"`);
+  }
+  return i;
+}
+
+function addAt(doc: Json, pointer: string, value: Json): Json {
+  const tokens = parsePointer(pointer);
+  if (tokens.length === 0) return value;
+  const { parent, last } = parentOf(doc, tokens, pointer);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, true, pointer), 0, value);
+  else if (isObject(parent)) parent[last] = value;
+  else throw badRequest(`json patch: cannot add at "${pointer}"`);
+  return doc;
+}
+
+function removeAt(doc: Json, pointer: string): Json {
+  const tokens = parsePointer(pointer);
+  const { parent, last } = parentOf(doc, tokens, pointer);
+  if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, false, pointer), 1);
+  else if (isObject(parent) && last in parent) delete parent[last];
+  else throw badRequest(`json patch: path "${pointer}" does not exist`);
+  return doc;
+}
+
+/** RFC 6902: applies the operations in order to a copy; any failure rejects the whole patch. */
+export function jsonPatch(target: Json, ops: Json): Json {
+  if (!Array.isArray(ops)) throw badRequest('json patch: body must be an array of operations');
+  let doc = clone(target);
+  for (const raw of ops) {
+    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
+      throw badRequest('json patch: each operation needs "op" and "path"');
+    }
+    const op = raw as unknown as JsonPatchOp;
+    const need = (): Json => {
+      if (op.value === undefined) throw badRequest(`json patch: "${op.op}" at "${op.path}" needs a value`);
+      return clone(op.value);
+    };
+    switch (op.op) {
+      case 'add':
+        doc = addAt(doc, op.path, need());
+        break;
+      case 'remove':
+        doc = removeAt(doc, op.path);
+        break;
+      case 'replace':
+        getAt(doc, op.path);
+        doc = addAt(removeAt(doc, op.path), op.path, need());
+        break;
+      case 'move': {
+        const v = clone(getAt(doc, op.from ?? ''));
+        doc = addAt(removeAt(doc, op.from ?? ''), op.path, v);
+        break;
+      }
+      case 'copy':
+        doc = addAt(doc, op.path, clone(getAt(doc, op.from ?? '')));
+        break;
+      case 'test':
+        if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value)) {
+          throw badRequest(`json patch: test failed at "${op.path}"`);
+        }
+        break;
+      default:
+        throw badRequest(`json patch: unknown op "${op.op}"`);
+    }
+  }
+  return doc;
+}
+
+/**
+ * Merge keys of list fields (the `patchMergeKey` tags of k8s.io/api types). The key is the field
+ * name, or `parent.field` where the same name merges differently (container vs service ports).
+ */
+const MERGE_KEYS: Readonly<Record<string, string>> = {
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  env: 'name',
+  volumes: 'name',
+  volumeMounts: 'mountPath',
+  volumeDevices: 'devicePath',
+  imagePullSecrets: 'name',
+  hostAliases: 'ip',
+  conditions: 'type',
+  ownerReferences: 'uid',
+  'containers.ports': 'containerPort',
+  'initContainers.ports': 'containerPort',
+  'spec.ports': 'port',
+  topologySpreadConstraints: 'topologyKey',
+  resourceClaims: 'name',
+  'status.addresses': 'type',
+};
+
+/** Field names whose merge key depends on the parent, listed only as `parent.field` above. */
+const QUALIFIED_ONLY = new Set(['ports', 'addresses']);
+
+/** Primitive lists merged as sets (`patchStrategy:"merge"` on []string). */
+const SET_LISTS = new Set(['finalizers']);
+
+function mergeKeyFor(parent: string, field: string): string | undefined {
+  return MERGE_KEYS[`${parent}.${field}`] ?? (QUALIFIED_ONLY.has(field) ? undefined : MERGE_KEYS[field]);
+}
+
+/** Applies a strategic merge patch; `patch` must be an object. */
+export function strategicMergePatch(target: Json, patch: Json): Json {
+  if (!isObject(patch)) throw badRequest('strategic merge patch: body must be an object');
+  return smpObject(isObject(target) ? target : {}, patch, '');
+}
+
+function smpObject(target: JsonObject, patch: JsonObject, parentField: string): JsonObject {
+  if (patch.$patch === 'replace') {
+    const { $patch: _drop, ...rest } = patch;
+    return clone(rest);
+  }
+  if (patch.$patch === 'delete') return {};
+  let out: JsonObject = { ...target };
+  const retain = patch.$retainKeys;
+  for (const [k, v] of Object.entries(patch)) {
+    if (k === '$patch' || k === '$retainKeys' || k.startsWith('$setElementOrder/')) continue;
+    if (k.startsWith('$deleteFromPrimitiveList/')) {
+      const field = k.slice('$deleteFromPrimitiveList/'.length);
+      const cur = out[field];
+      if (Array.isArray(cur) && Array.isArray(v)) {
+        const drop = new Set(v.map((x) => JSON.stringify(x)));
+        out[field] = cur.filter((x) => !drop.has(JSON.stringify(x)));
+      }
+      continue;
+    }
+    if (v === null) {
+      delete out[k];
+      continue;
+    }
+    const cur = out[k];
+    if (isObject(v)) {
+      if (v.$patch === 'delete') delete out[k];
+      else out[k] = smpObject(isObject(cur) ? cur : {}, v, k);
+    } else if (Array.isArray(v)) {
+      out[k] = smpList(Array.isArray(cur) ? cur : [], v, parentField, k);
+    } else {
+      out[k] = v;
+    }
+  }
+  for (const [k, order] of Object.entries(patch)) {
+    if (!k.startsWith('$setElementOrder/') || !Array.isArray(order)) continue;
+    const field = k.slice('$setElementOrder/'.length);
+    const list = out[field];
+    if (Array.isArray(list)) out[field] = applyOrder(list, order, mergeKeyFor(parentField, field));
+  }
+  if (Array.isArray(retain)) {
+    const keep = new Set(retain.filter((x): x is string => typeof x === 'string'));
+    out = Object.fromEntries(Object.entries(out).filter(([k]) => keep.has(k)));
+  }
+  return out;
+}
+
+function smpList(
+  target: readonly Json[],
+  patch: readonly Json[],
+  parentField: string,
+  field: string,
+): Json[] {
+  if (SET_LISTS.has(field)) {
+    const out = [...target];
+    for (const v of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
+    return out;
+  }
+  const key = mergeKeyFor(parentField, field);
+  // Without a merge key a list is atomic: the patch replaces it (minus any directive entries).
+  if (key === undefined || patch.some((x) => !isObject(x)))
+    return patch.filter((x) => !(isObject(x) && '$patch' in x)).map((x) => clone(x));
+  if (patch.some((x) => isObject(x) && x.$patch === 'replace')) {
+    return patch.filter((x) => !(isObject(x) && x.$patch === 'replace')).map((x) => clone(x));
+  }
+  const out = target.map((x) => clone(x));
+  for (const item of patch) {
+    if (!isObject(item)) continue;
+    const id = item[key];
+    const at = out.findIndex((x) => isObject(x) && JSON.stringify(x[key]) === JSON.stringify(id));
+    if (item.$patch === 'delete') {
+      if (at !== -1) out.splice(at, 1);
+      continue;
+    }
+    const existing = at === -1 ? undefined : out[at];
+    if (isObject(existing)) out[at] = smpObject(existing, item, field);
+    else out.push(smpObject({}, item, field));
+  }
+  return out;
+}
+
+/** `$setElementOrder`: listed elements first in the given order, then the rest as they were. */
+function applyOrder(list: readonly Json[], order: readonly Json[], key: string | undefined): Json[] {
+  const idOf = (x: Json): string => JSON.stringify(key !== undefined && isObject(x) ? x[key] : x);
+  const ids = order.map(idOf);
+  const ranked = list
+    .filter((x) => ids.includes(idOf(x)))
+    .sort((a, b) => ids.indexOf(idOf(a)) - ids.indexOf(idOf(b)));
+  return [...ranked, ...list.filter((x) => !ids.includes(idOf(x)))];
+}

@@ -1,0 +1,152 @@
+/**
+ * The resource types the server knows: where each lives in the URL space and in the store, and
+ * what discovery says about it. Built-in types are data in one table; CRDs add entries at run
+ * time through a Registry.
+ */
+
+/** Subresources served for a type. */
+export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log';
+
+/** Everything the server needs to know about one resource type. */
+export interface ResourceInfo {
+  /** API group, '' for core. */
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  /** Plural, lower-case resource name used in URLs (`deployments`). */
+  readonly plural: string;
+  readonly singular: string;
+  readonly namespaced: boolean;
+  readonly shortNames: readonly string[];
+  readonly categories: readonly string[];
+  readonly subresources: readonly Subresource[];
+  /** Store key prefix segment: `/registry/<storagePrefix>/…` (kube-apiserver's layout). */
+  readonly storagePrefix: string;
+  /** True for custom resources (served generically, validated by the CRD schema). */
+  readonly custom: boolean;
+}
+
+/** `apiVersion` of a type: `v1` for core, `group/version` otherwise. */
+export function apiVersionOf(info: Pick<ResourceInfo, 'group' | 'version'>): string {
+  return info.group === '' ? info.version : `${info.group}/${info.version}`;
+}
+
+/** `deployments.apps`, or `pods` for core: the name Status messages use. */
+export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
+  return info.group === '' ? info.plural : `${info.plural}.${info.group}`;
+}
+
+interface Spec {
+  readonly kind: string;
+  readonly plural?: string;
+  readonly namespaced?: boolean;
+  readonly short?: readonly string[];
+  readonly all?: boolean;
+  readonly sub?: readonly Subresource[];
+  readonly prefix?: string;
+}
+
+function define(group: string, version: string, specs: readonly Spec[]): ResourceInfo[] {
+  return specs.map((s) => {
+    const plural = s.plural ?? `${s.kind.toLowerCase()}s`;
+    return {
+      group,
+      version,
+      kind: s.kind,
+      plural,
+      singular: s.kind.toLowerCase(),
+      namespaced: s.namespaced ?? true,
+      shortNames: s.short ?? [],
+      categories: s.all ? ['all'] : [],
+      subresources: s.sub ?? [],
+      // kube-apiserver's SpecialDefaultResourcePrefixes (default_storage_factory_builder.go).
+      storagePrefix: s.prefix ?? plural,
+      custom: false,
+    };
+  });
+}
+
+/** Built-in resource types, in discovery order. */
+export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
+  ...define('', 'v1', [
+    { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status'] },
+    { kind: 'Node', namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' },
+    { kind: 'Pod', short: ['po'], all: true, sub: ['status', 'binding', 'eviction', 'log'] },
+    { kind: 'Service', short: ['svc'], all: true, sub: ['status'], prefix: 'services/specs' },
+    { kind: 'Endpoints', plural: 'endpoints', short: ['ep'], prefix: 'services/endpoints' },
+    { kind: 'Secret' },
+    { kind: 'ConfigMap', short: ['cm'] },
+    { kind: 'Event', short: ['ev'] },
+    { kind: 'ServiceAccount', short: ['sa'] },
+  ]),
+  ...define('apps', 'v1', [
+    { kind: 'Deployment', short: ['deploy'], all: true, sub: ['status', 'scale'] },
+    { kind: 'ReplicaSet', short: ['rs'], all: true, sub: ['status', 'scale'] },
+    { kind: 'DaemonSet', short: ['ds'], all: true, sub: ['status'] },
+  ]),
+  ...define('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
+  ...define('networking.k8s.io', 'v1', [
+    { kind: 'Ingress', plural: 'ingresses', short: ['ing'], sub: ['status'], prefix: 'ingress' },
+    { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
+  ]),
+  ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
+  ...define('apiextensions.k8s.io', 'v1', [
+    { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
+  ]),
+];
+
+/** The resource types currently served; CRDs come and go. */
+export class ResourceRegistry {
+  readonly #byPath = new Map<string, ResourceInfo>();
+  readonly #order: ResourceInfo[] = [];
+
+  constructor(initial: readonly ResourceInfo[] = BUILTIN_RESOURCES) {
+    for (const r of initial) this.add(r);
+  }
+
+  /** Adds or replaces a type. */
+  add(info: ResourceInfo): void {
+    const k = `${info.group}/${info.version}/${info.plural}`;
+    const i = this.#order.findIndex((r) => `${r.group}/${r.version}/${r.plural}` === k);
+    if (i === -1) this.#order.push(info);
+    else this.#order[i] = info;
+    this.#byPath.set(k, info);
+  }
+
+  /** Removes a type (a deleted CRD). */
+  remove(group: string, version: string, plural: string): void {
+    const k = `${group}/${version}/${plural}`;
+    this.#byPath.delete(k);
+    const i = this.#order.findIndex((r) => `${r.group}/${r.version}/${r.plural}` === k);
+    if (i !== -1) this.#order.splice(i, 1);
+  }
+
+  /** The type served at `/api(s)/group/version/plural`, if any. */
+  lookup(group: string, version: string, plural: string): ResourceInfo | undefined {
+    return this.#byPath.get(`${group}/${version}/${plural}`);
+  }
+
+  /** The type of a kind in a group-version, if any. */
+  byKind(group: string, version: string, kind: string): ResourceInfo | undefined {
+    return this.#order.find((r) => r.group === group && r.version === version && r.kind === kind);
+  }
+
+  /** Every served type, in discovery order. */
+  all(): readonly ResourceInfo[] {
+    return this.#order;
+  }
+
+  /** Group-versions in discovery order: `[{group, versions}]`, core first. */
+  groups(): { readonly group: string; readonly versions: readonly string[] }[] {
+    const out: { group: string; versions: string[] }[] = [];
+    for (const r of this.#order) {
+      let g = out.find((x) => x.group === r.group);
+      if (!g) {
+        g = { group: r.group, versions: [] };
+        out.push(g);
+      }
+      if (!g.versions.includes(r.version)) g.versions.push(r.version);
+    }
+    return out;
+  }
+}

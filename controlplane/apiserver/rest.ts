@@ -1,0 +1,778 @@
+/**
+ * Generic REST storage: the Kubernetes verbs (get, list, create, update, patch, delete, watch)
+ * for any resource type over a Store, with the semantics of apiserver's generic registry
+ * (pkg/registry/generic/registry/store.go): optimistic concurrency on resourceVersion,
+ * server-owned metadata, defaults then validation, status and scale subresources, graceful pod
+ * deletion, finalizers and namespace termination.
+ */
+import { randomUUID } from 'node:crypto';
+import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.js';
+import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
+import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
+import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import { applyDefaults } from './defaults.js';
+import { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
+import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
+import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { allocateService, type Ipv4Range } from './service-alloc.js';
+import {
+  ApiError,
+  alreadyExistsError,
+  badRequest,
+  conflictError,
+  expiredError,
+  invalidError,
+  notFoundError,
+} from './status.js';
+
+/** Options of the REST layer. */
+export interface RestOptions {
+  readonly store: Store;
+  readonly resources: ResourceRegistry;
+  readonly serviceRange: Ipv4Range;
+  readonly nodePortRange: readonly [number, number];
+  /** Injected for tests; defaults to the wall clock. */
+  readonly now?: () => Date;
+  /** Injected for tests; defaults to Math.random. */
+  readonly random?: () => number;
+  /** Validates custom resources against their CRD schema (set by the CRD layer). */
+  readonly validateCustom?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+}
+
+/** Parsed list and watch query parameters. */
+export interface ListQuery {
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+  readonly limit?: number;
+  readonly continue?: string;
+  readonly resourceVersion?: string;
+}
+
+/** Patch content types the server accepts. */
+export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
+
+/** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
+export interface DeleteOptions {
+  readonly gracePeriodSeconds?: number;
+  readonly propagationPolicy?: string;
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+}
+
+/** Watch event delivered to a sink. */
+export interface WatchSink {
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: JsonObject): void;
+  /** The watch failed (410 Expired, or the store stopped). */
+  error(err: ApiError): void;
+}
+
+interface Filter {
+  readonly labels: Selector;
+  readonly fields: readonly FieldRequirement[];
+}
+
+/** The smallest difference between two revisions a continue token may carry. */
+interface ContinueToken {
+  readonly rv: number;
+  readonly start: string;
+}
+
+function encodeContinue(t: ContinueToken): string {
+  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: t.start })).toString('base64url');
+}
+
+function decodeContinue(token: string): ContinueToken {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+    if (isObject(v as Json) && typeof (v as JsonObject).start === 'string') {
+      const o = v as JsonObject;
+      return { rv: Number(o.rv), start: String(o.start) };
+    }
+  } catch {
+    // fall through to the 400 below
+  }
+  throw badRequest('continue key is not valid: malformed token');
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** Generic storage for every resource type. */
+export class RestStorage {
+  readonly #o: RestOptions;
+  readonly #now: () => Date;
+  readonly #random: () => number;
+  /** Serializes Service allocation so two concurrent creates never get the same address. */
+  #serviceLock: Promise<unknown> = Promise.resolve();
+  readonly #graceTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(options: RestOptions) {
+    this.#o = options;
+    this.#now = options.now ?? (() => new Date());
+    this.#random = options.random ?? Math.random;
+  }
+
+  /** The store key of an object: `/registry/<prefix>/<ns>/<name>` (kube-apiserver layout). */
+  keyOf(info: ResourceInfo, namespace: string | undefined, name: string): string {
+    return info.namespaced
+      ? `${this.prefixOf(info, namespace)}${name}`
+      : `/registry/${info.storagePrefix}/${name}`;
+  }
+
+  /** The key prefix of a list: all namespaces when `namespace` is undefined. */
+  prefixOf(info: ResourceInfo, namespace: string | undefined): string {
+    const base = `/registry/${info.storagePrefix}/`;
+    return info.namespaced && namespace ? `${base}${namespace}/` : base;
+  }
+
+  /** Decodes a stored value and stamps its resourceVersion. */
+  decode(kv: Pick<KeyValue, 'value' | 'modRevision'>): JsonObject {
+    const o = JSON.parse(kv.value) as JsonObject;
+    metaOf(o).resourceVersion = String(kv.modRevision);
+    return o;
+  }
+
+  #encode(o: JsonObject): string {
+    const copy = { ...o, metadata: { ...metaOf(o) } };
+    delete (copy.metadata as JsonObject).resourceVersion;
+    return JSON.stringify(copy);
+  }
+
+  /** GET one object. */
+  async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<JsonObject> {
+    const kv = await this.#o.store.get(this.keyOf(info, namespace, name));
+    if (!kv) throw notFoundError(info, name);
+    return this.decode(kv);
+  }
+
+  #filter(info: ResourceInfo, q: ListQuery): Filter {
+    let labels: Selector = [];
+    try {
+      labels = parseSelector(q.labelSelector ?? '');
+    } catch (err) {
+      throw badRequest(`unable to parse requirement: ${messageOf(err)}`);
+    }
+    return { labels, fields: parseFieldSelector(q.fieldSelector ?? '', info.plural) };
+  }
+
+  #matches(f: Filter, o: JsonObject): boolean {
+    const labels = isObject(o.metadata) && isObject(o.metadata.labels) ? o.metadata.labels : undefined;
+    return matchSelector(f.labels, labels as Record<string, string> | undefined) && matchFields(f.fields, o);
+  }
+
+  /** LIST, with label and field selectors and limit/continue paging. */
+  async list(info: ResourceInfo, namespace: string | undefined, q: ListQuery = {}): Promise<JsonObject> {
+    const filter = this.#filter(info, q);
+    const prefix = this.prefixOf(info, namespace);
+    const limit = q.limit && q.limit > 0 ? q.limit : 0;
+    let after = q.continue ? decodeContinue(q.continue).start : undefined;
+    const items: JsonObject[] = [];
+    let revision = 0;
+    let more = false;
+    for (;;) {
+      const page = await this.#o.store.list(prefix, {
+        ...(limit ? { limit: Math.max(limit - items.length, 1) } : {}),
+        ...(after !== undefined ? { after } : {}),
+      });
+      revision = revision || page.revision;
+      for (const kv of page.items) {
+        const o = this.decode(kv);
+        if (this.#matches(filter, o)) items.push(o);
+        after = kv.key;
+      }
+      more = page.more;
+      if (!more || (limit && items.length >= limit)) break;
+    }
+    const metadata: JsonObject = { resourceVersion: String(revision) };
+    if (more && after !== undefined) metadata.continue = encodeContinue({ rv: revision, start: after });
+    return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items };
+  }
+
+  async #checkNamespace(info: ResourceInfo, namespace: string | undefined): Promise<void> {
+    if (!info.namespaced || namespace === undefined) return;
+    const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
+    if (!nsInfo) return;
+    const kv = await this.#o.store.get(this.keyOf(nsInfo, undefined, namespace));
+    if (!kv) throw notFoundError(nsInfo, namespace);
+    const ns = this.decode(kv);
+    if (metaString(ns, 'deletionTimestamp') !== undefined) {
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${info.plural} "${'<new>'}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+      );
+    }
+  }
+
+  #validate(info: ResourceInfo, o: JsonObject): void {
+    const errs = info.custom
+      ? [
+          ...validateObject(o, { group: '', kind: '', namespaced: info.namespaced }),
+          ...(this.#o.validateCustom?.(info, o) ?? []),
+        ]
+      : validateObject(o, { group: info.group, kind: info.kind, namespaced: info.namespaced });
+    if (errs.length > 0) throw invalidError(info, metaString(o, 'name') ?? '', errs);
+  }
+
+  #checkType(info: ResourceInfo, body: JsonObject): void {
+    const apiVersion = apiVersionOf(info);
+    if (body.kind !== undefined && body.kind !== info.kind) {
+      throw badRequest(
+        `the kind "${String(body.kind)}" of the body does not match the resource ${info.kind}`,
+      );
+    }
+    if (body.apiVersion !== undefined && body.apiVersion !== apiVersion) {
+      throw badRequest(
+        `the API version "${String(body.apiVersion)}" of the body does not match ${apiVersion}`,
+      );
+    }
+    body.kind = info.kind;
+    body.apiVersion = apiVersion;
+  }
+
+  #checkNamespaceMatch(info: ResourceInfo, namespace: string | undefined, body: JsonObject): void {
+    const meta = metaOf(body);
+    if (!info.namespaced) return;
+    if (meta.namespace === undefined || meta.namespace === '') meta.namespace = namespace ?? 'default';
+    else if (namespace !== undefined && meta.namespace !== namespace) {
+      throw badRequest(
+        'the namespace of the provided object does not match the namespace sent on the request',
+      );
+    }
+  }
+
+  /** POST: creates an object. */
+  async create(info: ResourceInfo, namespace: string | undefined, input: Json): Promise<JsonObject> {
+    if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
+    const body = clone(input);
+    this.#checkType(info, body);
+    this.#checkNamespaceMatch(info, namespace, body);
+    const meta = metaOf(body);
+    if (
+      (meta.name === undefined || meta.name === '') &&
+      typeof meta.generateName === 'string' &&
+      meta.generateName
+    ) {
+      meta.name = generateName(meta.generateName, this.#random);
+    }
+    const ns = info.namespaced ? (meta.namespace as string) : undefined;
+    await this.#checkNamespace(info, ns);
+    meta.uid = randomUUID();
+    meta.creationTimestamp = timestamp(this.#now());
+    meta.generation = 1;
+    for (const f of [
+      'resourceVersion',
+      'deletionTimestamp',
+      'deletionGracePeriodSeconds',
+      'managedFields',
+      'selfLink',
+    ]) {
+      delete meta[f];
+    }
+    // Status is owned by controllers when a status subresource exists (PrepareForCreate).
+    if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
+    applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
+    this.#validate(info, body);
+    const name = meta.name as string;
+    const write = async (): Promise<JsonObject> => {
+      try {
+        return this.decode(await this.#o.store.create(this.keyOf(info, ns, name), this.#encode(body)));
+      } catch (err) {
+        if (isAlreadyExists(err)) throw alreadyExistsError(info, name);
+        throw err;
+      }
+    };
+    if (info.group === '' && info.kind === 'Service') {
+      return this.#withServiceLock(async () => {
+        await this.#allocate(body, undefined);
+        return write();
+      });
+    }
+    return write();
+  }
+
+  #withServiceLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#serviceLock.then(fn, fn);
+    this.#serviceLock = run.catch(() => undefined);
+    return run;
+  }
+
+  async #allocate(svc: JsonObject, old: JsonObject | undefined): Promise<void> {
+    const info = this.#o.resources.lookup('', 'v1', 'services');
+    if (!info) return;
+    const all = await this.#o.store.list(this.prefixOf(info, undefined));
+    const clusterIPs = new Set<string>();
+    const nodePorts = new Set<number>();
+    const self = old && metaString(old, 'uid');
+    for (const kv of all.items) {
+      const o = JSON.parse(kv.value) as JsonObject;
+      if (self !== undefined && metaString(o, 'uid') === self) continue;
+      const spec = isObject(o.spec) ? o.spec : {};
+      if (typeof spec.clusterIP === 'string') clusterIPs.add(spec.clusterIP);
+      for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+        if (isObject(p) && typeof p.nodePort === 'number') nodePorts.add(p.nodePort);
+      }
+    }
+    if (!isObject(svc.spec)) svc.spec = {};
+    const errs = allocateService({
+      spec: svc.spec as JsonObject,
+      ...(old && isObject(old.spec) ? { old: old.spec } : {}),
+      state: { clusterIPs, nodePorts },
+      range: this.#o.serviceRange,
+      nodePortMin: this.#o.nodePortRange[0],
+      nodePortMax: this.#o.nodePortRange[1],
+      random: this.#random,
+    });
+    if (errs.length > 0) throw invalidError(info, metaString(svc, 'name') ?? '', errs);
+  }
+
+  /**
+   * Read-modify-write with optimistic concurrency (GuaranteedUpdate): `mutate` gets a copy of
+   * the stored object; if the store moved meanwhile and the caller set no resourceVersion
+   * precondition, the mutation is retried on the fresh object.
+   */
+  async #update(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    mutate: (current: JsonObject) => JsonObject,
+    subresource: 'status' | undefined,
+  ): Promise<JsonObject> {
+    const key = this.keyOf(info, namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.#o.store.get(key);
+      if (!kv) throw notFoundError(info, name);
+      const current = this.decode(kv);
+      const next = mutate(clone(current));
+      const wanted = metaString(next, 'resourceVersion');
+      if (wanted !== undefined && wanted !== '' && wanted !== String(kv.modRevision))
+        throw conflictError(info, name);
+      this.#checkType(info, next);
+      this.#checkNamespaceMatch(info, namespace, next);
+      if (metaString(next, 'name') !== name) {
+        throw badRequest(
+          `the name of the object (${metaString(next, 'name') ?? ''}) does not match the name on the URL (${name})`,
+        );
+      }
+      const merged = this.#mergeSubresource(info, current, next, subresource);
+      carryOverMeta(merged, current);
+      applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      this.#validate(info, merged);
+      if (info.group === '' && info.kind === 'Service' && subresource === undefined) {
+        await this.#withServiceLock(() => this.#allocate(merged, current));
+      }
+      // Finalizers gone on an object being deleted: the delete completes now.
+      const finalizers = metaOf(merged).finalizers;
+      if (
+        metaString(merged, 'deletionTimestamp') !== undefined &&
+        (!Array.isArray(finalizers) || finalizers.length === 0) &&
+        !this.#awaitingGrace(info, merged)
+      ) {
+        try {
+          return this.decode(await this.#o.store.delete(key, kv.modRevision));
+        } catch (err) {
+          if (isConflict(err) && wanted === undefined && attempt < 20) continue;
+          throw err;
+        }
+      }
+      if (this.#encode(merged) === this.#encode(current)) return current;
+      try {
+        return this.decode(await this.#o.store.update(key, this.#encode(merged), kv.modRevision));
+      } catch (err) {
+        if (isConflict(err)) {
+          if (wanted === undefined || wanted === '') {
+            if (attempt < 20) continue;
+          }
+          throw conflictError(info, name);
+        }
+        if (isNotFound(err)) throw notFoundError(info, name);
+        throw err;
+      }
+    }
+  }
+
+  /** A pod in its grace period stays until the kubelet confirms (grace 0) or the period ends. */
+  #awaitingGrace(info: ResourceInfo, o: JsonObject): boolean {
+    if (info.group !== '' || info.kind !== 'Pod') return false;
+    const deadline = metaString(o, 'deletionTimestamp');
+    const grace = metaOf(o).deletionGracePeriodSeconds;
+    return (
+      deadline !== undefined &&
+      typeof grace === 'number' &&
+      grace > 0 &&
+      Date.parse(deadline) > this.#now().getTime()
+    );
+  }
+
+  /** Main resource updates keep the stored status; status updates keep everything else. */
+  #mergeSubresource(
+    info: ResourceInfo,
+    current: JsonObject,
+    next: JsonObject,
+    subresource: 'status' | undefined,
+  ): JsonObject {
+    if (subresource === 'status') {
+      const out = clone(current);
+      if (next.status === undefined) delete out.status;
+      else out.status = next.status;
+      // Status writers may still touch labels and annotations, as in Kubernetes.
+      metaOf(out).labels = metaOf(next).labels ?? null;
+      metaOf(out).annotations = metaOf(next).annotations ?? null;
+      for (const f of ['labels', 'annotations']) if (metaOf(out)[f] === null) delete metaOf(out)[f];
+      metaOf(out).resourceVersion = metaString(next, 'resourceVersion') ?? '';
+      return out;
+    }
+    if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') {
+      if (current.status === undefined) delete next.status;
+      else next.status = current.status;
+    }
+    return next;
+  }
+
+  /** PUT: replaces an object (or its status). */
+  update(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    input: Json,
+    subresource?: 'status',
+  ): Promise<JsonObject> {
+    if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
+    return this.#update(info, namespace, name, () => clone(input), subresource);
+  }
+
+  /** PATCH: applies a patch of `type` to the stored object (or its status). */
+  patch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    type: PatchType,
+    body: Json,
+    subresource?: 'status',
+  ): Promise<JsonObject> {
+    return this.#update(
+      info,
+      namespace,
+      name,
+      (current) => applyPatch(current, type, body, info.custom),
+      subresource,
+    );
+  }
+
+  /** GET …/scale: the autoscaling/v1 Scale view of a workload. */
+  async getScale(info: ResourceInfo, namespace: string | undefined, name: string): Promise<JsonObject> {
+    return toScale(await this.get(info, namespace, name));
+  }
+
+  /** PUT/PATCH …/scale: changes only spec.replicas. */
+  async updateScale(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    change: (scale: JsonObject) => JsonObject,
+  ): Promise<JsonObject> {
+    const out = await this.#update(
+      info,
+      namespace,
+      name,
+      (current) => {
+        const scale = change(toScale(current));
+        const replicas = isObject(scale.spec) ? scale.spec.replicas : undefined;
+        if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
+          throw invalidError({ group: 'autoscaling', kind: 'Scale' }, name, [
+            {
+              reason: 'FieldValueInvalid',
+              field: 'spec.replicas',
+              message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+            },
+          ]);
+        }
+        const next = clone(current);
+        (next.spec as JsonObject).replicas = replicas;
+        const rv = metaString(scale, 'resourceVersion');
+        if (rv !== undefined) metaOf(next).resourceVersion = rv;
+        return next;
+      },
+      undefined,
+    );
+    return toScale(out);
+  }
+
+  /** POST pods/NAME/binding: assigns the pod to a node, once. */
+  async bind(info: ResourceInfo, namespace: string, name: string, binding: Json): Promise<void> {
+    const target = isObject(binding) && isObject(binding.target) ? binding.target.name : undefined;
+    if (typeof target !== 'string' || target === '') {
+      throw invalidError({ group: '', kind: 'Binding' }, name, [
+        { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
+      ]);
+    }
+    await this.#update(
+      info,
+      namespace,
+      name,
+      (pod) => {
+        const spec = isObject(pod.spec) ? pod.spec : {};
+        if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+          throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+        }
+        if (metaString(pod, 'deletionTimestamp') !== undefined) {
+          throw conflictError(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+        }
+        spec.nodeName = target;
+        pod.spec = spec;
+        return pod;
+      },
+      undefined,
+    );
+  }
+
+  /**
+   * DELETE. Returns the object and whether it is gone (200) or still terminating (202 when
+   * finalizers or a pod's grace period hold it).
+   */
+  async delete(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    options: DeleteOptions = {},
+  ): Promise<{ readonly object: JsonObject; readonly gone: boolean }> {
+    const key = this.keyOf(info, namespace, name);
+    const policy = options.propagationPolicy;
+    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
+      throw invalidError({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
+        {
+          reason: 'FieldValueNotSupported',
+          field: 'propagationPolicy',
+          message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+        },
+      ]);
+    }
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.#o.store.get(key);
+      if (!kv) throw notFoundError(info, name);
+      const current = this.decode(kv);
+      const pre = options.preconditions;
+      if (pre?.uid !== undefined && pre.uid !== metaString(current, 'uid')) {
+        throw conflictError(
+          info,
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${metaString(current, 'uid') ?? ''}`,
+        );
+      }
+      if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(kv.modRevision)) {
+        throw conflictError(
+          info,
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
+        );
+      }
+      const hold = this.#deletionHold(info, current, options);
+      if (hold !== undefined) {
+        const next = clone(current);
+        const meta = metaOf(next);
+        meta.deletionTimestamp = hold.deadline;
+        meta.deletionGracePeriodSeconds = hold.grace;
+        if (info.group === '' && info.kind === 'Namespace' && isObject(next.status))
+          next.status.phase = 'Terminating';
+        try {
+          const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+          if (info.group === '' && info.kind === 'Namespace') void this.#terminateNamespace(name);
+          if (hold.grace > 0) this.#scheduleGrace(info, namespace, name, hold.grace);
+          return { object: out, gone: false };
+        } catch (err) {
+          if (isConflict(err) && attempt < 20) continue;
+          throw err;
+        }
+      }
+      try {
+        return { object: this.decode(await this.#o.store.delete(key, kv.modRevision)), gone: true };
+      } catch (err) {
+        if (isConflict(err) && attempt < 20) continue;
+        if (isNotFound(err)) throw notFoundError(info, name);
+        throw err;
+      }
+    }
+  }
+
+  /** Why a delete cannot complete at once: finalizers, a bound pod's grace period, a namespace's contents. */
+  #deletionHold(
+    info: ResourceInfo,
+    current: JsonObject,
+    options: DeleteOptions,
+  ): { readonly deadline: string; readonly grace: number } | undefined {
+    const now = this.#now();
+    const existing = metaString(current, 'deletionTimestamp');
+    const finalizers = metaOf(current).finalizers;
+    const hasFinalizers = Array.isArray(finalizers) && finalizers.length > 0;
+    if (info.group === '' && info.kind === 'Namespace') {
+      return { deadline: existing ?? timestamp(now), grace: 0 };
+    }
+    if (info.group === '' && info.kind === 'Pod') {
+      const spec = isObject(current.spec) ? current.spec : {};
+      const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';
+      const specGrace =
+        typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
+      // Unscheduled pods and terminal pods go at once (pod strategy CheckGracefulDelete).
+      const phase = isObject(current.status) ? current.status.phase : undefined;
+      const grace =
+        !bound || phase === 'Succeeded' || phase === 'Failed' ? 0 : (options.gracePeriodSeconds ?? specGrace);
+      if (grace > 0 || hasFinalizers) {
+        const prior = metaOf(current).deletionGracePeriodSeconds;
+        // A shorter grace may replace a longer one; never extend it.
+        if (existing !== undefined && typeof prior === 'number' && prior <= grace)
+          return hasFinalizers || grace > 0 ? { deadline: existing, grace: prior } : undefined;
+        return { deadline: timestamp(new Date(now.getTime() + grace * 1000)), grace };
+      }
+      return undefined;
+    }
+    if (hasFinalizers) return { deadline: existing ?? timestamp(now), grace: 0 };
+    return undefined;
+  }
+
+  #scheduleGrace(info: ResourceInfo, namespace: string | undefined, name: string, grace: number): void {
+    const key = this.keyOf(info, namespace, name);
+    if (this.#graceTimers.has(key)) clearTimeout(this.#graceTimers.get(key));
+    const timer = setTimeout(
+      () => {
+        this.#graceTimers.delete(key);
+        void this.delete(info, namespace, name, { gracePeriodSeconds: 0 }).catch(() => undefined);
+      },
+      grace * 1000 + 50,
+    );
+    timer.unref();
+    this.#graceTimers.set(key, timer);
+  }
+
+  /** Re-arms grace timers after a restart: every pod past or within its grace period. */
+  async resumeGracefulDeletions(): Promise<void> {
+    const info = this.#o.resources.lookup('', 'v1', 'pods');
+    if (!info) return;
+    const pods = await this.#o.store.list(this.prefixOf(info, undefined));
+    for (const kv of pods.items) {
+      const pod = this.decode(kv);
+      const deadline = metaString(pod, 'deletionTimestamp');
+      if (deadline === undefined) continue;
+      const left = Math.max(0, (Date.parse(deadline) - this.#now().getTime()) / 1000);
+      this.#scheduleGrace(info, metaString(pod, 'namespace'), metaString(pod, 'name') ?? '', left);
+    }
+    const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
+    if (!nsInfo) return;
+    for (const kv of (await this.#o.store.list(this.prefixOf(nsInfo, undefined))).items) {
+      const ns = this.decode(kv);
+      if (metaString(ns, 'deletionTimestamp') !== undefined)
+        void this.#terminateNamespace(metaString(ns, 'name') ?? '');
+    }
+  }
+
+  /** The namespace controller's job, done here: remove every object in it, then the namespace. */
+  async #terminateNamespace(name: string): Promise<void> {
+    try {
+      for (const info of this.#o.resources.all()) {
+        if (!info.namespaced) continue;
+        const page = await this.#o.store.list(this.prefixOf(info, name));
+        for (const kv of page.items) await this.#o.store.delete(kv.key).catch(() => undefined);
+      }
+      const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
+      if (nsInfo) await this.#o.store.delete(this.keyOf(nsInfo, undefined, name)).catch(() => undefined);
+    } catch {
+      // The store closed underneath; a restart resumes termination (resumeGracefulDeletions).
+    }
+  }
+
+  /**
+   * WATCH: ADDED/MODIFIED/DELETED events after `resourceVersion` (or, when it is unset or "0",
+   * synthetic ADDED events for the current state first). An object that stops matching the
+   * selectors is reported DELETED, one that starts matching ADDED (apiserver's cacher does so).
+   */
+  async watch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    q: ListQuery,
+    sink: WatchSink,
+  ): Promise<WatchHandle> {
+    const filter = this.#filter(info, q);
+    const prefix = this.prefixOf(info, namespace);
+    let from: number;
+    const rv = q.resourceVersion;
+    if (rv === undefined || rv === '' || rv === '0') {
+      const list = await this.#o.store.list(prefix);
+      for (const kv of list.items) {
+        const o = this.decode(kv);
+        if (this.#matches(filter, o)) sink.event('ADDED', o);
+      }
+      from = list.revision;
+    } else {
+      from = Number(rv);
+      if (!Number.isSafeInteger(from) || from < 0) throw badRequest(`invalid resource version: "${rv}"`);
+    }
+    return this.#o.store.watch(prefix, from, {
+      onEvent: (e) => this.#deliver(e, filter, sink),
+      onError: (err) => sink.error(expiredError(messageOf(err))),
+    });
+  }
+
+  #deliver(e: StoreEvent, filter: Filter, sink: WatchSink): void {
+    const cur = this.decode(e.kv);
+    const prev = e.prev ? this.decode(e.prev) : undefined;
+    const now = this.#matches(filter, cur);
+    const before = prev !== undefined && this.#matches(filter, prev);
+    if (e.type === 'delete') {
+      if (now) sink.event('DELETED', cur);
+      return;
+    }
+    if (prev === undefined) {
+      if (now) sink.event('ADDED', cur);
+    } else if (now && before) sink.event('MODIFIED', cur);
+    else if (now) sink.event('ADDED', cur);
+    else if (before) sink.event('DELETED', cur);
+  }
+}
+
+/** Applies one patch format. Custom resources take strategic merge as JSON merge, as Kubernetes refuses it. */
+export function applyPatch(current: JsonObject, type: PatchType, body: Json, custom: boolean): JsonObject {
+  let out: Json;
+  switch (type) {
+    case 'merge':
+    case 'apply':
+      out = mergePatch(current, body);
+      break;
+    case 'json':
+      out = jsonPatch(current, body);
+      break;
+    case 'strategic':
+      if (custom)
+        throw new ApiError(
+          415,
+          'UnsupportedMediaType',
+          'strategic merge patch is not supported for custom resources',
+        );
+      out = strategicMergePatch(current, body);
+      break;
+  }
+  if (!isObject(out)) throw badRequest('the patch must leave a JSON object');
+  return out;
+}
+
+/** The autoscaling/v1 Scale view of a Deployment/ReplicaSet. */
+export function toScale(o: JsonObject): JsonObject {
+  const meta = metaOf(o);
+  const spec = isObject(o.spec) ? o.spec : {};
+  const status = isObject(o.status) ? o.status : {};
+  const match =
+    isObject(spec.selector) && isObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
+  const selector = Object.entries(match)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(',');
+  return {
+    kind: 'Scale',
+    apiVersion: 'autoscaling/v1',
+    metadata: {
+      name: meta.name ?? '',
+      namespace: meta.namespace ?? '',
+      uid: meta.uid ?? '',
+      resourceVersion: meta.resourceVersion ?? '',
+      creationTimestamp: meta.creationTimestamp ?? null,
+    },
+    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
+    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
+  };
+}

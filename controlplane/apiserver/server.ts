@@ -1,0 +1,150 @@
+/**
+ * Starts the API server: store, credentials, bootstrap objects, HTTPS listener, admin
+ * kubeconfig. Returns a handle whose `close()` ends every connection and closes the store.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { openSqliteStore, type Store } from '../store/index.js';
+import { loadTokens, type UserInfo } from './auth.js';
+import { bootstrapCluster } from './bootstrap.js';
+import { createHandler } from './handler.js';
+import { ensurePki, kubeconfig, writePrivate } from './pki.js';
+import { ResourceRegistry } from './resources.js';
+import { RestStorage } from './rest.js';
+import { firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
+
+/** Options of `startApiServer`. */
+export interface ApiServerOptions {
+  readonly dataDir: string;
+  /** Listen address (default 127.0.0.1). */
+  readonly host?: string;
+  /** Listen port (default 6443; 0 picks a free one). */
+  readonly port?: number;
+  /** Address written into kubeconfig and the kubernetes endpoints (default: host, or 127.0.0.1 for 0.0.0.0). */
+  readonly advertiseAddress?: string;
+  readonly serviceClusterIpRange?: string;
+  readonly nodePortRange?: readonly [number, number];
+  /** A store to use instead of the embedded SQLite one (etcd, tests). */
+  readonly store?: Store;
+  readonly requestTimeoutMs?: number;
+  readonly bookmarkIntervalMs?: number;
+  readonly watchBufferBytes?: number;
+}
+
+/** A running API server. */
+export interface ApiServer {
+  readonly url: string;
+  readonly port: number;
+  readonly kubeconfigPath: string;
+  readonly caCertPath: string;
+  readonly store: Store;
+  readonly rest: RestStorage;
+  readonly resources: ResourceRegistry;
+  /** The admin bearer token from the token file. */
+  readonly adminToken: string;
+  /** Re-reads the token file (after adding users). */
+  reloadTokens(): void;
+  close(): Promise<void>;
+}
+
+/** Starts an API server; resolves once it listens and the bootstrap objects exist. */
+export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const host = options.host ?? '127.0.0.1';
+  const advertise = options.advertiseAddress ?? (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+  const range = parseIpv4Cidr(options.serviceClusterIpRange ?? '10.96.0.0/16');
+  const clusterIp = firstServiceIp(range);
+  const files = await ensurePki({ dir: options.dataDir, hosts: [host, advertise, clusterIp] });
+  const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
+  const resources = new ResourceRegistry();
+  const rest = new RestStorage({
+    store,
+    resources,
+    serviceRange: range,
+    nodePortRange: options.nodePortRange ?? [30000, 32767],
+  });
+  let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
+  let ready = false;
+  let server: Server | undefined;
+  const handler = createHandler({
+    rest,
+    resources,
+    tokens: () => tokens,
+    serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
+    ready: () => ready,
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
+    ...(options.watchBufferBytes !== undefined ? { watchBufferBytes: options.watchBufferBytes } : {}),
+  });
+  const srv = createServer(
+    {
+      key: readFileSync(files.serverKey),
+      cert: readFileSync(files.serverCert),
+      ca: readFileSync(files.caCert),
+      // Client certificates are optional (tokens also work) but, when sent, must chain to our CA.
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    handler,
+  );
+  server = srv;
+  // Slow-loris bounds: the whole request (headers + body) must arrive within 60 s.
+  srv.headersTimeout = 30_000;
+  srv.requestTimeout = 60_000;
+  srv.keepAliveTimeout = 65_000;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(options.port ?? 6443, host, () => {
+        srv.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (srv.address() as AddressInfo).port;
+    await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
+    await rest.resumeGracefulDeletions();
+    const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
+    const url = `https://${urlHost}:${port}`;
+    const kubeconfigPath = join(options.dataDir, 'admin.kubeconfig');
+    writePrivate(
+      kubeconfigPath,
+      kubeconfig({
+        server: url,
+        caCert: files.caCert,
+        user: 'admin',
+        clientCert: files.adminCert,
+        clientKey: files.adminKey,
+      }),
+    );
+    ready = true;
+    const adminToken = [...tokens.entries()].find(([, u]) => u.name === 'admin')?.[0] ?? '';
+    return {
+      url,
+      port,
+      kubeconfigPath,
+      caCertPath: files.caCert,
+      store,
+      rest,
+      resources,
+      adminToken,
+      reloadTokens() {
+        tokens = loadTokens(files.tokens);
+      },
+      async close() {
+        ready = false;
+        await new Promise<void>((resolve) => {
+          srv.close(() => resolve());
+          srv.closeAllConnections();
+        });
+        await store.close();
+      },
+    };
+  } catch (err) {
+    srv.close();
+    srv.closeAllConnections();
+    await store.close();
+    throw err;
+  }
+}

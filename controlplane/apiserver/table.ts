@@ -1,0 +1,345 @@
+/**
+ * Server-side printing: `as=Table` responses with kubectl-like columns (the column sets of
+ * kubernetes pkg/printers/internalversion/printers.go). Columns with priority 1 show with
+ * `-o wide`; each row carries a PartialObjectMetadata so `-A`, `--show-labels` and `-L` work.
+ */
+import { isObject, type Json, type JsonObject } from './patch.js';
+import type { ResourceInfo } from './resources.js';
+
+interface Column {
+  readonly name: string;
+  readonly type?: 'string' | 'integer' | 'date';
+  readonly priority?: number;
+  readonly cell: (o: JsonObject, now: Date) => string | number;
+}
+
+function get(o: Json | undefined, path: string): Json | undefined {
+  let cur: Json | undefined = o;
+  for (const p of path.split('.')) cur = isObject(cur) ? cur[p] : undefined;
+  return cur;
+}
+
+function str(o: JsonObject, path: string, fallback = '<none>'): string {
+  const v = get(o, path);
+  return v === undefined || v === null || v === '' ? fallback : String(v);
+}
+
+function arr(v: Json | undefined): JsonObject[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
+
+/** apimachinery duration.HumanDuration: `45s`, `5m10s`, `3h`, `2d5h`, `400d`. */
+export function humanDuration(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s < -1) return '<invalid>';
+  if (s < 0) return '0s';
+  if (s < 120) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 10) return s % 60 === 0 ? `${m}m` : `${m}m${s % 60}s`;
+  if (m < 180) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 8) return m % 60 === 0 ? `${h}h` : `${h}h${m % 60}m`;
+  if (h < 48) return `${h}h`;
+  const d = Math.floor(h / 24);
+  if (h < 192) return h % 24 === 0 ? `${d}d` : `${d}d${h % 24}h`;
+  if (d < 365 * 2) return `${d}d`;
+  return `${Math.floor(d / 365)}y`;
+}
+
+function age(o: JsonObject, now: Date, path = 'metadata.creationTimestamp'): string {
+  const t = get(o, path);
+  if (typeof t !== 'string') return '<unknown>';
+  return humanDuration((now.getTime() - Date.parse(t)) / 1000);
+}
+
+const NAME: Column = { name: 'Name', cell: (o) => str(o, 'metadata.name', '') };
+const AGE: Column = { name: 'Age', cell: age };
+
+function selectorText(o: JsonObject): string {
+  const match = get(o, 'spec.selector.matchLabels');
+  const parts = isObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
+  return parts.length ? parts.join(',') : '<none>';
+}
+
+function containersOf(o: JsonObject): JsonObject[] {
+  return arr(get(o, 'spec.template.spec.containers'));
+}
+
+const WORKLOAD_WIDE: Column[] = [
+  {
+    name: 'Containers',
+    priority: 1,
+    cell: (o) =>
+      containersOf(o)
+        .map((c) => String(c.name))
+        .join(',') || '<none>',
+  },
+  {
+    name: 'Images',
+    priority: 1,
+    cell: (o) =>
+      containersOf(o)
+        .map((c) => String(c.image))
+        .join(',') || '<none>',
+  },
+  { name: 'Selector', priority: 1, cell: selectorText },
+];
+
+function num(o: JsonObject, path: string): number {
+  const v = get(o, path);
+  return typeof v === 'number' ? v : 0;
+}
+
+/** The STATUS column of a pod (printPod: reason, waiting/terminated reasons, Terminating). */
+function podStatus(o: JsonObject): string {
+  let reason = str(o, 'status.reason', '') || str(o, 'status.phase', 'Pending');
+  for (const cs of arr(get(o, 'status.containerStatuses'))) {
+    const waiting = get(cs, 'state.waiting.reason');
+    const terminated = get(cs, 'state.terminated.reason');
+    if (typeof waiting === 'string' && waiting) reason = waiting;
+    else if (typeof terminated === 'string' && terminated) reason = terminated;
+  }
+  if (get(o, 'metadata.deletionTimestamp') !== undefined) reason = 'Terminating';
+  return reason;
+}
+
+function servicePorts(o: JsonObject): string {
+  const ports = arr(get(o, 'spec.ports')).map((p) => {
+    const np = typeof p.nodePort === 'number' ? `:${p.nodePort}` : '';
+    return `${String(p.port)}${np}/${String(p.protocol ?? 'TCP')}`;
+  });
+  return ports.length ? ports.join(',') : '<none>';
+}
+
+function externalIp(o: JsonObject): string {
+  const type = str(o, 'spec.type', 'ClusterIP');
+  const ext = Array.isArray(get(o, 'spec.externalIPs'))
+    ? (get(o, 'spec.externalIPs') as Json[]).map(String)
+    : [];
+  if (type === 'ExternalName') return str(o, 'spec.externalName');
+  if (type === 'LoadBalancer') {
+    const lb = arr(get(o, 'status.loadBalancer.ingress')).map((i) => String(i.ip ?? i.hostname ?? ''));
+    const all = [...lb, ...ext];
+    return all.length ? all.join(',') : '<pending>';
+  }
+  return ext.length ? ext.join(',') : '<none>';
+}
+
+function nodeStatus(o: JsonObject): string {
+  const ready = arr(get(o, 'status.conditions')).find((c) => c.type === 'Ready');
+  let s = ready?.status === 'True' ? 'Ready' : 'NotReady';
+  if (get(o, 'spec.unschedulable') === true) s += ',SchedulingDisabled';
+  return s;
+}
+
+function nodeRoles(o: JsonObject): string {
+  const labels = get(o, 'metadata.labels');
+  const roles = isObject(labels)
+    ? Object.keys(labels)
+        .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+        .map((k) => k.slice('node-role.kubernetes.io/'.length))
+    : [];
+  return roles.length ? roles.sort().join(',') : '<none>';
+}
+
+function nodeAddress(o: JsonObject, type: string): string {
+  return String(arr(get(o, 'status.addresses')).find((a) => a.type === type)?.address ?? '<none>');
+}
+
+function sliceEndpoints(o: JsonObject): string {
+  const addrs = arr(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
+  if (addrs.length === 0) return '<unset>';
+  return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
+}
+
+const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
+  '/pods': [
+    NAME,
+    {
+      name: 'Ready',
+      cell: (o) => {
+        const cs = arr(get(o, 'status.containerStatuses'));
+        const total = containersOfPod(o);
+        return `${cs.filter((c) => c.ready === true).length}/${total}`;
+      },
+    },
+    { name: 'Status', cell: podStatus },
+    {
+      name: 'Restarts',
+      type: 'string',
+      cell: (o) =>
+        String(
+          arr(get(o, 'status.containerStatuses')).reduce(
+            (n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0),
+            0,
+          ),
+        ),
+    },
+    AGE,
+    { name: 'IP', priority: 1, cell: (o) => str(o, 'status.podIP') },
+    { name: 'Node', priority: 1, cell: (o) => str(o, 'spec.nodeName') },
+    { name: 'Nominated Node', priority: 1, cell: (o) => str(o, 'status.nominatedNodeName') },
+    { name: 'Readiness Gates', priority: 1, cell: () => '<none>' },
+  ],
+  '/nodes': [
+    NAME,
+    { name: 'Status', cell: nodeStatus },
+    { name: 'Roles', cell: nodeRoles },
+    AGE,
+    { name: 'Version', cell: (o) => str(o, 'status.nodeInfo.kubeletVersion', '') },
+    { name: 'Internal-IP', priority: 1, cell: (o) => nodeAddress(o, 'InternalIP') },
+    { name: 'External-IP', priority: 1, cell: (o) => nodeAddress(o, 'ExternalIP') },
+    { name: 'OS-Image', priority: 1, cell: (o) => str(o, 'status.nodeInfo.osImage', '<unknown>') },
+    {
+      name: 'Kernel-Version',
+      priority: 1,
+      cell: (o) => str(o, 'status.nodeInfo.kernelVersion', '<unknown>'),
+    },
+    {
+      name: 'Container-Runtime',
+      priority: 1,
+      cell: (o) => str(o, 'status.nodeInfo.containerRuntimeVersion', '<unknown>'),
+    },
+  ],
+  '/namespaces': [NAME, { name: 'Status', cell: (o) => str(o, 'status.phase', 'Active') }, AGE],
+  '/services': [
+    NAME,
+    { name: 'Type', cell: (o) => str(o, 'spec.type', 'ClusterIP') },
+    { name: 'Cluster-IP', cell: (o) => str(o, 'spec.clusterIP') },
+    { name: 'External-IP', cell: externalIp },
+    { name: 'Port(s)', cell: servicePorts },
+    AGE,
+    {
+      name: 'Selector',
+      priority: 1,
+      cell: (o) => {
+        const s = get(o, 'spec.selector');
+        const parts = isObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
+        return parts.length ? parts.sort().join(',') : '<none>';
+      },
+    },
+  ],
+  'apps/deployments': [
+    NAME,
+    { name: 'Ready', cell: (o) => `${num(o, 'status.readyReplicas')}/${num(o, 'spec.replicas')}` },
+    { name: 'Up-to-date', type: 'integer', cell: (o) => num(o, 'status.updatedReplicas') },
+    { name: 'Available', type: 'integer', cell: (o) => num(o, 'status.availableReplicas') },
+    AGE,
+    ...WORKLOAD_WIDE,
+  ],
+  'apps/replicasets': [
+    NAME,
+    { name: 'Desired', type: 'integer', cell: (o) => num(o, 'spec.replicas') },
+    { name: 'Current', type: 'integer', cell: (o) => num(o, 'status.replicas') },
+    { name: 'Ready', type: 'integer', cell: (o) => num(o, 'status.readyReplicas') },
+    AGE,
+    ...WORKLOAD_WIDE,
+  ],
+  'apps/daemonsets': [
+    NAME,
+    { name: 'Desired', type: 'integer', cell: (o) => num(o, 'status.desiredNumberScheduled') },
+    { name: 'Current', type: 'integer', cell: (o) => num(o, 'status.currentNumberScheduled') },
+    { name: 'Ready', type: 'integer', cell: (o) => num(o, 'status.numberReady') },
+    { name: 'Up-to-date', type: 'integer', cell: (o) => num(o, 'status.updatedNumberScheduled') },
+    { name: 'Available', type: 'integer', cell: (o) => num(o, 'status.numberAvailable') },
+    {
+      name: 'Node Selector',
+      cell: (o) => {
+        const s = get(o, 'spec.template.spec.nodeSelector');
+        const parts = isObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
+        return parts.length ? parts.join(',') : '<none>';
+      },
+    },
+    AGE,
+    ...WORKLOAD_WIDE,
+  ],
+  'discovery.k8s.io/endpointslices': [
+    NAME,
+    { name: 'AddressType', cell: (o) => str(o, 'addressType', '') },
+    {
+      name: 'Ports',
+      cell: (o) => {
+        const ports = arr(o.ports).map((p) => String(p.port ?? ''));
+        return ports.length ? ports.join(',') : '<unset>';
+      },
+    },
+    { name: 'Endpoints', cell: sliceEndpoints },
+    AGE,
+  ],
+  'networking.k8s.io/ingresses': [
+    NAME,
+    { name: 'Class', cell: (o) => str(o, 'spec.ingressClassName') },
+    {
+      name: 'Hosts',
+      cell: (o) => {
+        const hosts = arr(get(o, 'spec.rules')).map((r) => String(r.host ?? '*'));
+        return hosts.length ? hosts.join(',') : '*';
+      },
+    },
+    {
+      name: 'Address',
+      cell: (o) =>
+        arr(get(o, 'status.loadBalancer.ingress'))
+          .map((i) => String(i.ip ?? i.hostname ?? ''))
+          .join(','),
+    },
+    { name: 'Ports', cell: (o) => (arr(get(o, 'spec.tls')).length ? '80, 443' : '80') },
+    AGE,
+  ],
+  '/events': [
+    {
+      name: 'Last Seen',
+      cell: (o, now) =>
+        typeof o.lastTimestamp === 'string'
+          ? age(o, now, 'lastTimestamp')
+          : typeof o.eventTime === 'string'
+            ? age(o, now, 'eventTime')
+            : age(o, now),
+    },
+    { name: 'Type', cell: (o) => str(o, 'type', '') },
+    { name: 'Reason', cell: (o) => str(o, 'reason', '') },
+    {
+      name: 'Object',
+      cell: (o) => `${str(o, 'involvedObject.kind', '').toLowerCase()}/${str(o, 'involvedObject.name', '')}`,
+    },
+    { name: 'Message', cell: (o) => str(o, 'message', '').trim() },
+  ],
+};
+
+function containersOfPod(o: JsonObject): number {
+  return arr(get(o, 'spec.containers')).length;
+}
+
+/** Converts objects to a meta.k8s.io/v1 Table. `withHeaders=false` omits the columns (watch events after the first). */
+export function toTable(options: {
+  readonly info: ResourceInfo;
+  readonly objects: readonly JsonObject[];
+  readonly resourceVersion?: string;
+  readonly continueToken?: string;
+  readonly withHeaders: boolean;
+  readonly now: Date;
+}): JsonObject {
+  const cols = COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE];
+  const columnDefinitions = options.withHeaders
+    ? cols.map((c) => ({
+        name: c.name,
+        type: c.type ?? 'string',
+        format: c === NAME ? 'name' : '',
+        description: c.name,
+        priority: c.priority ?? 0,
+      }))
+    : [];
+  const rows = options.objects.map((o) => ({
+    cells: cols.map((c) => c.cell(o, options.now)),
+    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata ?? {} },
+  }));
+  const metadata: JsonObject = {};
+  if (options.resourceVersion !== undefined) metadata.resourceVersion = options.resourceVersion;
+  if (options.continueToken !== undefined) metadata.continue = options.continueToken;
+  return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions, rows };
+}
+
+/** True when the Accept header asks for a Table (`application/json;as=Table;v=v1;g=meta.k8s.io`). */
+export function wantsTable(accept: string | undefined): boolean {
+  return accept !== undefined && /as=Table/.test(accept) && /g=meta\.k8s\.io/.test(accept);
+}

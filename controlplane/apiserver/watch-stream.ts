@@ -1,0 +1,103 @@
+/**
+ * A watch over HTTP: headers flushed at once (kubectl wait hangs otherwise; apiserver
+ * watch.go writes 200 and flushes before any event), newline-delimited JSON events, bookmarks
+ * when asked, the stream ended at `timeoutSeconds`, and errors after the headers sent in-stream
+ * as an ERROR event with a Status (cacher.go). A client that cannot keep up is disconnected once
+ * its unsent buffer passes a bound, so memory per watcher stays bounded.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WatchHandle } from '../store/index.js';
+import type { JsonObject } from './patch.js';
+import { type ApiError, toStatus } from './status.js';
+
+/** Options of one watch stream. */
+export interface WatchStreamOptions {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly contentType: string;
+  /** Ends the stream after this many seconds. */
+  readonly timeoutSeconds: number;
+  /** Sends BOOKMARK events every `bookmarkIntervalMs` when set. */
+  readonly bookmark?: { readonly kind: string; readonly apiVersion: string; readonly intervalMs: number };
+  /** Unsent bytes after which the client is cut off. */
+  readonly maxBufferedBytes: number;
+  /** Converts an object before sending (Table rows); identity otherwise. */
+  readonly encode: (object: JsonObject) => JsonObject;
+  /** Called once when the stream ends for any reason. */
+  readonly onClose?: () => void;
+}
+
+/** The event-writing half handed to the REST layer. */
+export interface WatchWriter {
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: JsonObject): void;
+  error(err: ApiError): void;
+  /** Attaches the store watch so closing the stream stops it. */
+  attach(handle: WatchHandle): void;
+  readonly closed: boolean;
+}
+
+/** Starts the response (200, chunked, flushed) and returns the writer. */
+export function openWatchStream(o: WatchStreamOptions): WatchWriter {
+  const { res } = o;
+  res.writeHead(200, {
+    'Content-Type': o.contentType,
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache',
+  });
+  res.flushHeaders();
+  let closed = false;
+  let handle: WatchHandle | undefined;
+  let lastRv = '';
+  const timers: NodeJS.Timeout[] = [];
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    for (const t of timers) clearTimeout(t);
+    handle?.stop();
+    if (!res.writableEnded) res.end();
+    o.onClose?.();
+  };
+  const write = (line: unknown): void => {
+    if (closed) return;
+    res.write(`${JSON.stringify(line)}\n`);
+    if (res.writableLength > o.maxBufferedBytes) {
+      // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
+      res.destroy();
+      close();
+    }
+  };
+  timers.push(setTimeout(close, o.timeoutSeconds * 1000));
+  if (o.bookmark) {
+    const b = o.bookmark;
+    const tick = (): void => {
+      if (closed) return;
+      if (lastRv !== '')
+        write({
+          type: 'BOOKMARK',
+          object: { kind: b.kind, apiVersion: b.apiVersion, metadata: { resourceVersion: lastRv } },
+        });
+      timers.push(setTimeout(tick, b.intervalMs));
+    };
+    timers.push(setTimeout(tick, b.intervalMs));
+  }
+  o.req.on('close', close);
+  res.on('close', close);
+  return {
+    event(type, object) {
+      const rv = (object.metadata as JsonObject | undefined)?.resourceVersion;
+      if (typeof rv === 'string') lastRv = rv;
+      write({ type, object: o.encode(object) });
+    },
+    error(err) {
+      write({ type: 'ERROR', object: toStatus(err).status });
+      close();
+    },
+    attach(h) {
+      if (closed) h.stop();
+      else handle = h;
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
