@@ -1,5 +1,6 @@
 /** Every `switchyard` subcommand, in the order `--help` lists them. */
 import type { Command } from '../command.js';
+import { apiserverCommand } from './apiserver.js';
 import { testCommand } from './test.js';
 
-export const commands: readonly Command[] = [testCommand];
+export const commands: readonly Command[] = [apiserverCommand, testCommand];
