@@ -149,14 +149,14 @@ export class WatchServer {
   }
 
   /** Creates an object directly (as if another client did); returns the stored object. */
-  create(plural: string, obj: KubeObject): KubeObject {
-    return this.#expectOk(this.#create(this.#resource(plural), obj.metadata.namespace, obj));
+  create<O extends KubeObject>(plural: string, obj: O): O {
+    return this.#expectOk<O>(this.#create(this.#resource(plural), obj.metadata.namespace, obj));
   }
 
   /** Replaces an object directly; an unset resourceVersion skips the precondition. */
-  update(plural: string, obj: KubeObject): KubeObject {
+  update<O extends KubeObject>(plural: string, obj: O): O {
     const r = this.#resource(plural);
-    return this.#expectOk(
+    return this.#expectOk<O>(
       this.#update({ r, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' }, obj),
     );
   }
@@ -167,8 +167,12 @@ export class WatchServer {
   }
 
   /** The stored object, or undefined. */
-  get(plural: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.#objects.get(plural)?.get(objectKey(namespace, name));
+  get<O extends KubeObject = KubeObject>(
+    plural: string,
+    namespace: string | undefined,
+    name: string,
+  ): O | undefined {
+    return this.#objects.get(plural)?.get(objectKey(namespace, name)) as O | undefined;
   }
 
   #resource(plural: string): WatchServerResource {
@@ -177,9 +181,9 @@ export class WatchServer {
     return r;
   }
 
-  #expectOk(reply: Reply): KubeObject {
+  #expectOk<O extends KubeObject = KubeObject>(reply: Reply): O {
     if (reply.status >= 300) throw new Error(`watch-server: ${JSON.stringify(reply.body)}`);
-    return reply.body as KubeObject;
+    return reply.body as O;
   }
 
   // ---- HTTP routing ---------------------------------------------------------------------

@@ -1,0 +1,56 @@
+export { Backoff, type BackoffOptions } from './backoff.js';
+export {
+  ApiError,
+  isAlreadyExists,
+  isConflict,
+  isGone,
+  isInvalid,
+  isNotFound,
+  isStatus,
+  isTooManyRequests,
+  isUnauthorized,
+  reasonForCode,
+  statusFromResponse,
+} from './errors.js';
+export { type EventHandler, HandlerQueue, type Notification } from './handler-queue.js';
+export {
+  Informer,
+  type InformerErrorPhase,
+  type InformerOptions,
+  type ListerWatcher,
+  listWatcher,
+} from './informer.js';
+export {
+  type InClusterOptions,
+  inClusterConfig,
+  type LoadKubeconfigOptions,
+  loadKubeconfig,
+  type ParseKubeconfigOptions,
+  parseKubeconfig,
+  type RestConfig,
+} from './kubeconfig.js';
+export { LineSplitter } from './ndjson.js';
+export {
+  apiVersionOf,
+  coreResources,
+  defineResource,
+  type ResourceDescriptor,
+  resourcePath,
+} from './resource.js';
+export {
+  type CallOptions,
+  type DeleteOptions,
+  KubeClient,
+  type KubeClientOptions,
+  type ListOptions,
+  type ObjectOptions,
+  type PatchOptions,
+  type PatchType,
+  ResourceClient,
+  type SelectorOptions,
+  type WatchOptions,
+  type WriteOptions,
+} from './rest.js';
+export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
+export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
+export { parseWatchEvent, readWatchStream } from './watch.js';
