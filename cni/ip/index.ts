@@ -1,4 +1,4 @@
-/** iproute2 adapter for the plugins: `ip` / `ip -batch` / `ip -json`, optionally in a netns by path. */
+/** Kernel adapters for the plugins: iproute2 (`ip`, `ip -batch`, `ip -json`, in a netns by path) and `nft -f -`. */
 export {
   assertNetns,
   findAddrs,
@@ -10,3 +10,4 @@ export {
   ipBatch,
   ipJson,
 } from './ip.js';
+export { nftApply } from './nft.js';

@@ -76,3 +76,5 @@ export function runCni(spec: RunSpec): Promise<RunOutput> {
     child.stdin.end(typeof spec.config === 'string' ? spec.config : JSON.stringify(spec.config));
   });
 }
+
+export { addNetns, delNetns, execIn, ipJsonIn } from './netns.js';

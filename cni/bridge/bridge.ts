@@ -1,0 +1,184 @@
+/**
+ * The bridge plugin. ADD runs named steps and registers an undo for each; if any later step
+ * fails, the undos run in reverse, so a failed ADD leaves no veth, reservation or nft element
+ * (the reference bridge leaves its veth when IPAM fails). DEL is best effort and idempotent:
+ * it succeeds with CNI_NETNS empty or gone and without prevResult, and always releases IPAM.
+ */
+import { existsSync } from 'node:fs';
+import {
+  CniCode,
+  CniError,
+  familyOf,
+  type Result,
+  type ResultInterface,
+  type ResultIp,
+  type ResultRoute,
+} from '../../lib/cni/index.js';
+import { assertNetns, findAddrs, findLink, ip, nftApply } from '../ip/index.js';
+import type { Plugin, PluginCall } from '../skel/index.js';
+import { type BridgeConfig, parseBridgeConfig } from './config.js';
+import { ipamFor } from './ipam.js';
+import { masqAdd, masqDel } from './masq.js';
+import { configureContainer, createVeth, ensureBridge, ensureGateways, hostVethName } from './steps.js';
+
+type Undo = () => unknown;
+
+async function runUndos(undos: Undo[]): Promise<void> {
+  for (const undo of undos.reverse()) {
+    try {
+      await undo();
+    } catch {
+      // Keep undoing: the original error is the one to report.
+    }
+  }
+}
+
+function subnetOf(address: string): string {
+  const [addr = '', prefixText = '0'] = address.split('/');
+  const prefix = Number(prefixText);
+  if (familyOf(addr) === '4') {
+    const n = addr.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+    const masked = prefix === 0 ? 0 : (n & (0xffffffff << (32 - prefix))) >>> 0;
+    return `${[24, 16, 8, 0].map((s) => (masked >>> s) & 255).join('.')}/${prefix}`;
+  }
+  return address;
+}
+
+function withDefaultRoutes(
+  conf: BridgeConfig,
+  ips: readonly ResultIp[],
+  routes: readonly ResultRoute[],
+): ResultRoute[] {
+  const out = [...routes];
+  if (!conf.isDefaultGateway) return out;
+  for (const a of ips) {
+    const fam = familyOf(a.address);
+    const dst = fam === '4' ? '0.0.0.0/0' : '::/0';
+    if (a.gateway && !out.some((r) => r.dst === dst)) out.push({ dst, gw: a.gateway });
+  }
+  return out;
+}
+
+/** ADD: bridge, veth, IPAM, container addresses and routes, gateway, masquerading; undone on failure. */
+export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result> {
+  const { conf, env } = call;
+  assertNetns(env.netns);
+  // The spec: ADD on an existing interface is an error, and it must fail before IPAM allocates.
+  if (findLink(env.ifname, { netns: env.netns })) {
+    throw new CniError(
+      CniCode.InterfaceExists,
+      `container veth name provided (${env.ifname}) already exists`,
+    );
+  }
+  const undos: Undo[] = [];
+  try {
+    ensureBridge(conf);
+    const host = hostVethName();
+    createVeth(conf, { host, ifname: env.ifname, netns: env.netns });
+    undos.push(() => ip(['link', 'del', host]));
+
+    const ipam = ipamFor(call);
+    let ipamResult: Result = { cniVersion: '1.1.0', ips: [], routes: [] };
+    if (ipam) {
+      ipamResult = await ipam.add();
+      undos.push(() => ipam.del());
+    }
+    const ips = (ipamResult.ips ?? []).map((a) => ({ ...a, interface: 2 }));
+    const routes = withDefaultRoutes(conf, ips, ipamResult.routes ?? []);
+    configureContainer({ netns: env.netns, ifname: env.ifname, ips, routes });
+    if (conf.isGateway) ensureGateways(conf, ips);
+    if (conf.ipMasq && ips.length > 0) {
+      nftApply(masqAdd(ips.map((a) => ({ address: a.address, subnet: subnetOf(a.address) }))));
+      undos.push(() => nftApply(masqDel(ips.map((a) => a.address))));
+    }
+
+    const br = findLink(conf.bridge);
+    const hostLink = findLink(host);
+    const inner = findLink(env.ifname, { netns: env.netns });
+    const iface = (
+      name: string,
+      link: { address?: string } | undefined,
+      sandbox?: string,
+    ): ResultInterface => ({
+      name,
+      ...(link?.address ? { mac: link.address } : {}),
+      ...(sandbox ? { sandbox } : {}),
+    });
+    return {
+      cniVersion: '1.1.0',
+      interfaces: [iface(conf.bridge, br), iface(host, hostLink), iface(env.ifname, inner, env.netns)],
+      ips,
+      routes,
+      dns: ipamResult.dns ?? call.raw.dns ?? {},
+    };
+  } catch (err: unknown) {
+    await runUndos(undos);
+    throw err;
+  }
+}
+
+/** DEL: remove the container interface (its veth peer goes with it), release IPAM, drop masq elements. */
+export async function bridgeDel(call: PluginCall<BridgeConfig>): Promise<void> {
+  const { conf, env } = call;
+  const addresses = new Set((conf.prevResult?.ips ?? []).map((a) => a.address.split('/')[0] ?? ''));
+  if (env.netns !== '' && existsSync(env.netns)) {
+    const inner = findAddrs(env.ifname, { netns: env.netns });
+    for (const a of inner?.addr_info ?? []) if (a.scope !== 'link') addresses.add(a.local);
+    if (inner) {
+      try {
+        ip(['link', 'del', env.ifname], { netns: env.netns });
+      } catch {
+        // Gone in between (the runtime may be tearing the namespace down): that is the goal.
+      }
+    }
+  }
+  const ipam = ipamFor(call);
+  const released = ipam ? await ipam.del() : [];
+  for (const a of released) addresses.add(a);
+  addresses.delete('');
+  if (conf.ipMasq && addresses.size > 0) nftApply(masqDel([...addresses]));
+}
+
+/** CHECK: the interfaces and addresses of prevResult must still be there, and IPAM must agree. */
+export async function bridgeCheck(call: PluginCall<BridgeConfig>): Promise<void> {
+  const { conf, env } = call;
+  const prev = conf.prevResult;
+  if (!prev)
+    throw new CniError(CniCode.InvalidNetworkConfig, 'prevResult: required for CHECK', {
+      field: 'prevResult',
+    });
+  assertNetns(env.netns);
+  const inner = findAddrs(env.ifname, { netns: env.netns });
+  if (!inner) throw new CniError(CniCode.CheckFailed, `${env.ifname} not found in ${env.netns}`);
+  if (!inner.flags?.includes('UP'))
+    throw new CniError(CniCode.CheckFailed, `${env.ifname} in ${env.netns} is down`);
+  const have = new Set((inner.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`));
+  for (const a of prev.ips ?? []) {
+    if (!have.has(a.address))
+      throw new CniError(CniCode.CheckFailed, `${env.ifname} lacks address ${a.address}`);
+  }
+  const hostSide = prev.interfaces?.find((i) => !i.sandbox && i.name !== conf.bridge);
+  if (hostSide) {
+    const link = findLink(hostSide.name);
+    if (link?.master !== conf.bridge) {
+      throw new CniError(CniCode.CheckFailed, `${hostSide.name} is not a port of ${conf.bridge}`);
+    }
+  }
+  await ipamFor(call)?.check(prev);
+}
+
+/** The bridge as a CNI plugin. */
+export const bridgePlugin: Plugin<BridgeConfig> = {
+  name: 'bridge',
+  parse: parseBridgeConfig,
+  add: bridgeAdd,
+  del: bridgeDel,
+  check: bridgeCheck,
+  status: async (call) => {
+    await ipamFor(call)?.status();
+  },
+  gc: async (call, valid) => {
+    const released = (await ipamFor(call)?.gc(valid)) ?? [];
+    if (call.conf.ipMasq && released.length > 0) nftApply(masqDel(released));
+  },
+};

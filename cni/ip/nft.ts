@@ -1,0 +1,25 @@
+/**
+ * Applies a lib/nft Transaction with one `nft -f -` in the plugin's own namespace (the
+ * runtime's): all-or-nothing, one exec per ADD or DEL (STYLE.md habit 3).
+ */
+import { spawnSync } from 'node:child_process';
+import { CniCode, CniError } from '../../lib/cni/index.js';
+import type { Transaction } from '../../lib/nft/index.js';
+
+/** Runs the transaction; throws a coded error carrying nft's message on failure. */
+export function nftApply(tx: Transaction): void {
+  if (tx.error) throw tx.error;
+  if (tx.size === 0) return;
+  const script = tx.toString();
+  const r = spawnSync('nft', ['-f', '-'], { input: script, encoding: 'utf8' });
+  if (r.error) throw new CniError(CniCode.KernelFailure, `nft: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) {
+    throw new CniError(
+      CniCode.KernelFailure,
+      `nft -f: ${r.stderr.trim().split('\n')[0] ?? `exit ${r.status}`}`,
+      {
+        details: script,
+      },
+    );
+  }
+}
