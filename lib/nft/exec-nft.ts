@@ -93,14 +93,22 @@ class ExecNft implements Nft {
   }
 
   async listTable(family: Family, name: string): Promise<NftObject[]> {
-    const json = await this.#nft(['-j', 'list', 'table', family, name]);
-    const text = await this.#nft(['-a', 'list', 'table', family, name]);
-    return readBack(json, text);
+    return this.#list(['table', family, name]);
   }
 
   async listRuleset(): Promise<NftObject[]> {
-    const json = await this.#nft(['-j', 'list', 'ruleset']);
-    const text = await this.#nft(['-a', 'list', 'ruleset']);
+    return this.#list(['ruleset']);
+  }
+
+  /**
+   * Both listings run concurrently. A transaction landing between them could make them
+   * disagree; callers own their table and do not write while they read it back.
+   */
+  async #list(what: readonly string[]): Promise<NftObject[]> {
+    const [json, text] = await Promise.all([
+      this.#nft(['-j', 'list', ...what]),
+      this.#nft(['-a', 'list', ...what]),
+    ]);
     return readBack(json, text);
   }
 }

@@ -17,7 +17,17 @@ import {
   type Rule,
   Transaction,
 } from './index.js';
-import { affinity, chain, clusterIps, element, proxyTransaction, rule, T, table } from './test-fixtures.js';
+import {
+  affinity,
+  chain,
+  clusterIps,
+  element,
+  proxyTransaction,
+  rule,
+  scaledTransaction,
+  T,
+  table,
+} from './test-fixtures.js';
 
 /** Runs tx on both; returns each side's error code (or 'ok') so the test can compare. */
 async function both(real: Nft, fake: FakeNft, tx: Transaction): Promise<{ real: string; fake: string }> {
@@ -70,6 +80,28 @@ describeKernel('nft against the kernel', () => {
     const rules = back.filter((o): o is Rule => o.kind === 'rule');
     expect(rules.every((r) => typeof r.handle === 'number' && r.handle > 0)).toBe(true);
     expect(await real.listTable('ip', T)).toEqual(back);
+  });
+
+  it('scales: 1000 services apply in one transaction and read back equal to the fake', async () => {
+    const tx = scaledTransaction(1000);
+    const t0 = performance.now();
+    await real.run(tx);
+    const applied = performance.now();
+    const back = await real.listTable('ip', T);
+    const listed = performance.now();
+    await fake.run(tx);
+    const faked = performance.now();
+    expect(dumpObjects(back)).toBe(fake.dump());
+    expect(back.filter((o) => o.kind === 'chain')).toHaveLength(2 + 3000);
+    console.info(
+      `nft scale: ${tx.size} ops; nft -f ${Math.round(applied - t0)} ms; ` +
+        `read back ${Math.round(listed - applied)} ms; fake ${Math.round(faked - listed)} ms`,
+    );
+  });
+
+  it('a missing namespace is reported as not found', async () => {
+    const nowhere = createNft({ netns: `${ns}-missing` });
+    await expect(nowhere.run(new Transaction().add(table))).rejects.toSatisfy(isNotFound);
   });
 
   it('reads back netdev device chains and typeof keys', async () => {

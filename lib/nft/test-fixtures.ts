@@ -128,3 +128,31 @@ export function proxyTransaction(): Transaction {
     .add(element('service-ranges', '10.100.0.1-10.100.0.9'));
   return tx;
 }
+
+/**
+ * A kube-proxy-shaped ruleset for `services` Services with two endpoints each: one
+ * `service-ips` vmap element, one service chain and two endpoint chains per Service.
+ */
+export function scaledTransaction(services: number): Transaction {
+  const tx = new Transaction()
+    .add(table)
+    .add(chain('nat-prerouting', { type: 'nat', hook: 'prerouting', priority: -100 }))
+    .add(chain('services'))
+    .add(serviceIps)
+    .add(rule('nat-prerouting', 'jump services'))
+    .add(rule('services', 'ip daddr . meta l4proto . th dport vmap @service-ips'));
+  for (let i = 0; i < services; i += 1) {
+    const ip = `10.96.${i >> 8}.${i & 255}`;
+    const svc = `service-${i}`;
+    tx.add(chain(svc));
+    for (const ep of [1, 2]) {
+      const epChain = `endpoint-${i}-${ep}`;
+      tx.add(chain(epChain)).add(
+        rule(epChain, `meta l4proto tcp dnat to 10.${ep}.${i >> 8}.${i & 255}:8080`),
+      );
+    }
+    tx.add(rule(svc, `numgen random mod 2 vmap { 0 : goto endpoint-${i}-1, 1 : goto endpoint-${i}-2 }`));
+    tx.add(element('service-ips', `${ip} . tcp . 80`, { value: `goto ${svc}` }));
+  }
+  return tx;
+}

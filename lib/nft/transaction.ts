@@ -6,7 +6,7 @@
  */
 import type { SwitchyardError } from '../errors/index.js';
 import { renderScript } from './render.js';
-import type { NftObject, Operation, Rule, Verb } from './types.js';
+import type { Element, NftObject, Operation, Rule, Verb } from './types.js';
 import { validateOperation } from './validate.js';
 
 /** A batch of nft commands, applied all-or-nothing by {@link Nft.run}. */
@@ -66,13 +66,13 @@ export class Transaction {
   }
 
   /** Adds each element (the usual map/set update). */
-  addElements(elements: Iterable<NftObject>): this {
+  addElements(elements: Iterable<Element>): this {
     for (const e of elements) this.add(e);
     return this;
   }
 
   /** Deletes each element. */
-  deleteElements(elements: Iterable<NftObject>): this {
+  deleteElements(elements: Iterable<Element>): this {
     for (const e of elements) this.delete(e);
     return this;
   }
