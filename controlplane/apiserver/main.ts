@@ -39,7 +39,10 @@ export function parsePortRange(s: string): readonly [number, number] {
 /** Starts the server from flags. */
 export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> {
   if (flags.etcdServers !== undefined) {
-    throw invalid('--etcd-servers', 'the etcd backend is not available in this build; omit it to use the embedded store');
+    throw invalid(
+      '--etcd-servers',
+      'the etcd backend is not available in this build; omit it to use the embedded store',
+    );
   }
   const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
   return startApiServer({

@@ -1,0 +1,213 @@
+/**
+ * The real kubectl (1.32 through /usr/bin/kubectl's dispatcher, which picks 1.32 because
+ * /version reports minor 32) against a real server on loopback.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+
+let t: TestServer;
+let env: { kubeconfig: string; home: string };
+const k = (...args: string[]) => kubectl(env, args);
+
+const APP = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  labels: {app: web}
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+        env:
+        - {name: MODE, value: "a"}
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - port: 80
+    targetPort: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  rules:
+  - host: web.switchyard.test
+    http:
+      paths:
+      - path: /
+        pathType: Prefix
+        backend:
+          service: {name: web, port: {number: 80}}
+`;
+
+function file(name: string, text: string): string {
+  const p = join(t.dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  const home = join(t.dir, 'home');
+  mkdirSync(home, { recursive: true });
+  env = { kubeconfig: t.server.kubeconfigPath, home };
+});
+
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('kubectl against the API server', () => {
+  it('reports server version 1.32 through the admin kubeconfig as written', async () => {
+    const r = await k('version');
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toContain('Server Version: v1.32');
+  });
+
+  it('apply -f creates a Deployment, Service and Ingress; get shows kubectl columns', async () => {
+    const app = file('app.yaml', APP);
+    const r = await k('apply', '-f', app);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.split('\n').filter(Boolean)).toEqual([
+      'deployment.apps/web created',
+      'service/web created',
+      'ingress.networking.k8s.io/web created',
+    ]);
+    const svc = await k('get', 'svc,endpointslices');
+    expect(svc.code).toBe(0);
+    expect(svc.stdout).toMatch(/service\/kubernetes\s+ClusterIP\s+10\.96\.0\.1\s+<none>\s+443\/TCP/);
+    expect(svc.stdout).toMatch(/service\/web\s+ClusterIP\s+10\.96\.\d+\.\d+\s+<none>\s+80\/TCP/);
+    expect(svc.stdout).toMatch(/endpointslice\.discovery\.k8s\.io\/kubernetes\s+IPv4\s+\d+\s+127\.0\.0\.1/);
+    const ing = await k('get', 'ingress', 'web');
+    expect(ing.stdout).toMatch(/web\s+<none>\s+web\.switchyard\.test\s+80/);
+  });
+
+  it('get pods -o wide shows the wide columns, and get pods -w shows a later change', async () => {
+    expect((await k('run', 'p1', '--image=busybox', '--labels=app=p1')).code).toBe(0);
+    const wide = await k('get', 'pods', '-o', 'wide');
+    expect(wide.stdout.split('\n')[0]).toMatch(
+      /^NAME\s+READY\s+STATUS\s+RESTARTS\s+AGE\s+IP\s+NODE\s+NOMINATED NODE\s+READINESS GATES$/,
+    );
+    expect(wide.stdout).toMatch(/p1\s+0\/1\s+Pending\s+0/);
+
+    const home = env.home;
+    const watcher = spawn(
+      'kubectl',
+      ['--cache-dir', join(home, 'cache'), 'get', 'pods', '-w', '--output-watch-events'],
+      {
+        env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: env.kubeconfig },
+      },
+    );
+    let out = '';
+    watcher.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    try {
+      await waitFor(() => out.includes('p1'));
+      const patched = await call(t.server, 'PATCH', '/api/v1/namespaces/default/pods/p1/status', {
+        body: { status: { phase: 'Running', podIP: '10.244.1.5' } },
+        contentType: 'application/merge-patch+json',
+      });
+      expect(patched.status).toBe(200);
+      await waitFor(() => /MODIFIED\s+p1\s+0\/1\s+Running/.test(out));
+    } finally {
+      watcher.kill('SIGTERM');
+    }
+  });
+
+  it('a second apply with an edit is a strategic merge patch that keeps list entries by key', async () => {
+    const edited = APP.replace('nginx:1.27', 'nginx:1.28').replace('replicas: 2', 'replicas: 1');
+    const r = await k('apply', '-f', file('app2.yaml', edited));
+    expect(r.stdout).toContain('deployment.apps/web configured');
+    expect(r.stdout).toContain('service/web unchanged');
+    const got = await call(t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web');
+    const spec = got.json.spec as {
+      replicas: number;
+      template: { spec: { containers: { image: string; env: unknown }[] } };
+    };
+    expect(spec.replicas).toBe(1);
+    expect(spec.template.spec.containers).toHaveLength(1);
+    expect(spec.template.spec.containers[0]?.image).toBe('nginx:1.28');
+    expect(spec.template.spec.containers[0]?.env).toEqual([{ name: 'MODE', value: 'a' }]);
+    expect((got.json.metadata as { generation: number }).generation).toBe(2);
+  });
+
+  it('scale --replicas=5 goes through the scale subresource', async () => {
+    const r = await k('scale', 'deployment', 'web', '--replicas=5');
+    expect(r.stdout.trim()).toBe('deployment.apps/web scaled');
+    const wide = await k('get', 'deploy', 'web', '-o', 'wide');
+    expect(wide.stdout).toMatch(/web\s+0\/5\s+0\s+0\s+\S+\s+nginx\s+nginx:1\.28\s+app=web/);
+  });
+
+  it('describe and wait work (wait needs watch headers flushed at once)', async () => {
+    const d = await k('describe', 'deployment', 'web');
+    expect(d.code).toBe(0);
+    expect(d.stdout).toMatch(/Replicas:\s+5 desired/);
+    expect(d.stdout).toMatch(/Image:\s+nginx:1\.28/);
+    const started = Date.now();
+    const w = await k('wait', '--for=jsonpath={.status.phase}=Running', 'pod/p1', '--timeout=20s');
+    expect(w.stdout.trim()).toBe('pod/p1 condition met');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('rejects an invalid manifest with field-level messages, and unknown fields (Strict)', async () => {
+    const bad = await k(
+      'apply',
+      '-f',
+      file(
+        'bad.yaml',
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: Bad_Name\nspec:\n  ports:\n  - port: 70000\n',
+      ),
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('The Service "Bad_Name" is invalid');
+    expect(bad.stderr).toContain('metadata.name: Invalid value: "Bad_Name"');
+    expect(bad.stderr).toContain(
+      'spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive',
+    );
+    const unknown = await k(
+      'apply',
+      '-f',
+      file(
+        'unknown.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c1\ndata: {a: b}\nbogus: 1\n',
+      ),
+    );
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('strict decoding error: unknown field "bogus"');
+  });
+
+  it('delete -f removes everything it created', async () => {
+    const r = await k('delete', '-f', join(t.dir, 'app.yaml'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('deployment.apps "web" deleted');
+    const left = await k('get', 'deploy,svc,ing', '-o', 'name');
+    expect(left.stdout.trim()).toBe('service/kubernetes');
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
