@@ -1,6 +1,7 @@
 /** Every `switchyard` subcommand, in the order `--help` lists them. */
 import type { Command } from '../command.js';
 import { apiserverCommand } from './apiserver.js';
+import { cniCommand } from './cni.js';
 import { testCommand } from './test.js';
 
-export const commands: readonly Command[] = [apiserverCommand, testCommand];
+export const commands: readonly Command[] = [apiserverCommand, cniCommand, testCommand];
