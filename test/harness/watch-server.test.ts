@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { CoreV1Api, KubeConfig, makeInformer, type V1Pod } from '@kubernetes/client-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startWatchServer, type WatchServer } from './watch-server.js';
 
@@ -174,5 +175,56 @@ describe('watch-server', () => {
     expect(bad.status).toBe(400);
     const nope = await fetch(`${s.url}/apis/apps/v1/deployments`);
     expect(nope.status).toBe(404);
+  });
+
+  it('serves @kubernetes/client-node: typed list, informer events, and its relist after 410', async () => {
+    s.create('pods', pod('a'));
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      // client-node refuses plain http unless TLS verification is (vacuously) skipped
+      clusters: [{ name: 'c', server: s.url, skipTLSVerify: true }],
+      users: [{ name: 'u' }],
+      contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+      currentContext: 'x',
+    });
+    const api = kc.makeApiClient(CoreV1Api);
+    const list = await api.listNamespacedPod({ namespace: 'default' });
+    expect(list.metadata?.resourceVersion).toBe('1');
+    expect(list.items.map((p) => p.metadata?.name)).toEqual(['a']);
+    const informer = makeInformer<V1Pod>(kc, '/api/v1/namespaces/default/pods', () =>
+      api.listNamespacedPod({ namespace: 'default' }),
+    );
+    const seen: string[] = [];
+    informer.on('add', (p) => seen.push(`add ${p.metadata?.name}`));
+    informer.on('update', (p) => seen.push(`update ${p.metadata?.name}`));
+    informer.on('delete', (p) => seen.push(`delete ${p.metadata?.name}`));
+    informer.on('error', () => {
+      // client-node reports the 410 here before it restarts
+    });
+    await informer.start();
+    try {
+      s.create('pods', pod('b'));
+      const b = s.get('pods', 'default', 'b')!;
+      s.update('pods', { ...b, metadata: { ...b.metadata, labels: { v: '2' } } });
+      s.remove('pods', 'default', 'a');
+      await until(() => seen.length === 4);
+      expect(seen).toEqual(['add a', 'add b', 'update b', 'delete a']);
+      expect(
+        s.requests.some((r) => r.url === '/api/v1/namespaces/default/pods?watch=true&resourceVersion=1'),
+      ).toBe(true);
+      // Expire its version while it is disconnected: it must relist and converge.
+      s.closeAllStreams();
+      s.create('pods', pod('c'));
+      s.compact();
+      await until(() => informer.list().length === 2, 5000);
+      expect(
+        informer
+          .list()
+          .map((p) => p.metadata?.name)
+          .sort(),
+      ).toEqual(['b', 'c']);
+    } finally {
+      await informer.stop();
+    }
   });
 });
