@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { apiserverCommand } from './apiserver.js';
 import { cniCommand } from './cni.js';
+import { labCommands } from './lab.js';
 import { testCommand } from './test.js';
 
-export const commands: readonly Command[] = [apiserverCommand, cniCommand, testCommand];
+export const commands: readonly Command[] = [...labCommands, apiserverCommand, cniCommand, testCommand];

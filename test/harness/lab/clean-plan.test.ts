@@ -76,7 +76,7 @@ describe('planClean', () => {
     expect(plan.removeFiles.map((f) => f.name)).toEqual(['/run/switchyard/labs/cc.json']);
   });
 
-  it('judges namespaces no lab holds by their test run, and the longest lab prefix wins', () => {
+  it('judges namespaces no lab holds by their test run, and a lab never claims the names of another', () => {
     const plan = planClean(
       observe({
         namespaces: ['sy-live1-br3', 'sy-dead1-br3', 'sy-r1-fabric', 'sy-r1-x-fabric'],

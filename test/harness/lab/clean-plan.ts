@@ -4,13 +4,14 @@
  * its reason, so the command can say why it removed or kept each thing.
  *
  * Rules:
- * - A namespace covered by a lease (its name starts with the lease's prefix) lives and dies with
- *   that lab. A lab is alive when its owner is: a detached lab (built by `up`) while its state
+ * - A namespace covered by a lease (its name is the lease's prefix plus a lab target) lives and
+ *   dies with that lab. A lab is alive when its owner is: a detached lab (built by `up`) while its state
  *   file still describes it; a process-owned lab (a test, an `up` at work) while that process runs.
  * - Any other `sy-<id>-…` namespace belongs to test run `<id>` (test/harness/kernel.ts names
  *   them so); it is alive while a process of that run is.
  * - A dead lab loses its namespaces, its lease and its state file (if the file still names it).
  */
+import { labTargetOf } from './plan.js';
 import type { LabLease, LabState } from './state.js';
 
 /** A lab found through its lease, with the facts needed to judge it. */
@@ -82,11 +83,9 @@ export function planClean(obs: CleanObservation): CleanPlan {
   const keepNamespaces: CleanDecision[] = [];
   const removeFiles: CleanDecision[] = [];
   const labs = obs.labs.filter((l) => inScope(l.lease.prefix));
-  // Longest prefix first, so a lab `a-b` is not claimed by a lab `a`.
-  const byPrefix = [...labs].sort((a, b) => b.lease.prefix.length - a.lease.prefix.length);
 
   for (const ns of [...obs.namespaces].filter(inScope).sort()) {
-    const lab = byPrefix.find((l) => ns.startsWith(l.lease.prefix));
+    const lab = labs.find((l) => labTargetOf(l.lease.prefix, ns) !== undefined);
     if (lab) {
       const death = labDeathReason(lab);
       if (death === undefined) keepNamespaces.push({ name: ns, reason: `lab ${lab.lease.labId} is alive` });

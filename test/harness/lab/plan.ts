@@ -116,6 +116,18 @@ export function labTargets(nodes: number): string[] {
   return out;
 }
 
+const TARGET = /^(fabric|control-plane|client|router|node-[1-9][0-9]*)$/;
+
+/**
+ * The exec target of a namespace if it belongs to the lab with this prefix, else undefined.
+ * A plain prefix test is not enough: lab `a` must not claim `sy-a-b-fabric` of lab `a-b`.
+ */
+export function labTargetOf(prefix: string, namespace: string): string | undefined {
+  if (!namespace.startsWith(prefix)) return undefined;
+  const target = namespace.slice(prefix.length);
+  return TARGET.test(target) ? target : undefined;
+}
+
 /**
  * The fabric-side name of a member's veth. Interface names are limited to 15 bytes (IFNAMSIZ
  * 16 with the NUL); `veth-control-plane` would not fit, so the control plane is `veth-cp`.

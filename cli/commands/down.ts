@@ -1,0 +1,26 @@
+/** `switchyard down`: removes the lab and everything it started; idempotent. */
+import { downLab } from '../../test/harness/lab/index.js';
+import type { Command } from '../command.js';
+import { parseFlags } from '../flags.js';
+import { noPositionals, pathsFor, requireRoot } from './lab-env.js';
+
+export const downCommand: Command = {
+  name: 'down',
+  summary: 'stop the lab and remove everything it created',
+  usage: `usage: switchyard down
+
+Ends the processes inside the lab's namespaces (SIGTERM, then SIGKILL after 2 s), deletes the
+namespaces (with them every link, address and route of the lab), and removes the state file and
+the lease. Without a lab it does nothing and succeeds. Needs root.`,
+  async run(args, ctx) {
+    noPositionals('down', parseFlags(args, {}).positionals);
+    requireRoot('down');
+    const report = await downLab({ paths: pathsFor(ctx) });
+    ctx.stdout.write(
+      report.labId === undefined
+        ? 'no lab to remove\n'
+        : `lab ${report.labId} removed (${report.namespaces.length} namespace(s))\n`,
+    );
+    return 0;
+  },
+};
