@@ -8,10 +8,12 @@
  *  - base chains: the implicit policy `accept` is made explicit.
  *  - sets/maps: `timeout` implies the `timeout` flag (the kernel sets it); flags sorted; a
  *    dynamic set's size 65535 is dropped (the kernel's default, which nft then lists).
- *  - element keys/values: whitespace collapsed; elements sorted by key.
+ *  - element keys/values: whitespace collapsed, addresses/prefixes/ranges printed as nft
+ *    prints them (element-text.ts); elements sorted by key.
  *  - order: per table (family, name): the table, chains, sets, maps (by name), then rules
  *    grouped by chain name in chain order, then elements by set and key.
  */
+import { normalizeElementText } from './element-text.js';
 import { renderOperation } from './render.js';
 import type { Chain, Element, NftMap, NftObject, NftSet, Rule, SetFlag, Table } from './types.js';
 
@@ -59,8 +61,8 @@ export function canonicalObject(obj: NftObject): NftObject {
     case 'element':
       return compact<Element>({
         ...obj,
-        key: squash(obj.key),
-        value: obj.value === undefined ? undefined : squash(obj.value),
+        key: normalizeElementText(obj.key),
+        value: obj.value === undefined ? undefined : normalizeElementText(obj.value),
       });
     case 'rule':
       return compact<Rule>({ ...obj, rule: normalizeRuleText(obj.rule) });

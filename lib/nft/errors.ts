@@ -54,3 +54,10 @@ export function fakeNftError(errno: number, command: string): NftError {
   const stderr = `Error: Could not process rule: ${text}\n${command}`;
   return new NftError(code, `nft: Could not process rule: ${text} (in: ${command})`, { stderr, errno });
 }
+
+/** The fake's version of an nft userspace error that carries no errno (e.g. interval overlap). */
+export function fakeNftMessageError(message: string, command: string): NftError {
+  return new NftError(ErrorCode.Command, `nft: ${message} (in: ${command})`, {
+    stderr: `Error: ${message}\n${command}`,
+  });
+}

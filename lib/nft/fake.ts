@@ -9,7 +9,8 @@
  */
 import { EBUSY, EEXIST, ENOENT, EOPNOTSUPP } from '../errors/index.js';
 import { canonicalize, dumpObjects, normalizeRuleText } from './canonical.js';
-import { fakeNftError } from './errors.js';
+import { intervalOf, normalizeElementText } from './element-text.js';
+import { fakeNftError, fakeNftMessageError } from './errors.js';
 import type { Nft } from './nft.js';
 import { parseScript } from './parse-script.js';
 import { renderOperation } from './render.js';
@@ -208,7 +209,7 @@ class Applier {
   #applyElement(verb: Operation['verb'], o: Element): void {
     const t = this.#table(o.family, o.table);
     const s = this.#set(t, o.set);
-    const key = squash(o.key);
+    const key = normalizeElementText(o.key);
     const existing = s.elements.get(key);
     switch (verb) {
       case 'add':
@@ -219,11 +220,14 @@ class Applier {
         if (o.value !== undefined) {
           for (const chain of references(o.value).chains) this.#chain(t, chain);
         }
-        const value = o.value === undefined ? undefined : squash(o.value);
+        const value = o.value === undefined ? undefined : normalizeElementText(o.value);
         if (existing) {
           if (verb === 'create' || existing.value !== value) this.#fail(EEXIST);
+          // Re-adding refreshes the timeout (the comment stays), as the kernel does.
+          if (o.timeout !== undefined) s.elements.set(key, { ...existing, timeout: o.timeout });
           return;
         }
+        if (s.set.flags?.includes('interval')) this.#checkOverlap(s, key);
         s.elements.set(key, { ...o, key, ...(value === undefined ? {} : { value }) });
         return;
       }
@@ -233,6 +237,18 @@ class Applier {
         return;
       default:
         this.#fail(EOPNOTSUPP);
+    }
+  }
+
+  /** nft refuses an interval that overlaps an existing one without being identical to it. */
+  #checkOverlap(s: SetState, key: string): void {
+    const iv = intervalOf(key);
+    if (iv === undefined) return;
+    for (const other of s.elements.keys()) {
+      const ov = intervalOf(other);
+      if (ov && ov.family === iv.family && ov.lo <= iv.hi && iv.lo <= ov.hi) {
+        throw fakeNftMessageError('interval overlaps with an existing one', this.#command);
+      }
     }
   }
 

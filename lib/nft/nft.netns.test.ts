@@ -207,6 +207,33 @@ describeKernel('nft against the kernel', () => {
         new Transaction().add(element('cluster-ips', '10.96.0.1')),
         'ok',
       ],
+      [
+        're-adding an element refreshes its timeout',
+        new Transaction().add(element('affinity-abc', '192.0.2.7', { timeout: 900 })),
+        'ok',
+      ],
+      [
+        'a prefix with host bits is stored as its network',
+        new Transaction().add(element('service-ranges', '10.97.1.2/16')),
+        'ok',
+      ],
+      [
+        'an aligned range is stored as a prefix, a /32 as an address',
+        new Transaction()
+          .add(element('service-ranges', '10.200.0.0-10.200.0.255'))
+          .add(element('service-ranges', '10.201.0.7/32')),
+        'ok',
+      ],
+      [
+        'the same interval again is a no-op',
+        new Transaction().add(element('service-ranges', '10.96.0.0/16')),
+        'ok',
+      ],
+      [
+        'an overlapping interval is refused',
+        new Transaction().add(element('service-ranges', '10.96.1.0/24')),
+        `${ErrorCode.Command}/-`,
+      ],
     ];
     for (const [name, tx, want] of cases) {
       const got = await both(real, fake, tx);
