@@ -8,7 +8,7 @@ const root = new URL('..', import.meta.url).pathname;
 
 // CNI plugins: one self-contained CommonJS file each (no externals, no node_modules at run time),
 // with a shebang, so a runtime can exec it from any bin dir. CommonJS because an extensionless
-// file is loaded as CommonJS, and it starts a little faster than ESM.
+// file is normally loaded as CommonJS, which starts a little faster than ESM.
 const cniPlugins = ['bridge', 'host-local', 'loopback', 'portmap'];
 async function buildCni(outDir) {
   mkdirSync(outDir, { recursive: true });
@@ -27,13 +27,16 @@ async function buildCni(outDir) {
           minify: true,
           legalComments: 'none',
           logLevel: 'warning',
-          banner: { js: '#!/usr/bin/env node' },
+          // In a "type": "module" tree Node loads the extensionless file as ESM, where `require` is
+          // missing; the bundle only requires node: builtins, which process.getBuiltinModule
+          // (Node >= 20.16) serves, so the same file runs either way.
+          banner: {
+            js: "#!/usr/bin/env node\nvar require = typeof require === 'function' ? require : (id) => process.getBuiltinModule(id);",
+          },
         });
         chmodSync(outfile, 0o755);
       }),
   );
-  // Keeps Node from reading these extensionless files as ESM if dist/ sits in a "type": "module" tree.
-  writeFileSync(`${outDir}/package.json`, '{"type":"commonjs"}\n');
 }
 
 const cniOutFlag = process.argv.indexOf('--cni-out');

@@ -10,4 +10,4 @@ export {
   ipBatch,
   ipJson,
 } from './ip.js';
-export { nftApply } from './nft.js';
+export { nftApply, nftJson } from './nft.js';

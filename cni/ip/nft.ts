@@ -23,3 +23,17 @@ export function nftApply(tx: Transaction): void {
     );
   }
 }
+
+/** Runs `nft -j ARGS…` and parses it; undefined when the object does not exist (ENOENT). */
+export function nftJson(args: readonly string[]): unknown {
+  const r = spawnSync('nft', ['-j', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.error) throw new CniError(CniCode.KernelFailure, `nft: ${r.error.message}`, { cause: r.error });
+  if (r.status !== 0) {
+    if (/No such file or directory/.test(r.stderr)) return undefined;
+    throw new CniError(
+      CniCode.KernelFailure,
+      `nft -j ${args.join(' ')}: ${r.stderr.trim().split('\n')[0] ?? ''}`,
+    );
+  }
+  return JSON.parse(r.stdout) as unknown;
+}
