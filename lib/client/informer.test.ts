@@ -223,3 +223,164 @@ describe('Informer against the watch server', () => {
     server = await startWatchServer({ resources: [coreResources.pods] });
   });
 });
+
+describe('Informer failure handling (injected clock)', () => {
+  const cfg = (url: string) => ({
+    server: url,
+    insecureSkipTlsVerify: false,
+    namespace: 'default',
+    source: 'test',
+  });
+
+  it('relists when the watch answers HTTP 410 instead of an in-stream error', async () => {
+    const server = await startWatchServer({ resources: [coreResources.pods], expiredWatch: 'http' });
+    const client = new KubeClient({ config: cfg(server.url) });
+    const ac = new AbortController();
+    const informer = new Informer<Pod>({
+      listerWatcher: listWatcher(client.resource(coreResources.pods), { namespace: 'default' }),
+      backoff: { initialMs: 5 },
+    });
+    const rec = recorder();
+    informer.addEventHandler(rec.handler);
+    server.create('pods', pod('a'));
+    const running = informer.run(ac.signal);
+    try {
+      await informer.waitForSync();
+      await until(() => server.activeWatches === 1, 'watch');
+      server.closeAllStreams();
+      server.remove('pods', 'default', 'a');
+      server.create('pods', pod('b'));
+      server.compact();
+      await until(() => rec.seen.length === 3, 'relist diff');
+      expect(rec.seen[0]).toBe('ADDED default/a@1');
+      expect(rec.seen.slice(1).sort()).toEqual(['ADDED default/b@3', 'DELETED default/a@1']);
+      expect(informer.stats.relistsAfterGone).toBe(1);
+      expect(server.requests.some((r) => r.url.includes('watch=true&resourceVersion=1&'))).toBe(true);
+    } finally {
+      ac.abort();
+      await running;
+      client.close();
+      await server.close();
+    }
+  });
+
+  it('backs off exponentially on the injected clock while the API is unreachable', async () => {
+    const { FakeClock } = await import('../reconcile/index.js');
+    const probe = await startWatchServer({ resources: [coreResources.pods] });
+    const deadUrl = probe.url;
+    await probe.close(); // nothing listens there now: connections are refused
+    const clock = new FakeClock();
+    const errors: { phase: string; at: number }[] = [];
+    const client = new KubeClient({ config: cfg(deadUrl) });
+    const informer = new Informer<Pod>({
+      listerWatcher: listWatcher(client.resource(coreResources.pods)),
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.5 },
+      random: () => 0,
+      clock,
+      onError: (_err, phase) => errors.push({ phase, at: clock.now() }),
+    });
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    try {
+      await until(() => errors.length === 1, 'first error');
+      for (const wait of [100, 200, 400, 400]) {
+        const n = errors.length;
+        await clock.advance(wait - 1);
+        await new Promise((r) => setTimeout(r, 20));
+        expect(errors.length).toBe(n); // still sleeping
+        await clock.advance(1);
+        await until(() => errors.length === n + 1, `retry after ${wait}ms`);
+      }
+      expect(errors.map((e) => e.at)).toEqual([0, 100, 300, 700, 1100]);
+      expect(errors.every((e) => e.phase === 'list')).toBe(true);
+      expect(informer.hasSynced).toBe(false);
+    } finally {
+      ac.abort();
+      await running;
+      client.close();
+    }
+  });
+
+  it('a watchdog ends a stream the server never closes, then re-watches', async () => {
+    const { createServer } = await import('node:http');
+    const { FakeClock } = await import('../reconcile/index.js');
+    let watches = 0;
+    const srv = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.includes('watch=true')) {
+        watches += 1;
+        res.flushHeaders(); // ... and never a byte more, ignoring timeoutSeconds
+        return;
+      }
+      res.end(
+        JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '5' }, items: [] }),
+      );
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const clock = new FakeClock();
+    const client = new KubeClient({
+      config: cfg(`http://127.0.0.1:${(srv.address() as { port: number }).port}`),
+    });
+    const informer = new Informer<Pod>({
+      listerWatcher: listWatcher(client.resource(coreResources.pods)),
+      watchTimeoutSeconds: 10,
+      clock,
+    });
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    try {
+      await until(() => watches === 1, 'first watch');
+      await clock.advance(39_999);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(watches).toBe(1);
+      await clock.advance(1);
+      await until(() => watches === 2, 'watchdog re-watch');
+      expect(informer.stats.lists).toBe(1);
+    } finally {
+      ac.abort();
+      await running;
+      client.close();
+      srv.closeAllConnections();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it('transforms objects into slim types at the boundary and reports handler failures', async () => {
+    const server = await startWatchServer({ resources: [coreResources.pods] });
+    const client = new KubeClient({ config: cfg(server.url) });
+    const failures: string[] = [];
+    const informer = new Informer<Pod, { key: string; node: string }>({
+      listerWatcher: listWatcher(client.resource(coreResources.pods)),
+      transform: (p) => ({ key: keyOf(p), node: p.spec?.nodeName ?? '' }),
+      indexers: { node: (s) => [s.node] },
+      onError: (err, phase) => failures.push(`${phase}: ${(err as Error).message}`),
+    });
+    const got: string[] = [];
+    informer.addEventHandler({
+      onAdd: (s) => {
+        if (s.key === 'default/bad') throw new Error('boom');
+        got.push(`${s.key} on ${s.node}`);
+      },
+    });
+    server.create('pods', pod('a', 'node-7'));
+    const ac = new AbortController();
+    const running = informer.run(ac.signal);
+    try {
+      await informer.waitForSync();
+      server.create('pods', pod('bad'));
+      server.create('pods', pod('c', 'node-7'));
+      await until(() => got.length === 2, 'events');
+      expect(got).toEqual(['default/a on node-7', 'default/c on node-7']);
+      expect(failures).toEqual(['handler: informer handler failed on add: boom']);
+      expect(informer.cache.byIndex('node', 'node-7')).toEqual([
+        { key: 'default/a', node: 'node-7' },
+        { key: 'default/c', node: 'node-7' },
+      ]);
+    } finally {
+      ac.abort();
+      await running;
+      client.close();
+      await server.close();
+    }
+  });
+});

@@ -70,6 +70,8 @@ export interface InformerOptions<T extends KubeObject, S> {
 
 type WatchOutcome = 'closed' | 'gone';
 
+const WATCHDOG_GRACE_MS = 30_000;
+
 /** A list-watch cache of one resource type with event handlers. */
 export class Informer<T extends KubeObject, S = T> {
   readonly #o: InformerOptions<T, S>;
@@ -265,14 +267,18 @@ export class Informer<T extends KubeObject, S = T> {
 
   async #watchOnce(signal: AbortSignal): Promise<WatchOutcome> {
     const base = this.#o.watchTimeoutSeconds ?? 300 * (1 + this.#random());
+    const timeoutSeconds = Math.max(1, Math.floor(base));
     const child = new AbortController();
     const onAbort = (): void => child.abort(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
+    // Watchdog: a peer that vanished without a FIN never ends the stream, so stop waiting a
+    // grace period after the server should have closed it.
+    const watchdog = this.#clock.setTimeout(() => child.abort(), timeoutSeconds * 1000 + WATCHDOG_GRACE_MS);
     try {
       const stream = await this.#o.listerWatcher.watch({
         resourceVersion: this.#lastRv,
         allowWatchBookmarks: true,
-        timeoutSeconds: Math.max(1, Math.floor(base)),
+        timeoutSeconds,
         signal: child.signal,
       });
       this.#stats.watches += 1;
@@ -281,6 +287,7 @@ export class Informer<T extends KubeObject, S = T> {
       }
       return 'closed';
     } finally {
+      this.#clock.clearTimeout(watchdog);
       signal.removeEventListener('abort', onAbort);
       child.abort();
     }

@@ -38,6 +38,12 @@ export interface WatchServerOptions {
   readonly historyLimit?: number;
   /** Bookmark period for watches that allow them, ms (0 = only on `sendBookmarks`). */
   readonly bookmarkIntervalMs?: number;
+  /**
+   * How a watch from an expired version is answered: `event` (default, the apiserver's watch
+   * cache: HTTP 200 + ERROR event) or `http` (an HTTP 410 Status, as proxies and etcd-direct
+   * watches may answer). Clients must handle both.
+   */
+  readonly expiredWatch?: 'event' | 'http';
 }
 
 /** One request as the server received it. */
@@ -81,6 +87,7 @@ export class WatchServer {
   readonly #resources: readonly WatchServerResource[];
   readonly #historyLimit: number;
   readonly #bookmarkMs: number;
+  readonly #expiredWatch: 'event' | 'http';
   readonly #objects = new Map<string, Map<string, KubeObject>>();
   #log: HistoryEvent[] = [];
   #compactedRv = 0;
@@ -94,6 +101,7 @@ export class WatchServer {
     this.#resources = options.resources;
     this.#historyLimit = options.historyLimit ?? 1000;
     this.#bookmarkMs = options.bookmarkIntervalMs ?? 0;
+    this.#expiredWatch = options.expiredWatch ?? 'event';
     for (const r of options.resources) this.#objects.set(r.plural, new Map());
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -366,6 +374,12 @@ export class WatchServer {
 
   #watch(t: Target, q: URLSearchParams, res: ServerResponse): void {
     const filter = this.#filter(t, q);
+    const asked = Number(q.get('resourceVersion') ?? '');
+    if (this.#expiredWatch === 'http' && asked > 0 && asked < this.#compactedRv) {
+      throw new ReplyError(
+        statusReply(410, 'Gone', `too old resource version: ${asked} (${this.#compactedRv})`),
+      );
+    }
     // Headers go out at once, before any event (controlplane notes §0.6: kubectl wait hangs otherwise).
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
     res.flushHeaders();
