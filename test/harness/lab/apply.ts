@@ -92,9 +92,10 @@ export async function observeLab(plan: LabPlan, deps: ApplyDeps): Promise<Observ
   return { namespaces: new Map(entries) };
 }
 
-async function tolerate(op: Promise<void> | void, ok: (err: unknown) => boolean): Promise<void> {
+/** Runs `op`, treating the errors `ok` accepts as success (the state wanted is already there). */
+async function tolerate(op: () => Promise<void> | void, ok: (err: unknown) => boolean): Promise<void> {
   try {
-    await op;
+    await op();
   } catch (err: unknown) {
     if (!ok(err)) throw err;
   }
@@ -109,21 +110,21 @@ export async function runAction(a: LabAction, deps: ApplyDeps): Promise<void> {
       deps.netns.remove(a.namespace);
       return;
     case 'create-netns':
-      return tolerate((async () => deps.netns.create(a.namespace))(), isAlreadyExists);
+      return tolerate(() => deps.netns.create(a.namespace), isAlreadyExists);
     case 'delete-link':
-      return tolerate(nl.deleteLink(a.namespace, a.name), isNotFound);
+      return tolerate(() => nl.deleteLink(a.namespace, a.name), isNotFound);
     case 'create-bridge':
-      return tolerate(nl.createBridge(a.namespace, { name: a.name }), isAlreadyExists);
+      return tolerate(() => nl.createBridge(a.namespace, { name: a.name }), isAlreadyExists);
     case 'create-veth':
       return nl.createVeth(a.namespace, { name: a.name, peerName: a.peerName, peerNs: a.peerNamespace });
     case 'set-master':
       return nl.setLink(a.namespace, { name: a.name, master: a.master });
     case 'add-address':
-      return tolerate(nl.addAddress(a.namespace, { link: a.dev, address: a.cidr }), isAlreadyExists);
+      return tolerate(() => nl.addAddress(a.namespace, { link: a.dev, address: a.cidr }), isAlreadyExists);
     case 'replace-route':
       return nl.replaceRoute(a.namespace, { dst: a.dst, gateway: a.via, dev: a.dev });
     case 'delete-route':
-      return tolerate(nl.deleteRoute(a.namespace, { dst: a.dst, gateway: a.via }), isNotFound);
+      return tolerate(() => nl.deleteRoute(a.namespace, { dst: a.dst, gateway: a.via }), isNotFound);
     case 'set-sysctl':
       return nl.setSysctl(a.namespace, { key: a.key, value: a.value });
     case 'set-up':

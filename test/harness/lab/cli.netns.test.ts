@@ -115,7 +115,9 @@ describeKernel('switchyard CLI drives the lab', () => {
     expect(bad.stderr).toBe('switchyard: --nodes: must be an integer 1–89, got "0"\n');
     const mode = await cli('up', '--lb-mode', 'ospf');
     expect(mode.stderr).toBe('switchyard: --lb-mode: must be "l2" or "bgp", got "ospf"\n');
-    for (const cmd of [['up'], ['down'], ['status'], ['exec'], ['lab', 'clean']]) {
+    // main.ts prints usage for every command alike; exec (whose arguments pass through) and the
+    // two-word command are the cases that differ.
+    for (const cmd of [['exec'], ['lab', 'clean']]) {
       const help = await cli(...cmd, '--help');
       expect(help.code).toBe(0);
       expect(help.stdout).toMatch(/^usage: switchyard /);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunOptions, type RunResult, runInNetns } from '../../../lib/netns/index.js';
 import type { LabNetlink, NetnsOps } from './apply.js';
-import { type DownReport, downLab, targetNamespace, upLab } from './lab.js';
+import { type DownReport, downLab, targetNamespace, type UpReport, upLab } from './lab.js';
 import { processOwner } from './owner.js';
 import type { LabPlan } from './plan.js';
 import { type LabSpec, type LbMode, labSpec } from './spec.js';
@@ -53,7 +53,7 @@ export async function startLab(options: StartLabOptions): Promise<Lab> {
     runDir: join(tmp as string, 'run'),
   };
   const env = { paths, netlink: options.netlink, ...(options.netns ? { netns: options.netns } : {}) };
-  let report: Awaited<ReturnType<typeof upLab>>;
+  let report: UpReport;
   try {
     report = await upLab(env, { spec, owner: processOwner() });
   } catch (err: unknown) {

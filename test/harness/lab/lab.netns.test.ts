@@ -12,7 +12,7 @@ import { cleanLabs } from './clean.js';
 import { fakeNetns } from './fake-netns.js';
 import type { Lab } from './harness.js';
 import { startLab } from './harness.js';
-import { upLab } from './lab.js';
+import { execInLab, upLab } from './lab.js';
 import { processOwner } from './owner.js';
 import { pidsInNetns } from './procs.js';
 import { labSpec } from './spec.js';
@@ -143,6 +143,18 @@ describeKernel('lab in the real kernel', () => {
       `set-up ${l.namespace('client')}/eth0`,
     ]);
     expect((await l.run('client', ['ping', '-c1', '-W2', '172.30.0.12'])).exitCode).toBe(0);
+  });
+
+  it('exec passes the exit status through, 128 + N for a signal', async () => {
+    const l = lab as Lab;
+    const run = (argv: string[]) => execInLab(l.state, { target: 'router', argv, stdio: 'ignore' });
+    expect(await run(['ping', '-c1', '-W2', '172.30.0.100'])).toBe(0);
+    expect(await run(['sh', '-c', 'exit 3'])).toBe(3);
+    expect(await run(['sh', '-c', 'kill -TERM $$'])).toBe(128 + 15);
+    await expect(run([])).rejects.toThrow('command: missing');
+    await expect(execInLab(l.state, { target: 'node-7', argv: ['true'] })).rejects.toThrow(
+      'unknown target "node-7"',
+    );
   });
 
   it('lab clean removes a crashed lab and its processes but keeps a live one', async () => {

@@ -161,9 +161,9 @@ export interface ExecOptions {
  * Runs a command inside a lab namespace and resolves with its exit status (128 + signal number
  * when a signal ended it, as shells report it).
  */
-export function execInLab(state: LabState, options: ExecOptions): Promise<number> {
+export async function execInLab(state: LabState, options: ExecOptions): Promise<number> {
   const [cmd, ...args] = options.argv;
-  if (cmd === undefined) return Promise.reject(invalid('command', 'missing; usage: exec TARGET -- CMD…'));
+  if (cmd === undefined) throw invalid('command', 'missing; usage: exec TARGET -- CMD…');
   const ns = targetNamespace(state, options.target);
   return new Promise((resolve, reject) => {
     const child = spawnInNetns(
