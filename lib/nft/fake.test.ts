@@ -80,6 +80,11 @@ describe('FakeNft', () => {
     expect(await code(new Transaction().add({ ...clusterIps, type: 'ipv6_addr' }))).toBe(
       `${ErrorCode.AlreadyExists}/17`,
     );
+    // A default timeout implies the timeout flag, so both spellings name the same set.
+    expect(await code(new Transaction().add({ ...clusterIps, name: 'tmo', timeout: 60 }))).toBe('ok');
+    expect(
+      await code(new Transaction().add({ ...clusterIps, name: 'tmo', timeout: 60, flags: ['timeout'] })),
+    ).toBe('ok');
     expect(
       await code(new Transaction().add(chain('services', { type: 'filter', hook: 'input', priority: 0 }))),
     ).toBe(`${ErrorCode.AlreadyExists}/17`);

@@ -8,7 +8,7 @@
  * and committed only when every operation succeeds.
  */
 import { EBUSY, EEXIST, ENOENT, EOPNOTSUPP } from '../errors/index.js';
-import { canonicalize, dumpObjects, normalizeRuleText } from './canonical.js';
+import { canonicalize, canonicalObject, dumpObjects, normalizeRuleText } from './canonical.js';
 import { intervalOf, normalizeElementText } from './element-text.js';
 import { fakeNftError, fakeNftMessageError } from './errors.js';
 import type { Nft } from './nft.js';
@@ -38,6 +38,12 @@ type State = Map<string, TableState>;
 
 const tableKey = (family: Family, name: string): string => `${family} ${name}`;
 const squash = (text: string): string => text.trim().replace(/\s+/g, ' ');
+
+/** Flags as the kernel keeps them (a default timeout implies the timeout flag). */
+function flagsOf(s: NftSet | NftMap): string {
+  const c = canonicalObject(s) as NftSet | NftMap;
+  return (c.flags ?? []).join();
+}
 
 /** Names of sets/maps (`@name`) and chains (`jump`/`goto name`) a rule or map value refers to. */
 function references(text: string): { sets: string[]; chains: string[] } {
@@ -176,7 +182,7 @@ class Applier {
       a.kind === b.kind &&
       squash(a.type ?? a.typeof ?? '') === squash(b.type ?? b.typeof ?? '') &&
       (a.kind !== 'map' || b.kind !== 'map' || squash(a.value ?? '') === squash(b.value ?? '')) &&
-      [...(a.flags ?? [])].sort().join() === [...(b.flags ?? [])].sort().join();
+      flagsOf(a) === flagsOf(b);
     switch (verb) {
       case 'add':
       case 'create':
