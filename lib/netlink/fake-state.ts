@@ -24,6 +24,8 @@ export interface FLink {
   vxlan?: Omit<VxlanInfo, 'dev'> & { devIndex?: number };
   vlanFiltering?: boolean;
   port?: BridgePortFlags;
+  /** A bridge whose MTU follows its ports (no MTU was ever set on it). */
+  mtuAuto?: boolean;
 }
 
 export interface FAddress {
@@ -190,6 +192,8 @@ function connectedRoute(a: FAddress, dev: FLink): FRoute | undefined {
     };
   }
   // addrconf_prefix_route: IPv6 prefix routes carry metric 256 (IP6_RT_PRIO_ADDRCONF).
+  // Loopback's ::1 has none in the main table (checked against kernel 6.18).
+  if (dev.name === 'lo' && dev.kind === undefined) return undefined;
   return {
     family: 6,
     dst: networkOf(cidr),
@@ -251,6 +255,18 @@ export function detach(w: World, index: number): void {
   w.neighbours = w.neighbours.filter((n) => n.index !== index);
   w.fdb = w.fdb.filter((f) => f.index !== index && f.master !== index);
   w.links = w.links.filter((l) => l.index !== index);
+}
+
+/**
+ * br_mtu_auto_adjust: a bridge whose MTU was never set follows the smallest MTU of its
+ * ports (1500 without ports).
+ */
+export function adjustBridgeMtus(w: World): void {
+  for (const br of w.links) {
+    if (br.kind !== 'bridge' || !br.mtuAuto) continue;
+    const ports = w.links.filter((p) => p.master === br.index);
+    br.mtu = ports.length === 0 ? 1500 : Math.min(...ports.map((p) => p.mtu));
+  }
 }
 
 /** Releases a port from its bridge. */

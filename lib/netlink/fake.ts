@@ -10,6 +10,7 @@ import { parseCidr, parseIp } from './codec/ip.js';
 import { renderDump } from './dump.js';
 import {
   addConnected,
+  adjustBridgeMtus,
   byIndex,
   byName,
   detach,
@@ -135,7 +136,9 @@ export class FakeNetlink implements Netlink {
   #dropPeer(ws: Worlds, l: FLink): void {
     if (!l.peer) return;
     const pw = ws.get(l.peer.world);
-    if (pw) detach(pw, l.peer.index);
+    if (!pw) return;
+    detach(pw, l.peer.index);
+    adjustBridgeMtus(pw);
   }
 
   #links(ws: Worlds, w: World): Link[] {
@@ -208,6 +211,7 @@ export class FakeNetlink implements Netlink {
         name: spec.name,
         kind: 'bridge',
         mtu: spec.mtu ?? 1500,
+        mtuAuto: spec.mtu === undefined,
         vlanFiltering: spec.vlanFiltering ?? false,
         ...(spec.mac ? { mac: spec.mac } : {}),
       });
@@ -277,6 +281,7 @@ export class FakeNetlink implements Netlink {
         const moved: FLink = { ...l, up: false };
         releasePort(moved);
         detach(w, l.index);
+        adjustBridgeMtus(w);
         // dev_change_net_namespace keeps the ifindex when it is free in the target.
         if (byIndex(target, moved.index)) moved.index = target.nextIndex++;
         else target.nextIndex = Math.max(target.nextIndex, moved.index + 1);
@@ -291,9 +296,11 @@ export class FakeNetlink implements Netlink {
         l = moved;
       }
       if (change.mac !== undefined) l.mac = change.mac.toLowerCase();
-      if (change.mtu !== undefined) l.mtu = change.mtu;
+      if (change.mtu !== undefined) {
+        l.mtu = change.mtu;
+        if (l.kind === 'bridge') l.mtuAuto = false;
+      }
       if (change.newName !== undefined && change.newName !== l.name) {
-        if (l.up) fail('RTM_NEWLINK', E.EBUSY, detail);
         if (byName(w, change.newName)) fail('RTM_NEWLINK', E.EEXIST, detail);
         l.name = change.newName;
       }
@@ -312,6 +319,7 @@ export class FakeNetlink implements Netlink {
           l.port = { hairpin: false, learning: true };
         }
       }
+      adjustBridgeMtus(w);
       return key;
     });
   }
@@ -349,6 +357,7 @@ export class FakeNetlink implements Netlink {
       // vxlan devices on top of a deleted lower device go with it.
       for (const v of w.links.filter((x) => x.vxlan?.devIndex === l.index)) detach(w, v.index);
       detach(w, l.index);
+      adjustBridgeMtus(w);
     });
   }
 
@@ -520,7 +529,7 @@ export class FakeNetlink implements Netlink {
   }
 
   async deleteRoute(ns: NsRef, spec: RouteSpec): Promise<void> {
-    const r = normalizeRoute(spec);
+    const r = normalizeRoute(spec, 'delete');
     const detail = routeDetail(r, ns);
     this.#tx((ws) => {
       const w = this.#world(ws, ns);

@@ -468,7 +468,7 @@ export class KernelNetlink implements Netlink {
   }
 
   async deleteRoute(ns: NsRef, spec: RouteSpec): Promise<void> {
-    await this.#route(ns, normalizeRoute(spec), { type: RTM.DELROUTE, flags: 0, del: true });
+    await this.#route(ns, normalizeRoute(spec, 'delete'), { type: RTM.DELROUTE, flags: 0, del: true });
   }
 
   async #neighRecords(

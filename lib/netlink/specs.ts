@@ -174,10 +174,10 @@ export interface RouteNorm {
 }
 
 /**
- * Checks a route spec. Defaults as iproute2: table main, protocol boot, type unicast; scope
+ * Checks a route spec for adding (or, with `delete`, for matching). Defaults as iproute2: table main, protocol boot, type unicast; scope
  * host for local routes, link for device-only unicast routes, universe otherwise.
  */
-export function normalizeRoute(spec: RouteSpec): RouteNorm {
+export function normalizeRoute(spec: RouteSpec, purpose: 'add' | 'delete' = 'add'): RouteNorm {
   const cidr = parseCidr('dst', spec.dst);
   const network = networkOf(cidr);
   if (network !== `${cidr.ip}/${cidr.prefix}`) {
@@ -192,7 +192,8 @@ export function normalizeRoute(spec: RouteSpec): RouteNorm {
   if (spec.dev !== undefined) checkLinkName('dev', spec.dev);
   const type = spec.type ?? 'unicast';
   if (!ROUTE_TYPES.includes(type)) throw invalid('type', `must be one of ${ROUTE_TYPES.join(', ')}`);
-  if (type === 'unicast' && spec.gateway === undefined && spec.dev === undefined) {
+  // A delete only needs the key (dst, table, metric); the next hop narrows it when given.
+  if (purpose === 'add' && type === 'unicast' && spec.gateway === undefined && spec.dev === undefined) {
     throw invalid('dev', 'a unicast route needs a gateway or a device');
   }
   if (spec.onlink && spec.gateway === undefined) throw invalid('onlink', 'needs a gateway');

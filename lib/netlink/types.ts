@@ -129,7 +129,7 @@ export interface LinkChange {
   readonly promisc?: boolean;
   /** A bridge name to enslave to, or null to release (`nomaster`). */
   readonly master?: string | null;
-  /** Rename (the link should be down: the kernel refuses renaming an up link with EBUSY). */
+  /** Rename. Kernels before 6.9 refuse renaming an up link (EBUSY); newer ones allow it. */
   readonly newName?: string;
   /** Move into another namespace (name or path). Applied first, then the other changes. */
   readonly netns?: string;

@@ -53,7 +53,7 @@ export function spawnInNetns(
  * Runs `cmd args` inside namespace `ns` to completion and resolves with its output and exit
  * status. Unknown namespace → `notFound`; a command that cannot start → Command error.
  */
-export function runInNetns(
+export async function runInNetns(
   ns: string | undefined,
   command: { readonly cmd: string; readonly args?: readonly string[] },
   options: RunOptions = {},

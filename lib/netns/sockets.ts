@@ -79,7 +79,7 @@ function boundSocket(ns: string, address: BindAddress, type: number): number {
  * A listening TCP server inside namespace `ns`, ready to take `connection` listeners.
  * `server.address()` reports the bound port (useful with port 0).
  */
-export function createTcpServerIn(
+export async function createTcpServerIn(
   ns: string,
   address: BindAddress & { readonly backlog?: number },
 ): Promise<net.Server> {
@@ -98,7 +98,7 @@ export function createTcpServerIn(
 }
 
 /** A UDP socket bound inside namespace `ns`. */
-export function createUdpSocketIn(ns: string, address: BindAddress): Promise<dgram.Socket> {
+export async function createUdpSocketIn(ns: string, address: BindAddress): Promise<dgram.Socket> {
   const fd = boundSocket(ns, address, SOCK_DGRAM);
   const sock = dgram.createSocket(isIP(address.host) === 4 ? 'udp4' : 'udp6');
   return new Promise((resolve, reject) => {

@@ -110,7 +110,9 @@ export function decodeLink(body: Buffer): LinkRecord {
     mtu: num(IFLA.MTU) ?? 0,
     ...(mac && mac.length > 0 && (h.flags & IFF.LOOPBACK) === 0 ? { mac: formatMac(mac) } : {}),
     ...(master ? { masterIndex: master } : {}),
-    ...(link && link !== h.index ? { linkIndex: link } : {}),
+    // IFLA_LINK equals the own index for plain devices; a veth reports its peer's index,
+    // which may be the same number in another namespace (then IFLA_LINK_NETNSID is present).
+    ...(link && (link !== h.index || m.has(IFLA.LINK_NETNSID)) ? { linkIndex: link } : {}),
     ...(vxlan ? { vxlan } : {}),
     ...(vlanFiltering !== undefined ? { vlanFiltering } : {}),
     ...(protinfo && protinfo.length > 0 ? { port: decodePort(protinfo) } : {}),
