@@ -85,6 +85,11 @@ export class Controller<K> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      if (signal.aborted) {
+        // stopping: leave queued keys to the next run instead of reconciling with a dead signal
+        this.queue.done(key);
+        return;
+      }
       try {
         await this.#processOne(key, signal);
       } finally {

@@ -85,3 +85,19 @@ describe('WorkQueue', () => {
     expect(() => exponentialRateLimiter({ baseMs: 0 })).toThrow(/^baseMs: must be > 0/);
   });
 });
+
+describe('WorkQueue at volume', () => {
+  it('keeps FIFO order and dedup over many keys', async () => {
+    const q = new WorkQueue<number>();
+    for (let i = 0; i < 5000; i++) q.add(i % 3000);
+    expect(q.length).toBe(3000);
+    const out: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const k = (await q.get())!;
+      out.push(k);
+      q.done(k);
+    }
+    expect(out).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(q.length).toBe(0);
+  });
+});

@@ -16,7 +16,9 @@ export interface WorkQueueOptions<K> {
 export class WorkQueue<K> {
   readonly #clock: Clock;
   readonly #limiter: RateLimiter<K>;
+  // FIFO as an array plus head index: O(1) take, compacted as the head advances.
   #queue: K[] = [];
+  #head = 0;
   readonly #dirty = new Set<K>();
   readonly #processing = new Set<K>();
   readonly #waiting = new Map<K, { at: number; timer: TimerHandle }>();
@@ -31,7 +33,7 @@ export class WorkQueue<K> {
 
   /** Keys queued and not yet handed out. */
   get length(): number {
-    return this.#queue.length;
+    return this.#queue.length - this.#head;
   }
 
   /** True once `shutdown` was called. */
@@ -132,8 +134,16 @@ export class WorkQueue<K> {
   }
 
   #take(): K | undefined {
-    if (this.#queue.length === 0) return undefined;
-    const key = this.#queue.shift()!;
+    if (this.#head === this.#queue.length) return undefined;
+    const key = this.#queue[this.#head]!;
+    this.#head += 1;
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head);
+      this.#head = 0;
+    }
     this.#dirty.delete(key);
     this.#processing.add(key);
     return key;
