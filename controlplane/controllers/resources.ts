@@ -1,0 +1,62 @@
+/** Resource descriptors the controllers talk to. */
+import { coreResources, defineResource } from '../../lib/client/index.js';
+import type {
+  DaemonSet,
+  Deployment,
+  EndpointSlice,
+  KubeEvent,
+  Lease,
+  Node,
+  Pod,
+  ReplicaSet,
+  Service,
+} from './api-types.js';
+
+/** core/v1 pods. */
+export const podsResource = defineResource<Pod>({ ...coreResources.pods });
+/** core/v1 nodes. */
+export const nodesResource = defineResource<Node>({ ...coreResources.nodes });
+/** core/v1 services. */
+export const servicesResource = defineResource<Service>({ ...coreResources.services });
+/** core/v1 events. */
+export const eventsResource = defineResource<KubeEvent>({
+  group: '',
+  version: 'v1',
+  plural: 'events',
+  kind: 'Event',
+  namespaced: true,
+});
+/** discovery.k8s.io/v1 endpointslices. */
+export const endpointSlicesResource = defineResource<EndpointSlice>({ ...coreResources.endpointslices });
+/** apps/v1 deployments. */
+export const deploymentsResource = defineResource<Deployment>({
+  group: 'apps',
+  version: 'v1',
+  plural: 'deployments',
+  kind: 'Deployment',
+  namespaced: true,
+});
+/** apps/v1 replicasets. */
+export const replicaSetsResource = defineResource<ReplicaSet>({
+  group: 'apps',
+  version: 'v1',
+  plural: 'replicasets',
+  kind: 'ReplicaSet',
+  namespaced: true,
+});
+/** apps/v1 daemonsets. */
+export const daemonSetsResource = defineResource<DaemonSet>({
+  group: 'apps',
+  version: 'v1',
+  plural: 'daemonsets',
+  kind: 'DaemonSet',
+  namespaced: true,
+});
+/** coordination.k8s.io/v1 leases. */
+export const leasesResource = defineResource<Lease>({
+  group: 'coordination.k8s.io',
+  version: 'v1',
+  plural: 'leases',
+  kind: 'Lease',
+  namespaced: true,
+});

@@ -1,0 +1,160 @@
+/**
+ * Simulated nodes for tests and benchmarks (no kubelet, as kwok and scheduler_perf do): a
+ * Node object with capacity and a Ready condition, its Lease in kube-node-lease, and a
+ * "kubelet" that only writes what a kubelet would write through the API — pod status
+ * (Running, podIP, Ready) and confirmation of graceful deletes.
+ */
+import type { KubeObject } from '../../lib/api/index.js';
+import { isNotFound, type KubeClient } from '../../lib/client/index.js';
+import type { Lease, Node, Pod } from './api-types.js';
+import { leasesResource, nodesResource, podsResource } from './resources.js';
+
+/** Options of `createSimNode`. */
+export interface SimNodeOptions {
+  readonly cpu?: string;
+  readonly memory?: string;
+  readonly pods?: number;
+  readonly labels?: Record<string, string>;
+  readonly taints?: NonNullable<Node['spec']>['taints'];
+  readonly ready?: boolean;
+  /** Also create the node's Lease (default true). */
+  readonly lease?: boolean;
+}
+
+/** Microsecond timestamp, the wire form of `MicroTime` (Lease renewTime). */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
+/** Creates a Node with capacity, Ready condition and (by default) its Lease. */
+export async function createSimNode(client: KubeClient, name: string, o: SimNodeOptions = {}): Promise<Node> {
+  const nodes = client.resource(nodesResource);
+  await nodes.create({
+    metadata: { name, labels: { 'kubernetes.io/hostname': name, ...o.labels } },
+    spec: { ...(o.taints ? { taints: o.taints } : {}) },
+  });
+  const resources = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: String(o.pods ?? 110) };
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const out = await nodes.patchStatus(
+    name,
+    {
+      status: {
+        capacity: resources,
+        allocatable: resources,
+        conditions: [
+          {
+            type: 'Ready',
+            status: o.ready === false ? 'False' : 'True',
+            reason: 'KubeletReady',
+            message: 'simulated kubelet is posting ready status',
+            lastHeartbeatTime: now,
+            lastTransitionTime: now,
+          },
+        ],
+        addresses: [{ type: 'Hostname', address: name }],
+      },
+    },
+    { type: 'strategic' },
+  );
+  if (o.lease !== false) await renewSimLease(client, name);
+  return out;
+}
+
+/** Creates or renews a node's Lease, as the kubelet does every 10 s. */
+export async function renewSimLease(client: KubeClient, name: string, durationSeconds = 40): Promise<void> {
+  const leases = client.resource(leasesResource);
+  const renewTime = microTime(Date.now());
+  try {
+    await leases.patch(name, { spec: { renewTime } }, { type: 'merge', namespace: 'kube-node-lease' });
+  } catch (err: unknown) {
+    if (!isNotFound(err)) throw err;
+    const lease: Lease = {
+      metadata: { name, namespace: 'kube-node-lease' },
+      spec: { holderIdentity: name, leaseDurationSeconds: durationSeconds, renewTime },
+    };
+    await leases.create(lease, { namespace: 'kube-node-lease' });
+  }
+}
+
+/** Options of `SimKubelet`. */
+export interface SimKubeletOptions {
+  readonly client: KubeClient;
+  /** Whether a bound pod should report Ready (default: always). Re-checked by `sync`. */
+  readonly ready?: (pod: Pod) => boolean;
+  /** Nodes this kubelet serves (default: all). */
+  readonly nodes?: ReadonlySet<string>;
+}
+
+/** A stand-in kubelet: every call to `sync` brings bound pods' status in line. */
+export class SimKubelet {
+  readonly #o: SimKubeletOptions;
+  readonly #ips = new Map<string, string>();
+  #next = 1;
+
+  constructor(options: SimKubeletOptions) {
+    this.#o = options;
+  }
+
+  /** The IP given to a pod (stable per pod uid). */
+  ipOf(pod: KubeObject): string {
+    const uid = pod.metadata.uid ?? pod.metadata.name ?? '';
+    let ip = this.#ips.get(uid);
+    if (!ip) {
+      const n = this.#next++;
+      ip = `10.244.${Math.floor(n / 250)}.${(n % 250) + 2}`;
+      this.#ips.set(uid, ip);
+    }
+    return ip;
+  }
+
+  /**
+   * One pass: bound pods become Running with an IP and the Ready condition `ready(pod)`
+   * asks for; pods being deleted are confirmed gone (grace period 0). Returns the number of
+   * writes made.
+   */
+  async sync(): Promise<number> {
+    const pods = this.#o.client.resource(podsResource);
+    const list = await pods.list();
+    let writes = 0;
+    for (const pod of list.items) {
+      const node = pod.spec.nodeName;
+      if (!node || (this.#o.nodes && !this.#o.nodes.has(node))) continue;
+      const name = pod.metadata.name ?? '';
+      const namespace = pod.metadata.namespace ?? 'default';
+      try {
+        if (pod.metadata.deletionTimestamp) {
+          await pods.delete(name, { namespace, gracePeriodSeconds: 0 });
+          writes += 1;
+          continue;
+        }
+        const ready = this.#o.ready ? this.#o.ready(pod) : true;
+        const ip = this.ipOf(pod);
+        const cur = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status;
+        if (pod.status?.phase === 'Running' && pod.status.podIP === ip && cur === (ready ? 'True' : 'False'))
+          continue;
+        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        await pods.patchStatus(
+          name,
+          {
+            status: {
+              phase: 'Running',
+              podIP: ip,
+              podIPs: [{ ip }],
+              hostIP: '172.30.0.10',
+              startTime: pod.status?.startTime ?? now,
+              conditions: [
+                { type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: now },
+                { type: 'ContainersReady', status: ready ? 'True' : 'False', lastTransitionTime: now },
+              ],
+            },
+          },
+          { type: 'strategic', namespace },
+        );
+        writes += 1;
+      } catch (err: unknown) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    return writes;
+  }
+}

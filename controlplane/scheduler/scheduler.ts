@@ -1,0 +1,317 @@
+/**
+ * The scheduler process: informers on pods and nodes feed the cache and an active queue; one
+ * loop takes pods off the queue, runs the pure cycle (`schedulePod`), assumes the result and
+ * binds through `POST pods/NAME/binding` with a bounded number of binds in flight. Pods that
+ * fit nowhere park in an unschedulable set with a PodScheduled=False condition and an Event,
+ * and go back to the queue whenever a node or a bound pod changes (kube-scheduler's
+ * scheduling queue, reduced to the two queues that matter here).
+ */
+import { Informer, isConflict, isNotFound, type KubeClient, listWatcher } from '../../lib/client/index.js';
+import { createLogger, type Logger } from '../../lib/obs/index.js';
+import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
+import type { Binding, KubeEvent, Node, Pod } from './api-types.js';
+import { SchedulerCache } from './cache.js';
+import { DEFAULT_PROFILE, type Decision, type Profile, schedulePod } from './framework.js';
+import { DEFAULT_SCHEDULER, type NodeInfo, type PodInfo, toNodeInfo, toPodInfo } from './info.js';
+import { eventsResource, nodesResource, podsResource } from './resources.js';
+
+/** Options of `Scheduler`. */
+export interface SchedulerOptions {
+  readonly client: KubeClient;
+  /** Pods whose `spec.schedulerName` is this are ours (default `default-scheduler`). */
+  readonly schedulerName?: string;
+  readonly profile?: Profile;
+  readonly random?: () => number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Binds in flight at once (default 32). */
+  readonly maxInFlightBinds?: number;
+  /** Unschedulable pods are retried at least this often even without events (default 60 s). */
+  readonly unschedulableRetryMs?: number;
+  /** Called after each decision (metrics, benchmarks). */
+  readonly onDecision?: (pod: PodInfo, decision: Decision) => void;
+}
+
+/** Counters for metrics and tests. */
+export interface SchedulerStats {
+  readonly attempts: number;
+  readonly bound: number;
+  readonly unschedulable: number;
+  readonly bindErrors: number;
+}
+
+/** A running scheduler. */
+export class Scheduler {
+  readonly #o: SchedulerOptions;
+  readonly #name: string;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #cache = new SchedulerCache();
+  readonly #pods: Informer<Pod, PodInfo>;
+  readonly #nodes: Informer<Node, NodeInfo>;
+  /** Active queue: insertion-ordered, deduplicated. */
+  readonly #active = new Set<string>();
+  /** Unschedulable pods and the fingerprint they failed with. */
+  readonly #parked = new Map<string, string>();
+  #wake: (() => void) | undefined;
+  #inFlight = 0;
+  #bindSlot: (() => void) | undefined;
+  #stats = { attempts: 0, bound: 0, unschedulable: 0, bindErrors: 0 };
+
+  constructor(options: SchedulerOptions) {
+    this.#o = options;
+    this.#name = options.schedulerName ?? DEFAULT_SCHEDULER;
+    this.#clock = options.clock ?? realClock;
+    this.#log = options.logger ?? createLogger({ component: 'scheduler', level: 'warn' });
+    const onError = (phase: string) => (err: unknown) =>
+      this.#log.warn('informer error', { informer: phase, error: String(err) });
+    this.#pods = new Informer<Pod, PodInfo>({
+      name: 'pods',
+      listerWatcher: listWatcher(options.client.resource(podsResource)),
+      transform: toPodInfo,
+      clock: this.#clock,
+      onError: onError('pods'),
+    });
+    this.#nodes = new Informer<Node, NodeInfo>({
+      name: 'nodes',
+      listerWatcher: listWatcher(options.client.resource(nodesResource)),
+      transform: toNodeInfo,
+      clock: this.#clock,
+      onError: onError('nodes'),
+    });
+  }
+
+  /** True once nodes and pods have been listed (readiness). */
+  get synced(): boolean {
+    return this.#nodes.hasSynced && this.#pods.hasSynced;
+  }
+
+  /** Counters since start. */
+  get stats(): SchedulerStats {
+    return { ...this.#stats };
+  }
+
+  /** The cache (read-only use: tests and benchmarks check placements against it). */
+  get cache(): SchedulerCache {
+    return this.#cache;
+  }
+
+  /** Pods waiting in the active queue plus pods parked as unschedulable. */
+  get pending(): { readonly active: number; readonly unschedulable: number } {
+    return { active: this.#active.size, unschedulable: this.#parked.size };
+  }
+
+  /** Runs until `signal` aborts. Resolves once everything has stopped. */
+  async run(signal: AbortSignal): Promise<void> {
+    this.#nodes.addEventHandler({
+      onAdd: (n) => this.#onNode(n),
+      onUpdate: (_o, n) => this.#onNode(n),
+      onDelete: (n) => {
+        this.#cache.removeNode(n.name);
+        this.#flushParked();
+      },
+    });
+    this.#pods.addEventHandler({
+      onAdd: (p) => this.#onPod(p),
+      onUpdate: (_o, p) => this.#onPod(p),
+      onDelete: (p) => this.#onPodDeleted(p),
+    });
+    const informers = [this.#nodes.run(signal), this.#pods.run(signal)];
+    const retry = this.#o.unschedulableRetryMs ?? 60_000;
+    let timer: TimerHandle | undefined;
+    const arm = (): void => {
+      timer = this.#clock.setTimeout(() => {
+        this.#flushParked();
+        arm();
+      }, retry);
+    };
+    arm();
+    const onAbort = (): void => this.#wake?.();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([
+        Promise.all([this.#nodes.waitForSync(signal), this.#pods.waitForSync(signal)]),
+        new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
+      ]).catch(() => undefined);
+      // Handlers drain asynchronously: let the cache hold every listed node and pod before the
+      // first cycle, or a restart would place pods against a half-built picture.
+      await this.#nodes.whenHandlersIdle();
+      await this.#pods.whenHandlersIdle();
+      await this.#loop(signal);
+    } finally {
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      await Promise.all(informers);
+      while (this.#inFlight > 0) await new Promise<void>((r) => this.#clock.setTimeout(r, 5));
+    }
+  }
+
+  #onNode(n: NodeInfo): void {
+    this.#cache.setNode(n);
+    this.#flushParked();
+  }
+
+  #ours(p: PodInfo): boolean {
+    return p.nodeName === '' && p.schedulerName === this.#name && !p.terminal && !p.deleting;
+  }
+
+  #onPod(p: PodInfo): void {
+    const before = this.#cache.nodeOf(p.key);
+    this.#cache.observePod(p);
+    if (this.#ours(p)) {
+      const parkedWith = this.#parked.get(p.key);
+      if (parkedWith !== undefined && parkedWith === p.fingerprint) return; // only status changed
+      this.#parked.delete(p.key);
+      this.#enqueue(p.key);
+      return;
+    }
+    this.#active.delete(p.key);
+    this.#parked.delete(p.key);
+    // A bound pod that finished or started terminating frees room for parked pods.
+    if (before !== undefined && (p.terminal || p.deleting || p.nodeName === '')) this.#flushParked();
+  }
+
+  #onPodDeleted(p: PodInfo): void {
+    const had = this.#cache.nodeOf(p.key);
+    this.#cache.removePod(p.key);
+    this.#active.delete(p.key);
+    this.#parked.delete(p.key);
+    if (had !== undefined) this.#flushParked();
+  }
+
+  #enqueue(key: string): void {
+    this.#active.add(key);
+    this.#wake?.();
+  }
+
+  #flushParked(): void {
+    if (this.#parked.size === 0) return;
+    for (const key of this.#parked.keys()) this.#active.add(key);
+    this.#parked.clear();
+    this.#wake?.();
+  }
+
+  async #loop(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const next = this.#active.values().next();
+      if (next.done) {
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+        });
+        this.#wake = undefined;
+        continue;
+      }
+      this.#active.delete(next.value);
+      const pod = this.#pods.cache.get(next.value);
+      if (pod === undefined || !this.#ours(pod) || this.#cache.isAssumed(pod.key)) continue;
+      await this.#scheduleOne(pod, signal);
+    }
+  }
+
+  async #scheduleOne(pod: PodInfo, signal: AbortSignal): Promise<void> {
+    this.#stats.attempts += 1;
+    const decision: Decision =
+      pod.problem !== undefined
+        ? { kind: 'unschedulable', message: pod.problem, reasons: new Map() }
+        : schedulePod(pod, this.#cache.nodes(), {
+            profile: this.#o.profile ?? DEFAULT_PROFILE,
+            ...(this.#o.random ? { random: this.#o.random } : {}),
+          });
+    this.#o.onDecision?.(pod, decision);
+    if (decision.kind === 'unschedulable') {
+      this.#stats.unschedulable += 1;
+      this.#parked.set(pod.key, pod.fingerprint);
+      if (pod.unschedulableMessage !== decision.message)
+        void this.#reportUnschedulable(pod, decision.message);
+      return;
+    }
+    this.#cache.assume(pod, decision.node);
+    const max = this.#o.maxInFlightBinds ?? 32;
+    while (this.#inFlight >= max && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.#bindSlot = resolve;
+      });
+    }
+    this.#inFlight += 1;
+    void this.#bind(pod, decision.node).finally(() => {
+      this.#inFlight -= 1;
+      const slot = this.#bindSlot;
+      this.#bindSlot = undefined;
+      slot?.();
+    });
+  }
+
+  async #bind(pod: PodInfo, node: string): Promise<void> {
+    const binding: Binding = {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: pod.name, namespace: pod.namespace, ...(pod.uid ? { uid: pod.uid } : {}) },
+      target: { apiVersion: 'v1', kind: 'Node', name: node },
+    };
+    try {
+      await this.#o.client
+        .resource(podsResource)
+        .createSubresource(pod.name, 'binding', binding, { namespace: pod.namespace });
+      this.#stats.bound += 1;
+      this.#log.debug('bound', { pod: pod.key, node });
+    } catch (err: unknown) {
+      this.#stats.bindErrors += 1;
+      this.#cache.forget(pod.key);
+      // Conflict: someone else bound it, or it is being deleted; NotFound: it is gone. The
+      // informer brings the truth either way. Anything else: try again shortly.
+      if (!isConflict(err) && !isNotFound(err)) {
+        this.#log.warn('bind failed', { pod: pod.key, node, error: String(err) });
+        this.#clock.setTimeout(() => this.#enqueue(pod.key), 1000);
+      }
+    }
+  }
+
+  async #reportUnschedulable(pod: PodInfo, message: string): Promise<void> {
+    const now = new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const client = this.#o.client;
+    try {
+      await client.resource(podsResource).patchStatus(
+        pod.name,
+        {
+          status: {
+            conditions: [
+              {
+                type: 'PodScheduled',
+                status: 'False',
+                reason: 'Unschedulable',
+                message,
+                lastProbeTime: null,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+        { type: 'strategic', namespace: pod.namespace },
+      );
+      const event: KubeEvent = {
+        apiVersion: 'v1',
+        kind: 'Event',
+        metadata: { generateName: `${pod.name}.`, namespace: pod.namespace },
+        involvedObject: {
+          kind: 'Pod',
+          apiVersion: 'v1',
+          namespace: pod.namespace,
+          name: pod.name,
+          uid: pod.uid,
+        },
+        reason: 'FailedScheduling',
+        message,
+        type: 'Warning',
+        source: { component: this.#name },
+        reportingComponent: this.#name,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+      };
+      await client.resource(eventsResource).create(event, { namespace: pod.namespace });
+    } catch (err: unknown) {
+      if (!isNotFound(err))
+        this.#log.warn('could not report unschedulable pod', { pod: pod.key, error: String(err) });
+    }
+  }
+}
