@@ -125,6 +125,8 @@ function allowedByRules(rules: readonly Rule[], attrs: RequestAttributes): boole
 export interface Decision {
   readonly allowed: boolean;
   readonly podNode?: string;
+  /** For creates: the object's metadata.name must be this (NodeRestriction admission). */
+  readonly createName?: string;
 }
 
 /** Decides whether `user` may do `attrs`. */
@@ -145,12 +147,12 @@ function authorizeNode(node: string, a: RequestAttributes): Decision {
   switch (a.resource) {
     case 'nodes':
       if (read) return { allowed: true };
-      return { allowed: a.name === node || (a.verb === 'create' && a.name === '') };
+      if (a.verb === 'create') return { allowed: true, createName: node };
+      return { allowed: a.name === node };
     case 'leases':
-      return {
-        allowed:
-          a.namespace === 'kube-node-lease' && (a.name === node || (a.verb === 'create' && a.name === '')),
-      };
+      if (a.namespace !== 'kube-node-lease') return { allowed: false };
+      if (a.verb === 'create') return { allowed: true, createName: node };
+      return { allowed: a.name === node };
     case 'pods':
       if (a.verb === 'list' || a.verb === 'watch') return { allowed: true };
       if (a.verb === 'create' || a.name === '') return { allowed: false };

@@ -136,8 +136,8 @@ async function handle(
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  await authorizeRequest(o, user, info, res_);
-  await serveResource({ o, now, req, res, url, info, res_ });
+  const createName = await authorizeRequest(o, user, info, res_);
+  await serveResource({ o, now, req, res, url, info, res_, user, createName });
 }
 
 function aggregated(req: IncomingMessage): boolean {
@@ -169,12 +169,25 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
+function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, name = info.name): ApiError {
+  const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
+  const subject = name ? `${qualifiedResource(res)} "${name}"` : qualifiedResource(res);
+  const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
+  return new ApiError(
+    403,
+    'Forbidden',
+    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
+    { name, group: info.group, kind: info.resource },
+  );
+}
+
+/** Authorizes; resolves to the name a create must use when the authorizer restricts it. */
 async function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
   res: ResourceInfo,
-): Promise<void> {
+): Promise<string | undefined> {
   const attrs: RequestAttributes = {
     verb: info.verb,
     group: info.group,
@@ -189,20 +202,10 @@ async function authorizeRequest(
     // Node authorizer: only pods bound to the node itself.
     const pod = await o.rest.get(res, info.namespace, info.name).catch(() => undefined);
     const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
-    allowed = pod === undefined ? info.verb === 'get' : nodeName === decision.podNode;
-    if (pod === undefined && info.verb === 'get') allowed = false;
+    allowed = pod !== undefined && nodeName === decision.podNode;
   }
-  if (!allowed) {
-    const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-    const subject = info.name ? `${qualifiedResource(res)} "${info.name}"` : qualifiedResource(res);
-    const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
-    throw new ApiError(
-      403,
-      'Forbidden',
-      `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
-      { name: info.name, group: info.group, kind: info.resource },
-    );
-  }
+  if (!allowed) throw forbidden(user, info, res);
+  return decision.createName;
 }
 
 interface Ctx {
@@ -213,6 +216,8 @@ interface Ctx {
   readonly url: URL;
   readonly info: RequestInfo;
   readonly res_: ResourceInfo;
+  readonly user: UserInfo;
+  readonly createName: string | undefined;
 }
 
 function listQuery(q: URLSearchParams): ListQuery {
@@ -333,6 +338,10 @@ async function serveResource(c: Ctx): Promise<void> {
           `the server does not allow this method on the requested resource`,
         );
       if (strict) checkUnknownFields(res_, input);
+      if (c.createName !== undefined) {
+        const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
+        if (name !== c.createName) throw forbidden(c.user, info, res_, typeof name === 'string' ? name : '');
+      }
       return sendJson(c.res, 201, await rest.create(res_, ns, input));
     }
     case 'update': {

@@ -283,6 +283,8 @@ export class RestStorage {
     };
     if (info.group === '' && info.kind === 'Service') {
       return this.#withServiceLock(async () => {
+        // An existing name is 409 AlreadyExists, not "your ClusterIP is taken (by yourself)".
+        if (await this.#o.store.get(this.keyOf(info, ns, name))) throw alreadyExistsError(info, name);
         await this.#allocate(body, undefined);
         return write();
       });
