@@ -105,7 +105,7 @@ describeKernel('switchyard CLI drives the lab', () => {
     expect(status.stdout).toContain(`lab ${labId}: 2 node(s), lb-mode l2, owner detached`);
     expect(status.stdout).toContain('healthy');
     expect(status.stdout).toMatch(
-      /node-2 +\S+node-2 {2}172\.30\.0\.12\/16 {2}\[lo:UP eth0:UP\] {2}0 process\(es\) {2}ping ok/,
+      /node-2 +\S+node-2 +172\.30\.0\.12\/16 {2}\[lo:UP eth0:UP\] {2}0 process\(es\) {2}ping ok/,
     );
   });
 

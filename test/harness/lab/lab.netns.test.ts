@@ -114,8 +114,7 @@ describeKernel('lab in the real kernel', () => {
     const fake = new FakeNetlink();
     await applyPlan(l.plan, { netlink: fake, netns: fakeNetns(fake) });
     // Compared: the IPv4 links, addresses and routes the lab makes. Left out: bridge FDB entries
-    // the kernel learned from the pings above, and IPv6 loopback, where kernel 6.18 and the fake
-    // differ on the ::1 route (neither is the lab's doing).
+    // the kernel learned from the pings above, and loopback's IPv6 (the kernel's, not the lab's).
     const ours = (dump: string): string =>
       dump
         .split('\n')

@@ -129,17 +129,17 @@ export function formatStatus(status: LabStatus): string {
     `lab ${state.labId}: ${state.nodes} node(s), lb-mode ${state.lbMode}, owner ${owner}, ${healthy ? 'healthy' : 'DEGRADED'}`,
   ];
   const width = Math.max(...status.namespaces.map((n) => n.target.length));
+  const nameWidth = Math.max(...status.namespaces.map((n) => n.name.length));
   for (const n of status.namespaces) {
+    const head = `  ${n.target.padEnd(width)}  ${n.name.padEnd(nameWidth)}`;
     if (!n.exists) {
-      lines.push(`  ${n.target.padEnd(width)}  ${n.name}  MISSING`);
+      lines.push(`${head}  MISSING`);
       continue;
     }
     const reach = n.reachable === undefined ? '' : n.reachable ? '  ping ok' : '  ping FAILED';
     const links = n.links.map(linkText).join(' ');
     const addrs = n.addresses.filter((a) => !a.startsWith('127.')).join(' ') || '-';
-    lines.push(
-      `  ${n.target.padEnd(width)}  ${n.name}  ${addrs}  [${links}]  ${n.processes} process(es)${reach}`,
-    );
+    lines.push(`${head}  ${addrs}  [${links}]  ${n.processes} process(es)${reach}`);
   }
   return `${lines.join('\n')}\n`;
 }
