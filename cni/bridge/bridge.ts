@@ -108,7 +108,8 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
       cniVersion: '1.1.0',
       interfaces: [iface(conf.bridge, br), iface(host, hostLink), iface(env.ifname, inner, env.netns)],
       ips,
-      routes,
+      // The reference bridge leaves `routes` out when there are none; do the same.
+      ...(routes.length > 0 ? { routes } : {}),
       dns: ipamResult.dns ?? call.raw.dns ?? {},
     };
   } catch (err: unknown) {

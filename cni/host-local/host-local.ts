@@ -92,7 +92,7 @@ export async function ipamAdd(
       return {
         cniVersion: '1.1.0',
         ips,
-        routes: conf.routes,
+        ...(conf.routes.length > 0 ? { routes: conf.routes } : {}),
         ...(conf.dns ? { dns: conf.dns } : {}),
       };
     } catch (err: unknown) {
