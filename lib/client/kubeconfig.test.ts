@@ -9,7 +9,13 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isInvalid, type SwitchyardError } from '../errors/index.js';
 import { type ApiError, isUnauthorized } from './errors.js';
-import { inClusterConfig, loadKubeconfig, parseKubeconfig, type RestConfig } from './kubeconfig.js';
+import {
+  inClusterConfig,
+  loadKubeconfig,
+  loadRestConfig,
+  parseKubeconfig,
+  type RestConfig,
+} from './kubeconfig.js';
 import { coreResources } from './resource.js';
 import { KubeClient } from './rest.js';
 
@@ -398,5 +404,25 @@ describe('in-cluster config', () => {
         env: { KUBERNETES_SERVICE_HOST: 'h', KUBERNETES_SERVICE_PORT: '1' },
       }),
     ).toThrow(/token: cannot read/);
+  });
+});
+
+describe('loadRestConfig lookup order', () => {
+  it('flag, then $KUBECONFIG, then in-cluster, then ~/.kube/config', () => {
+    const flag = writeKubeconfig({ user: { token: 'flag' } });
+    const fromEnv = writeKubeconfig({ user: { token: 'env' } });
+    const sa = join(dir, 'sa2');
+    execFileSync('mkdir', ['-p', join(sa), join(dir, 'home', '.kube')]);
+    writeFileSync(join(sa, 'token'), 'pod');
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(join(dir, 'ca.crt')));
+    writeFileSync(join(dir, 'home', '.kube', 'config'), kubeconfigYaml({ user: { token: 'home' } }));
+    const pod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const home = { HOME: join(dir, 'home') };
+    expect(loadRestConfig({ kubeconfig: flag, env: { KUBECONFIG: fromEnv, ...pod } }).token).toBe('flag');
+    expect(loadRestConfig({ env: { KUBECONFIG: fromEnv, ...pod } }).token).toBe('env');
+    expect(loadRestConfig({ env: { ...pod, ...home }, serviceAccountDir: sa }).tokenFile).toBe(
+      join(sa, 'token'),
+    );
+    expect(loadRestConfig({ env: home }).token).toBe('home');
   });
 });

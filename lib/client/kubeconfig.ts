@@ -203,6 +203,34 @@ export function inClusterConfig(options: InClusterOptions = {}): RestConfig {
   });
 }
 
+/** Options of `loadRestConfig`. */
+export interface LoadRestConfigOptions {
+  /** A `--kubeconfig FILE` flag value. */
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly serviceAccountDir?: string;
+}
+
+/**
+ * The usual lookup order of a component (client-go's BuildConfigFromFlags): an explicit
+ * kubeconfig, then `$KUBECONFIG`, then the in-cluster service account when running in a pod,
+ * then `~/.kube/config`.
+ */
+export function loadRestConfig(options: LoadRestConfigOptions = {}): RestConfig {
+  const env = options.env ?? process.env;
+  const context = options.context === undefined ? {} : { context: options.context };
+  if (options.kubeconfig) return loadKubeconfig({ path: options.kubeconfig, env, ...context });
+  if (env.KUBECONFIG) return loadKubeconfig({ env, ...context });
+  if (env.KUBERNETES_SERVICE_HOST) {
+    return inClusterConfig({
+      env,
+      ...(options.serviceAccountDir === undefined ? {} : { serviceAccountDir: options.serviceAccountDir }),
+    });
+  }
+  return loadKubeconfig({ env, ...context });
+}
+
 function configError(
   path: string,
   field: string | undefined,

@@ -41,6 +41,11 @@ export async function* readWatchStream<T extends KubeObject>(
   res: IncomingMessage,
   options: { signal?: AbortSignal | undefined; maxLineBytes?: number | undefined } = {},
 ): AsyncGenerator<WatchEvent<T>, void, undefined> {
+  if (options.signal?.aborted) {
+    // an abort before the first read: the listener below would never fire
+    res.destroy();
+    return;
+  }
   const splitter = new LineSplitter(options.maxLineBytes);
   const onAbort = (): void => {
     res.destroy();

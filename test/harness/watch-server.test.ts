@@ -83,6 +83,15 @@ describe('watch-server', () => {
     expect(node.kind).toBe('Node');
   });
 
+  it('sends watch headers before any event exists', async () => {
+    const t0 = Date.now();
+    const w = await openRaw(`${s.url}/api/v1/namespaces/default/pods?watch=true&resourceVersion=0`);
+    expect(w.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(w.lines()).toEqual([]);
+    w.close();
+  });
+
   it('flushes watch headers at once and replays history after the given version', async () => {
     s.create('pods', pod('a'));
     const rv = s.resourceVersion;
