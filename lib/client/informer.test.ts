@@ -165,6 +165,25 @@ describe('Informer against the watch server', () => {
     expect(informer.cache.keys().sort()).toEqual(['default/a', 'default/c', 'default/d', 'default/e']);
   });
 
+  it('resumes without loss after the connection is cut mid-stream', async () => {
+    server.create('pods', pod('a'));
+    const informer = start();
+    const rec = recorder();
+    informer.addEventHandler(rec.handler);
+    await informer.waitForSync();
+    await until(() => server.activeWatches === 1, 'watch');
+    server.create('pods', pod('b'));
+    server.destroyAllStreams();
+    server.create('pods', pod('c'));
+    server.remove('pods', 'default', 'a');
+    const want = ['ADDED default/a@1', ...expectedAfter(1)];
+    await until(() => rec.seen.length === want.length, 'events after the cut');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(rec.seen).toEqual(want);
+    expect(informer.stats.lists).toBe(1);
+    expect(informer.stats.watches).toBeGreaterThanOrEqual(2);
+  });
+
   it('a slow handler does not block the watch, the cache or other handlers', async () => {
     server.create('pods', pod('a'));
     const informer = start();

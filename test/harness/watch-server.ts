@@ -145,6 +145,15 @@ export class WatchServer {
     for (const w of [...this.#watchers]) this.#endWatch(w);
   }
 
+  /** Cuts every watch connection without a clean end (a crash or a network failure). */
+  destroyAllStreams(): void {
+    for (const w of [...this.#watchers]) {
+      this.#watchers.delete(w);
+      for (const t of w.timers) clearTimeout(t);
+      w.res.destroy();
+    }
+  }
+
   /** Drops the whole replay history: a watch from any older version now gets 410 Expired. */
   compact(): void {
     this.#log = [];
