@@ -1,0 +1,24 @@
+/**
+ * The benchmark registry: every benchmark `switchyard bench` knows, in the order it runs
+ * them. Add a benchmark by adding it to this array.
+ */
+import type { Benchmark } from './framework.js';
+import { netlinkBench } from './netlink/netlink-bench.js';
+
+export {
+  type Benchmark,
+  type BenchOptions,
+  type BenchResult,
+  type BenchRow,
+  percentile,
+  renderTable,
+  speedup,
+} from './framework.js';
+
+/** Every registered benchmark. */
+export const benchmarks: readonly Benchmark[] = [netlinkBench];
+
+/** The benchmark called `name`, or undefined. */
+export function findBenchmark(name: string): Benchmark | undefined {
+  return benchmarks.find((b) => b.name === name);
+}
