@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createNetlink, dumpNetlink, FakeNetlink } from '../../../lib/netlink/index.js';
-import { listNetns, spawnInNetns } from '../../../lib/netns/index.js';
-import { describeKernel, runId } from '../kernel.js';
+import { createNetns, deleteNetns, listNetns, spawnInNetns } from '../../../lib/netns/index.js';
+import { describeKernel, runId, uniqueName } from '../kernel.js';
 import { applyPlan } from './apply.js';
-import { cleanLabs } from './clean.js';
+import { type CleanReport, cleanLabs } from './clean.js';
 import { fakeNetns } from './fake-netns.js';
 import type { Lab } from './harness.js';
 import { startLab } from './harness.js';
@@ -173,11 +173,25 @@ describeKernel('lab in the real kernel', () => {
       owner.kill('SIGKILL');
     });
 
-    const report = await cleanLabs({ paths, scope: `${scope}-` });
+    // A namespace no lab holds, of this (live) test run, as other tests make them.
+    const loose = uniqueName(`${scope.slice(`sy-${runId()}-`.length)}-x`);
+    createNetns(loose);
+    let report: CleanReport;
+    try {
+      report = await cleanLabs({ paths, scope: `${scope}-` });
+      expect(listNetns()).toContain(loose);
+    } finally {
+      deleteNetns(loose, { ignoreMissing: true });
+    }
     const crashedNames = crashed.plan.namespaces.map((n) => n.name).sort();
     expect(report.deleteNamespaces.map((d) => d.name)).toEqual(crashedNames);
     expect(report.deleteNamespaces[0]?.reason).toBe(`lab ${labId('b')}: owner process ${owner.pid} is gone`);
-    expect(report.keepNamespaces.map((d) => d.name)).toEqual(l.plan.namespaces.map((n) => n.name).sort());
+    expect(report.keepNamespaces).toEqual(
+      [
+        ...l.plan.namespaces.map((n) => ({ name: n.name, reason: `lab ${labId('a')} is alive` })),
+        { name: loose, reason: `test run ${runId()} is alive` },
+      ].sort((a, b) => (a.name < b.name ? -1 : 1)),
+    );
     expect(report.removeFiles.map((f) => f.name).sort()).toEqual(
       [leaseFile(paths, labId('b')), stateFile(paths)].sort(),
     );
