@@ -16,6 +16,7 @@ import {
   type LabPaths,
   type LabState,
   leaseFile,
+  readLease,
   readState,
   removeFile,
   stateFile,
@@ -36,6 +37,8 @@ export interface UpOptions {
   readonly spec: LabSpec;
   /** Who keeps the lab once built: `detached` for `switchyard up`, this process for tests. */
   readonly owner: LabOwner;
+  /** The clock for `createdAt`; default the system clock. */
+  readonly now?: () => Date;
 }
 
 /** What `up` did. */
@@ -73,8 +76,9 @@ export async function upLab(env: LabEnv, options: UpOptions): Promise<UpReport> 
     nodes: spec.nodes,
     lbMode: spec.lbMode,
     namespaces: plan.namespaces.map((n) => ({ target: n.target, name: n.name })),
-    createdAt: existing?.createdAt ?? new Date().toISOString(),
+    createdAt: existing?.createdAt ?? (options.now ?? (() => new Date()))().toISOString(),
   };
+  const previous = existing ? readLease(leaseFile(env.paths, spec.labId)) : undefined;
   writeLease(env.paths, lease(env.paths, plan, processOwner()));
   writeState(file, state);
   const netns = env.netns ?? kernelNetns;
@@ -82,7 +86,10 @@ export async function upLab(env: LabEnv, options: UpOptions): Promise<UpReport> 
   try {
     actions = await applyPlan(plan, { netlink: env.netlink, netns });
   } catch (err: unknown) {
+    // A lab we were creating goes again; a lab that was there stays its owner's, half-converged,
+    // for the next `up` to finish.
     if (!existing) await downLab(env);
+    else writeLease(env.paths, lease(env.paths, plan, previous?.owner ?? options.owner));
     throw err;
   }
   writeLease(env.paths, lease(env.paths, plan, options.owner));
