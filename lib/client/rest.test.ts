@@ -268,6 +268,68 @@ describe('transport limits', () => {
     client.close();
   });
 
+  it('retries 429 answers after Retry-After on the injected clock, then gives up', async () => {
+    const { FakeClock } = await import('../reconcile/index.js');
+    let calls = 0;
+    let busyFor = 2;
+    const srv = createServer((_req, res) => {
+      calls += 1;
+      if (calls <= busyFor) {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            code: 429,
+            reason: 'TooManyRequests',
+            message: 'too many requests',
+          }),
+        );
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ metadata: { name: 'n1' } }));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const clock = new FakeClock();
+    const client = new KubeClient({
+      config: {
+        server: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+        insecureSkipTlsVerify: false,
+        namespace: 'default',
+        source: 't',
+      },
+      clock,
+      maxRetries: 2,
+    });
+    const waitFor = async (n: number) => {
+      while (calls < n) await new Promise((r) => setTimeout(r, 2));
+    };
+    try {
+      const got = client.resource(coreResources.nodes).get('n1');
+      await waitFor(1);
+      await clock.advance(1999);
+      expect(calls).toBe(1);
+      await clock.advance(1);
+      await waitFor(2);
+      await clock.advance(2000);
+      expect((await got).metadata.name).toBe('n1');
+      expect(calls).toBe(3);
+      calls = 0;
+      busyFor = 10;
+      const failing = caught(client.resource(coreResources.nodes).get('n1'));
+      for (let i = 1; i <= 2; i++) {
+        await waitFor(i);
+        await clock.advance(2000);
+      }
+      const err = (await failing) as ApiError;
+      expect(err.statusCode).toBe(429);
+      expect(calls).toBe(3);
+    } finally {
+      client.close();
+      await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
   it('decodes /version through requestJson', async () => {
     const srv = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });

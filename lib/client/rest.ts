@@ -5,7 +5,8 @@
  * options, the status subresource, arbitrary subresources, and WATCH.
  */
 import type { KubeList, KubeObject, Status, WatchEvent } from '../api/index.js';
-import { invalid } from '../errors/index.js';
+import { ErrorCode, invalid, SwitchyardError } from '../errors/index.js';
+import { type Clock, realClock } from '../reconcile/index.js';
 import { ApiError, statusFromResponse } from './errors.js';
 import type { RestConfig } from './kubeconfig.js';
 import { apiVersionOf, type ResourceDescriptor, resourcePath } from './resource.js';
@@ -88,16 +89,29 @@ export interface DeleteOptions extends ObjectOptions {
 /** Options of `KubeClient`. */
 export interface KubeClientOptions extends TransportOptions {
   readonly config: RestConfig;
+  /**
+   * Retries of a request answered 429 or 5xx with a `Retry-After` header (API priority and
+   * fairness asks clients to come back later), as client-go does. Default 3; 0 disables.
+   */
+  readonly maxRetries?: number;
+  /** Upper bound of one `Retry-After` wait, ms (default 10 s). */
+  readonly maxRetryDelayMs?: number;
 }
 
 /** A client for one API server. */
 export class KubeClient {
   readonly transport: Transport;
   readonly namespace: string;
+  readonly #maxRetries: number;
+  readonly #maxRetryDelayMs: number;
+  readonly #clock: Clock;
 
   constructor(options: KubeClientOptions) {
     this.transport = new Transport(options.config, options);
     this.namespace = options.config.namespace;
+    this.#maxRetries = options.maxRetries ?? 3;
+    this.#maxRetryDelayMs = options.maxRetryDelayMs ?? 10_000;
+    this.#clock = options.clock ?? realClock;
   }
 
   /** Typed verbs for one resource type. */
@@ -110,7 +124,13 @@ export class KubeClient {
    * Exposed for non-resource paths (`/version`, discovery).
    */
   async requestJson<R>(req: HttpRequest): Promise<R> {
-    const res = await this.transport.request(req);
+    let res = await this.transport.request(req);
+    for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
+      const wait = retryAfterMs(res.status, res.headers['retry-after']);
+      if (wait === undefined) break;
+      await sleep(this.#clock, Math.min(wait, this.#maxRetryDelayMs), req.signal);
+      res = await this.transport.request(req);
+    }
     if (res.status < 200 || res.status > 299) {
       throw new ApiError({
         status: statusFromResponse(res.status, res.body),
@@ -366,6 +386,31 @@ export class ResourceClient<T extends KubeObject> {
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
   }
+}
+
+/** The wait a 429/5xx answer asks for (`Retry-After` in seconds, RFC 9110 §10.2.3), if any. */
+function retryAfterMs(status: number, header: string | undefined): number | undefined {
+  if (status !== 429 && (status < 500 || status > 599)) return undefined;
+  if (header === undefined || !/^\d+$/.test(header.trim())) return undefined;
+  return Number(header.trim()) * 1000;
+}
+
+function sleep(clock: Clock, ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(new SwitchyardError(ErrorCode.Timeout, 'aborted while waiting to retry'));
+      return;
+    }
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      reject(new SwitchyardError(ErrorCode.Timeout, 'aborted while waiting to retry'));
+    };
+    const timer = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 function selectorQuery(options: SelectorOptions): URLSearchParams {
