@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type CleanObservation, type ObservedLab, planClean, runIdOf } from './clean-plan.js';
+import { type CleanObservation, type LeasedLab, planClean, runIdOf } from './clean-plan.js';
 import type { LabState } from './state.js';
 
 function state(labId: string, targets: readonly string[]): LabState {
@@ -14,7 +14,7 @@ function state(labId: string, targets: readonly string[]): LabState {
   };
 }
 
-function lab(labId: string, owner: 'detached' | 'live' | 'dead', withState = true): ObservedLab {
+function lab(labId: string, owner: 'detached' | 'live' | 'dead', withState = true): LeasedLab {
   return {
     leaseFile: `/run/switchyard/labs/${labId}.json`,
     lease: {

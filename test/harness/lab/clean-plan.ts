@@ -15,7 +15,7 @@ import { labTargetOf } from './plan.js';
 import type { LabLease, LabState } from './state.js';
 
 /** A lab found through its lease, with the facts needed to judge it. */
-export interface ObservedLab {
+export interface LeasedLab {
   readonly leaseFile: string;
   readonly lease: LabLease;
   /** The state file the lease points to, or undefined when it is gone or unreadable. */
@@ -34,7 +34,7 @@ export interface OrphanState {
 export interface CleanObservation {
   /** Every network namespace whose name starts with `sy-`. */
   readonly namespaces: readonly string[];
-  readonly labs: readonly ObservedLab[];
+  readonly labs: readonly LeasedLab[];
   readonly orphanStates: readonly OrphanState[];
   /** Run ids with a live process (see owner.ts). */
   readonly liveRunIds: ReadonlySet<string>;
@@ -56,7 +56,7 @@ export interface CleanPlan {
 }
 
 /** Why a lab is dead, or undefined when it is alive. */
-export function labDeathReason(lab: ObservedLab): string | undefined {
+export function labDeathReason(lab: LeasedLab): string | undefined {
   const { lease } = lab;
   if (lease.owner.kind === 'process') {
     return lab.ownerAlive ? undefined : `owner process ${lease.owner.pid} is gone`;

@@ -7,7 +7,7 @@ import { kernelNetns, type NetnsOps } from './apply.js';
 import {
   type CleanDecision,
   type CleanPlan,
-  type ObservedLab,
+  type LeasedLab,
   type OrphanState,
   planClean,
 } from './clean-plan.js';
@@ -51,7 +51,7 @@ function safeState(path: string): LabState | undefined {
 export async function cleanLabs(options: CleanOptions): Promise<CleanReport> {
   const netns = options.netns ?? kernelNetns;
   const namespaces = netns.list().filter((n) => n.startsWith('sy-'));
-  const labs: ObservedLab[] = [];
+  const labs: LeasedLab[] = [];
   const unreadable: CleanDecision[] = [];
   for (const file of listLeaseFiles(options.paths)) {
     try {

@@ -18,8 +18,8 @@ export {
   type CleanDecision,
   type CleanObservation,
   type CleanPlan,
+  type LeasedLab,
   labDeathReason,
-  type ObservedLab as ObservedLeasedLab,
   type OrphanState,
   planClean,
   runIdOf,
@@ -32,6 +32,7 @@ export {
   type ObservedLink,
   type ObservedNamespace,
 } from './diff.js';
+export { fakeNetns } from './fake-netns.js';
 export { type Lab, type StartLabOptions, startLab } from './harness.js';
 export {
   type DownReport,
