@@ -1,3 +1,4 @@
+import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
 import { ErrorCode, isAlreadyExists, isInvalid, isNotFound, SwitchyardError } from '../errors/index.js';
@@ -55,7 +56,9 @@ describeKernel('lib/netlink on the real kernel', () => {
         await nl.addAddress(ns, { link: dev, address: ip });
         await nl.setLink(ns, { name: dev, up: true });
       }
+      await nl.setLink(a, { name: 'va', mac: '02:77:00:00:00:01' });
       const va = await nl.getLink(a, 'va');
+      expect(va.mac).toBe('02:77:00:00:00:01');
       expect(va).toMatchObject({ name: 'va', kind: 'veth', up: true, mtu: 1400 });
       expect(va.linkIndex).toBe((await nl.getLink(b, 'vb')).index);
       expect(await nl.listAddresses(a, { family: 4, link: 'va' })).toEqual([
@@ -123,6 +126,38 @@ describeKernel('lib/netlink on the real kernel', () => {
       const seen = await runInNetns(a, { cmd: 'cat', args: ['/proc/sys/net/ipv4/conf/va/proxy_arp'] });
       expect(seen.stdout.trim()).toBe('1');
       expect(isNotFound(await rejection(nl.getSysctl(b, 'net.ipv4.conf.va.proxy_arp')))).toBe(true);
+    });
+
+    it('closes its socket for a namespace when lib/netns deletes it', async () => {
+      const sockets = (): number =>
+        readdirSync('/proc/self/fd').filter((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`).startsWith('socket:');
+          } catch {
+            return false;
+          }
+        }).length;
+      const c = uniqueName('cl');
+      createNetns(c);
+      const before = sockets();
+      await nl.listLinks(c);
+      expect(sockets()).toBe(before + 1);
+      deleteNetns(c);
+      expect(sockets()).toBe(before);
+    });
+
+    it('creates a VLAN-filtering bridge, or says clearly that the kernel cannot', async () => {
+      const made = await nl.createBridge(a, { name: 'brv', vlanFiltering: true }).then(
+        () => undefined,
+        (err: unknown) => err as SwitchyardError,
+      );
+      if (made === undefined) {
+        expect((await nl.getLink(a, 'brv')).bridge).toEqual({ vlanFiltering: true });
+        await nl.deleteLink(a, 'brv');
+      } else {
+        // Kernels built without CONFIG_BRIDGE_VLAN_FILTERING (this lab's 6.18 VM) refuse it.
+        expect(made.message).toBe(`RTM_NEWLINK EOPNOTSUPP bridge "brv" in network namespace "${a}"`);
+      }
     });
 
     it('reopens its socket when a namespace is deleted and created again under the same name', async () => {
@@ -241,6 +276,29 @@ describeKernel('lib/netlink on the real kernel', () => {
       expect(errnos).toEqual([17, 101, 17]);
       // Renaming an up link is allowed (since Linux 6.9).
       await n.setLink(k1, { name: 'vx1', newName: 'vxlan1' });
+      // IPv6, promiscuous mode, releasing a port, and every kind of delete.
+      await n.addAddress(k2, { link: 'eth0', address: 'fd00:90::2/64', noDad: true });
+      await n.addRoute(k2, { dst: 'fd00:91::/64', gateway: 'fd00:90::1' });
+      await n.setLink(k1, { name: 'up0', promisc: true });
+      await n.createVeth(k1, { name: 'pc', peerName: 'pd' });
+      await n.setLink(k1, { name: 'pc', master: 'br0' });
+      await n.setLink(k1, { name: 'pc', master: null });
+      await n.setNeighbour(k1, { link: 'up0', address: '192.168.90.3', mac: '02:00:00:00:5a:03' });
+      await n.deleteNeighbour(k1, { link: 'up0', address: '192.168.90.3' });
+      await n.addFdb(k1, { link: 'vxlan1', mac: '02:00:00:00:5a:09', dst: '192.168.90.9' });
+      await n.deleteFdb(k1, { link: 'vxlan1', mac: '02:00:00:00:5a:09' });
+      await n.addAddress(k1, { link: 'br0', address: '10.90.2.1/24' });
+      await n.deleteAddress(k1, { link: 'br0', address: '10.90.2.1/24' });
+      await n.deleteRoute(k1, { dst: '10.92.0.0/16', metric: 5 });
+      await n.createBridge(k1, { name: 'br1', vlanFiltering: false, mtu: 9000 });
+      await n.createVxlan(k1, {
+        name: 'vxm',
+        vni: 100,
+        group: '239.1.1.1',
+        dev: 'up0',
+        portRange: [40000, 41000],
+        ttl: 8,
+      });
     }
 
     it('end in equivalent dumps after the same sequence', async () => {

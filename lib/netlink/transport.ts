@@ -9,7 +9,7 @@
  */
 import { statSync } from 'node:fs';
 import type { NetlinkMessage, NetlinkSocket } from 'netlink';
-import { notFound } from '../errors/index.js';
+import { ErrorCode, notFound, SwitchyardError, systemError } from '../errors/index.js';
 import { netnsPath, onNetnsDelete, openNetlinkSocketIn } from '../netns/index.js';
 import { NLM_F, NLMSG_DONE, NLMSG_ERROR, RTM } from './codec/constants.js';
 import { kernelError } from './errors.js';
@@ -73,6 +73,11 @@ export class Transport {
     if (cached && cached.ino === ino) return cached;
     if (cached) this.forget(key);
     const entry: Entry = { socket: openNetlinkSocketIn(ns, NETLINK_ROUTE), ino, tail: Promise.resolve() };
+    // An unhandled 'error' event would crash the process; a socket that failed is dropped and
+    // the next request opens a fresh one.
+    entry.socket.on('error', () => {
+      if (this.#entries.get(key) === entry) this.forget(key);
+    });
     this.#entries.set(key, entry);
     return entry;
   }
@@ -85,11 +90,16 @@ export class Transport {
   request(ns: NsRef, req: { type: number; body: Buffer; flags: number; detail: string }): Promise<Replies> {
     const entry = this.#entry(ns);
     const run = async (): Promise<Replies> => {
-      const [msgs] = await entry.socket.request(req.type, req.body, {
-        flags: req.flags,
-        timeout: this.#timeoutMs,
-        checkError: false,
-      });
+      let msgs: NetlinkMessage[];
+      try {
+        [msgs] = await entry.socket.request(req.type, req.body, {
+          flags: req.flags,
+          timeout: this.#timeoutMs,
+          checkError: false,
+        });
+      } catch (err: unknown) {
+        throw transportError(err, req, this.#timeoutMs);
+      }
       return collect(msgs, req);
     };
     const result = entry.tail.then(run, run);
@@ -101,6 +111,20 @@ export class Transport {
   dump(ns: NsRef, req: { type: number; body: Buffer; detail: string }): Promise<Replies> {
     return this.request(ns, { ...req, flags: NLM_F.DUMP });
   }
+}
+
+/** Wraps the package's send failures and timeouts in coded errors. */
+function transportError(
+  err: unknown,
+  req: { type: number; detail: string },
+  timeoutMs: number,
+): SwitchyardError {
+  const name = RTM_NAMES.get(req.type) ?? `RTM ${req.type}`;
+  const errno = (err as { errno?: unknown }).errno;
+  if (typeof errno === 'number') return systemError(`sendmsg ${name}`, errno, req.detail, { cause: err });
+  return new SwitchyardError(ErrorCode.Timeout, `${name} ${req.detail}: no answer within ${timeoutMs} ms`, {
+    cause: err,
+  });
 }
 
 function collect(msgs: readonly NetlinkMessage[], req: { type: number; detail: string }): Replies {

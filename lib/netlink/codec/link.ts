@@ -162,9 +162,9 @@ export function vethData(peer: { name: string; mtu?: number; mac?: Buffer; netns
 
 /** IFLA_INFO_DATA for a bridge. */
 export function bridgeData(spec: { vlanFiltering?: boolean }): NlAttr[] {
-  return spec.vlanFiltering === undefined
-    ? []
-    : [attr.u8(IFLA_BR.VLAN_FILTERING, spec.vlanFiltering ? 1 : 0)];
+  // Only sent to turn filtering on: kernels built without CONFIG_BRIDGE_VLAN_FILTERING refuse
+  // the attribute altogether (EOPNOTSUPP), even with value 0.
+  return spec.vlanFiltering ? [attr.u8(IFLA_BR.VLAN_FILTERING, 1)] : [];
 }
 
 /** VXLAN settings in wire form (addresses as bytes, device as index). */
