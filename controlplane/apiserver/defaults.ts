@@ -115,7 +115,32 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
     defaultTemplate(obj(o, 'spec'));
   },
   'apps/DaemonSet': defaultDaemonSet,
+  'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
 };
+
+/** The API server itself accepts the names at once, so a CRD is Established when stored. */
+function defaultCrd(o: JsonObject): void {
+  const spec = obj(o, 'spec');
+  setDefault(spec, 'scope', 'Namespaced');
+  const names = obj(spec, 'names');
+  if (typeof names.kind === 'string') setDefault(names, 'listKind', `${names.kind}List`);
+  if (typeof names.kind === 'string') setDefault(names, 'singular', names.kind.toLowerCase());
+  const status = obj(o, 'status');
+  status.acceptedNames = structuredClone(names);
+  status.storedVersions = list(spec.versions)
+    .filter((v) => v.storage === true)
+    .map((v) => v.name ?? '');
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const conditions = list(status.conditions);
+  const cond = (type: string, reason: string, message: string): JsonObject => {
+    const prev = conditions.find((c) => c.type === type);
+    return { type, status: 'True', lastTransitionTime: prev?.lastTransitionTime ?? now, reason, message };
+  };
+  status.conditions = [
+    cond('NamesAccepted', 'NoConflicts', 'no conflicts found'),
+    cond('Established', 'InitialNamesAccepted', 'the initial names have been accepted'),
+  ];
+}
 
 /** Applies the defaults of `group/kind` to `o` in place. */
 export function applyDefaults(group: string, kind: string, o: JsonObject): void {

@@ -36,8 +36,8 @@ export interface RestOptions {
   readonly now?: () => Date;
   /** Injected for tests; defaults to Math.random. */
   readonly random?: () => number;
-  /** Validates custom resources against their CRD schema (set by the CRD layer). */
-  readonly validateCustom?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
+  readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -204,12 +204,14 @@ export class RestStorage {
   }
 
   #validate(info: ResourceInfo, o: JsonObject): void {
-    const errs = info.custom
-      ? [
-          ...validateObject(o, { group: '', kind: '', namespaced: info.namespaced }),
-          ...(this.#o.validateCustom?.(info, o) ?? []),
-        ]
-      : validateObject(o, { group: info.group, kind: info.kind, namespaced: info.namespaced });
+    const errs = [
+      ...validateObject(o, {
+        group: info.custom ? '' : info.group,
+        kind: info.custom ? '' : info.kind,
+        namespaced: info.namespaced,
+      }),
+      ...(this.#o.extraValidation?.(info, o) ?? []),
+    ];
     if (errs.length > 0) throw invalidError(info, metaString(o, 'name') ?? '', errs);
   }
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { ensurePki, kubeconfig, writePrivate } from './pki.js';
 import { ResourceRegistry } from './resources.js';
@@ -59,12 +60,20 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const files = await ensurePki({ dir: options.dataDir, hosts: [host, advertise, clusterIp] });
   const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
   const resources = new ResourceRegistry();
+  const crds = new CrdController(store, resources);
   const rest = new RestStorage({
     store,
     resources,
     serviceRange: range,
     nodePortRange: options.nodePortRange ?? [30000, 32767],
+    extraValidation: (info, obj) => {
+      if (info.custom) return crds.validate(info, obj);
+      if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition')
+        return validateCrd(obj);
+      return [];
+    },
   });
+  await crds.start();
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
   let ready = false;
   let server: Server | undefined;
@@ -134,6 +143,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
       async close() {
         ready = false;
+        crds.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -142,6 +152,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     };
   } catch (err) {
+    crds.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
@@ -46,6 +46,19 @@ export type Credentials =
   | { readonly cert: string; readonly key: string }
   | { readonly anonymous: true };
 
+const agents = new Map<string, Agent>();
+
+/** A keep-alive agent per server and client certificate, so tests measure the server, not TLS handshakes. */
+function agentFor(url: string, ca: string, cert?: string): Agent {
+  const key = `${url}|${cert ?? ''}`;
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({ keepAlive: true, ca: readFileSync(ca) });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
 /** One HTTPS request to the server. */
 export function call(
   server: Pick<ApiServer, 'url' | 'caCertPath' | 'adminToken'>,
@@ -74,8 +87,14 @@ export function call(
       {
         method,
         headers,
-        ca: readFileSync(server.caCertPath),
-        ...('cert' in as ? { cert: readFileSync(as.cert), key: readFileSync(as.key) } : {}),
+        ...('cert' in as
+          ? {
+              ca: readFileSync(server.caCertPath),
+              cert: readFileSync(as.cert),
+              key: readFileSync(as.key),
+              agent: false,
+            }
+          : { agent: agentFor(server.url, server.caCertPath) }),
       },
       (res) => {
         const chunks: Buffer[] = [];
