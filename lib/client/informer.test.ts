@@ -184,6 +184,69 @@ describe('Informer against the watch server', () => {
     expect(informer.stats.watches).toBeGreaterThanOrEqual(2);
   });
 
+  it('converges under a random mix of writes, stream closes, cuts and compactions (seeded)', async () => {
+    let seed = 42;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return (seed >>> 16) % n; // the low bits of this LCG cycle quickly
+    };
+    const informer = start({ pageSize: 3 });
+    const model = new Map<string, string>(); // key → rv, rebuilt from handler events only
+    const last = new Map<string, string>();
+    const dupes: string[] = [];
+    const note = (key: string, rv: string) => {
+      if (last.get(key) === rv) dupes.push(`${key}@${rv}`);
+      last.set(key, rv);
+    };
+    informer.addEventHandler({
+      onAdd: (o) => {
+        model.set(keyOf(o), o.metadata.resourceVersion!);
+        note(keyOf(o), o.metadata.resourceVersion!);
+      },
+      onUpdate: (_old, o) => {
+        model.set(keyOf(o), o.metadata.resourceVersion!);
+        note(keyOf(o), o.metadata.resourceVersion!);
+      },
+      onDelete: (o) => {
+        model.delete(keyOf(o));
+      },
+    });
+    await informer.waitForSync();
+    for (let step = 0; step < 300; step++) {
+      const name = `p${rand(12)}`;
+      const existing = server.get<Pod>('pods', 'default', name);
+      const op = rand(20);
+      if (op < 8) {
+        if (existing) server.update('pods', { ...existing, spec: { nodeName: `node-${rand(3)}` } });
+        else server.create('pods', pod(name));
+      } else if (op < 12) {
+        if (existing) server.remove('pods', 'default', name);
+      } else if (op === 12) server.closeAllStreams();
+      else if (op === 13) server.destroyAllStreams();
+      else if (op === 14) server.compact();
+      else if (op === 15) server.sendBookmarks();
+      else await new Promise((r) => setTimeout(r, rand(3)));
+    }
+    const serverState = () => {
+      const state = new Map<string, string>();
+      for (const e of server.fullHistory) {
+        if (e.type === 'DELETED') state.delete(e.key);
+        else state.set(e.key, e.obj.metadata.resourceVersion!);
+      }
+      return state;
+    };
+    const same = (a: Map<string, string>) => {
+      const b = serverState();
+      return a.size === b.size && [...b].every(([k, v]) => a.get(k) === v);
+    };
+    await until(() => same(model), 'handlers converge', 10_000);
+    const cached = new Map(informer.cache.list().map((p) => [keyOf(p), p.metadata.resourceVersion!]));
+    expect(same(cached)).toBe(true);
+    expect(dupes).toEqual([]);
+    expect(informer.stats.relistsAfterGone).toBeGreaterThan(0);
+    expect(informer.stats.watches).toBeGreaterThan(10);
+  });
+
   it('a slow handler does not block the watch, the cache or other handlers', async () => {
     server.create('pods', pod('a'));
     const informer = start();
