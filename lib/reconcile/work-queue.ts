@@ -72,6 +72,7 @@ export class WorkQueue<K> {
 
   /** Queues `key` after its per-key back-off; each call doubles the next delay. */
   addRateLimited(key: K): void {
+    if (this.#shuttingDown) return;
     this.addAfter(key, this.#limiter.when(key));
   }
 
