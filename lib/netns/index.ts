@@ -18,6 +18,7 @@ export {
 export { NETNS_RUN_DIR, netnsPath, validateNetnsName } from './path.js';
 export {
   type BindAddress,
+  connectTcpIn,
   createTcpServerIn,
   createUdpSocketIn,
   encodeSockaddr,

@@ -5,6 +5,7 @@ import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
 import { isAlreadyExists, isNotFound, type SwitchyardError } from '../errors/index.js';
 import { createNetlink } from '../netlink/index.js';
 import {
+  connectTcpIn,
   createNetns,
   createTcpServerIn,
   createUdpSocketIn,
@@ -128,6 +129,35 @@ describeKernel('lib/netns on the real kernel', () => {
       expect(other.stdout.trim()).toBe('');
       const addrInUse = createTcpServerIn(a, { host: '127.0.0.1', port });
       await expect(addrInUse).rejects.toThrow(/^bind EADDRINUSE 127\.0\.0\.1:\d+ in network namespace/);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('connects from inside the namespace, as a forwarder into it would', async () => {
+    const server = await createTcpServerIn(a, { host: '127.0.0.1', port: 0 });
+    try {
+      server.on('connection', (sock) => sock.once('data', (d) => sock.end(`echo ${d}`)));
+      const port = (server.address() as net.AddressInfo).port;
+      const client = await connectTcpIn(a, { host: '127.0.0.1', port, timeoutMs: 5000 });
+      const reply = new Promise<string>((resolve) => {
+        let buf = '';
+        client.on('data', (d: Buffer) => {
+          buf += d.toString();
+        });
+        client.on('end', () => resolve(buf));
+      });
+      client.write('hi');
+      expect(await reply).toBe('echo hi');
+      client.destroy();
+      // In namespace b even loopback is down: the error names the target and the namespace.
+      await expect(connectTcpIn(b, { host: '127.0.0.1', port })).rejects.toThrow(
+        `connect ENETUNREACH 127.0.0.1:${port} in network namespace "${b}"`,
+      );
+      // In a, nothing listens on port 1.
+      await expect(connectTcpIn(a, { host: '127.0.0.1', port: 1 })).rejects.toThrow(
+        `connect ECONNREFUSED 127.0.0.1:1 in network namespace "${a}"`,
+      );
     } finally {
       server.close();
     }

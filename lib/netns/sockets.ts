@@ -13,7 +13,7 @@ import {
   type NetlinkSocketOptions,
   type RawNetlinkSocketOptions,
 } from 'netlink';
-import { invalid } from '../errors/index.js';
+import { ErrorCode, invalid, SwitchyardError } from '../errors/index.js';
 import {
   AF_INET,
   AF_INET6,
@@ -108,6 +108,61 @@ export async function createUdpSocketIn(ns: string, address: BindAddress): Promi
     });
     sock.bind({ fd }, () => {
       sock.removeAllListeners('error');
+      resolve(sock);
+    });
+  });
+}
+
+/**
+ * A TCP connection made from inside namespace `ns` to `address` (reachable from there), for
+ * forwarding into a namespace: the socket is created in `ns` and connected by Node, so it
+ * behaves like any `net.Socket`. Resolves once connected; a failure rejects with
+ * `connect ECONNREFUSED 10.0.0.1:80 in network namespace "x"` (a System error).
+ */
+export async function connectTcpIn(
+  ns: string,
+  address: BindAddress & { readonly timeoutMs?: number },
+): Promise<net.Socket> {
+  encodeSockaddr(address);
+  const family = isIP(address.host) === 4 ? AF_INET : AF_INET6;
+  const fd = withNetns(ns, () => socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  // pauseOnCreate keeps Node from reading the fd before it is connected (an unconnected
+  // socket would read as an error); Node's net.Socket honours it for adopted fds.
+  const sock = new net.Socket({ fd, pauseOnCreate: true } as net.SocketConstructorOpts);
+  const where = `${address.host}:${address.port} in network namespace "${ns}"`;
+  return new Promise((resolve, reject) => {
+    const timer =
+      address.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            sock.destroy();
+            reject(
+              new SwitchyardError(
+                ErrorCode.Timeout,
+                `connect ${where}: no answer within ${address.timeoutMs} ms`,
+              ),
+            );
+          }, address.timeoutMs);
+    sock.once('error', (err: NodeJS.ErrnoException) => {
+      if (timer) clearTimeout(timer);
+      sock.destroy();
+      const errno = Math.abs(err.errno ?? 0);
+      // Node's code names every errno (lib/errors only knows the common ones).
+      const name = err.code ?? `errno ${errno}`;
+      reject(
+        new SwitchyardError(ErrorCode.System, `connect ${name} ${where}`, {
+          syscall: 'connect',
+          errno,
+          cause: err,
+        }),
+      );
+    });
+    sock.connect({ host: address.host, port: address.port }, () => {
+      if (timer) clearTimeout(timer);
+      sock.removeAllListeners('error');
+      // Back to the initial "no consumer yet" state, so 'data' listeners and pipe() start the
+      // flow as on any fresh socket.
+      (sock as { readableFlowing: boolean | null }).readableFlowing = null;
       resolve(sock);
     });
   });
