@@ -14,7 +14,7 @@ export const apiserverCommand: Command = {
   --advertise-address IP          address put in the kubeconfig and the kubernetes endpoints
   --service-cluster-ip-range CIDR ClusterIP range (default 10.96.0.0/16)
   --service-node-port-range A-B   NodePort range (default 30000-32767)
-  --etcd-servers URLS             etcd backend (not available yet)`,
+  --etcd-servers URLS             comma-separated etcd client URLs; default: embedded SQLite in DIR`,
   async run(args, ctx) {
     const parsed = parseFlags(args, {
       'data-dir': { type: 'string' },
@@ -25,7 +25,8 @@ export const apiserverCommand: Command = {
       'etcd-servers': { type: 'string' },
     });
     const f = parsed.flags;
-    const str = (name: string): string | undefined => (typeof f[name] === 'string' ? (f[name] as string) : undefined);
+    const str = (name: string): string | undefined =>
+      typeof f[name] === 'string' ? (f[name] as string) : undefined;
     const dataDir = str('data-dir');
     if (!dataDir) throw new UsageError('--data-dir is required');
     const opt = (key: string, name: string): Record<string, string> => {

@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT. Kept here (not in cli/) so tests can start the same thing as a child process.
  */
 import { invalid } from '../../lib/errors/index.js';
+import { openEtcdStore } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
 
 /** Parsed `apiserver` flags. */
@@ -38,17 +39,17 @@ export function parsePortRange(s: string): readonly [number, number] {
 
 /** Starts the server from flags. */
 export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> {
-  if (flags.etcdServers !== undefined) {
-    throw invalid(
-      '--etcd-servers',
-      'the etcd backend is not available in this build; omit it to use the embedded store',
-    );
-  }
   const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
+  const endpoints = (flags.etcdServers ?? '').split(',').filter((u) => u !== '');
+  for (const u of endpoints) {
+    if (!/^https?:\/\/[^/]+$/.test(u))
+      throw invalid('--etcd-servers', `each URL must be http(s)://HOST:PORT, got "${u}"`);
+  }
   return startApiServer({
     dataDir: flags.dataDir,
     host,
     port,
+    ...(endpoints.length > 0 ? { store: openEtcdStore({ endpoints }) } : {}),
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),

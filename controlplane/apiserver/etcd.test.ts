@@ -1,0 +1,78 @@
+/** Two API servers on one etcd: a write on one is read and watched on the other. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEtcd, type TestEtcd } from '../store/etcd-testing.js';
+import { openEtcdStore } from '../store/index.js';
+import { call, startTestServer, type TestServer } from './test-helpers.js';
+
+let etcd: TestEtcd;
+let a: TestServer;
+let b: TestServer;
+
+beforeAll(async () => {
+  etcd = await startTestEtcd();
+  a = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }) });
+  b = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }) });
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await etcd?.stop();
+});
+
+describe('API servers sharing etcd', () => {
+  it('share objects, resourceVersions (etcd revisions) and watch events', async () => {
+    const listB = await call(b.server, 'GET', '/api/v1/namespaces/default/configmaps');
+    const rv = (listB.json.metadata as { resourceVersion: string }).resourceVersion;
+    const lines: string[] = [];
+    const { request } = await import('node:https');
+    const { readFileSync } = await import('node:fs');
+    const req = request(
+      new URL(`/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=${rv}`, b.server.url),
+      { headers: { Authorization: `Bearer ${b.server.adminToken}` }, ca: readFileSync(b.server.caCertPath) },
+      (res) => res.on('data', (c: Buffer) => lines.push(...c.toString().split('\n').filter(Boolean))),
+    );
+    req.end();
+    try {
+      const created = await call(a.server, 'POST', '/api/v1/namespaces/default/configmaps', {
+        body: { metadata: { name: 'shared' }, data: { from: 'a' } },
+      });
+      expect(created.status).toBe(201);
+      const onB = await call(b.server, 'GET', '/api/v1/namespaces/default/configmaps/shared');
+      expect(onB.status).toBe(200);
+      expect(onB.json.data).toEqual({ from: 'a' });
+      expect((onB.json.metadata as { resourceVersion: string }).resourceVersion).toBe(
+        (created.json.metadata as { resourceVersion: string }).resourceVersion,
+      );
+      const end = Date.now() + 10_000;
+      while (!lines.some((l) => l.includes('"shared"'))) {
+        if (Date.now() > end) throw new Error(`no watch event on b: ${lines.join('|')}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const ev = JSON.parse(lines.find((l) => l.includes('"shared"')) as string) as { type: string };
+      expect(ev.type).toBe('ADDED');
+      // Optimistic concurrency spans servers: b's stale update loses against a's newer write.
+      const stale = {
+        metadata: {
+          name: 'shared',
+          resourceVersion: (created.json.metadata as { resourceVersion: string }).resourceVersion,
+        },
+        data: { from: 'b' },
+      };
+      await call(a.server, 'PATCH', '/api/v1/namespaces/default/configmaps/shared', {
+        body: { data: { from: 'a2' } },
+        contentType: 'application/merge-patch+json',
+      });
+      expect(
+        (await call(b.server, 'PUT', '/api/v1/namespaces/default/configmaps/shared', { body: stale })).status,
+      ).toBe(409);
+      // Both see the kubernetes Service and the same ClusterIP.
+      const svcA = await call(a.server, 'GET', '/api/v1/namespaces/default/services/kubernetes');
+      const svcB = await call(b.server, 'GET', '/api/v1/namespaces/default/services/kubernetes');
+      expect((svcA.json.spec as { clusterIP: string }).clusterIP).toBe('10.96.0.1');
+      expect((svcB.json.metadata as { uid: string }).uid).toBe((svcA.json.metadata as { uid: string }).uid);
+    } finally {
+      req.destroy();
+    }
+  });
+});
