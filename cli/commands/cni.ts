@@ -2,27 +2,51 @@
  * `switchyard cni install DIR`: writes the CNI plugin executables (bridge, host-local,
  * loopback, portmap) into DIR. Each file is replaced atomically (write + rename), so a runtime
  * exec'ing a plugin at the same moment never sees half a file.
+ * `switchyard cni bench`: ours vs the reference plugins (what `switchyard bench cni` runs).
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatCniBench, runCniBench } from '../../cni/bench/index.js';
 import { type Command, UsageError } from '../command.js';
-import { parseFlags } from '../flags.js';
+import { intFlag, parseFlags } from '../flags.js';
 
 /** The plugins `cni install` writes, as built into dist/cni by scripts/build.mjs. */
 export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
 
 export const cniCommand: Command = {
   name: 'cni',
-  summary: 'cni install DIR: write the CNI plugins (bridge, host-local, loopback, portmap) into DIR',
+  summary: 'cni install DIR | cni bench: install the CNI plugins into DIR, or benchmark them',
   usage: `usage: switchyard cni install DIR
+       switchyard cni bench [--pods N] [--concurrent N] [--reference DIR]
 
-Writes the executables ${CNI_PLUGINS.join(', ')} into DIR (created if missing), e.g. a
-runtime's CNI bin_dir such as /opt/cni/bin. Existing files of those names are replaced.`,
+install  writes the executables ${CNI_PLUGINS.join(', ')} into DIR (created if missing), e.g. a
+         runtime's CNI bin_dir such as /opt/cni/bin. Existing files of those names are replaced.
+bench    runs our bridge + host-local and the reference ones (default /usr/lib/cni) side by side,
+         alternating, in private namespaces (needs root): ADD/DEL p50/p95 over --pods (50) pods,
+         wall time of --concurrent (20) parallel ADDs, and the node start-up floor.`,
   async run(args, ctx) {
-    const parsed = parseFlags(args, {});
+    const parsed = parseFlags(args, {
+      pods: { type: 'string' },
+      concurrent: { type: 'string' },
+      reference: { type: 'string', default: '/usr/lib/cni' },
+    });
     const [verb, dir, ...extra] = parsed.positionals;
-    if (verb !== 'install')
-      throw new UsageError(`cni: unknown subcommand "${verb ?? ''}" (want "install DIR")`);
+    if (verb === 'bench') {
+      const pods = intFlag(parsed, 'pods', 2, 250) ?? 50;
+      const concurrent = intFlag(parsed, 'concurrent', 1, pods) ?? Math.min(20, pods);
+      const result = await runCniBench({
+        ours: join(ctx.root, 'dist', 'cni'),
+        reference: String(parsed.flags.reference),
+        pods,
+        concurrent,
+        log: (line) => ctx.stderr.write(`cni bench: ${line}\n`),
+      });
+      ctx.stdout.write(formatCniBench(result, { pods, concurrent }));
+      return 0;
+    }
+    if (verb !== 'install') {
+      throw new UsageError(`cni: unknown subcommand "${verb ?? ''}" (want "install DIR" or "bench")`);
+    }
     if (!dir) throw new UsageError('cni install: DIR is required');
     if (extra.length > 0) throw new UsageError(`cni install: unexpected argument "${extra[0]}"`);
     const from = join(ctx.root, 'dist', 'cni');

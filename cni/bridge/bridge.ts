@@ -14,12 +14,12 @@ import {
   type ResultIp,
   type ResultRoute,
 } from '../../lib/cni/index.js';
-import { assertNetns, findAddrs, findLink, ip, nftApply } from '../ip/index.js';
+import { assertNetns, findAddrs, findLink, type IpAddrLink, nftApply, runBatch } from '../ip/index.js';
 import type { Plugin, PluginCall } from '../skel/index.js';
 import { type BridgeConfig, parseBridgeConfig } from './config.js';
 import { ipamFor } from './ipam.js';
 import { masqAdd, masqDel } from './masq.js';
-import { configureContainer, createVeth, ensureBridge, ensureGateways, hostVethName } from './steps.js';
+import { deleteLink, ensureGateways, hostVethName, setUpContainerSide, setUpHostSide } from './steps.js';
 
 type Undo = () => unknown;
 
@@ -63,20 +63,11 @@ function withDefaultRoutes(
 export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result> {
   const { conf, env } = call;
   assertNetns(env.netns);
-  // The spec: ADD on an existing interface is an error, and it must fail before IPAM allocates.
-  if (findLink(env.ifname, { netns: env.netns })) {
-    throw new CniError(
-      CniCode.InterfaceExists,
-      `container veth name provided (${env.ifname}) already exists`,
-    );
-  }
-  const undos: Undo[] = [];
+  const host = hostVethName();
+  // Fails with code 100 before IPAM when CNI_IFNAME exists in the container (SPEC.md §"ADD").
+  const side = setUpHostSide(conf, { host, ifname: env.ifname, netns: env.netns });
+  const undos: Undo[] = [() => deleteLink(host)];
   try {
-    ensureBridge(conf);
-    const host = hostVethName();
-    createVeth(conf, { host, ifname: env.ifname, netns: env.netns });
-    undos.push(() => ip(['link', 'del', host]));
-
     const ipam = ipamFor(call);
     let ipamResult: Result = { cniVersion: '1.1.0', ips: [], routes: [] };
     if (ipam) {
@@ -85,16 +76,12 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
     }
     const ips = (ipamResult.ips ?? []).map((a) => ({ ...a, interface: 2 }));
     const routes = withDefaultRoutes(conf, ips, ipamResult.routes ?? []);
-    configureContainer({ netns: env.netns, ifname: env.ifname, ips, routes });
-    if (conf.isGateway) ensureGateways(conf, ips);
+    const inner = setUpContainerSide({ netns: env.netns, ifname: env.ifname, ips, routes });
+    if (conf.isGateway) ensureGateways(conf, side.bridge, ips);
     if (conf.ipMasq && ips.length > 0) {
       nftApply(masqAdd(ips.map((a) => ({ address: a.address, subnet: subnetOf(a.address) }))));
       undos.push(() => nftApply(masqDel(ips.map((a) => a.address))));
     }
-
-    const br = findLink(conf.bridge);
-    const hostLink = findLink(host);
-    const inner = findLink(env.ifname, { netns: env.netns });
     const iface = (
       name: string,
       link: { address?: string } | undefined,
@@ -106,7 +93,11 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
     });
     return {
       cniVersion: '1.1.0',
-      interfaces: [iface(conf.bridge, br), iface(host, hostLink), iface(env.ifname, inner, env.netns)],
+      interfaces: [
+        iface(conf.bridge, side.bridge),
+        iface(host, side.veth),
+        iface(env.ifname, inner, env.netns),
+      ],
       ips,
       // The reference bridge leaves `routes` out when there are none; do the same.
       ...(routes.length > 0 ? { routes } : {}),
@@ -123,15 +114,13 @@ export async function bridgeDel(call: PluginCall<BridgeConfig>): Promise<void> {
   const { conf, env } = call;
   const addresses = new Set((conf.prevResult?.ips ?? []).map((a) => a.address.split('/')[0] ?? ''));
   if (env.netns !== '' && existsSync(env.netns)) {
-    const inner = findAddrs(env.ifname, { netns: env.netns });
-    for (const a of inner?.addr_info ?? []) if (a.scope !== 'link') addresses.add(a.local);
-    if (inner) {
-      try {
-        ip(['link', 'del', env.ifname], { netns: env.netns });
-      } catch {
-        // Gone in between (the runtime may be tearing the namespace down): that is the goal.
-      }
-    }
+    // One exec: read the addresses (for ipMasq) and delete the link. A failure means the
+    // interface is already gone, which is the goal (DEL is best effort).
+    const lines = conf.ipMasq ? [`addr show dev ${env.ifname}`] : [];
+    lines.push(`link del dev ${env.ifname}`);
+    const out = runBatch(lines, { netns: env.netns });
+    const link = out.shows[0]?.[0] as IpAddrLink | undefined;
+    for (const a of link?.addr_info ?? []) if (a.scope !== 'link') addresses.add(a.local);
   }
   const ipam = ipamFor(call);
   const released = ipam ? await ipam.del() : [];

@@ -1,110 +1,139 @@
 /**
- * The named steps of a bridge ADD, each a small idempotent kernel change with iproute2.
- * The bridge lives in the plugin's (the runtime's) namespace; the container side is reached
- * through CNI_NETNS by path.
+ * The named steps of a bridge ADD. Each step is one `ip -json -batch` (changes plus the reads
+ * that follow them), so a whole ADD costs two execs in the common case: the host side (bridge,
+ * veth, port flags) and the container side (addresses, routes). The bridge lives in the
+ * plugin's (the runtime's) namespace; the container is reached through CNI_NETNS by path.
  */
-
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type ResultIp, type ResultRoute } from '../../lib/cni/index.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
-import { findAddrs, findLink, type IpLink, ip, ipBatch } from '../ip/index.js';
+import { type IpAddrLink, type IpLink, ip, localLinkNames, runBatch } from '../ip/index.js';
 import type { BridgeConfig } from './config.js';
-
-/** Creates the bridge if missing (a concurrent creator is fine) and brings it up. */
-export function ensureBridge(conf: BridgeConfig): IpLink {
-  let link = findLink(conf.bridge);
-  if (!link) {
-    const args = ['link', 'add', 'name', conf.bridge];
-    if (conf.mtu !== undefined) args.push('mtu', String(conf.mtu));
-    args.push('type', 'bridge');
-    if (conf.vlan) args.push('vlan_filtering', '1');
-    try {
-      ip(args);
-    } catch (err: unknown) {
-      // Parallel ADDs race to create it (containernetworking/plugins#366): EEXIST means we lost.
-      if (!isAlreadyExists(err)) throw err;
-    }
-    link = findLink(conf.bridge);
-  }
-  if (link?.linkinfo?.info_kind !== 'bridge') {
-    throw new CniError(CniCode.InvalidNetworkConfig, `bridge: ${conf.bridge} exists and is not a bridge`, {
-      field: 'bridge',
-    });
-  }
-  const up = ['link set dev', conf.bridge, 'up'];
-  if (conf.promiscMode) up.push('promisc on');
-  ipBatch([up.join(' ')]);
-  return findLink(conf.bridge) ?? link;
-}
 
 /** A fresh host-side veth name: `veth` + 8 hex digits, as the reference bridge uses. */
 export function hostVethName(): string {
   return `veth${randomBytes(4).toString('hex')}`;
 }
 
-/** Creates the veth pair with its peer named `ifname` inside `netns`, and enslaves the host end. */
-export function createVeth(conf: BridgeConfig, opts: { host: string; ifname: string; netns: string }): void {
-  const mtu = conf.mtu === undefined ? [] : ['mtu', String(conf.mtu)];
-  const mac = conf.mac === undefined ? [] : ['address', conf.mac];
-  ip([
-    'link',
-    'add',
-    opts.host,
-    ...mtu,
-    'type',
-    'veth',
-    'peer',
-    'name',
-    opts.ifname,
-    ...mtu,
-    ...mac,
-    'netns',
-    opts.netns,
-  ]);
-  const lines = [`link set dev ${opts.host} master ${conf.bridge}`];
-  if (conf.hairpinMode) lines.push(`link set dev ${opts.host} type bridge_slave hairpin on`);
-  lines.push(`link set dev ${opts.host} up`);
-  ipBatch(lines);
-  if (conf.vlan) {
-    // Tag the port: the pod's frames enter and leave on VLAN `vlan`, untagged on the veth.
-    const r = spawnSync('bridge', ['-batch', '-'], {
-      input: `vlan del dev ${opts.host} vid 1\nvlan add dev ${opts.host} vid ${conf.vlan} pvid untagged\n`,
-      encoding: 'utf8',
-    });
-    if (r.status !== 0)
+/** What the host-side step leaves for the next steps and the result. */
+export interface HostSide {
+  readonly bridge: IpAddrLink | undefined;
+  readonly veth: IpLink | undefined;
+}
+
+function hostLines(
+  conf: BridgeConfig,
+  o: { host: string; ifname: string; netns: string },
+  createBridge: boolean,
+) {
+  const lines: string[] = [];
+  if (createBridge) {
+    let add = `link add name ${conf.bridge}`;
+    if (conf.mtu !== undefined) add += ` mtu ${conf.mtu}`;
+    add += ' type bridge';
+    if (conf.vlan) add += ' vlan_filtering 1';
+    lines.push(add);
+  }
+  lines.push(`link set dev ${conf.bridge} up${conf.promiscMode ? ' promisc on' : ''}`);
+  const vethLine = lines.length;
+  const mtu = conf.mtu === undefined ? '' : ` mtu ${conf.mtu}`;
+  const mac = conf.mac === undefined ? '' : ` address ${conf.mac}`;
+  lines.push(`link add ${o.host}${mtu} type veth peer name ${o.ifname}${mtu}${mac} netns ${o.netns}`);
+  lines.push(`link set dev ${o.host} master ${conf.bridge}`);
+  if (conf.hairpinMode) lines.push(`link set dev ${o.host} type bridge_slave hairpin on`);
+  lines.push(`link set dev ${o.host} up`);
+  lines.push(`addr show dev ${conf.bridge}`, `link show dev ${o.host}`);
+  return { lines, vethLine };
+}
+
+/**
+ * Ensures the bridge (created if missing, up, promisc) and creates the veth pair with its peer
+ * named `ifname` inside `netns`, enslaved, hairpin set, up. The veth creation doubles as the
+ * spec's "interface already exists" check (EEXIST from the peer's namespace), and it runs
+ * before IPAM. On a failure after the veth exists, the veth is deleted again.
+ */
+export function setUpHostSide(
+  conf: BridgeConfig,
+  o: { host: string; ifname: string; netns: string },
+): HostSide {
+  let createBridge = !localLinkNames().has(conf.bridge);
+  for (let attempt = 0; ; attempt++) {
+    const { lines, vethLine } = hostLines(conf, o, createBridge);
+    const out = runBatch(lines);
+    if (out.ok) {
+      if (conf.vlan) setVlan(conf, o.host);
+      return {
+        bridge: out.shows[0]?.[0] as IpAddrLink | undefined,
+        veth: out.shows[1]?.[0] as IpLink | undefined,
+      };
+    }
+    const failed = out.failedLine ?? -1;
+    // Parallel ADDs race to create the bridge (containernetworking/plugins#366): lost = retry without.
+    if (createBridge && failed === 0 && isAlreadyExists(out.error) && attempt === 0) {
+      createBridge = false;
+      continue;
+    }
+    if (failed === vethLine && isAlreadyExists(out.error)) {
       throw new CniError(
-        CniCode.KernelFailure,
-        `bridge vlan ${conf.vlan} on ${opts.host}: ${r.stderr.trim()}`,
+        CniCode.InterfaceExists,
+        `container veth name provided (${o.ifname}) already exists`,
       );
+    }
+    if (failed > vethLine || failed < 0) deleteLink(o.host);
+    throw out.error ?? new CniError(CniCode.KernelFailure, `ip batch failed: ${lines.join('; ')}`);
+  }
+}
+
+function setVlan(conf: BridgeConfig, host: string): void {
+  // Tag the port: the pod's frames enter and leave on VLAN `vlan`, untagged on the veth.
+  const r = spawnSync('bridge', ['-batch', '-'], {
+    input: `vlan del dev ${host} vid 1\nvlan add dev ${host} vid ${conf.vlan} pvid untagged\n`,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) {
+    deleteLink(host);
+    throw new CniError(CniCode.KernelFailure, `bridge vlan ${conf.vlan} on ${host}: ${r.stderr.trim()}`);
+  }
+}
+
+/** Deletes a host link; a missing one is fine. */
+export function deleteLink(name: string): void {
+  try {
+    ip(['link', 'del', 'dev', name]);
+  } catch {
+    // gone already
   }
 }
 
 /**
- * Puts the addresses and routes on the container interface and brings it up. IPv6 addresses
- * skip DAD (`nodad`): the address is ours by allocation, and DAD would delay the pod by
- * seconds (kubernetes/kubernetes#54651).
+ * Puts the addresses and routes on the container interface, brings it up, and reads it back
+ * (for its MAC). IPv6 addresses skip DAD (`nodad`): the address is ours by allocation, and DAD
+ * would delay the pod by seconds (kubernetes/kubernetes#54651).
  */
-export function configureContainer(opts: {
+export function setUpContainerSide(o: {
   netns: string;
   ifname: string;
   ips: readonly ResultIp[];
   routes: readonly ResultRoute[];
-}): void {
-  const lines = opts.ips.map(
-    (a) => `addr add ${a.address} dev ${opts.ifname}${familyOf(a.address) === '6' ? ' nodad' : ''}`,
+}): IpLink | undefined {
+  const lines = o.ips.map(
+    (a) => `addr add ${a.address} dev ${o.ifname}${familyOf(a.address) === '6' ? ' nodad' : ''}`,
   );
-  lines.push(`link set dev ${opts.ifname} up`);
-  for (const r of opts.routes) {
-    const gw = r.gw ?? opts.ips.find((a) => familyOf(a.address) === familyOf(r.dst))?.gateway;
-    let line = `route add ${r.dst}${gw ? ` via ${gw}` : ''} dev ${opts.ifname}`;
+  lines.push(`link set dev ${o.ifname} up`);
+  for (const r of o.routes) {
+    const gw = r.gw ?? o.ips.find((a) => familyOf(a.address) === familyOf(r.dst))?.gateway;
+    let line = `route add ${r.dst}${gw ? ` via ${gw}` : ''} dev ${o.ifname}`;
     if (r.mtu !== undefined) line += ` mtu ${r.mtu}`;
     if (r.priority !== undefined) line += ` metric ${r.priority}`;
     if (r.table !== undefined) line += ` table ${r.table}`;
     lines.push(line);
   }
-  ipBatch(lines, { netns: opts.netns });
+  lines.push(`link show dev ${o.ifname}`);
+  const out = runBatch(lines, { netns: o.netns });
+  if (!out.ok) throw out.error ?? new CniError(CniCode.KernelFailure, `configuring ${o.ifname} failed`);
+  return out.shows[0]?.[0] as IpLink | undefined;
 }
 
 function prefixOf(cidr: string): number {
@@ -112,14 +141,18 @@ function prefixOf(cidr: string): number {
 }
 
 /**
- * Puts each gateway (with its subnet's prefix) on the bridge. A different global address of the
- * same family there is an error unless `forceAddress`, which replaces it (the flannel
- * subnet-change case, flannel-io/flannel#1258).
+ * Puts each gateway (with its subnet's prefix) on the bridge, given the bridge's addresses as
+ * read in the host-side step. A different global address of the same family there is an error
+ * unless `forceAddress`, which replaces it (the flannel subnet-change case, flannel-io/flannel#1258).
  */
-export function ensureGateways(conf: BridgeConfig, ips: readonly ResultIp[]): void {
+export function ensureGateways(
+  conf: BridgeConfig,
+  bridge: IpAddrLink | undefined,
+  ips: readonly ResultIp[],
+): void {
   const wanted = ips.filter((a) => a.gateway).map((a) => `${a.gateway}/${prefixOf(a.address)}`);
   if (wanted.length === 0) return;
-  const have = (findAddrs(conf.bridge)?.addr_info ?? []).filter((a) => a.scope !== 'link');
+  const have = (bridge?.addr_info ?? []).filter((a) => a.scope !== 'link');
   for (const gw of wanted) {
     if (have.some((h) => `${h.local}/${h.prefixlen}` === gw)) continue;
     const fam = familyOf(gw);
@@ -129,9 +162,7 @@ export function ensureGateways(conf: BridgeConfig, ips: readonly ResultIp[]): vo
         throw new CniError(
           CniCode.InvalidNetworkConfig,
           `bridge: ${conf.bridge} already has an IP address ${text} different from ${gw}`,
-          {
-            field: 'forceAddress',
-          },
+          { field: 'forceAddress' },
         );
       }
       ip(['addr', 'del', text, 'dev', conf.bridge]);
@@ -139,14 +170,13 @@ export function ensureGateways(conf: BridgeConfig, ips: readonly ResultIp[]): vo
     try {
       ip(['addr', 'add', gw, 'dev', conf.bridge, ...(fam === '6' ? ['nodad'] : [])]);
     } catch (err: unknown) {
+      // Another ADD put it there in between: that is what we wanted.
       if (!isAlreadyExists(err)) throw err;
     }
   }
-  // A gateway forwards (RFC 1812): enable forwarding for each family it serves, in this namespace.
+  // A gateway forwards (RFC 1812 §2.2.8): enable forwarding for each family it serves, here.
   for (const fam of new Set(wanted.map(familyOf))) {
-    writeFileSync(
-      fam === '4' ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding',
-      '1',
-    );
+    const file = fam === '4' ? '/proc/sys/net/ipv4/ip_forward' : '/proc/sys/net/ipv6/conf/all/forwarding';
+    if (readFileSync(file, 'utf8').trim() !== '1') writeFileSync(file, '1');
   }
 }

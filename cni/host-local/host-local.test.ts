@@ -33,7 +33,7 @@ describe('host-local operations', () => {
       { address: 'fd05::2/64', gateway: 'fd05::1' },
     ]);
     expect(r.routes).toEqual([{ dst: '0.0.0.0/0' }]);
-    expect(files()).toEqual(['10.5.0.2', 'fd05::2', 'last_reserved_ip.0', 'last_reserved_ip.1', 'lock']);
+    expect(files()).toEqual(['10.5.0.2', 'fd05::2', 'last_reserved_ip.0', 'last_reserved_ip.1']);
     expect(readFileSync(join(dataDir, 'net1', '10.5.0.2'), 'utf8')).toBe('c1\r\neth0');
     expect(readFileSync(join(dataDir, 'net1', 'last_reserved_ip.1'), 'utf8')).toBe('fd05::2');
   });

@@ -19,6 +19,6 @@ export {
   storeFor,
 } from './host-local.js';
 export { type Cidr, formatIp, type Ip, parseCidr, parseIp } from './ip.js';
-export { type LockOptions, lockFile, type Unlock } from './lock.js';
+export { type LockOptions, lockName, lockPath, type Unlock } from './lock.js';
 export { hostLocalPlugin } from './plugin.js';
 export { DiskStore, type Reservation } from './store.js';

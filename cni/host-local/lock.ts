@@ -1,56 +1,62 @@
 /**
- * An exclusive lock on a file with flock(2), which the kernel drops when its holder dies, so a
- * killed plugin can never leave the store locked. Node has no flock binding, so a small
- * `flock FILE sh -c 'echo; cat'` child holds it: it prints a line once the lock is taken and
- * keeps it until its stdin closes, which happens on release or when this process dies.
+ * An exclusive lock the kernel drops when its holder dies, taken without starting a process:
+ * a listening Unix socket in the abstract namespace (unix(7), "Abstract sockets"). Binding the
+ * name is atomic and fails with EADDRINUSE while another process holds it; the name vanishes
+ * when the socket is closed or its process is killed, so a crashed plugin never leaves the store
+ * locked and there is no stale-lock file to judge. (flock(2) would need a helper process here:
+ * Node has no binding, and exec'ing one costs more than the rest of an ADD.)
+ * Scope: abstract names belong to a network namespace; every CNI call of one runtime runs in the
+ * runtime's namespace, so its calls exclude each other. Two runtimes in different namespaces
+ * must not share a dataDir (see cni/README.md).
  */
-import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CniCode, CniError } from '../../lib/cni/index.js';
 
 /** Releases a held lock. */
 export type Unlock = () => void;
 
-/** Options for `lockFile`. */
+/** Options for `lockPath`. */
 export interface LockOptions {
   /** Give up after this many seconds with code 11 (try again later). */
   readonly timeoutSeconds?: number;
 }
 
-/** Takes the exclusive lock on `file` (created if missing); resolves once it is held. */
-export function lockFile(file: string, opts: LockOptions = {}): Promise<Unlock> {
-  const timeout = String(opts.timeoutSeconds ?? 60);
+/** The abstract socket name for a lock on `path` (unix(7) allows 107 bytes; this uses 46). */
+export function lockName(path: string): string {
+  return `\0switchyard-cni:${createHash('sha256').update(path).digest('hex').slice(0, 30)}`;
+}
+
+function tryBind(name: string): Promise<Server | undefined> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      'flock',
-      ['-x', '-w', timeout, file, 'sh', '-c', 'echo locked; exec cat >/dev/null'],
-      {
-        stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    let held = false;
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(undefined);
+      else reject(err);
     });
-    child.stdin.on('error', () => undefined);
-    child.stdout.once('data', () => {
-      held = true;
-      resolve(() => {
-        child.stdin.end();
-      });
-    });
-    child.on('error', (e) =>
-      reject(new CniError(CniCode.Internal, `lock ${file}: ${e.message}`, { cause: e })),
-    );
-    child.on('close', (code) => {
-      if (!held) {
-        reject(
-          new CniError(
-            CniCode.TryAgainLater,
-            `lock ${file}: not acquired within ${timeout}s (flock exit ${code}) ${err.trim()}`,
-          ),
-        );
-      }
+    server.listen({ path: name, exclusive: true }, () => {
+      // Nobody ever connects; the socket only has to exist. Do not keep the process alive for it.
+      server.unref();
+      resolve(server);
     });
   });
+}
+
+/** Takes the exclusive lock named after `path`; resolves once held. Polls with capped backoff. */
+export async function lockPath(path: string, opts: LockOptions = {}): Promise<Unlock> {
+  const name = lockName(path);
+  const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
+    const server = await tryBind(name);
+    if (server) return () => server.close();
+    if (Date.now() > deadline) {
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `lock on ${path}: still held after ${opts.timeoutSeconds ?? 60}s`,
+      );
+    }
+    // Jitter spreads waiters so they do not retry in lockstep.
+    await sleep(delay + Math.random() * delay);
+  }
 }

@@ -2,7 +2,7 @@
  * The reservation store on disk, laid out like the reference plugin's:
  *   <dataDir>/<network>/<ip>               "<containerID>\r\n<ifname>"
  *   <dataDir>/<network>/last_reserved_ip.<rangeSetIndex>
- *   <dataDir>/<network>/lock               flock(2) held for every ADD, DEL and GC
+ *   (lock)                                 held for every ADD, DEL and GC (lock.ts)
  * Crash safety: a reservation is written to a temporary file and then link(2)ed to its final
  * name, which fails with EEXIST if the address is taken: the reservation appears complete or
  * not at all, and never twice. last_reserved_ip is replaced with rename(2).
@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { type LockOptions, lockFile } from './lock.js';
+import { type LockOptions, lockPath } from './lock.js';
 
 /** One reservation: an address held by an attachment (container ID + interface). */
 export interface Reservation {
@@ -51,7 +51,7 @@ export class DiskStore {
   /** Runs `fn` holding the network's lock; temporary files of crashed writers are removed first. */
   async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
     mkdirSync(this.dir, { recursive: true, mode: 0o755 });
-    const unlock = await lockFile(join(this.dir, 'lock'), this.#lockOptions);
+    const unlock = await lockPath(this.dir, this.#lockOptions);
     try {
       this.#sweepTemporaries();
       return await fn();

@@ -1,6 +1,7 @@
 /** Kernel adapters for the plugins: iproute2 (`ip`, `ip -batch`, `ip -json`, in a netns by path) and `nft -f -`. */
 export {
   assertNetns,
+  type BatchOutcome,
   findAddrs,
   findLink,
   type InNs,
@@ -9,5 +10,7 @@ export {
   ip,
   ipBatch,
   ipJson,
+  localLinkNames,
+  runBatch,
 } from './ip.js';
 export { nftApply, nftJson } from './nft.js';

@@ -1,11 +1,13 @@
 /**
- * A thin synchronous adapter over iproute2 for the plugins: one `ip` exec per call (or one
- * `ip -batch -` for several changes), inside a namespace given by path via `nsenter --net=`.
- * Plugins run once per invocation, so a short exec beats loading a netlink binding at start-up
- * (see cni/README.md, "Start-up cost").
+ * A thin synchronous adapter over iproute2 for the plugins: one `ip` exec per call, or one
+ * `ip -json -batch -` for a whole step (changes and the reads that follow them), inside a
+ * namespace given by path: `ip -n NAME` for /run/netns/NAME (ip enters it itself), otherwise
+ * `nsenter --net=PATH`. Plugins run once per invocation, so a couple of short execs beat
+ * loading a netlink binding at start-up (see cni/README.md, "Start-up cost").
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { CniCode, CniError } from '../../lib/cni/index.js';
 import { EEXIST, ENODEV, ENOENT, isNotFound, systemError } from '../../lib/errors/index.js';
 
@@ -18,7 +20,7 @@ export interface InNs {
 function ipError(args: readonly string[], stderr: string, status: number | null): Error {
   const text = stderr.trim().split('\n').slice(-1)[0] ?? '';
   const detail = `ip ${args.join(' ')}: ${text || `exit ${status}`}`;
-  if (/File exists/.test(stderr)) return systemError('ip', EEXIST, detail);
+  if (/File exists|already assigned/.test(stderr)) return systemError('ip', EEXIST, detail);
   if (/Cannot find device|does not exist|No such device/.test(stderr))
     return systemError('ip', ENODEV, detail);
   if (/No such process|Cannot assign requested address|No such file/.test(stderr)) {
@@ -38,7 +40,57 @@ export function assertNetns(netns: string): void {
 
 function command(args: readonly string[], opts: InNs): { file: string; argv: string[] } {
   if (opts.netns === undefined) return { file: 'ip', argv: [...args] };
+  let real = opts.netns;
+  try {
+    real = realpathSync(opts.netns);
+  } catch {
+    // missing: nsenter below reports it
+  }
+  // containerd passes /var/run/netns/cni-…, which resolves to /run/netns: ip can enter it by name.
+  if (dirname(real) === '/run/netns') return { file: 'ip', argv: ['-n', basename(real), ...args] };
   return { file: 'nsenter', argv: [`--net=${opts.netns}`, '--', 'ip', ...args] };
+}
+
+/** The outcome of `runBatch`: never throws for a failing line, so callers can tell which one failed. */
+export interface BatchOutcome {
+  readonly ok: boolean;
+  /** 0-based index of the failed line (when !ok and iproute2 said which). */
+  readonly failedLine: number | undefined;
+  /** The failure as a coded error (when !ok). */
+  readonly error: Error | undefined;
+  /** One parsed JSON array per `show` line that ran, in order. */
+  readonly shows: readonly unknown[][];
+}
+
+/** Runs `ip -json -batch -` with `lines` and reports which line failed, if any. */
+export function runBatch(lines: readonly string[], opts: InNs = {}): BatchOutcome {
+  const { file, argv } = command(['-json', '-batch', '-'], opts);
+  const r = spawnSync(file, argv, { encoding: 'utf8', input: `${lines.join('\n')}\n`, maxBuffer: 64 << 20 });
+  if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
+  const shows = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('['))
+    .map((l) => JSON.parse(l) as unknown[]);
+  if (r.status === 0) return { ok: true, failedLine: undefined, error: undefined, shows };
+  const m = /Command failed -:(\d+)/.exec(r.stderr);
+  const failedLine = m ? Number(m[1]) - 1 : undefined;
+  const line = failedLine === undefined ? lines.join('; ') : (lines[failedLine] ?? '');
+  return {
+    ok: false,
+    failedLine,
+    error: ipError(line.split(' '), r.stderr.replace(/Command failed.*/, ''), r.status),
+    shows,
+  };
+}
+
+/** The interface names of the current network namespace, from /proc/net/dev (no exec). */
+export function localLinkNames(): Set<string> {
+  const names = new Set<string>();
+  for (const line of readFileSync('/proc/net/dev', 'utf8').split('\n').slice(2)) {
+    const name = line.split(':')[0]?.trim();
+    if (name) names.add(name);
+  }
+  return names;
 }
 
 /** Runs `ip ARGS…`; returns stdout. Throws a coded error naming the command on failure. */

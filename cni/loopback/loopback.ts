@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { CniCode, CniError, type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
-import { assertNetns, findAddrs, ip } from '../ip/index.js';
+import { assertNetns, findAddrs, type IpAddrLink, ip, runBatch } from '../ip/index.js';
 import type { Plugin } from '../skel/index.js';
 
 /** loopback needs nothing but the base keys the skel checked. */
@@ -22,10 +22,12 @@ export const loopbackPlugin: Plugin<LoopbackConfig> = {
   parse,
   async add({ env, conf }) {
     assertNetns(env.netns);
-    ip(['link', 'set', 'lo', 'up'], { netns: env.netns });
+    const out = runBatch(['link set dev lo up', 'addr show dev lo'], { netns: env.netns });
+    if (!out.ok)
+      throw out.error ?? new CniError(CniCode.KernelFailure, `bringing lo up in ${env.netns} failed`);
     // In a chain, pass the previous result through unchanged (SPEC.md §"ADD").
     if (conf.prevResult) return conf.prevResult;
-    const lo = findAddrs('lo', { netns: env.netns });
+    const lo = out.shows[0]?.[0] as IpAddrLink | undefined;
     const ips = (lo?.addr_info ?? []).map((a) => ({ interface: 0, address: `${a.local}/${a.prefixlen}` }));
     return {
       cniVersion: '1.1.0',
