@@ -1,0 +1,134 @@
+/**
+ * The Deployment controller's adapter: reads the Deployment and the ReplicaSets it controls from
+ * the informers, runs `planDeployment`, and applies the plan (create/scale/delete ReplicaSets,
+ * revision annotation, status). Every ReplicaSet or pod change re-syncs the owner.
+ */
+import { isAlreadyExists, isConflict, isNotFound } from '../../lib/client/index.js';
+import type { ReconcileResult } from '../../lib/reconcile/index.js';
+import type { Deployment, Pod, ReplicaSet } from './api-types.js';
+import {
+  BY_OWNER,
+  type ControllerContext,
+  controllerRef,
+  keyOfObj,
+  makeController,
+  type RunningController,
+  splitKey,
+} from './context.js';
+import { planDeployment, REVISION } from './deployment-plan.js';
+import { isPodActive, isPodAvailable } from './pods.js';
+import { deploymentsResource, replicaSetsResource } from './resources.js';
+
+function sameStatus(a: Deployment['status'], b: NonNullable<Deployment['status']>): boolean {
+  const strip = (s: Deployment['status']): string =>
+    JSON.stringify({
+      ...s,
+      conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.reason, c.message]),
+    });
+  return strip(a) === strip(b);
+}
+
+/** Starts the Deployment controller's handlers. */
+export function deploymentController(ctx: ControllerContext): RunningController {
+  const { informers: inf, client } = ctx;
+  const rsClient = client.resource(replicaSetsResource);
+  const dClient = client.resource(deploymentsResource);
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const d = inf.deployments.cache.get(key);
+    if (!d || d.metadata.deletionTimestamp) return { kind: 'done' };
+    const { namespace } = splitKey(key);
+    const owned = inf.replicaSets.cache
+      .byIndex(BY_OWNER, d.metadata.uid ?? '')
+      .filter((rs) => controllerRef(rs)?.uid === d.metadata.uid && !rs.metadata.deletionTimestamp);
+    const now = ctx.clock.now();
+    const available = (rs: ReplicaSet): number =>
+      inf.pods.cache
+        .byIndex(BY_OWNER, rs.metadata.uid ?? '')
+        .filter((p: Pod) => isPodActive(p) && isPodAvailable(p, d.spec.minReadySeconds ?? 0, now)).length;
+    const plan = planDeployment({ deployment: d, replicaSets: owned, available, now });
+    let wrote = false;
+    if (plan.create) {
+      try {
+        await rsClient.create(plan.create, { namespace });
+        wrote = true;
+      } catch (err: unknown) {
+        // A ReplicaSet of that name exists but is not ours (or the cache lags): look again.
+        if (!isAlreadyExists(err)) throw err;
+        return { kind: 'requeueAfter', ms: 200 };
+      }
+    }
+    for (const a of plan.scale) {
+      const rs = inf.replicaSets.cache.get(`${namespace}/${a.name}`);
+      if (!rs) continue;
+      await rsClient.update(
+        {
+          ...rs,
+          metadata: { ...rs.metadata, annotations: { ...rs.metadata.annotations, ...a.annotations } },
+          spec: { ...rs.spec, replicas: a.replicas },
+        },
+        { namespace },
+      );
+      wrote = true;
+    }
+    for (const name of plan.deleteOld) {
+      await rsClient.delete(name, { namespace, propagationPolicy: 'Background' }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+    if (d.metadata.annotations?.[REVISION] !== plan.revision) {
+      await dClient.patch(
+        key.slice(namespace.length + 1),
+        { metadata: { annotations: { [REVISION]: plan.revision } } },
+        { type: 'merge', namespace },
+      );
+      wrote = true;
+    }
+    if (!wrote && !sameStatus(d.status, plan.status)) {
+      await dClient.updateStatus({ ...d, status: plan.status }, { namespace });
+    }
+    return { kind: 'done' };
+  };
+
+  const controller = makeController(ctx, 'deployment', async (key) => {
+    try {
+      return await reconcile(key);
+    } catch (err: unknown) {
+      // The cache is behind the object we wrote: sync again when it catches up.
+      if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
+      throw err;
+    }
+  });
+  const enqueueOwner = (o: ReplicaSet): void => {
+    const ref = controllerRef(o);
+    if (ref?.kind === 'Deployment') controller.enqueue(`${o.metadata.namespace ?? ''}/${ref.name}`);
+  };
+  const enqueuePodOwner = (p: Pod): void => {
+    const ref = controllerRef(p);
+    if (ref?.kind !== 'ReplicaSet') return;
+    const rs = inf.replicaSets.cache.get(`${p.metadata.namespace ?? ''}/${ref.name}`);
+    if (rs) enqueueOwner(rs);
+  };
+  const detachD = inf.deployments.addEventHandler({
+    onAdd: (d) => controller.enqueue(keyOfObj(d)),
+    onUpdate: (_o, d) => controller.enqueue(keyOfObj(d)),
+  });
+  const detachRs = inf.replicaSets.addEventHandler({
+    onAdd: enqueueOwner,
+    onUpdate: (_o, rs) => enqueueOwner(rs),
+    onDelete: enqueueOwner,
+  });
+  const detachPods = inf.pods.addEventHandler({
+    onUpdate: (_o, p) => enqueuePodOwner(p),
+    onDelete: enqueuePodOwner,
+  });
+  return {
+    name: 'deployment',
+    controller,
+    detach: () => {
+      detachD();
+      detachRs();
+      detachPods();
+    },
+  };
+}

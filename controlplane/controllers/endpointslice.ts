@@ -1,0 +1,109 @@
+/**
+ * The EndpointSlice controller's adapter: per Service with a selector, plan from the informer
+ * caches and write the slices. Pod changes enqueue every Service in the pod's namespace whose
+ * selector matched the old or the new labels.
+ */
+import { isConflict, isNotFound } from '../../lib/client/index.js';
+import type { ReconcileResult } from '../../lib/reconcile/index.js';
+import type { Pod } from './api-types.js';
+import {
+  BY_NAMESPACE,
+  BY_SERVICE,
+  type ControllerContext,
+  keyOfObj,
+  makeController,
+  type RunningController,
+  splitKey,
+} from './context.js';
+import {
+  CONTROLLER_NAME,
+  desiredEndpoints,
+  MANAGED_BY,
+  planSlices,
+  SERVICE_NAME,
+  selectsPod,
+} from './endpointslice-plan.js';
+import { endpointSlicesResource } from './resources.js';
+
+/** Starts the EndpointSlice controller's handlers. */
+export function endpointSliceController(
+  ctx: ControllerContext,
+  options: { readonly maxPerSlice?: number } = {},
+): RunningController {
+  const { informers: inf, client } = ctx;
+  const slices = client.resource(endpointSlicesResource);
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const svc = inf.services.cache.get(key);
+    // A deleted Service's slices go with it through their ownerReference (garbage collector).
+    if (
+      !svc ||
+      svc.metadata.deletionTimestamp ||
+      !svc.spec.selector ||
+      Object.keys(svc.spec.selector).length === 0
+    )
+      return { kind: 'done' };
+    const { namespace } = splitKey(key);
+    const pods = inf.pods.cache.byIndex(BY_NAMESPACE, namespace);
+    const existing = inf.endpointSlices.cache
+      .byIndex(BY_SERVICE, key)
+      .filter((s) => s.metadata.labels?.[MANAGED_BY] === CONTROLLER_NAME && !s.metadata.deletionTimestamp);
+    const plan = planSlices({
+      service: svc,
+      groups: desiredEndpoints(svc, pods),
+      existing,
+      ...(options.maxPerSlice ? { maxPerSlice: options.maxPerSlice } : {}),
+    });
+    try {
+      for (const name of plan.delete)
+        await slices.delete(name, { namespace }).catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+        });
+      for (const s of plan.update) await slices.update(s, { namespace });
+      for (const s of plan.create) await slices.create(s, { namespace });
+    } catch (err: unknown) {
+      // Our cache was behind a slice we wrote: plan again once it catches up.
+      if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
+      throw err;
+    }
+    return { kind: 'done' };
+  };
+
+  const controller = makeController(ctx, 'endpointslice', reconcile, 4);
+  const forPod = (p: Pod, old?: Pod): void => {
+    for (const svc of inf.services.cache.byIndex(BY_NAMESPACE, p.metadata.namespace ?? '')) {
+      const sel = svc.spec.selector;
+      if (!sel || Object.keys(sel).length === 0) continue;
+      if (selectsPod(sel, p.metadata.labels) || (old && selectsPod(sel, old.metadata.labels)))
+        controller.enqueue(keyOfObj(svc));
+    }
+  };
+  const detach = [
+    inf.services.addEventHandler({
+      onAdd: (s) => controller.enqueue(keyOfObj(s)),
+      onUpdate: (_o, s) => controller.enqueue(keyOfObj(s)),
+    }),
+    inf.pods.addEventHandler({
+      onAdd: (p) => forPod(p),
+      onUpdate: (o, p) => forPod(p, o),
+      onDelete: (p) => forPod(p),
+    }),
+    inf.endpointSlices.addEventHandler({
+      onUpdate: (_o, s) => {
+        const svc = s.metadata.labels?.[SERVICE_NAME];
+        if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
+      },
+      onDelete: (s) => {
+        const svc = s.metadata.labels?.[SERVICE_NAME];
+        if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
+      },
+    }),
+  ];
+  return {
+    name: 'endpointslice',
+    controller,
+    detach: () => {
+      for (const d of detach) d();
+    },
+  };
+}

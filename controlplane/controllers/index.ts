@@ -1,0 +1,81 @@
+/**
+ * The controller manager: Deployment → ReplicaSet → Pods, EndpointSlices, node IPAM, node
+ * lifecycle and garbage collection, behind leader election on a Lease.
+ */
+export type * from './api-types.js';
+export {
+  BY_NAMESPACE,
+  BY_NODE,
+  BY_OWNER,
+  BY_SERVICE,
+  type ControllerContext,
+  type RunningController,
+  SharedInformers,
+} from './context.js';
+export { deploymentController } from './deployment.js';
+export {
+  type DeploymentInputs,
+  type DeploymentPlan,
+  type DeploymentStatus,
+  POD_TEMPLATE_HASH,
+  planDeployment,
+  REVISION,
+  revisionOf,
+  type ScaleAction,
+  scaledValue,
+  surgeAndUnavailable,
+  templateHash,
+} from './deployment-plan.js';
+export { endpointSliceController } from './endpointslice.js';
+export {
+  CONTROLLER_NAME,
+  desiredEndpoints,
+  type EndpointGroup,
+  MANAGED_BY,
+  MAX_ENDPOINTS_PER_SLICE,
+  planSlices,
+  SERVICE_NAME,
+  type SlicePlan,
+  selectsPod,
+} from './endpointslice-plan.js';
+export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
+export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
+export {
+  CONTROLLERS,
+  ControllerManager,
+  type ControllerManagerOptions,
+  type ControllerName,
+  type LeaderElectionConfig,
+} from './manager.js';
+export {
+  allocateFor,
+  type IpamConfig,
+  indexOf,
+  ipamConfig,
+  type NodeIpamOptions,
+  nodeIpamController,
+} from './node-ipam.js';
+export {
+  type NodeLifecycleInputs,
+  type NodeLifecycleOptions,
+  type NodeLifecyclePlan,
+  nodeLifecycleController,
+  planNodeLifecycle,
+  UNREACHABLE_TAINT,
+} from './node-lifecycle.js';
+export { deletionOrder, isPodActive, isPodAvailable, isPodReady, podFromTemplate } from './pods.js';
+export {
+  planReplicaSet,
+  type ReplicaSetPlan,
+  type ReplicaSetStatus,
+  replicaSetController,
+} from './replicaset.js';
+export * from './resources.js';
+export {
+  createSimNode,
+  microTime,
+  renewSimLease,
+  SimKubelet,
+  type SimKubeletOptions,
+  type SimNodeOptions,
+} from './sim.js';
