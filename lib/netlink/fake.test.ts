@@ -24,6 +24,7 @@ describe('FakeNetlink links', () => {
     const nl = twoNodes();
     expect(nl.dump('a')).toBe('link lo device down mtu 65536\n');
     expect(nl.namespaces()).toEqual(['a', 'b']);
+    expect(() => nl.addNamespace('a')).toThrow('network namespace "a" already exists');
   });
 
   it('creates a veth pair across namespaces with carrier only when both ends are up', async () => {

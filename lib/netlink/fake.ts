@@ -5,7 +5,7 @@
  * the state and commits only when it succeeds, so a failed call changes nothing. `dump()`
  * renders a namespace as sorted text in the same format as `dumpNetlink` on the kernel.
  */
-import { invalid, notFound } from '../errors/index.js';
+import { alreadyExists, invalid, notFound } from '../errors/index.js';
 import { parseCidr, parseIp } from './codec/ip.js';
 import { renderDump } from './dump.js';
 import {
@@ -80,10 +80,9 @@ export class FakeNetlink implements Netlink {
   #macs = 0;
   #disposed = false;
 
-  /** Adds an empty namespace (only `lo`, down). EEXIST-style error when it exists. */
+  /** Adds an empty namespace (only `lo`, down); `alreadyExists` when it exists. */
   addNamespace(name: string): void {
-    if (this.#worlds.has(name))
-      throw invalid('name', `network namespace "${name}" already exists in the fake`);
+    if (this.#worlds.has(name)) throw alreadyExists('network namespace', name);
     this.#worlds.set(name, newWorld());
   }
 

@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
 import { ErrorCode, isAlreadyExists, isInvalid, isNotFound, SwitchyardError } from '../errors/index.js';
-import { createNetns, deleteNetns, runInNetns } from '../netns/index.js';
+import { createNetns, deleteNetns, netnsPath, runInNetns } from '../netns/index.js';
 import { createNetlink, dumpNetlink, FakeNetlink, type Netlink } from './index.js';
 
 async function rejection(p: Promise<unknown>): Promise<SwitchyardError> {
@@ -72,6 +72,18 @@ describeKernel('lib/netlink on the real kernel', () => {
       const namesB = (await nl.listLinks(b)).map((l) => l.name);
       expect(namesA).toEqual(['lo', 'va']);
       expect(namesB).toEqual(['lo', 'vb']);
+      // A path (as CNI_NETNS gives it) names the same namespace.
+      expect((await nl.listLinks(netnsPath(b))).map((l) => l.name)).toEqual(['lo', 'vb']);
+    });
+
+    it('serialises concurrent requests on one namespace socket', async () => {
+      const names = Array.from({ length: 12 }, (_, i) => `cb${i}`);
+      await Promise.all(names.map((name) => nl.createBridge(a, { name })));
+      const [links, addrs] = await Promise.all([nl.listLinks(a), nl.listAddresses(a), nl.listRoutes(a)]);
+      expect(links.filter((l) => l.kind === 'bridge').map((l) => l.name)).toEqual(names);
+      expect(addrs.length).toBeGreaterThan(0);
+      await Promise.all(names.map((name) => nl.deleteLink(a, name)));
+      expect((await nl.listLinks(a)).map((l) => l.name)).toEqual(['lo', 'va']);
     });
 
     it('answers EEXIST, ENODEV and unknown namespaces with coded errors', async () => {
