@@ -91,6 +91,8 @@ export function allocateService(req: AllocationRequest): FieldError[] {
   const mine = new Set(oldPorts.map((p) => p.nodePort).filter((n): n is number => typeof n === 'number'));
   const usedHere = new Set<number>();
   const span = req.nodePortMax - req.nodePortMin + 1;
+  // Requested (and kept) NodePorts first, so a dynamic pick never takes one asked for later in the list.
+  const dynamic: [JsonObject, number][] = [];
   ports.forEach((p, i) => {
     if (!wantsNodePorts) {
       if (type === 'ClusterIP' || type === 'ExternalName') delete p.nodePort;
@@ -102,36 +104,39 @@ export function allocateService(req: AllocationRequest): FieldError[] {
       const prev = oldPorts.find((o) => o.port === p.port && (o.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
       if (typeof prev?.nodePort === 'number') want = prev.nodePort;
     }
-    const field = `spec.ports[${i}].nodePort`;
-    if (want !== undefined) {
-      if (want < req.nodePortMin || want > req.nodePortMax) {
-        errs.push(
-          invalidValue(
-            field,
-            want,
-            `provided port is not in the valid range. The range of valid ports is ${req.nodePortMin}-${req.nodePortMax}`,
-          ),
-        );
-      } else if ((state.nodePorts.has(want) && !mine.has(want)) || usedHere.has(want)) {
-        errs.push(invalidValue(field, want, 'provided port is already allocated'));
-      } else {
-        p.nodePort = want;
-        usedHere.add(want);
-      }
+    if (want === undefined) {
+      dynamic.push([p, i]);
       return;
     }
+    const field = `spec.ports[${i}].nodePort`;
+    if (want < req.nodePortMin || want > req.nodePortMax) {
+      errs.push(
+        invalidValue(
+          field,
+          want,
+          `provided port is not in the valid range. The range of valid ports is ${req.nodePortMin}-${req.nodePortMax}`,
+        ),
+      );
+    } else if ((state.nodePorts.has(want) && !mine.has(want)) || usedHere.has(want)) {
+      errs.push(invalidValue(field, want, 'provided port is already allocated'));
+    } else {
+      p.nodePort = want;
+      usedHere.add(want);
+    }
+  });
+  for (const [p, i] of dynamic) {
     const got = pickFree(
       span,
       Math.floor(req.random() * span),
       (k) => req.nodePortMin + k,
       (v) => state.nodePorts.has(v) || usedHere.has(v),
     );
-    if (got === undefined) errs.push(invalidValue(field, 0, 'range is full'));
+    if (got === undefined) errs.push(invalidValue(`spec.ports[${i}].nodePort`, 0, 'range is full'));
     else {
       p.nodePort = got;
       usedHere.add(got);
     }
-  });
+  }
   return errs;
 }
 

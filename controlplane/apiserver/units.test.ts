@@ -1,0 +1,265 @@
+/** Pure pieces of the API server: request parsing, selectors, allocation, tables, tokens, authorization. */
+import { describe, expect, it } from 'vitest';
+import { validateObject } from '../../lib/api/validation/index.js';
+import { authorize, parseTokenFile } from './auth.js';
+import { matchFields, parseFieldSelector } from './field-selector.js';
+import { parseListen, parsePortRange } from './main.js';
+import { parseRequestInfo } from './request-info.js';
+import { BUILTIN_RESOURCES } from './resources.js';
+import { allocateService, firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
+import { humanDuration, toTable } from './table.js';
+
+describe('request info', () => {
+  const q = new URLSearchParams();
+  it('parses namespaced, cluster, subresource and namespace-status paths', () => {
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/ns/pods/p/status', q)).toEqual({
+      group: '',
+      version: 'v1',
+      namespace: 'ns',
+      resource: 'pods',
+      name: 'p',
+      subresource: 'status',
+      verb: 'get',
+    });
+    expect(parseRequestInfo('GET', '/api/v1/namespaces/ns', q)).toMatchObject({
+      resource: 'namespaces',
+      name: 'ns',
+      namespace: undefined,
+    });
+    expect(parseRequestInfo('PUT', '/api/v1/namespaces/ns/status', q)).toMatchObject({
+      resource: 'namespaces',
+      name: 'ns',
+      subresource: 'status',
+      verb: 'update',
+    });
+    expect(
+      parseRequestInfo('GET', '/apis/apps/v1/deployments', new URLSearchParams('watch=1')),
+    ).toMatchObject({ group: 'apps', verb: 'watch' });
+    expect(parseRequestInfo('DELETE', '/api/v1/namespaces/ns/pods', q)?.verb).toBe('deletecollection');
+    expect(parseRequestInfo('GET', '/healthz', q)).toBeUndefined();
+  });
+});
+
+describe('field selectors', () => {
+  it('matches =, ==, != on the whitelisted fields and refuses others with 400', () => {
+    const pod = {
+      metadata: { name: 'a', namespace: 'n' },
+      spec: { nodeName: 'node-1' },
+      status: { phase: 'Running' },
+    };
+    expect(matchFields(parseFieldSelector('spec.nodeName=node-1,status.phase!=Failed', 'pods'), pod)).toBe(
+      true,
+    );
+    expect(matchFields(parseFieldSelector('metadata.name==b', 'pods'), pod)).toBe(false);
+    expect(matchFields(parseFieldSelector('spec.nodeName=', 'pods'), { metadata: {} })).toBe(true);
+    expect(() => parseFieldSelector('spec.nodeName=x', 'services')).toThrow(
+      'field label not supported: spec.nodeName',
+    );
+    const ev = { involvedObject: { name: 'p', uid: 'u' }, source: { component: 'kubelet' } };
+    expect(
+      matchFields(
+        parseFieldSelector('involvedObject.name=p,involvedObject.uid=u,source=kubelet', 'events'),
+        ev,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('service allocation', () => {
+  const range = parseIpv4Cidr('10.96.0.0/16');
+  const base = { range, nodePortMin: 30000, nodePortMax: 30002, random: () => 0 };
+  it('parses the range and knows the kubernetes Service address', () => {
+    expect(range).toEqual({ cidr: '10.96.0.0/16', network: (10 * 256 + 96) * 65536, size: 65536 });
+    expect(firstServiceIp(range)).toBe('10.96.0.1');
+    expect(() => parseIpv4Cidr('10.96.0.0/33')).toThrow(/prefix/);
+  });
+  it('picks free values, honours requests, keeps its own values on update, refuses taken ones', () => {
+    const spec: Record<string, unknown> = {
+      type: 'NodePort',
+      ports: [{ port: 80 }, { port: 443, nodePort: 30001 }],
+    };
+    const errs = allocateService({
+      ...base,
+      spec: spec as never,
+      state: { clusterIPs: new Set(['10.96.0.1']), nodePorts: new Set([30000]) },
+    });
+    expect(errs).toEqual([]);
+    expect(spec.clusterIP).toBe('10.96.0.2');
+    expect(spec.ports).toEqual([
+      { port: 80, nodePort: 30002 },
+      { port: 443, nodePort: 30001 },
+    ]);
+    const update: Record<string, unknown> = { type: 'NodePort', ports: [{ port: 80 }] };
+    expect(
+      allocateService({
+        ...base,
+        spec: update as never,
+        old: spec as never,
+        state: { clusterIPs: new Set(), nodePorts: new Set() },
+      }),
+    ).toEqual([]);
+    expect(update.clusterIP).toBe('10.96.0.2');
+    expect(update.ports).toEqual([{ port: 80, nodePort: 30002 }]);
+    const full = allocateService({
+      ...base,
+      spec: { type: 'NodePort', ports: [{ port: 1 }] },
+      state: { clusterIPs: new Set(), nodePorts: new Set([30000, 30001, 30002]) },
+    });
+    expect(full.map((e) => e.field)).toEqual(['spec.ports[0].nodePort']);
+    const changed = allocateService({
+      ...base,
+      spec: { clusterIP: '10.96.0.9', ports: [] },
+      old: { clusterIP: '10.96.0.2' },
+      state: { clusterIPs: new Set(), nodePorts: new Set() },
+    });
+    expect(changed[0]?.message).toContain('field is immutable');
+    const headless: Record<string, unknown> = { clusterIP: 'None', ports: [] };
+    expect(
+      allocateService({
+        ...base,
+        spec: headless as never,
+        state: { clusterIPs: new Set(), nodePorts: new Set() },
+      }),
+    ).toEqual([]);
+    expect(headless.clusterIPs).toEqual(['None']);
+  });
+});
+
+describe('tables', () => {
+  it('formats ages like kubectl', () => {
+    expect(
+      [5, 119, 150, 600, 3 * 3600 + 60, 30 * 3600, 3 * 86400 + 3600, 400 * 86400, 800 * 86400].map(
+        humanDuration,
+      ),
+    ).toEqual(['5s', '119s', '2m30s', '10m', '3h1m', '30h', '3d1h', '400d', '2y']);
+  });
+  it('renders service rows with wide columns and PartialObjectMetadata', () => {
+    const info = BUILTIN_RESOURCES.find((r) => r.plural === 'services');
+    if (!info) throw new Error('services missing');
+    const t = toTable({
+      info,
+      objects: [
+        {
+          metadata: { name: 's', namespace: 'n', creationTimestamp: '2026-01-01T00:00:00Z' },
+          spec: {
+            type: 'LoadBalancer',
+            clusterIP: '10.96.0.5',
+            ports: [{ port: 80, nodePort: 30080, protocol: 'TCP' }],
+            selector: { b: '2', a: '1' },
+          },
+          status: { loadBalancer: { ingress: [{ ip: '172.30.200.1' }] } },
+        },
+      ],
+      withHeaders: true,
+      now: new Date('2026-01-01T00:01:00Z'),
+    });
+    expect(
+      (t.columnDefinitions as { name: string; priority: number }[]).map((c) => `${c.name}:${c.priority}`),
+    ).toEqual(['Name:0', 'Type:0', 'Cluster-IP:0', 'External-IP:0', 'Port(s):0', 'Age:0', 'Selector:1']);
+    expect((t.rows as { cells: unknown[] }[])[0]?.cells).toEqual([
+      's',
+      'LoadBalancer',
+      '10.96.0.5',
+      '172.30.200.1',
+      '80:30080/TCP',
+      '60s',
+      'a=1,b=2',
+    ]);
+  });
+});
+
+describe('tokens and authorization', () => {
+  it('parses kube-apiserver token files', () => {
+    const tokens = parseTokenFile(
+      '# c\nt1,admin,1,"system:masters"\nt2,system:node:n1,2,"system:nodes,extra"\nbad\n',
+    );
+    expect(tokens.get('t1')).toEqual({ name: 'admin', groups: ['system:masters', 'system:authenticated'] });
+    expect(tokens.get('t2')?.groups).toEqual(['system:nodes', 'extra', 'system:authenticated']);
+    expect(tokens.size).toBe(2);
+  });
+  it('restricts nodes to their own objects and components to their rules', () => {
+    const node = { name: 'system:node:n1', groups: ['system:nodes'] };
+    const a = (verb: string, resource: string, name = '', subresource = '', namespace = '') => ({
+      verb,
+      group: '',
+      resource,
+      subresource,
+      namespace,
+      name,
+    });
+    expect(authorize(node, a('patch', 'nodes', 'n1', 'status')).allowed).toBe(true);
+    expect(authorize(node, a('patch', 'nodes', 'n2', 'status')).allowed).toBe(false);
+    expect(authorize(node, a('create', 'nodes'))).toEqual({ allowed: true, createName: 'n1' });
+    expect(authorize(node, a('get', 'pods', 'p', '', 'default'))).toEqual({ allowed: true, podNode: 'n1' });
+    expect(authorize(node, a('update', 'pods', 'p', '', 'default')).allowed).toBe(false);
+    expect(authorize(node, a('update', 'leases', 'n1', '', 'kube-node-lease')).allowed).toBe(true);
+    expect(authorize(node, a('update', 'leases', 'n1', '', 'default')).allowed).toBe(false);
+    const sched = { name: 'system:kube-scheduler', groups: [] };
+    expect(authorize(sched, a('create', 'pods', 'p', 'binding', 'default')).allowed).toBe(true);
+    expect(authorize(sched, a('delete', 'pods', 'p', '', 'default')).allowed).toBe(false);
+    expect(authorize({ name: 'nobody', groups: [] }, a('get', 'pods', 'p')).allowed).toBe(false);
+  });
+});
+
+describe('flags', () => {
+  it('parses --listen and --service-node-port-range, naming the flag on errors', () => {
+    expect(parseListen('0.0.0.0:6443')).toEqual({ host: '0.0.0.0', port: 6443 });
+    expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
+    expect(() => parseListen('nope')).toThrow('--listen: must be HOST:PORT');
+    expect(parsePortRange('30000-32767')).toEqual([30000, 32767]);
+    expect(() => parsePortRange('5-1')).toThrow('--service-node-port-range');
+  });
+});
+
+describe('validation', () => {
+  it('names every bad field of a pod', () => {
+    const errs = validateObject(
+      {
+        metadata: { name: 'p', namespace: 'default', labels: { 'bad key!': 'x' } },
+        spec: {
+          restartPolicy: 'Sometimes',
+          containers: [
+            {
+              name: 'c',
+              image: 'i',
+              ports: [{ containerPort: 0, protocol: 'ICMP', name: 'HTTP' }],
+              env: [{ name: '1x' }],
+            },
+            { name: 'c' },
+          ],
+        },
+      },
+      { group: '', kind: 'Pod', namespaced: true },
+    );
+    expect(errs.map((e) => e.field)).toEqual([
+      'metadata.labels',
+      'spec.containers[0].ports[0].containerPort',
+      'spec.containers[0].ports[0].protocol',
+      'spec.containers[0].ports[0].name',
+      'spec.containers[0].env[0].name',
+      'spec.containers[1].name',
+      'spec.containers[1].image',
+      'spec.restartPolicy',
+    ]);
+  });
+  it('checks workload selectors against template labels and cluster-scoped namespaces', () => {
+    const errs = validateObject(
+      {
+        metadata: { name: 'd', namespace: 'x' },
+        spec: {
+          selector: { matchLabels: { a: '1' } },
+          template: { metadata: { labels: { a: '2' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+        },
+      },
+      { group: 'apps', kind: 'Deployment', namespaced: true },
+    );
+    expect(errs.map((e) => e.message)).toEqual([
+      'Invalid value: {"a":"2"}: `selector` does not match template `labels`',
+    ]);
+    const ns = validateObject(
+      { metadata: { name: 'n', namespace: 'x' } },
+      { group: '', kind: 'Node', namespaced: false },
+    );
+    expect(ns.map((e) => e.field)).toEqual(['metadata.namespace']);
+  });
+});
