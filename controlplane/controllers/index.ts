@@ -40,6 +40,7 @@ export {
 } from './endpointslice-plan.js';
 export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
 export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
+export { type ControllerManagerFlags, parseControllers, runControllerManager } from './main.js';
 export {
   CONTROLLERS,
   ControllerManager,
