@@ -65,13 +65,15 @@ describe('skel', () => {
   it('prints the about line on stderr and exits 0 without CNI_COMMAND', async () => {
     const r = await run({}, '');
     expect(r).toMatchObject({ code: 0, out: '' });
-    expect(r.err).toMatch(/^CNI test plugin .*\nCNI protocol versions supported: 0.4.0, 1.0.0, 1.1.0\n$/);
+    expect(r.err).toMatch(
+      /^CNI test plugin .*\nCNI protocol versions supported: 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n$/,
+    );
   });
 
   it('answers VERSION with the input version and the supported list, whatever stdin holds', async () => {
     expect(JSON.parse((await run({ CNI_COMMAND: 'VERSION' }, '{"cniVersion":"1.0.0"}')).out)).toEqual({
       cniVersion: '1.0.0',
-      supportedVersions: ['0.4.0', '1.0.0', '1.1.0'],
+      supportedVersions: ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'],
     });
     expect(JSON.parse((await run({ CNI_COMMAND: 'VERSION' }, 'garbage')).out).cniVersion).toBe('1.1.0');
   });
@@ -151,7 +153,7 @@ describe('skel', () => {
     ['missing name', { ...base, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.1.0"}', 7, /^name: missing/],
     ['bad name', { ...base, CNI_COMMAND: 'ADD' }, conf({ name: 'a b' }), 7, /^name: /],
     ['missing cniVersion', { ...base, CNI_COMMAND: 'ADD' }, '{"name":"n"}', 1, /incompatible CNI versions/],
-    ['old version', { ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.3.1' }), 1, /incompatible/],
+    ['old version', { ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.2.0' }), 1, /incompatible/],
     ['GC on 1.0.0', { CNI_COMMAND: 'GC', CNI_PATH: '/x' }, conf({ cniVersion: '1.0.0' }), 1, /GC/],
     [
       'invalid config field',

@@ -24,14 +24,17 @@ describe('version negotiation', () => {
     expect(compareVersions('1.1.0', '1.1.0')).toBe(0);
   });
 
-  it('accepts 0.4.0, 1.0.0 and 1.1.0 and rejects others with code 1 naming both sides', () => {
-    for (const v of ['0.4.0', '1.0.0', '1.1.0']) expect(negotiateVersion(v, 'ADD')).toBe(v);
+  it('accepts 0.3.0 to 1.1.0 and rejects others with code 1 naming both sides', () => {
+    for (const v of ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0']) expect(negotiateVersion(v, 'ADD')).toBe(v);
+    expect(() => negotiateVersion('0.3.1', 'CHECK')).toThrow(/does not allow CHECK/);
     try {
-      negotiateVersion('0.3.1', 'ADD');
+      negotiateVersion('0.2.0', 'ADD');
       expect.unreachable();
     } catch (err: unknown) {
       expect(isCniError(err, CniCode.IncompatibleVersion)).toBe(true);
-      expect((err as CniError).details).toBe('config is "0.3.1", plugin supports ["0.4.0" "1.0.0" "1.1.0"]');
+      expect((err as CniError).details).toBe(
+        'config is "0.2.0", plugin supports ["0.3.0" "0.3.1" "0.4.0" "1.0.0" "1.1.0"]',
+      );
     }
   });
 

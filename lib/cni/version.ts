@@ -1,6 +1,8 @@
 /**
  * Version negotiation (SPEC.md §"Version considerations"). Switchyard's plugins accept configs
- * in 0.4.0, 1.0.0 and 1.1.0; 0.4.0 is the oldest with CHECK, 1.1.0 adds STATUS and GC.
+ * in 0.3.0, 0.3.1, 0.4.0, 1.0.0 and 1.1.0: 0.3.x because containerd 1.6 runs its built-in
+ * loopback network as "0.3.1" (measured), 0.4.0 is the oldest with CHECK, 1.1.0 adds STATUS and
+ * GC. 0.3.x results have the same shape as 0.4.0 (`ips[].version`).
  */
 import { CniCode, CniError } from './errors.js';
 import type { CniCommand } from './types.js';
@@ -9,7 +11,7 @@ import type { CniCommand } from './types.js';
 export const CURRENT_VERSION = '1.1.0';
 
 /** Config versions our plugins accept, oldest first. */
-export const SUPPORTED_VERSIONS: readonly string[] = ['0.4.0', '1.0.0', '1.1.0'];
+export const SUPPORTED_VERSIONS: readonly string[] = ['0.3.0', '0.3.1', '0.4.0', '1.0.0', '1.1.0'];
 
 /** A missing `cniVersion` decodes as 0.1.0 (libcni `pkg/version` does the same). */
 export const IMPLICIT_VERSION = '0.1.0';
