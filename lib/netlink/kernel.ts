@@ -41,6 +41,7 @@ import { decodeRoute, encodeRoute } from './codec/route.js';
 import {
   type AddressNorm,
   checkBridge,
+  checkLinkChange,
   checkVeth,
   normalizeAddress,
   normalizeFdb,
@@ -74,7 +75,7 @@ import type {
   VethSpec,
   VxlanSpec,
 } from './types.js';
-import { checkLinkName, checkNsRef, sysctlPath } from './validate.js';
+import { checkLinkName, sysctlPath } from './validate.js';
 
 /** Options for `createNetlink`. */
 export type NetlinkOptions = TransportOptions;
@@ -260,17 +261,8 @@ export class KernelNetlink implements Netlink {
   }
 
   async setLink(ns: NsRef, change: LinkChange): Promise<void> {
-    checkLinkName('name', change.name);
-    if (change.newName !== undefined) checkLinkName('newName', change.newName);
-    if (
-      change.mtu !== undefined &&
-      (!Number.isInteger(change.mtu) || change.mtu < 68 || change.mtu > 65535)
-    ) {
-      throw invalid('mtu', `must be an integer 68–65535, got ${change.mtu}`);
-    }
+    checkLinkChange(change);
     const mac = change.mac === undefined ? undefined : parseMac('mac', change.mac);
-    if (change.master !== undefined && change.master !== null) checkLinkName('master', change.master);
-    if (change.netns !== undefined) checkNsRef('netns', change.netns);
     const index = await this.#index(ns, change.name);
     const masterIndex =
       change.master === undefined

@@ -9,6 +9,7 @@ import type {
   BridgeSpec,
   FdbSpec,
   IpFamily,
+  LinkChange,
   NeighbourSpec,
   RouteSpec,
   RouteType,
@@ -49,6 +50,17 @@ export function checkVeth(spec: VethSpec): VethSpec {
   checkMac('mac', spec.mac);
   checkMac('peerMac', spec.peerMac);
   return spec;
+}
+
+/** Checks a link change (names, MTU, MAC, master, target namespace). */
+export function checkLinkChange(change: LinkChange): LinkChange {
+  checkLinkName('name', change.name);
+  if (change.newName !== undefined) checkLinkName('newName', change.newName);
+  checkMtu('mtu', change.mtu);
+  if (change.mac !== undefined) parseMac('mac', change.mac);
+  if (change.master !== undefined && change.master !== null) checkLinkName('master', change.master);
+  if (change.netns !== undefined) checkNsRef('netns', change.netns);
+  return change;
 }
 
 /** Checks a bridge spec. */
