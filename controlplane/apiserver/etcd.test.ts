@@ -10,8 +10,9 @@ let b: TestServer;
 
 beforeAll(async () => {
   etcd = await startTestEtcd();
-  a = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }) });
-  b = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }) });
+  const nodePortRange = [30000, 30005] as const;
+  a = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }), nodePortRange });
+  b = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }), nodePortRange });
 });
 
 afterAll(async () => {
@@ -74,5 +75,26 @@ describe('API servers sharing etcd', () => {
     } finally {
       req.destroy();
     }
+  });
+
+  it('never hands out the same NodePort or ClusterIP twice across servers', async () => {
+    const create = (server: TestServer, i: number) =>
+      call(server.server, 'POST', '/api/v1/namespaces/default/services', {
+        body: { metadata: { name: `np-${i}` }, spec: { type: 'NodePort', ports: [{ port: 80 }] } },
+      });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => create(i % 2 ? b : a, i)));
+    const ok = results.filter((r) => r.status === 201);
+    expect(ok).toHaveLength(6);
+    expect(results.filter((r) => r.status === 422)).toHaveLength(2);
+    const ports = ok.map((r) => (r.json.spec as { ports: { nodePort: number }[] }).ports[0]?.nodePort);
+    expect(new Set(ports).size).toBe(6);
+    const ips = ok.map((r) => (r.json.spec as { clusterIP: string }).clusterIP);
+    expect(new Set(ips).size).toBe(6);
+    // Deleting a Service frees its NodePort for the other server.
+    const first = ok[0]?.json.metadata as { name: string };
+    expect((await call(a.server, 'DELETE', `/api/v1/namespaces/default/services/${first.name}`)).status).toBe(
+      200,
+    );
+    expect((await create(b, 99)).status).toBe(201);
   });
 });
