@@ -185,6 +185,11 @@ describeKernel('bridge plugin (real kernel)', () => {
     expect(ipJsonIn<Link>(host, ['link', 'show', 'master', 'sybr4']).map((l) => l.ifname)).toEqual(tinyPorts);
     expect(ipJsonIn<Link>(p.name, ['link', 'show']).map((l) => l.ifname)).toEqual(['lo']);
     expect(reservations('tiny')).toEqual(['10.78.0.5']);
+    // STATUS is forwarded to IPAM: the exhausted range makes the network unavailable (code 50).
+    const status = await run('bridge', 'STATUS', p, config({ name: 'tiny', bridge: 'sybr4' }, tiny));
+    expect(status.json).toMatchObject({ code: 50 });
+    const ready = await run('bridge', 'STATUS', p, config());
+    expect(ready).toMatchObject({ code: 0, stdout: '' });
 
     const badRoute = await run(
       'bridge',
@@ -236,17 +241,17 @@ describeKernel('bridge plugin (real kernel)', () => {
     expect((await run('bridge', 'DEL', p, conf)).code).toBe(0);
   });
 
-  it('20 concurrent ADDs give 20 distinct reachable IPs; 20 concurrent DELs leave no ports and an empty store', async () => {
-    const pods = Array.from({ length: 20 }, () => pod());
+  it('50 concurrent ADDs give 50 distinct reachable IPs; 50 concurrent DELs leave no ports and an empty store', async () => {
+    const pods = Array.from({ length: 50 }, () => pod());
     const conf = config({ name: 'conc', bridge: 'sybr2' }, { ranges: [[{ subnet: '10.81.0.0/24' }]] });
     const adds = await Promise.all(pods.map((p) => run('bridge', 'ADD', p, conf)));
     for (const r of adds) expect(r.code, r.stdout + r.stderr).toBe(0);
     const ips = adds.map(
       (r) => ((r.json?.ips as { address: string }[])[0]?.address ?? '').split('/')[0] ?? '',
     );
-    expect(new Set(ips).size).toBe(20);
+    expect(new Set(ips).size).toBe(50);
     for (const a of ips) expect(execIn(host, 'ping', ['-c1', '-W2', a])).toMatch(/1 received/);
-    expect(ipJsonIn<Link>(host, ['link', 'show', 'master', 'sybr2'])).toHaveLength(20);
+    expect(ipJsonIn<Link>(host, ['link', 'show', 'master', 'sybr2'])).toHaveLength(50);
     const dels = await Promise.all(pods.map((p) => run('bridge', 'DEL', p, conf)));
     for (const r of dels) expect(r.code, r.stdout).toBe(0);
     expect(ipJsonIn<Link>(host, ['link', 'show', 'master', 'sybr2'])).toEqual([]);
