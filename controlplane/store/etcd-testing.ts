@@ -27,8 +27,8 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts etcd and waits until it answers. */
-export async function startTestEtcd(): Promise<TestEtcd> {
+/** Starts etcd and waits until it answers. Tests skip fsync (`--unsafe-no-fsync`); benchmarks keep it. */
+export async function startTestEtcd(options: { readonly fsync?: boolean } = {}): Promise<TestEtcd> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-etcd-'));
   const [client, peer, metrics] = [await freePort(), await freePort(), await freePort()];
   const endpoint = `http://127.0.0.1:${client}`;
@@ -51,7 +51,7 @@ export async function startTestEtcd(): Promise<TestEtcd> {
       `sy=http://127.0.0.1:${peer}`,
       '--listen-metrics-urls',
       `http://127.0.0.1:${metrics}`,
-      '--unsafe-no-fsync',
+      ...(options.fsync ? [] : ['--unsafe-no-fsync']),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );

@@ -1,0 +1,262 @@
+/**
+ * `bench apiserver`: the embedded store and etcd side by side in one run, each behind a real
+ * API server on loopback (HTTPS, keep-alive): creates/s and p99 with concurrent writers, LIST
+ * of many pods, many watchers receiving events (p99 delay from a write's acknowledgement to its
+ * arrival at a watcher), and resident memory. Targets from the issue: ≥ 2,000 writes/s and p99
+ * < 50 ms embedded (Kubernetes' SLO for mutating calls is p99 ≤ 1 s), watch delivery p99 < 100 ms.
+ * The result has the shape of bench/framework.ts's BenchResult (ours = embedded, reference = etcd).
+ */
+
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestEtcd } from '../store/etcd-testing.js';
+import { openEtcdStore, type Store } from '../store/index.js';
+import { type ApiServer, startApiServer } from './server.js';
+
+/** Sizes of one run (the issue's numbers by default). */
+export interface ApiserverBenchOptions {
+  readonly writers?: number;
+  readonly creates?: number;
+  readonly listPods?: number;
+  readonly watchers?: number;
+  readonly events?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** One measured row: embedded (`ours`) vs etcd (`reference`). */
+export interface ApiserverBenchRow {
+  readonly metric: string;
+  readonly unit: string;
+  readonly ours: number;
+  readonly reference: number;
+  readonly better: 'higher' | 'lower';
+}
+
+/** The result, shaped like bench/framework.ts BenchResult. */
+export interface ApiserverBenchResult {
+  readonly title: string;
+  readonly referenceLabel: string;
+  readonly rows: readonly ApiserverBenchRow[];
+  readonly notes: readonly string[];
+}
+
+interface Measured {
+  readonly createsPerSec: number;
+  readonly createP99: number;
+  readonly listMs: number;
+  readonly watchP99: number;
+  readonly watchP50: number;
+  readonly rssMb: number;
+}
+
+function pct(samples: number[], p: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+function client(server: ApiServer) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, ca: readFileSync(server.caCertPath) });
+  const headers = { Authorization: `Bearer ${server.adminToken}` };
+  const send = (method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+      const req = request(
+        new URL(path, server.url),
+        {
+          method,
+          agent,
+          headers: payload
+            ? { ...headers, 'Content-Type': 'application/json', 'Content-Length': payload.length }
+            : headers,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  return { agent, headers, send };
+}
+
+async function measure(
+  server: ApiServer,
+  o: Required<Omit<ApiserverBenchOptions, 'log'>>,
+  log: (l: string) => void,
+): Promise<Measured> {
+  const c = client(server);
+  await c.send('POST', '/api/v1/namespaces', { metadata: { name: 'bench' } });
+  // Creates: `writers` concurrent loops over `creates` pods.
+  const lat: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: o.writers }, async () => {
+      for (let i = next++; i < o.creates; i = next++) {
+        const t0 = performance.now();
+        const r = await c.send('POST', '/api/v1/namespaces/bench/pods', {
+          metadata: { name: `p-${i}`, labels: { app: 'bench' } },
+          spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+        });
+        if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+        lat.push(performance.now() - t0);
+      }
+    }),
+  );
+  const createsPerSec = o.creates / ((performance.now() - started) / 1000);
+  log(`  ${o.creates} creates: ${Math.round(createsPerSec)}/s, p99 ${pct(lat, 99).toFixed(1)} ms`);
+  // Top up to listPods objects, then time one full LIST.
+  next = o.creates;
+  await Promise.all(
+    Array.from({ length: o.writers }, async () => {
+      for (let i = next++; i < o.listPods; i = next++) {
+        await c.send('POST', '/api/v1/namespaces/bench/pods', {
+          metadata: { name: `p-${i}` },
+          spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
+        });
+      }
+    }),
+  );
+  const l0 = performance.now();
+  const list = await c.send('GET', '/api/v1/namespaces/bench/pods');
+  const listMs = performance.now() - l0;
+  const count = (JSON.parse(list.text) as { items: unknown[] }).items.length;
+  log(`  LIST of ${count} pods: ${listMs.toFixed(0)} ms`);
+  // Watchers: each counts arrivals by name; delay = arrival − acknowledgement of the write.
+  const acked = new Map<string, number>();
+  const delays: number[] = [];
+  let received = 0;
+  const rv = JSON.parse((await c.send('GET', '/api/v1/namespaces/bench/configmaps')).text).metadata
+    .resourceVersion as string;
+  const streams = await Promise.all(
+    Array.from(
+      { length: o.watchers },
+      () =>
+        new Promise<() => void>((resolve, reject) => {
+          const req = request(
+            new URL(`/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=${rv}`, server.url),
+            { agent: c.agent, headers: c.headers },
+            (res) => {
+              let buf = '';
+              res.on('data', (chunk: Buffer) => {
+                buf += chunk.toString();
+                let nl = buf.indexOf('\n');
+                while (nl !== -1) {
+                  const m = /"name":"(e-\d+)"/.exec(buf.slice(0, nl));
+                  buf = buf.slice(nl + 1);
+                  nl = buf.indexOf('\n');
+                  if (!m) continue;
+                  received++;
+                  const at = acked.get(m[1] as string);
+                  if (at !== undefined) delays.push(Math.max(0, performance.now() - at));
+                  else delays.push(0);
+                }
+              });
+              resolve(() => req.destroy());
+            },
+          );
+          req.on('error', reject);
+          req.end();
+        }),
+    ),
+  );
+  next = 0;
+  await Promise.all(
+    Array.from({ length: o.writers }, async () => {
+      for (let i = next++; i < o.events; i = next++) {
+        const name = `e-${i}`;
+        await c.send('POST', '/api/v1/namespaces/bench/configmaps', {
+          metadata: { name },
+          data: { i: String(i) },
+        });
+        acked.set(name, performance.now());
+      }
+    }),
+  );
+  const want = o.watchers * o.events;
+  const deadline = Date.now() + 120_000;
+  while (received < want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  for (const stop of streams) stop();
+  log(
+    `  ${o.watchers} watchers × ${o.events} events: ${received}/${want} delivered, p99 ${pct(delays, 99).toFixed(1)} ms`,
+  );
+  c.agent.destroy();
+  return {
+    createsPerSec,
+    createP99: pct(lat, 99),
+    listMs,
+    watchP99: pct(delays, 99),
+    watchP50: pct(delays, 50),
+    rssMb: process.memoryUsage().rss / 1e6,
+  };
+}
+
+async function withServer(
+  store: Store | undefined,
+  fn: (s: ApiServer) => Promise<Measured>,
+): Promise<Measured> {
+  const dir = mkdtempSync(join(tmpdir(), 'sy-apiserver-bench-'));
+  const server = await startApiServer({ dataDir: dir, port: 0, ...(store ? { store } : {}) });
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs the benchmark on both backends. */
+export async function runApiserverBench(options: ApiserverBenchOptions = {}): Promise<ApiserverBenchResult> {
+  const o = {
+    writers: options.writers ?? 16,
+    creates: options.creates ?? 5000,
+    listPods: options.listPods ?? 10_000,
+    watchers: options.watchers ?? 200,
+    events: options.events ?? 10_000,
+  };
+  const log = options.log ?? (() => undefined);
+  log('embedded (SQLite):');
+  const embedded = await withServer(undefined, (s) => measure(s, o, log));
+  log('etcd (Debian etcd-server, fsync on):');
+  const etcd = await startTestEtcd({ fsync: true });
+  let remote: Measured;
+  try {
+    remote = await withServer(openEtcdStore({ endpoints: [etcd.endpoint] }), (s) => measure(s, o, log));
+  } finally {
+    await etcd.stop();
+  }
+  const row = (
+    metric: string,
+    unit: string,
+    key: keyof Measured,
+    better: 'higher' | 'lower',
+  ): ApiserverBenchRow => ({
+    metric,
+    unit,
+    ours: embedded[key],
+    reference: remote[key],
+    better,
+  });
+  return {
+    title: `apiserver: ${o.writers} writers, LIST ${o.listPods} pods, ${o.watchers} watchers × ${o.events} events`,
+    referenceLabel: 'etcd',
+    rows: [
+      row('creates', 'per s', 'createsPerSec', 'higher'),
+      row('create p99', 'ms', 'createP99', 'lower'),
+      row(`LIST ${o.listPods} pods`, 'ms', 'listMs', 'lower'),
+      row('watch delivery p50', 'ms', 'watchP50', 'lower'),
+      row('watch delivery p99', 'ms', 'watchP99', 'lower'),
+      row('resident memory (bench process)', 'MB', 'rssMb', 'lower'),
+    ],
+    notes: [
+      'server and clients share one process; targets: ≥ 2000 creates/s, create p99 < 50 ms, watch p99 < 100 ms (embedded)',
+    ],
+  };
+}
