@@ -10,7 +10,7 @@ export const controllerManagerCommand: Command = {
   usage: `usage: switchyard controller-manager [--kubeconfig FILE] [flags]
 
   --kubeconfig FILE                       API server credentials (default $KUBECONFIG, then ~/.kube/config)
-  --controllers A,B                       run only these (deployment, replicaset, endpointslice,
+  --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
                                           nodeipam, nodelifecycle, garbagecollector; default all)
   --cluster-cidr CIDR                     pod address range for node IPAM (default 10.244.0.0/16)
   --node-cidr-mask-size N                 prefix length of each node's podCIDR (default 24)

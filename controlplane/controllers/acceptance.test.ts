@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coreResources } from '../../lib/client/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import type { Deployment, EndpointSlice, Node, Pod, Service } from './api-types.js';
+import type { DaemonSet, Deployment, EndpointSlice, Node, Pod, Service } from './api-types.js';
 import { FOREGROUND_FINALIZER } from './gc.js';
 import { ControllerManager } from './manager.js';
 import { UNREACHABLE_TAINT } from './node-lifecycle.js';
 import {
+  daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   leasesResource,
@@ -304,6 +305,53 @@ describe('controller manager acceptance', () => {
       );
     });
   });
+
+  it('a DaemonSet runs one pod on every eligible node', async () => {
+    await namespace('ds');
+    const ds: DaemonSet = {
+      metadata: { name: 'agent', namespace: 'ds' },
+      spec: {
+        selector: { matchLabels: { app: 'agent' } },
+        template: {
+          metadata: { labels: { app: 'agent' } },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'a', image: 'busybox' }] },
+        },
+      },
+    };
+    await env.client.resource(daemonSetsResource).create(ds);
+    const placed = await eventually('one pod per node', async () => {
+      const l = await pods('ds');
+      return l.length === 3 && l.every((p) => p.spec.nodeName && isReady(p)) ? l : undefined;
+    });
+    expect(perNode(placed)).toEqual({ 'node-1': 1, 'node-2': 1, 'node-3': 1 });
+    const status = await eventually('status', async () => {
+      const d = await env.client.resource(daemonSetsResource).get('agent', { namespace: 'ds' });
+      return d.status?.numberReady === 3 ? d.status : undefined;
+    });
+    expect(status).toMatchObject({
+      desiredNumberScheduled: 3,
+      currentNumberScheduled: 3,
+      numberMisscheduled: 0,
+    });
+    // A node the template excludes loses its pod.
+    await env.client
+      .resource(daemonSetsResource)
+      .patch(
+        'agent',
+        { spec: { template: { spec: { nodeSelector: { 'kubernetes.io/hostname': 'node-1' } } } } },
+        { type: 'strategic', namespace: 'ds' },
+      );
+    await eventually(
+      'only node-1',
+      async () => {
+        const l = await pods('ds');
+        return l.length === 1 && l[0]?.spec.nodeName === 'node-1' && isReady(l[0]);
+      },
+      15_000,
+    );
+    await env.client.resource(daemonSetsResource).delete('agent', { namespace: 'ds' });
+    await eventually('pods collected', async () => (await pods('ds')).length === 0);
+  }, 30_000);
 
   it("a Service's EndpointSlices follow pod readiness, and a node that stops renewing its Lease goes NotReady and its endpoints leave", async () => {
     await namespace('eps');

@@ -96,6 +96,8 @@ export function deploymentController(ctx: ControllerContext): RunningController 
     } catch (err: unknown) {
       // The cache is behind the object we wrote: sync again when it catches up.
       if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
+      // Deleted while we worked: the next event (if any) says what to do.
+      if (isNotFound(err)) return { kind: 'done' };
       throw err;
     }
   });

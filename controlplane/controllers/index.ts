@@ -12,6 +12,14 @@ export {
   type RunningController,
   SharedInformers,
 } from './context.js';
+export {
+  DAEMON_TOLERATIONS,
+  DAEMONSET_HASH,
+  type DaemonSetPlan,
+  daemonSetController,
+  nodeEligible,
+  planDaemonSet,
+} from './daemonset.js';
 export { deploymentController } from './deployment.js';
 export {
   type DeploymentInputs,

@@ -8,6 +8,7 @@ import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
+import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
@@ -20,6 +21,7 @@ import { replicaSetController } from './replicaset.js';
 export const CONTROLLERS = [
   'deployment',
   'replicaset',
+  'daemonset',
   'endpointslice',
   'nodeipam',
   'nodelifecycle',
@@ -127,6 +129,7 @@ export class ControllerManager {
     const make: Record<ControllerName, () => RunningController> = {
       deployment: () => deploymentController(ctx),
       replicaset: () => replicaSetController(ctx),
+      daemonset: () => daemonSetController(ctx),
       endpointslice: () => endpointSliceController(ctx),
       nodeipam: () => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
       nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),

@@ -99,11 +99,13 @@ export const nodeUnschedulable: FilterPlugin = {
   },
 };
 
-/** Nodes whose Ready condition is not True take no new pods. */
+/** Nodes whose Ready condition is not True take no new pods, unless the pod tolerates not-ready (DaemonSet pods do). */
 export const nodeReady: FilterPlugin = {
   name: 'NodeReady',
-  filter(_pod, { node }) {
-    return node.ready ? undefined : ['node(s) were not ready'];
+  filter(pod, { node }) {
+    if (node.ready) return undefined;
+    const taint: Taint = { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' };
+    return pod.tolerations.some((t) => tolerates(t, taint)) ? undefined : ['node(s) were not ready'];
   },
 };
 
