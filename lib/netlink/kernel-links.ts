@@ -155,12 +155,15 @@ export async function createVxlan(k: Kernel, ns: NsRef, spec: VxlanSpec): Promis
 export async function setLink(k: Kernel, ns: NsRef, change: LinkChange): Promise<void> {
   checkLinkChange(change);
   const mac = change.mac === undefined ? undefined : parseMac('mac', change.mac);
-  const index = await k.index(ns, change.name);
+  // rtnl_newlink finds a link by IFLA_IFNAME when the index is 0, saving a lookup; a rename
+  // needs IFLA_IFNAME for the new name, so then the index is looked up first.
+  const index = change.newName === undefined ? 0 : await k.index(ns, change.name);
   const masterIndex =
     change.master === undefined ? undefined : change.master === null ? 0 : await k.index(ns, change.master);
   await withNsFd(change.netns, async (netnsFd) => {
     const body = encodeSetLink({
       index,
+      name: change.name,
       ...(change.up !== undefined ? { up: change.up } : {}),
       ...(change.promisc !== undefined ? { promisc: change.promisc } : {}),
       ...(change.mtu !== undefined ? { mtu: change.mtu } : {}),

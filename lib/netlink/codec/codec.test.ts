@@ -204,6 +204,9 @@ describe('link messages', () => {
     const m = attrMap(set.subarray(16));
     expect(read.u32(m.get(IFLA.MASTER) as Buffer)).toBe(0);
     expect(read.str(m.get(IFLA.IFNAME) as Buffer)).toBe('x');
+    // Index 0: the kernel finds the link by IFLA_IFNAME.
+    const byName = encodeSetLink({ index: 0, name: 'eth0', mtu: 1400 });
+    expect(decodeLink(byName)).toMatchObject({ index: 0, name: 'eth0', mtu: 1400 });
   });
 
   it('encodes bridge port flags as AF_BRIDGE IFLA_PROTINFO and decodes them back', () => {

@@ -199,7 +199,10 @@ export function vxlanData(v: VxlanWire): NlAttr[] {
 
 /** A change to an existing link in wire form. */
 export interface SetLinkWire {
+  /** The link by ifindex; with 0 the kernel finds it by `name` (IFLA_IFNAME) instead. */
   readonly index: number;
+  /** The link by name (only with index 0, so not together with a rename). */
+  readonly name?: string;
   readonly up?: boolean;
   readonly promisc?: boolean;
   readonly mtu?: number;
@@ -228,6 +231,7 @@ export function encodeSetLink(w: SetLinkWire): Buffer {
   if (w.mac !== undefined) attrs.push(attr.bytes(IFLA.ADDRESS, w.mac));
   if (w.masterIndex !== undefined) attrs.push(attr.u32(IFLA.MASTER, w.masterIndex));
   if (w.newName !== undefined) attrs.push(attr.str(IFLA.IFNAME, w.newName));
+  else if (w.index === 0 && w.name !== undefined) attrs.push(attr.str(IFLA.IFNAME, w.name));
   return Buffer.concat([
     encodeIfInfo({ family: AF_UNSPEC, type: 0, index: w.index, flags, change }),
     encodeAttrsOf(attrs),
