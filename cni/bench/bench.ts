@@ -8,7 +8,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** Options of one benchmark run. */
@@ -42,6 +42,8 @@ export interface CniBenchResult {
   readonly ours: ImplResult;
   readonly reference: ImplResult;
   readonly nodeStart: Stats;
+  /** 1-minute load average before and after the sequential phase (the machine is shared). */
+  readonly loadAverage: readonly number[];
 }
 
 /** p50/p95 of a sample (nearest-rank). */
@@ -116,6 +118,8 @@ function configFor(impl: Impl, index: number): string {
   });
 }
 
+const loadAverage = (): number => Number((loadavg()[0] ?? 0).toFixed(2));
+
 const netns = (op: 'add' | 'del', name: string) =>
   execFileSync('ip', ['netns', op, name], { stdio: 'ignore' });
 
@@ -152,7 +156,9 @@ export async function runCniBench(opts: CniBenchOptions): Promise<CniBenchResult
       await cni(impl, 'ADD', warm, configs.get(impl.label) ?? '');
       await cni(impl, 'DEL', warm, configs.get(impl.label) ?? '');
     }
-    opts.log(`sequential: ${opts.pods} pods per implementation, alternating`);
+    opts.log(`sequential: ${opts.pods} pods per implementation, alternating, with a node -e 0 each round`);
+    const floor: number[] = [];
+    const load = [loadAverage()];
     for (const cmd of ['ADD', 'DEL'] as const) {
       for (let p = 0; p < opts.pods; p++) {
         const order = p % 2 === 0 ? impls : [...impls].reverse();
@@ -161,8 +167,11 @@ export async function runCniBench(opts: CniBenchOptions): Promise<CniBenchResult
           const ms = await cni(impl, cmd, pod, configs.get(impl.label) ?? '');
           samples.get(impl.label)?.[cmd === 'ADD' ? 'add' : 'del'].push(ms);
         }
+        // The floor is sampled in the same rounds, so it sees the same machine load.
+        if (cmd === 'ADD') floor.push(await run(process.execPath, ['-e', '0'], {}, ''));
       }
     }
+    load.push(loadAverage());
     opts.log(`concurrent: ${opts.concurrent} ADDs at once per implementation`);
     const wall = new Map<string, number>();
     for (const impl of impls) {
@@ -172,16 +181,17 @@ export async function runCniBench(opts: CniBenchOptions): Promise<CniBenchResult
       wall.set(impl.label, performance.now() - start);
       await Promise.all(batch.map((pod) => cni(impl, 'DEL', pod, configs.get(impl.label) ?? '')));
     }
-    opts.log('node start-up floor: node -e 0');
-    const floor: number[] = [];
-    for (let i = 0; i < Math.max(10, Math.min(opts.pods, 30)); i++)
-      floor.push(await run(process.execPath, ['-e', '0'], {}, ''));
     const result = (label: 'ours' | 'reference'): ImplResult => ({
       add: stats(samples.get(label)?.add ?? []),
       del: stats(samples.get(label)?.del ?? []),
       concurrentAddWallMs: wall.get(label) ?? Number.NaN,
     });
-    return { ours: result('ours'), reference: result('reference'), nodeStart: stats(floor) };
+    return {
+      ours: result('ours'),
+      reference: result('reference'),
+      nodeStart: stats(floor),
+      loadAverage: load,
+    };
   } finally {
     for (const name of created.reverse()) {
       try {
@@ -213,7 +223,7 @@ export function formatCniBench(r: CniBenchResult, opts: { pods: number; concurre
     ...rows.map(([name, ref, ours]) => `| ${name} | ${f(ref)} | ${f(ours)} | ${ratio(ours, ref)} |`),
     `| node -e 0 (floor) p50 / p95 | | ${f(r.nodeStart.p50)} / ${f(r.nodeStart.p95)} | |`,
     '',
-    `ours ADD p50 − node start p50 = ${f(r.ours.add.p50 - r.nodeStart.p50)} ms (target ≤ 20 ms)`,
+    `ours ADD p50 − node start p50 = ${f(r.ours.add.p50 - r.nodeStart.p50)} ms (target ≤ 20 ms); load average ${r.loadAverage.join(' → ')} on ${availableParallelism()} CPUs`,
   ];
   return `${lines.join('\n')}\n`;
 }
