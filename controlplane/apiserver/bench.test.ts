@@ -16,8 +16,8 @@ describe('bench apiserver (small sizes)', () => {
       'creates',
       'create p99',
       'LIST 100 pods',
-      'watch delivery p50',
-      'watch delivery p99',
+      'watch delivery p50 (from write sent)',
+      'watch delivery p99 (from write sent)',
       'resident memory (bench process)',
     ]);
     for (const row of r.rows) {

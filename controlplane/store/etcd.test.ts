@@ -54,6 +54,22 @@ describe('etcd store (Debian etcd-server)', () => {
     expect(page2.more).toBe(false);
   });
 
+  it('lists more keys than one range page, at one revision', async () => {
+    for (let i = 0; i < 1200; i += 100) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, j) =>
+          store.create(`/registry/big/k${String(i + j).padStart(5, '0')}`, 'v'),
+        ),
+      );
+    }
+    const all = await store.list('/registry/big/');
+    expect(all.items).toHaveLength(1200);
+    expect(all.items[1199]?.key).toBe('/registry/big/k01199');
+    const limited = await store.list('/registry/big/', { limit: 700 });
+    expect(limited.items).toHaveLength(700);
+    expect(limited.more).toBe(true);
+  });
+
   it('watches after a revision (history then live), and reports compacted history as Expired', async () => {
     const base = await store.revision();
     await store.create('/registry/w/a', '1');

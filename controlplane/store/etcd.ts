@@ -33,6 +33,9 @@ export function openEtcdStore(options: EtcdStoreOptions): Store {
 
 const buf = (s: string): Buffer => Buffer.from(s, 'utf8');
 
+/** Keys per range request when listing. */
+const PAGE = 500;
+
 function toKv(kv: IKeyValue, value?: Buffer): KeyValue {
   return {
     key: kv.key.toString('utf8'),
@@ -66,16 +69,29 @@ class EtcdStore implements Store {
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
-    const start = options.after !== undefined && options.after >= prefix ? `${options.after}\0` : prefix;
+    let start = options.after !== undefined && options.after >= prefix ? `${options.after}\0` : prefix;
     const limit = options.limit && options.limit > 0 ? options.limit : 0;
-    const res = await this.#client.kv.range({
-      key: buf(start),
-      range_end: buf(prefixEnd(prefix)),
-      limit,
-      sort_order: 'Ascend',
-      sort_target: 'Key',
-    });
-    return { items: res.kvs.map((kv) => toKv(kv)), revision: Number(res.header.revision), more: res.more };
+    // Read in pages of at most PAGE keys at one revision: a whole large prefix in one response
+    // would pass gRPC's 4 MiB message limit (kube-apiserver pages its etcd reads the same way).
+    const items: KeyValue[] = [];
+    let revision = 0;
+    for (;;) {
+      const want = limit ? Math.min(PAGE, limit - items.length) : PAGE;
+      const res = await this.#client.kv.range({
+        key: buf(start),
+        range_end: buf(prefixEnd(prefix)),
+        limit: want,
+        ...(revision ? { revision } : {}),
+        sort_order: 'Ascend',
+        sort_target: 'Key',
+      });
+      revision ||= Number(res.header.revision);
+      for (const kv of res.kvs) items.push(toKv(kv));
+      const last = res.kvs[res.kvs.length - 1];
+      if (!res.more || !last) return { items, revision, more: false };
+      if (limit && items.length >= limit) return { items, revision, more: true };
+      start = `${last.key.toString('utf8')}\0`;
+    }
   }
 
   async create(key: string, value: string): Promise<KeyValue> {
