@@ -12,7 +12,14 @@ describeKernel('bench netlink', () => {
       iterations: 4,
       log: (l) => lines.push(l),
     });
-    expect(result.rows.map((r) => r.metric)).toEqual(['operations/s', 'iteration p50', 'iteration p99']);
+    expect(result.rows.map((r) => r.metric)).toEqual([
+      'lifecycle operations/s',
+      'lifecycle iteration p50',
+      'lifecycle iteration p99',
+      'address/route operations/s',
+      'address/route iteration p50',
+      'address/route iteration p99',
+    ]);
     for (const row of result.rows) {
       expect(row.ours).toBeGreaterThan(0);
       expect(row.reference).toBeGreaterThan(0);
