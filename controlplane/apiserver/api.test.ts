@@ -345,6 +345,42 @@ describe('object semantics', () => {
     expect((await api('GET', '/api/v1/namespaces/default/configmaps/held')).status).toBe(404);
   });
 
+  it('binds a pod once (pods/binding), evicts through pods/eviction, deletes collections by selector', async () => {
+    await api('POST', '/api/v1/namespaces/default/pods', pod('bind-me'));
+    const bind = await api('POST', '/api/v1/namespaces/default/pods/bind-me/binding', {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'bind-me' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'node-2' },
+    });
+    expect(bind.status).toBe(201);
+    expect(bind.json).toMatchObject({ kind: 'Status', status: 'Success' });
+    const got = await api('GET', '/api/v1/namespaces/default/pods/bind-me');
+    expect((got.json.spec as { nodeName: string }).nodeName).toBe('node-2');
+    const again = await api('POST', '/api/v1/namespaces/default/pods/bind-me/binding', {
+      target: { name: 'node-3' },
+    });
+    expect(again.status).toBe(409);
+    expect(again.json.message).toContain('is already assigned to node "node-2"');
+    await api('POST', '/api/v1/namespaces/default/pods', pod('evict-me'));
+    const evict = await api('POST', '/api/v1/namespaces/default/pods/evict-me/eviction', {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: 'evict-me' },
+    });
+    expect(evict.status).toBe(201);
+    expect((await api('GET', '/api/v1/namespaces/default/pods/evict-me')).status).toBe(404);
+    for (const n of ['dc-1', 'dc-2']) {
+      await api('POST', '/api/v1/namespaces/default/configmaps', {
+        metadata: { name: n, labels: { dc: 'yes' } },
+      });
+    }
+    const dc = await api('DELETE', '/api/v1/namespaces/default/configmaps?labelSelector=dc%3Dyes');
+    expect((dc.json.items as unknown[]).length).toBe(2);
+    const left = await api('GET', '/api/v1/namespaces/default/configmaps?labelSelector=dc%3Dyes');
+    expect(left.json.items).toEqual([]);
+  });
+
   it('deleting a namespace removes its contents, then the namespace', async () => {
     expect((await api('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } })).status).toBe(201);
     await api('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'x' } });

@@ -378,11 +378,23 @@ async function serveResource(c: Ctx): Promise<void> {
         );
       }
       if (strict && type !== 'json') checkUnknownFields(res_, input, true);
-      return sendJson(
-        c.res,
-        200,
-        await rest.patch(res_, ns, info.name, type, input, sub === 'status' ? 'status' : undefined),
-      );
+      try {
+        return sendJson(
+          c.res,
+          200,
+          await rest.patch(res_, ns, info.name, type, input, sub === 'status' ? 'status' : undefined),
+        );
+      } catch (err) {
+        // Server-side apply creates what does not exist yet (kubectl apply --server-side).
+        if (type !== 'apply' || sub || !(err instanceof ApiError) || err.statusCode !== 404) throw err;
+        if (!isObject(input) || (isObject(input.metadata) && input.metadata.name !== info.name)) throw err;
+        const metadata = isObject(input.metadata) ? input.metadata : {};
+        return sendJson(
+          c.res,
+          201,
+          await rest.create(res_, ns, { ...input, metadata: { ...metadata, name: info.name } }),
+        );
+      }
     }
     case 'delete': {
       const opts = deleteOptions(c.url.searchParams, await body(c));

@@ -195,6 +195,16 @@ describe('kubectl against the API server', () => {
     expect(unknown.stderr).toContain('strict decoding error: unknown field "bogus"');
   });
 
+  it('apply --server-side creates and then updates', async () => {
+    const cm = (v: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  v: "${v}"\n`;
+    const first = await k('apply', '--server-side', '-f', file('ssa.yaml', cm('1')));
+    expect(first.stdout.trim()).toBe('configmap/ssa serverside-applied');
+    const second = await k('apply', '--server-side', '-f', file('ssa.yaml', cm('2')));
+    expect(second.code).toBe(0);
+    const got = await k('get', 'configmap', 'ssa', '-o', 'jsonpath={.data.v}');
+    expect(got.stdout).toBe('2');
+  });
+
   it('delete -f removes everything it created', async () => {
     const r = await k('delete', '-f', join(t.dir, 'app.yaml'));
     expect(r.code).toBe(0);
