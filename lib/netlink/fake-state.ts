@@ -243,8 +243,11 @@ export function linkStateChanged(w: World, l: FLink): void {
     for (const a of w.addresses.filter((x) => x.index === l.index)) addConnected(w, a);
     return;
   }
-  // fib_sync_down_dev: IPv4 routes through a down device are flushed; IPv6 prefix routes go too.
-  w.routes = w.routes.filter((r) => r.oif !== l.index || (r.family === 6 && r.protocol !== 'kernel'));
+  // Down: fib_sync_down_dev flushes every IPv4 route through the device (addresses stay);
+  // addrconf_ifdown removes the IPv6 addresses (keep_addr_on_down=0) and the IPv6 routes
+  // through it. Checked against kernel 6.18.
+  w.routes = w.routes.filter((r) => r.oif !== l.index);
+  w.addresses = w.addresses.filter((a) => a.index !== l.index || a.family === 4);
 }
 
 /** Removes everything that refers to link `index` (it is being deleted or moved away). */

@@ -156,7 +156,7 @@ describe('FakeNetlink addresses and routes', () => {
     expect(hostBits.message).toBe('dst: has host bits set; the network is 10.3.0.0/16, got "10.3.0.1/16"');
   });
 
-  it('gives IPv6 user routes metric 1024', async () => {
+  it('gives IPv6 user routes metric 1024 and drops IPv6 state when the link goes down', async () => {
     const nl = twoNodes();
     await nl.createVeth('a', { name: 'e0', peerName: 'e1' });
     await nl.setLink('a', { name: 'e0', up: true });
@@ -164,6 +164,13 @@ describe('FakeNetlink addresses and routes', () => {
     await nl.addRoute('a', { dst: 'fd01::/64', gateway: 'fd00::2' });
     const routes = await nl.listRoutes('a', { family: 6 });
     expect(routes.map((r) => `${r.dst} ${r.metric}`)).toEqual(['fd00::/64 256', 'fd01::/64 1024']);
+    // Link down: IPv6 addresses and routes go (keep_addr_on_down=0), IPv4 addresses stay.
+    await nl.addAddress('a', { link: 'e0', address: '10.1.0.1/24' });
+    await nl.setLink('a', { name: 'e0', up: false });
+    expect(await nl.listAddresses('a', { link: 'e0' })).toEqual([
+      { link: 'e0', family: 4, address: '10.1.0.1/24', scope: 'universe' },
+    ]);
+    expect(await nl.listRoutes('a')).toEqual([]);
   });
 });
 

@@ -302,6 +302,10 @@ describeKernel('lib/netlink on the real kernel', () => {
       await n.addAddress(k1, { link: 'br0', address: '10.90.2.1/24' });
       await n.deleteAddress(k1, { link: 'br0', address: '10.90.2.1/24' });
       await n.deleteRoute(k1, { dst: '10.92.0.0/16', metric: 5 });
+      // Down and up again: IPv4 keeps its address but loses every route through the link,
+      // IPv6 loses addresses and routes.
+      await n.setLink(k2, { name: 'eth0', up: false });
+      await n.setLink(k2, { name: 'eth0', up: true });
       await n.createBridge(k1, { name: 'br1', vlanFiltering: false, mtu: 9000 });
       await n.createVxlan(k1, {
         name: 'vxm',
