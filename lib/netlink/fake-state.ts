@@ -1,9 +1,9 @@
 /**
  * The fake's state: one `World` per network namespace, plain data (so a transaction is a
  * structuredClone), with the kernel side effects the fake reproduces: connected routes for
- * addresses on up links, loopback addresses when `lo` comes up, IPv4 routes flushed when
- * their device goes down, a VXLAN's default FDB entry for its remote. Pure functions over
- * worlds; the FakeNetlink class wraps them in transactions.
+ * addresses on up links, loopback addresses when `lo` comes up, routes (and IPv6 addresses)
+ * flushed when their device goes down, a VXLAN's default FDB entry for its remote. Pure
+ * functions over worlds; the FakeNetlink class wraps them in transactions.
  */
 import { networkOf, parseCidr } from './codec/ip.js';
 import { kernelError } from './errors.js';
