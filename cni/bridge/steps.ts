@@ -5,16 +5,20 @@
  * plugin's (the runtime's) namespace; the container is reached through CNI_NETNS by path.
  */
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type ResultIp, type ResultRoute } from '../../lib/cni/index.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
 import { type IpAddrLink, type IpLink, ip, localLinkNames, runBatch } from '../ip/index.js';
 import type { BridgeConfig } from './config.js';
 
-/** A fresh host-side veth name: `veth` + 8 hex digits, as the reference bridge uses. */
+/**
+ * A fresh host-side veth name: `veth` + 8 hex digits, as the reference bridge uses. Math.random
+ * is enough (a collision fails the ADD cleanly with EEXIST) and avoids loading node:crypto.
+ */
 export function hostVethName(): string {
-  return `veth${randomBytes(4).toString('hex')}`;
+  return `veth${Math.floor(Math.random() * 0x100000000)
+    .toString(16)
+    .padStart(8, '0')}`;
 }
 
 /** What the host-side step leaves for the next steps and the result. */

@@ -9,7 +9,6 @@
  * runtime's namespace, so its calls exclude each other. Two runtimes in different namespaces
  * must not share a dataDir (see cni/README.md).
  */
-import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CniCode, CniError } from '../../lib/cni/index.js';
@@ -23,9 +22,17 @@ export interface LockOptions {
   readonly timeoutSeconds?: number;
 }
 
-/** The abstract socket name for a lock on `path` (unix(7) allows 107 bytes; this uses 46). */
+/**
+ * The abstract socket name for a lock on `path`: the path itself when it fits (unix(7) allows
+ * 107 bytes after the leading NUL), else a 64-bit FNV-1a hash of it. No node:crypto: loading it
+ * costs a plugin ~10 ms of start-up, and a hash collision would only serialise two stores.
+ */
 export function lockName(path: string): string {
-  return `\0switchyard-cni:${createHash('sha256').update(path).digest('hex').slice(0, 30)}`;
+  const prefix = '\0switchyard-cni:';
+  if (Buffer.byteLength(path) <= 100 - prefix.length) return `${prefix}${path}`;
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(path)) h = BigInt.asUintN(64, (h ^ BigInt(byte)) * 0x100000001b3n);
+  return `${prefix}${h.toString(16)}`;
 }
 
 function tryBind(name: string): Promise<Server | undefined> {
