@@ -94,6 +94,10 @@ describeKernel('lib/netns on the real kernel', () => {
       }),
     ).toThrow('boom');
     expect(threadNetInode()).toBe(root);
+    // An async function would leave the namespace at its first await: refused.
+    const asyncErr = caught(() => withNetns(a, async () => 1));
+    expect(asyncErr.field).toBe('fn');
+    expect(threadNetInode()).toBe(root);
     // /proc/sys/net answers for the namespace of the thread that opens it.
     const lo = withNetns(b, () => readFileSync('/proc/net/dev', 'utf8'));
     expect(lo.split('\n').filter((l) => l.includes(':'))).toHaveLength(1);

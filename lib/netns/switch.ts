@@ -9,7 +9,7 @@
  * switching back never depends on a path lookup.
  */
 import { closeSync, openSync } from 'node:fs';
-import { notFound, SwitchyardError, systemError } from '../errors/index.js';
+import { invalid, notFound, SwitchyardError, systemError } from '../errors/index.js';
 import { setns, unshareNet } from './libc.js';
 import { netnsPath } from './path.js';
 
@@ -61,7 +61,15 @@ export function withNetns<T>(ref: string | undefined, fn: () => T): T {
   if (ref === undefined) return fn();
   const fd = openNetnsFd(ref);
   try {
-    return runSwitched(() => setns(fd, `network namespace "${ref}"`), fn);
+    const result = runSwitched(() => setns(fd, `network namespace "${ref}"`), fn);
+    // Everything after the function's first `await` would run in the original namespace.
+    if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+      throw invalid(
+        'fn',
+        'must be synchronous: it returned a promise, whose rest would run outside the namespace',
+      );
+    }
+    return result;
   } catch (err: unknown) {
     // setns on a file that is not a network namespace (a stale /run/netns entry) is EINVAL;
     // name the namespace rather than the errno.
