@@ -12,7 +12,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEtcd } from '../store/etcd-testing.js';
-import { openEtcdStore, type Store } from '../store/index.js';
+import { openEtcdStore, type Store, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
 
 /** Sizes of one run (the numbers by default). */
@@ -228,7 +228,9 @@ export async function runApiserverBench(options: ApiserverBenchOptions = {}): Pr
   const etcd = await startTestEtcd({ fsync: true });
   let remote: Measured;
   try {
-    remote = await withServer(openEtcdStore({ endpoints: [etcd.endpoint] }), (s) => measure(s, o, log));
+    remote = await withServer(withWatchCache(openEtcdStore({ endpoints: [etcd.endpoint] })), (s) =>
+      measure(s, o, log),
+    );
   } finally {
     await etcd.stop();
   }

@@ -1,7 +1,7 @@
 /** Two API servers on one etcd: a write on one is read and watched on the other. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestEtcd, type TestEtcd } from '../store/etcd-testing.js';
-import { openEtcdStore } from '../store/index.js';
+import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 let etcd: TestEtcd;
@@ -11,8 +11,14 @@ let b: TestServer;
 beforeAll(async () => {
   etcd = await startTestEtcd();
   const nodePortRange = [30000, 30005] as const;
-  a = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }), nodePortRange });
-  b = await startTestServer({ store: openEtcdStore({ endpoints: [etcd.endpoint] }), nodePortRange });
+  a = await startTestServer({
+    store: withWatchCache(openEtcdStore({ endpoints: [etcd.endpoint] })),
+    nodePortRange,
+  });
+  b = await startTestServer({
+    store: withWatchCache(openEtcdStore({ endpoints: [etcd.endpoint] })),
+    nodePortRange,
+  });
 });
 
 afterAll(async () => {

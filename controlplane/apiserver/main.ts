@@ -3,7 +3,7 @@
  * SIGTERM/SIGINT. Kept here (not in cli/) so tests can start the same thing as a child process.
  */
 import { invalid } from '../../lib/errors/index.js';
-import { openEtcdStore } from '../store/index.js';
+import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
 
 /** Parsed `apiserver` flags. */
@@ -49,7 +49,7 @@ export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> 
     dataDir: flags.dataDir,
     host,
     port,
-    ...(endpoints.length > 0 ? { store: openEtcdStore({ endpoints }) } : {}),
+    ...(endpoints.length > 0 ? { store: withWatchCache(openEtcdStore({ endpoints })) } : {}),
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),

@@ -11,3 +11,4 @@ export type {
   WatchCallbacks,
   WatchHandle,
 } from './types.js';
+export { type WatchCacheOptions, withWatchCache } from './watch-cache.js';
