@@ -258,6 +258,64 @@ describeKernel('bridge plugin (real kernel)', () => {
     expect(reservations('conc')).toEqual([]);
   });
 
+  it('a different bridge address fails unless forceAddress replaces it (mtu applied to both ends)', async () => {
+    // (vlan is not covered here: this kernel has no bridge VLAN filtering, "Operation not supported".)
+    const p = pod();
+    const conf = config(
+      { name: 'forcenet', bridge: 'sybr5', mtu: 1400 },
+      { ranges: [[{ subnet: '10.84.0.0/24' }]] },
+    );
+    const add = await run('bridge', 'ADD', p, conf);
+    expect(add.code, add.stdout).toBe(0);
+    expect(ipJsonIn<Link & { mtu: number }>(p.name, ['link', 'show', 'dev', 'eth0'])[0]?.mtu).toBe(1400);
+    const veth = (add.json?.interfaces as { name: string }[])[1]?.name ?? '';
+    expect(ipJsonIn<Link & { mtu: number }>(host, ['link', 'show', 'dev', veth])[0]?.mtu).toBe(1400);
+    expect((await run('bridge', 'DEL', p, conf)).code).toBe(0);
+
+    // Same bridge, another subnet: the reference's "already has an IP address different" rule.
+    const q = pod();
+    const other = config({ name: 'forcenet2', bridge: 'sybr5' }, { ranges: [[{ subnet: '10.86.0.0/24' }]] });
+    const refused = await run('bridge', 'ADD', q, other);
+    expect(refused.json).toMatchObject({
+      code: 7,
+      msg: 'bridge: sybr5 already has an IP address 10.84.0.1/24 different from 10.86.0.1/24',
+    });
+    expect(reservations('forcenet2')).toEqual([]);
+    expect(ipJsonIn<Link>(host, ['link', 'show', 'master', 'sybr5'])).toEqual([]);
+    const forced = await run(
+      'bridge',
+      'ADD',
+      q,
+      config(
+        { name: 'forcenet2', bridge: 'sybr5', forceAddress: true },
+        { ranges: [[{ subnet: '10.86.0.0/24' }]] },
+      ),
+    );
+    expect(forced.code, forced.stdout).toBe(0);
+    const br = ipJsonIn<Link>(host, ['addr', 'show', 'dev', 'sybr5'])[0];
+    expect(br?.addr_info?.filter((a) => a.scope !== 'link').map((a) => `${a.local}/${a.prefixlen}`)).toEqual([
+      '10.86.0.1/24',
+    ]);
+    expect((await run('bridge', 'DEL', q, other)).code).toBe(0);
+  });
+
+  it('GC through the bridge releases every reservation not in cni.dev/valid-attachments', async () => {
+    const a = pod();
+    const b = pod();
+    const conf = config({ name: 'gcnet', bridge: 'sybr6' }, { ranges: [[{ subnet: '10.87.0.0/24' }]] });
+    for (const p of [a, b]) expect((await run('bridge', 'ADD', p, conf)).code).toBe(0);
+    const gc = await runCni({
+      binary: join(bin, 'bridge'),
+      hostNetns: `/run/netns/${host}`,
+      env: { CNI_COMMAND: 'GC', CNI_PATH: bin },
+      config: { ...conf, 'cni.dev/valid-attachments': [{ containerID: b.id, ifname: 'eth0' }] },
+    });
+    expect(gc).toMatchObject({ code: 0, stdout: '' });
+    expect(reservations('gcnet')).toEqual(['10.87.0.3']);
+    for (const p of [a, b]) expect((await run('bridge', 'DEL', p, conf)).code).toBe(0);
+    expect(reservations('gcnet')).toEqual([]);
+  });
+
   it('delegates IPAM by exec to a foreign plugin (the reference host-local, cniVersion 1.0.0)', async () => {
     const p = pod();
     const conf = {
