@@ -803,9 +803,16 @@ export class RestStorage {
     });
   }
 
+  /** Decoded objects per store event: one event reaches every watcher, decode it once. */
+  readonly #decoded = new WeakMap<StoreEvent, { cur: JsonObject; prev: JsonObject | undefined }>();
+
   #deliver(e: StoreEvent, filter: Filter, sink: WatchSink): void {
-    const cur = this.decode(e.kv);
-    const prev = e.prev ? this.decode(e.prev) : undefined;
+    let d = this.#decoded.get(e);
+    if (!d) {
+      d = { cur: this.decode(e.kv), prev: e.prev ? this.decode(e.prev) : undefined };
+      this.#decoded.set(e, d);
+    }
+    const { cur, prev } = d;
     const now = this.#matches(filter, cur);
     const before = prev !== undefined && this.#matches(filter, prev);
     if (e.type === 'delete') {

@@ -36,6 +36,9 @@ export interface WatchWriter {
   readonly closed: boolean;
 }
 
+/** Serialized event objects, shared by all watch streams (objects are never mutated after decoding). */
+const serialized = new WeakMap<object, string>();
+
 /** Starts the response (200, chunked, flushed) and returns the writer. */
 export function openWatchStream(o: WatchStreamOptions): WatchWriter {
   const { res } = o;
@@ -57,9 +60,10 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
     if (!res.writableEnded) res.end();
     o.onClose?.();
   };
-  const write = (line: unknown): void => {
+  const write = (line: unknown): void => writeRaw(`${JSON.stringify(line)}\n`);
+  const writeRaw = (text: string): void => {
     if (closed) return;
-    res.write(`${JSON.stringify(line)}\n`);
+    res.write(text);
     if (res.writableLength > o.maxBufferedBytes) {
       // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
       res.destroy();
@@ -86,7 +90,14 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
     event(type, object) {
       const rv = (object.metadata as JsonObject | undefined)?.resourceVersion;
       if (typeof rv === 'string') lastRv = rv;
-      write({ type, object: o.encode(object) });
+      const encoded = o.encode(object);
+      // The same object goes to every watcher of a type: serialize it once.
+      let text = serialized.get(encoded);
+      if (text === undefined) {
+        text = JSON.stringify(encoded);
+        serialized.set(encoded, text);
+      }
+      writeRaw(`{"type":"${type}","object":${text}}\n`);
     },
     error(err) {
       write({ type: 'ERROR', object: toStatus(err).status });
