@@ -5,6 +5,7 @@
  * free value. Pure: the caller passes what is in use and a random source.
  */
 import { type FieldError, invalidValue } from '../../lib/api/validation/index.js';
+import { invalid } from '../../lib/errors/index.js';
 import { isObject, type JsonObject } from './patch.js';
 
 /** An IPv4 range such as 10.96.0.0/16, as integers. */
@@ -20,7 +21,7 @@ export function parseIpv4Cidr(cidr: string, field = '--service-cluster-ip-range'
   const parts = m ? m.slice(1, 5).map(Number) : [];
   const bits = m ? Number(m[5]) : -1;
   if (!m || parts.some((p) => p > 255) || bits < 8 || bits > 30) {
-    throw new RangeError(`${field}: must be an IPv4 CIDR with a prefix of 8–30 bits, got "${cidr}"`);
+    throw invalid(field, `must be an IPv4 CIDR with a prefix of 8–30 bits, got "${cidr}"`);
   }
   const ip = parts.reduce((a, p) => a * 256 + p, 0);
   const size = 2 ** (32 - bits);
