@@ -10,6 +10,7 @@
  * must not share a dataDir (see cni/README.md).
  */
 import { createServer, type Server } from 'node:net';
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CniCode, CniError } from '../../lib/cni/index.js';
 
@@ -52,7 +53,8 @@ function tryBind(name: string): Promise<Server | undefined> {
 
 /** Takes the exclusive lock named after `path`; resolves once held. Polls with capped backoff. */
 export async function lockPath(path: string, opts: LockOptions = {}): Promise<Unlock> {
-  const name = lockName(path);
+  // Absolute, so callers with different working directories agree on the name.
+  const name = lockName(resolve(path));
   const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
   for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
     const server = await tryBind(name);

@@ -1,4 +1,14 @@
-/** CNI spec types, error codes, version negotiation, result conversion and the exec invoker. */
+/** CNI spec types, error codes, version negotiation, result conversion, the exec invoker and conflist chains. */
+export {
+  addNetworkList,
+  type ChainOptions,
+  checkNetworkList,
+  delNetworkList,
+  gcNetworkList,
+  parseNetConfList,
+  pluginConfig,
+  type RuntimeConf,
+} from './chain.js';
 export { CniCode, CniError, type CniErrorJson, type CniErrorOptions, isCniError } from './errors.js';
 export {
   type ExecFn,
