@@ -1,6 +1,5 @@
 /** Pure pieces of the API server: request parsing, selectors, allocation, tables, tokens, authorization. */
 import { describe, expect, it } from 'vitest';
-import { validateObject } from '../../lib/api/validation/index.js';
 import { authorize, parseTokenFile } from './auth.js';
 import { matchFields, parseFieldSelector } from './field-selector.js';
 import { parseListen, parsePortRange } from './main.js';
@@ -208,58 +207,5 @@ describe('flags', () => {
     expect(() => parseListen('nope')).toThrow('--listen: must be HOST:PORT');
     expect(parsePortRange('30000-32767')).toEqual([30000, 32767]);
     expect(() => parsePortRange('5-1')).toThrow('--service-node-port-range');
-  });
-});
-
-describe('validation', () => {
-  it('names every bad field of a pod', () => {
-    const errs = validateObject(
-      {
-        metadata: { name: 'p', namespace: 'default', labels: { 'bad key!': 'x' } },
-        spec: {
-          restartPolicy: 'Sometimes',
-          containers: [
-            {
-              name: 'c',
-              image: 'i',
-              ports: [{ containerPort: 0, protocol: 'ICMP', name: 'HTTP' }],
-              env: [{ name: '1x' }],
-            },
-            { name: 'c' },
-          ],
-        },
-      },
-      { group: '', kind: 'Pod', namespaced: true },
-    );
-    expect(errs.map((e) => e.field)).toEqual([
-      'metadata.labels',
-      'spec.containers[0].ports[0].containerPort',
-      'spec.containers[0].ports[0].protocol',
-      'spec.containers[0].ports[0].name',
-      'spec.containers[0].env[0].name',
-      'spec.containers[1].name',
-      'spec.containers[1].image',
-      'spec.restartPolicy',
-    ]);
-  });
-  it('checks workload selectors against template labels and cluster-scoped namespaces', () => {
-    const errs = validateObject(
-      {
-        metadata: { name: 'd', namespace: 'x' },
-        spec: {
-          selector: { matchLabels: { a: '1' } },
-          template: { metadata: { labels: { a: '2' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
-        },
-      },
-      { group: 'apps', kind: 'Deployment', namespaced: true },
-    );
-    expect(errs.map((e) => e.message)).toEqual([
-      'Invalid value: {"a":"2"}: `selector` does not match template `labels`',
-    ]);
-    const ns = validateObject(
-      { metadata: { name: 'n', namespace: 'x' } },
-      { group: '', kind: 'Node', namespaced: false },
-    );
-    expect(ns.map((e) => e.field)).toEqual(['metadata.namespace']);
   });
 });
