@@ -381,6 +381,23 @@ describe('object semantics', () => {
     expect(left.json.items).toEqual([]);
   });
 
+  it('expires Events after the TTL', async () => {
+    const old = new Date(Date.now() - 2 * 3600_000).toISOString();
+    const ev = (name: string, lastTimestamp: string) => ({
+      metadata: { name },
+      involvedObject: { kind: 'Pod', name: 'x', namespace: 'default' },
+      reason: 'Test',
+      lastTimestamp,
+    });
+    await api('POST', '/api/v1/namespaces/default/events', ev('old-ev', old));
+    await api('POST', '/api/v1/namespaces/default/events', ev('new-ev', new Date().toISOString()));
+    expect(await t.server.rest.sweepEvents(3600_000)).toBe(1);
+    const names = (
+      (await api('GET', '/api/v1/namespaces/default/events')).json.items as { metadata: { name: string } }[]
+    ).map((e) => e.metadata.name);
+    expect(names).toEqual(['new-ev']);
+  });
+
   it('deleting a namespace removes its contents, then the namespace', async () => {
     expect((await api('POST', '/api/v1/namespaces', { metadata: { name: 'doomed' } })).status).toBe(201);
     await api('POST', '/api/v1/namespaces/doomed/configmaps', { metadata: { name: 'x' } });

@@ -756,6 +756,38 @@ export class RestStorage {
     }
   }
 
+  /**
+   * Deletes Events older than `ttlMs` (kube-apiserver's --event-ttl, default 1 h, done there with
+   * etcd leases); returns how many went. Age is taken from the last time the event was seen.
+   */
+  async sweepEvents(ttlMs: number): Promise<number> {
+    const info = this.#o.resources.lookup('', 'v1', 'events');
+    if (!info) return 0;
+    const cutoff = this.#now().getTime() - ttlMs;
+    let removed = 0;
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.#o.store.list(this.prefixOf(info, undefined), {
+        limit: 500,
+        ...(after !== undefined ? { after } : {}),
+      });
+      for (const kv of page.items) {
+        after = kv.key;
+        const ev = JSON.parse(kv.value) as JsonObject;
+        const seen = [ev.lastTimestamp, ev.eventTime, metaOf(ev).creationTimestamp].find(
+          (t) => typeof t === 'string',
+        );
+        if (typeof seen === 'string' && Date.parse(seen) < cutoff) {
+          await this.#o.store.delete(kv.key, kv.modRevision).then(
+            () => removed++,
+            () => undefined,
+          );
+        }
+      }
+      if (!page.more) return removed;
+    }
+  }
+
   /** The namespace controller's job, done here: remove every object in it, then the namespace. */
   async #terminateNamespace(name: string): Promise<void> {
     try {

@@ -32,6 +32,8 @@ export interface ApiServerOptions {
   readonly requestTimeoutMs?: number;
   readonly bookmarkIntervalMs?: number;
   readonly watchBufferBytes?: number;
+  /** How long Events live (default 1 h, kube-apiserver's --event-ttl). */
+  readonly eventTtlMs?: number;
 }
 
 /** A running API server. */
@@ -128,6 +130,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }),
     );
     ready = true;
+    const ttl = options.eventTtlMs ?? 3_600_000;
+    const sweeper = setInterval(
+      () => void rest.sweepEvents(ttl).catch(() => undefined),
+      Math.min(ttl, 60_000),
+    );
+    sweeper.unref();
     const adminToken = [...tokens.entries()].find(([, u]) => u.name === 'admin')?.[0] ?? '';
     return {
       url,
@@ -143,6 +151,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
       async close() {
         ready = false;
+        clearInterval(sweeper);
         crds.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
