@@ -3,7 +3,7 @@
  * plays the runtime's (the bridge lives there, never in the root namespace); each pod is its own
  * namespace; plugins run as real processes with CNI_NETNS=/run/netns/<pod>.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -314,6 +314,26 @@ describeKernel('bridge plugin (real kernel)', () => {
     expect(reservations('gcnet')).toEqual(['10.87.0.3']);
     for (const p of [a, b]) expect((await run('bridge', 'DEL', p, conf)).code).toBe(0);
     expect(reservations('gcnet')).toEqual([]);
+  });
+
+  it('works with CNI_NETNS=/proc/PID/ns/net (entered through nsenter) as well as /run/netns paths', async () => {
+    const p = pod();
+    const holder = spawn('ip', ['netns', 'exec', p.name, 'sleep', '30'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const byPid = { ...p, path: `/proc/${holder.pid}/ns/net` };
+      const conf = config({ name: 'pidnet', bridge: 'sybr7' }, { ranges: [[{ subnet: '10.88.0.0/24' }]] });
+      const add = await run('bridge', 'ADD', byPid, conf);
+      expect(add.code, add.stdout).toBe(0);
+      expect(
+        ipJsonIn<Link>(p.name, ['addr', 'show', 'dev', 'eth0'])[0]?.addr_info?.map((a) => a.local),
+      ).toContain('10.88.0.2');
+      expect((await run('bridge', 'DEL', byPid, conf)).code).toBe(0);
+      expect(ipJsonIn<Link>(p.name, ['link', 'show']).map((l) => l.ifname)).toEqual(['lo']);
+      expect(reservations('pidnet')).toEqual([]);
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('delegates IPAM by exec to a foreign plugin (the reference host-local, cniVersion 1.0.0)', async () => {
