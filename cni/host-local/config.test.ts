@@ -118,6 +118,23 @@ describe('host-local config', () => {
     ).toThrow('ips: requested IP 10.9.9.9 is not in any configured range');
   });
 
+  it('prepends runtimeConfig.ipRanges to the configured range sets', () => {
+    const c = parseIpamConfig(
+      netconf(
+        { ranges: [[{ subnet: '10.1.2.0/24' }]] },
+        { runtimeConfig: { ipRanges: [[{ subnet: '10.9.0.0/16' }]] } },
+      ),
+    );
+    expect(
+      c.rangeSets.map((set) => set.map((r) => `${formatIp(r.subnet.network)}/${r.subnet.prefix}`)),
+    ).toEqual([['10.9.0.0/16'], ['10.1.2.0/24']]);
+    expect(() =>
+      parseIpamConfig(
+        netconf({ ranges: [[{ subnet: '10.1.2.0/24' }]] }, { runtimeConfig: { ipRanges: 'x' } }),
+      ),
+    ).toThrow('runtimeConfig.ipRanges: must be a list of range sets');
+  });
+
   it('reads DNS from resolvConf', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sy-resolv-'));
     try {

@@ -90,9 +90,10 @@ describeKernel('portmap plugin (real kernel)', () => {
   function fetchFrom(ns: string, target: string): string {
     for (let i = 0; i < 20; i++) {
       try {
+        const proto = target.startsWith('[') ? 'TCP6' : 'TCP';
         const out = execFileSync(
           'ip',
-          ['netns', 'exec', ns, 'socat', '-T2', 'STDIO', `TCP:${target},connect-timeout=2`],
+          ['netns', 'exec', ns, 'socat', '-T2', 'STDIO', `${proto}:${target},connect-timeout=2`],
           {
             encoding: 'utf8',
             input: '',
@@ -155,6 +156,36 @@ describeKernel('portmap plugin (real kernel)', () => {
     expect(gc).toMatchObject({ code: 0, stdout: '' });
     expect(nftSet('ip', 'hostports')).not.toMatch(/18081/);
     for (const p of [a, b]) expect((await run('bridge', 'DEL', p, bridgeConf())).code).toBe(0);
+  });
+
+  it('forwards over IPv6 too (dual-stack pod, ip6 table)', async () => {
+    const name = uniqueName('p');
+    namespaces.push(name);
+    const p = { name, path: addNetns(name), id: 'pm6' };
+    const dual = {
+      ...bridgeConf(),
+      name: 'pm6net',
+      bridge: 'sypm1',
+      ipam: {
+        type: 'host-local',
+        ranges: [[{ subnet: '10.89.0.0/24' }], [{ subnet: 'fd89::/64' }]],
+        dataDir,
+      },
+    };
+    const add = await run('bridge', 'ADD', p, dual);
+    expect(add.code, add.stdout).toBe(0);
+    servers.push(
+      spawn('ip', ['netns', 'exec', name, 'socat', 'TCP6-LISTEN:80,fork,reuseaddr', 'SYSTEM:echo from-v6'], {
+        stdio: 'ignore',
+      }),
+    );
+    const maps = [{ hostPort: 18100, containerPort: 80, protocol: 'tcp' }];
+    expect((await run('portmap', 'ADD', p, pmConf(add.json, maps, { name: 'pm6net' }))).code).toBe(0);
+    expect(nftSet('ip6', 'hostports')).toMatch(/tcp \. 18100 comment "pm6\/eth0" : fd89::2 \. 80/);
+    expect(fetchFrom(host, '[fd89::1]:18100')).toBe('from-v6');
+    expect((await run('portmap', 'DEL', p, pmConf(undefined, [], { name: 'pm6net' }))).code).toBe(0);
+    expect(nftSet('ip6', 'hostports')).not.toMatch(/18100/);
+    expect((await run('bridge', 'DEL', p, dual)).code).toBe(0);
   });
 
   it('honours hostIP and rejects bad mappings with the field named', async () => {
