@@ -336,6 +336,18 @@ describeKernel('bridge plugin (real kernel)', () => {
     }
   });
 
+  it('ADD into a namespace that does not exist fails with code 3 and creates nothing, not even the bridge', async () => {
+    const ghost = { path: `/run/netns/${uniqueName('gone')}`, id: 'ghost' };
+    const conf = config({ name: 'ghostnet', bridge: 'sybr8' }, { ranges: [[{ subnet: '10.91.0.0/24' }]] });
+    const add = await run('bridge', 'ADD', ghost, conf);
+    expect(add.json).toMatchObject({
+      code: 3,
+      msg: `CNI_NETNS: network namespace ${ghost.path} does not exist`,
+    });
+    expect(ipJsonIn<Link>(host, ['link', 'show']).map((l) => l.ifname)).not.toContain('sybr8');
+    expect((await run('bridge', 'DEL', ghost, conf)).code).toBe(0);
+  });
+
   it('delegates IPAM by exec to a foreign plugin (the reference host-local, cniVersion 1.0.0)', async () => {
     const p = pod();
     const conf = {
