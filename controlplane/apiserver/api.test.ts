@@ -103,13 +103,20 @@ describe('Status errors', () => {
     expect(unknown.json.message).toBe('the server could not find the requested resource');
   });
 
-  it('413 for bodies over 3 MiB, 415 for protobuf bodies', async () => {
+  it('413 for bodies over 3 MiB, 415 for protobuf bodies of kinds without a decoder', async () => {
     const big = { metadata: { name: 'big' }, data: { a: 'x'.repeat(3 * 1024 * 1024) } };
     const r = await api('POST', '/api/v1/namespaces/default/configmaps', big);
     expect(r.status).toBe(413);
     expect(r.json.reason).toBe('RequestEntityTooLarge');
-    const pb = await call(t.server, 'POST', '/api/v1/namespaces', {
-      body: Buffer.from('k8s\0\n\x0f\n\x02v1\x12\tNamespace'),
+    // runtime.Unknown{typeMeta{apiVersion "v1", kind "Endpoints"}}: a kind the protobuf decoder does not know.
+    const pb = await call(t.server, 'POST', '/api/v1/namespaces/default/endpoints', {
+      body: Buffer.concat([
+        Buffer.from('k8s\0'),
+        Buffer.from([0x0a, 0x0f, 0x0a, 0x02]),
+        Buffer.from('v1'),
+        Buffer.from([0x12, 0x09]),
+        Buffer.from('Endpoints'),
+      ]),
       contentType: 'application/vnd.kubernetes.protobuf',
     });
     expect(pb.status).toBe(415);

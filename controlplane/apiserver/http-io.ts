@@ -5,6 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Json } from './patch.js';
+import { decodeKubernetesProtobuf } from './protobuf.js';
 import { ApiError, badRequest, toStatus } from './status.js';
 
 /** kube-apiserver's default limit on request bodies: 3 MiB. */
@@ -45,13 +46,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
 /** Decodes a JSON (or, for apply patches and YAML bodies, YAML) body. Protobuf is refused with 415. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): Json {
   const type = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (type === 'application/vnd.kubernetes.protobuf') {
-    throw new ApiError(
-      415,
-      'UnsupportedMediaType',
-      'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml',
-    );
-  }
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(buf);
   const text = buf.toString('utf8');
   if (text.trim() === '') return null;
   try {

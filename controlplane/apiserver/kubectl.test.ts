@@ -205,6 +205,46 @@ describe('kubectl against the API server', () => {
     expect(got.stdout).toBe('2');
   });
 
+  it('typed creates that kubectl 1.32 sends as protobuf work', async () => {
+    expect((await k('create', 'namespace', 'pb')).stdout.trim()).toBe('namespace/pb created');
+    const d = await k(
+      'create',
+      'deployment',
+      'web2',
+      '-n',
+      'pb',
+      '--image=nginx:1.27',
+      '--replicas=2',
+      '--port=8080',
+    );
+    expect(d.stderr).toBe('');
+    expect(d.stdout.trim()).toBe('deployment.apps/web2 created');
+    expect((await k('create', 'configmap', 'c1', '-n', 'pb', '--from-literal=a=b')).code).toBe(0);
+    expect((await k('create', 'secret', 'generic', 's1', '-n', 'pb', '--from-literal=x=y')).code).toBe(0);
+    expect((await k('create', 'service', 'clusterip', 'svc2', '-n', 'pb', '--tcp=80:8080')).code).toBe(0);
+    const dep = await call(t.server, 'GET', '/apis/apps/v1/namespaces/pb/deployments/web2');
+    expect(dep.json.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'web2' } },
+      template: {
+        metadata: { labels: { app: 'web2' } },
+        spec: {
+          containers: [
+            { name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 8080, protocol: 'TCP' }] },
+          ],
+        },
+      },
+    });
+    const cm = await call(t.server, 'GET', '/api/v1/namespaces/pb/configmaps/c1');
+    expect(cm.json.data).toEqual({ a: 'b' });
+    const secret = await call(t.server, 'GET', '/api/v1/namespaces/pb/secrets/s1');
+    expect(secret.json.data).toEqual({ x: Buffer.from('y').toString('base64') });
+    const svc = await call(t.server, 'GET', '/api/v1/namespaces/pb/services/svc2');
+    expect((svc.json.spec as { ports: unknown[] }).ports).toEqual([
+      { name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 },
+    ]);
+  });
+
   it('delete -f removes everything it created', async () => {
     const r = await k('delete', '-f', join(t.dir, 'app.yaml'));
     expect(r.code).toBe(0);

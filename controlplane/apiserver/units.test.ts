@@ -209,3 +209,27 @@ describe('flags', () => {
     expect(() => parsePortRange('5-1')).toThrow('--service-node-port-range');
   });
 });
+
+describe('protobuf bodies', () => {
+  it('refuses garbage with a 400 or 415 ApiError, never a crash', async () => {
+    const { decodeKubernetesProtobuf } = await import('./protobuf.js');
+    const { ApiError } = await import('./status.js');
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 500; i++) {
+      const body = Buffer.from(
+        Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)),
+      );
+      const input = i % 2 ? Buffer.concat([Buffer.from('k8s\0'), body]) : body;
+      try {
+        decodeKubernetesProtobuf(input);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ApiError);
+        expect([400, 415]).toContain((err as InstanceType<typeof ApiError>).statusCode);
+      }
+    }
+  });
+});

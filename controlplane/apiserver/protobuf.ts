@@ -1,0 +1,297 @@
+/**
+ * Decoding of Kubernetes protobuf request bodies, for the kinds kubectl 1.32's typed clients
+ * send that way (`kubectl create deployment|namespace|configmap|secret|service …`; client-go
+ * rest/request.go UseProtobufAsDefault). The envelope is the magic `k8s\0` and a runtime.Unknown
+ * {typeMeta{apiVersion, kind}, raw}; `raw` is the object's message. Field numbers come from the
+ * k8s.io/api and apimachinery generated.proto files; fields not listed are skipped, as any
+ * protobuf reader does, and defaults fill in the rest.
+ */
+
+import type { JsonObject } from './patch.js';
+import { ApiError } from './status.js';
+
+type Scalar = 'string' | 'bytes' | 'int' | 'bool';
+
+/** One field of a message: name, how to read it, and whether it repeats. */
+interface Field {
+  readonly name: string;
+  readonly type: Scalar | 'message' | 'map' | 'intstr';
+  readonly repeated?: boolean;
+  readonly message?: () => Schema;
+  /** For maps: the value type (keys are strings in every Kubernetes map). */
+  readonly value?: 'string' | 'bytes';
+  /** A pointer field in Go: a zero value was set on purpose and is kept. */
+  readonly keepZero?: boolean;
+}
+
+type Schema = Readonly<Record<number, Field>>;
+
+const f = (name: string, type: Field['type'], extra: Partial<Field> = {}): Field => ({
+  name,
+  type,
+  ...extra,
+});
+
+const OBJECT_META: Schema = {
+  1: f('name', 'string'),
+  2: f('generateName', 'string'),
+  3: f('namespace', 'string'),
+  11: f('labels', 'map', { value: 'string' }),
+  12: f('annotations', 'map', { value: 'string' }),
+  14: f('finalizers', 'string', { repeated: true }),
+};
+const LABEL_SELECTOR_REQ: Schema = {
+  1: f('key', 'string'),
+  2: f('operator', 'string'),
+  3: f('values', 'string', { repeated: true }),
+};
+const LABEL_SELECTOR: Schema = {
+  1: f('matchLabels', 'map', { value: 'string' }),
+  2: f('matchExpressions', 'message', { repeated: true, message: () => LABEL_SELECTOR_REQ }),
+};
+const CONTAINER_PORT: Schema = {
+  1: f('name', 'string'),
+  2: f('hostPort', 'int'),
+  3: f('containerPort', 'int'),
+  4: f('protocol', 'string'),
+  5: f('hostIP', 'string'),
+};
+const ENV_VAR: Schema = { 1: f('name', 'string'), 2: f('value', 'string') };
+const CONTAINER: Schema = {
+  1: f('name', 'string'),
+  2: f('image', 'string'),
+  3: f('command', 'string', { repeated: true }),
+  4: f('args', 'string', { repeated: true }),
+  5: f('workingDir', 'string'),
+  6: f('ports', 'message', { repeated: true, message: () => CONTAINER_PORT }),
+  7: f('env', 'message', { repeated: true, message: () => ENV_VAR }),
+  14: f('imagePullPolicy', 'string'),
+  16: f('stdin', 'bool'),
+  18: f('tty', 'bool'),
+};
+const POD_SPEC: Schema = {
+  2: f('containers', 'message', { repeated: true, message: () => CONTAINER }),
+  3: f('restartPolicy', 'string'),
+  4: f('terminationGracePeriodSeconds', 'int'),
+  7: f('nodeSelector', 'map', { value: 'string' }),
+  8: f('serviceAccountName', 'string'),
+  10: f('nodeName', 'string'),
+  11: f('hostNetwork', 'bool'),
+  20: f('initContainers', 'message', { repeated: true, message: () => CONTAINER }),
+};
+const POD_TEMPLATE: Schema = {
+  1: f('metadata', 'message', { message: () => OBJECT_META }),
+  2: f('spec', 'message', { message: () => POD_SPEC }),
+};
+const SERVICE_PORT: Schema = {
+  1: f('name', 'string'),
+  2: f('protocol', 'string'),
+  3: f('port', 'int'),
+  4: f('targetPort', 'intstr'),
+  5: f('nodePort', 'int'),
+  6: f('appProtocol', 'string'),
+};
+
+/** Object schemas by `group/Kind` (core group ''). */
+const KINDS: Readonly<Record<string, Schema>> = {
+  '/Namespace': { 1: f('metadata', 'message', { message: () => OBJECT_META }) },
+  '/ConfigMap': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('data', 'map', { value: 'string' }),
+    3: f('binaryData', 'map', { value: 'bytes' }),
+    4: f('immutable', 'bool'),
+  },
+  '/Secret': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('data', 'map', { value: 'bytes' }),
+    3: f('type', 'string'),
+    4: f('stringData', 'map', { value: 'string' }),
+    5: f('immutable', 'bool'),
+  },
+  '/Service': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('ports', 'message', { repeated: true, message: () => SERVICE_PORT }),
+        2: f('selector', 'map', { value: 'string' }),
+        3: f('clusterIP', 'string'),
+        4: f('type', 'string'),
+        10: f('externalName', 'string'),
+      }),
+    }),
+  },
+  '/Pod': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', { message: () => POD_SPEC }),
+  },
+  'apps/Deployment': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('replicas', 'int', { keepZero: true }),
+        2: f('selector', 'message', { message: () => LABEL_SELECTOR }),
+        3: f('template', 'message', { message: () => POD_TEMPLATE }),
+        5: f('minReadySeconds', 'int'),
+        6: f('revisionHistoryLimit', 'int'),
+        7: f('paused', 'bool'),
+        9: f('progressDeadlineSeconds', 'int'),
+      }),
+    }),
+  },
+};
+
+/** The Kubernetes protobuf magic: "k8s" and a zero byte (apimachinery protobuf.go). */
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+  done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.buf[this.pos++];
+      if (b === undefined) throw bad('truncated varint');
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw bad('varint too long');
+  }
+  bytes(): Buffer {
+    const len = this.varint();
+    if (this.pos + len > this.buf.length) throw bad('truncated field');
+    const out = this.buf.subarray(this.pos, this.pos + len);
+    this.pos += len;
+    return out;
+  }
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) this.bytes();
+    else if (wire === 5) this.pos += 4;
+    else throw bad(`unsupported wire type ${wire}`);
+  }
+}
+
+function bad(why: string): ApiError {
+  return new ApiError(400, 'BadRequest', `error decoding protobuf body: ${why}`);
+}
+
+function decodeMap(buf: Buffer, value: 'string' | 'bytes'): [string, string] {
+  const r = new Reader(buf);
+  let k = '';
+  let v = '';
+  while (!r.done()) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    if (tag % 8 !== 2) {
+      r.skip(tag % 8);
+      continue;
+    }
+    const b = r.bytes();
+    if (field === 1) k = b.toString('utf8');
+    else if (field === 2) v = value === 'bytes' ? b.toString('base64') : b.toString('utf8');
+  }
+  return [k, v];
+}
+
+function decodeIntOrString(buf: Buffer): number | string {
+  const r = new Reader(buf);
+  let type = 0;
+  let int = 0;
+  let str = '';
+  while (!r.done()) {
+    const tag = r.varint();
+    const field = Math.floor(tag / 8);
+    if (field === 1) type = r.varint();
+    else if (field === 2) int = r.varint();
+    else if (field === 3) str = r.bytes().toString('utf8');
+    else r.skip(tag % 8);
+  }
+  return type === 1 ? str : int;
+}
+
+/** Decodes one message by schema into JSON. */
+function decodeMessage(buf: Buffer, schema: Schema): JsonObject {
+  const out: JsonObject = {};
+  const r = new Reader(buf);
+  while (!r.done()) {
+    const tag = r.varint();
+    const wire = tag % 8;
+    const spec = schema[Math.floor(tag / 8)];
+    if (!spec) {
+      r.skip(wire);
+      continue;
+    }
+    let value: JsonObject[keyof JsonObject];
+    switch (spec.type) {
+      case 'string':
+        value = r.bytes().toString('utf8');
+        break;
+      case 'bytes':
+        value = r.bytes().toString('base64');
+        break;
+      case 'int': {
+        const n = r.varint();
+        // int32 negatives arrive as 10-byte two's complement varints.
+        value = n >= 2 ** 63 ? n - 2 ** 64 : n;
+        break;
+      }
+      case 'bool':
+        value = r.varint() !== 0;
+        break;
+      case 'intstr':
+        value = decodeIntOrString(r.bytes());
+        break;
+      case 'map': {
+        const [k, v] = decodeMap(r.bytes(), spec.value ?? 'string');
+        const m = (out[spec.name] as JsonObject | undefined) ?? {};
+        m[k] = v;
+        out[spec.name] = m;
+        continue;
+      }
+      case 'message':
+        value = decodeMessage(r.bytes(), spec.message?.() ?? {});
+        break;
+    }
+    // Go's generated marshalers write zero values of non-pointer fields; JSON (omitempty) drops them.
+    if (!spec.repeated && !spec.keepZero && (value === '' || value === 0 || value === false)) continue;
+    if (spec.repeated) {
+      const list = (out[spec.name] as JsonObject[keyof JsonObject][] | undefined) ?? [];
+      list.push(value);
+      out[spec.name] = list;
+    } else {
+      out[spec.name] = value;
+    }
+  }
+  return out;
+}
+
+/** Decodes a `k8s\0` protobuf body into the JSON object it stands for. */
+export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
+  if (buf.length < 4 || !buf.subarray(0, 4).equals(MAGIC)) throw bad('missing the k8s protobuf magic');
+  const unknown = decodeMessage(buf.subarray(4), {
+    1: f('typeMeta', 'message', {
+      message: () => ({ 1: f('apiVersion', 'string'), 2: f('kind', 'string') }),
+    }),
+    2: f('raw', 'bytes'),
+  });
+  const typeMeta = (unknown.typeMeta as JsonObject | undefined) ?? {};
+  const apiVersion = String(typeMeta.apiVersion ?? '');
+  const kind = String(typeMeta.kind ?? '');
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const schema = KINDS[`${group}/${kind}`];
+  if (!schema) {
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, Pod and Deployment, not ${kind || 'this kind'}; send application/json`,
+    );
+  }
+  const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');
+  return { apiVersion, kind, ...decodeMessage(raw, schema) };
+}
