@@ -4,6 +4,7 @@
  */
 import type { Benchmark } from './framework.js';
 import { netlinkBench } from './netlink/netlink-bench.js';
+import { schedulerBench } from './scheduler/scheduler-bench.js';
 
 export {
   type Benchmark,
@@ -16,7 +17,7 @@ export {
 } from './framework.js';
 
 /** Every registered benchmark. */
-export const benchmarks: readonly Benchmark[] = [netlinkBench];
+export const benchmarks: readonly Benchmark[] = [netlinkBench, schedulerBench];
 
 /** The benchmark called `name`, or undefined. */
 export function findBenchmark(name: string): Benchmark | undefined {

@@ -47,8 +47,6 @@ export async function runSchedulerBench(o: SchedulerBenchOptions): Promise<Bench
     new KubeClient({ config: parseKubeconfig(readFileSync(path, 'utf8'), { path }) });
   const client = mk();
   const schedClient = mk();
-  const ac = new AbortController();
-  let running: Promise<void> | undefined;
   try {
     o.log(`creating ${nodeCount} nodes`);
     const names = Array.from({ length: nodeCount }, (_, i) => `node-${i + 1}`);
@@ -56,49 +54,86 @@ export async function runSchedulerBench(o: SchedulerBenchOptions): Promise<Bench
       await createSimNode(client, n, { cpu: '32', memory: '128Gi', pods: 110, lease: false });
     });
     await client.resource(coreResources.namespaces).create({ metadata: { name: 'bench' } });
+    const pods = client.resource(podsResource);
+    const createPods = async (from: number, count: number, created: Map<string, number>): Promise<number> => {
+      const t = performance.now();
+      await pool(
+        Array.from({ length: count }, (_, i) => from + i),
+        o.writers ?? 16,
+        async (i) => {
+          const name = `p-${i}`;
+          await pods.create(
+            {
+              metadata: { name, namespace: 'bench' },
+              spec: {
+                containers: [
+                  { name: 'c', image: 'pause', resources: { requests: { cpu: '100m', memory: '128Mi' } } },
+                ],
+              },
+            },
+            { namespace: 'bench' },
+          );
+          created.set(`bench/${name}`, performance.now());
+        },
+      );
+      return (performance.now() - t) / 1000;
+    };
+    const startScheduler = (
+      bound: Map<string, number>,
+      want: number,
+    ): { stop: () => Promise<void>; all: Promise<void>; scheduler: Scheduler } => {
+      const ac = new AbortController();
+      let done: () => void = () => undefined;
+      const all = new Promise<void>((resolve) => {
+        done = resolve;
+      });
+      const scheduler = new Scheduler({
+        client: schedClient,
+        maxInFlightBinds: 64,
+        onBound: (pod) => {
+          bound.set(pod.key, performance.now());
+          if (bound.size === want) done();
+        },
+      });
+      const running = scheduler.run(ac.signal);
+      return {
+        scheduler,
+        all,
+        stop: async () => {
+          ac.abort();
+          await running;
+        },
+      };
+    };
+    const timeout = <T>(p: Promise<T>): Promise<unknown> =>
+      Promise.race([p, new Promise((r) => setTimeout(r, 600_000))]);
+
+    // Phase 1, streaming: half the pods created while the scheduler runs; latency per pod.
+    const half = Math.floor(podCount / 2);
     const created = new Map<string, number>();
     const bound = new Map<string, number>();
-    let done: () => void = () => undefined;
-    const allBound = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    const scheduler = new Scheduler({
-      client: schedClient,
-      maxInFlightBinds: 64,
-      onBound: (pod) => {
-        bound.set(pod.key, performance.now());
-        if (bound.size === podCount) done();
-      },
-    });
-    running = scheduler.run(ac.signal);
-    while (!scheduler.synced) await new Promise((r) => setTimeout(r, 20));
-    o.log(`creating ${podCount} pods with the scheduler running`);
+    const s1 = startScheduler(bound, half);
+    while (!s1.scheduler.synced) await new Promise((r) => setTimeout(r, 20));
+    o.log(`phase 1: creating ${half} pods with the scheduler running`);
+    const createSecs = await createPods(0, half, created);
+    await timeout(s1.all);
+    await s1.stop();
+    const latencies = [...bound].map(([k, at]) => Math.max(0, at - (created.get(k) ?? at)));
+    const streamTimes = [...bound.values()].sort((a, b) => a - b);
+    const streamRate = bound.size / (((streamTimes.at(-1) ?? 0) - (streamTimes[0] ?? 0)) / 1000);
+
+    // Phase 2, backlog: the other half created with no scheduler, then a fresh scheduler (which
+    // first rebuilds its cache from the API: phase 1's pods are bound) drains them.
+    o.log(`phase 2: creating ${podCount - half} pending pods, then starting a scheduler`);
+    await createPods(half, podCount - half, new Map());
+    const bound2 = new Map<string, number>();
     const t0 = performance.now();
-    const pods = client.resource(podsResource);
-    const indices = Array.from({ length: podCount }, (_, i) => i);
-    await pool(indices, o.writers ?? 16, async (i) => {
-      const name = `p-${i}`;
-      await pods.create(
-        {
-          metadata: { name, namespace: 'bench' },
-          spec: {
-            containers: [
-              { name: 'c', image: 'pause', resources: { requests: { cpu: '100m', memory: '128Mi' } } },
-            ],
-          },
-        },
-        { namespace: 'bench' },
-      );
-      created.set(`bench/${name}`, performance.now());
-    });
-    const createdAll = performance.now();
-    o.log(`created in ${((createdAll - t0) / 1000).toFixed(1)} s; waiting for bindings`);
-    await Promise.race([allBound, new Promise((r) => setTimeout(r, 600_000))]);
-    const times = [...bound.values()].sort((a, b) => a - b);
-    const first = times[0] ?? t0;
-    const last = times[times.length - 1] ?? t0;
-    const rate = bound.size / ((last - Math.min(first, t0)) / 1000);
-    const latencies = [...bound].map(([k, at]) => at - (created.get(k) ?? at)).map((ms) => Math.max(0, ms));
+    const s2 = startScheduler(bound2, podCount - half);
+    await timeout(s2.all);
+    const drainSecs = ((Math.max(...bound2.values()) || t0) - t0) / 1000;
+    await s2.stop();
+    const drainRate = bound2.size / drainSecs;
+    const total = bound.size + bound2.size;
     o.log('checking every placement against the API');
     const valid = await checkPlacements(client, podCount);
     return {
@@ -106,9 +141,16 @@ export async function runSchedulerBench(o: SchedulerBenchOptions): Promise<Bench
       referenceLabel: 'scheduler_perf threshold',
       rows: [
         {
-          metric: 'pods scheduled per second',
+          metric: 'backlog drained per second',
           unit: 'pods/s',
-          ours: rate,
+          ours: drainRate,
+          reference: SCHEDULER_PERF_THRESHOLD,
+          better: 'higher',
+        },
+        {
+          metric: 'streaming: bound per second',
+          unit: 'pods/s',
+          ours: streamRate,
           reference: SCHEDULER_PERF_THRESHOLD,
           better: 'higher',
         },
@@ -128,14 +170,13 @@ export async function runSchedulerBench(o: SchedulerBenchOptions): Promise<Bench
         },
       ],
       notes: [
-        `bound ${bound.size}/${podCount}; placements valid: ${valid}`,
-        `pod creation alone took ${((createdAll - t0) / 1000).toFixed(1)} s (${(podCount / ((createdAll - t0) / 1000)).toFixed(0)} pods/s): binding cannot outrun it`,
+        `bound ${total}/${podCount}; placements valid: ${valid}`,
+        `streaming phase: ${half} pods created in ${createSecs.toFixed(1)} s (${(half / createSecs).toFixed(0)} pods/s): binding cannot outrun creation there`,
+        `backlog phase: ${podCount - half} pending pods, timed from scheduler start (cache rebuild of ${half} bound pods included)`,
         'reference: SchedulingBasic 5000Nodes_10000Pods CI threshold (published, not measured here; 5x our node count)',
       ],
     };
   } finally {
-    ac.abort();
-    await running;
     schedClient.close();
     client.close();
     await server.close();

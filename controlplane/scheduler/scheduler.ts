@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   readonly unschedulableRetryMs?: number;
   /** Called after each decision (metrics, benchmarks). */
   readonly onDecision?: (pod: PodInfo, decision: Decision) => void;
+  /** Called when the API accepted a binding (metrics, benchmarks). */
+  readonly onBound?: (pod: PodInfo, node: string) => void;
 }
 
 /** Counters for metrics and tests. */
@@ -253,6 +255,7 @@ export class Scheduler {
         .resource(podsResource)
         .createSubresource(pod.name, 'binding', binding, { namespace: pod.namespace });
       this.#stats.bound += 1;
+      this.#o.onBound?.(pod, node);
       this.#log.debug('bound', { pod: pod.key, node });
     } catch (err: unknown) {
       this.#stats.bindErrors += 1;
