@@ -61,9 +61,9 @@ export function ipamFor(call: PluginCall<BridgeConfig>): IpamDelegate | undefine
       via: 'in-process',
       add: () => ipamAdd(hostLocal, att),
       del: () => ipamDel(hostLocal, att),
-      check: (prev) => ipamCheck(hostLocal, att, prev),
+      check: (prev) => ipamCheck(hostLocal, { ...att, prev }),
       status: () => ipamStatus(hostLocal),
-      gc: (valid) => ipamGc(hostLocal, valid),
+      gc: (valid) => ipamGc(hostLocal, { valid }),
     };
   }
   const binary = found ?? findPlugin(conf.ipamType, env.path);

@@ -67,9 +67,11 @@ describe('allocator', () => {
   it('checks requested addresses', () => {
     const none = (): boolean => false;
     const at = (s: string): Ip => parseIp(s) ?? { family: 4, value: 0n };
-    expect(requestProblem(small, at('10.0.0.4'), none)).toBeUndefined();
-    expect(requestProblem(small, at('10.0.0.1'), none)).toMatch(/is the gateway/);
-    expect(requestProblem(small, at('10.0.0.7'), none)).toMatch(/not in the range set/);
-    expect(requestProblem(small, at('10.0.0.4'), () => true)).toMatch(/already allocated/);
+    expect(requestProblem(small, { ip: at('10.0.0.4'), isReserved: none })).toBeUndefined();
+    expect(requestProblem(small, { ip: at('10.0.0.1'), isReserved: none })).toMatch(/is the gateway/);
+    expect(requestProblem(small, { ip: at('10.0.0.7'), isReserved: none })).toMatch(/not in the range set/);
+    expect(requestProblem(small, { ip: at('10.0.0.4'), isReserved: () => true })).toMatch(
+      /already allocated/,
+    );
   });
 });

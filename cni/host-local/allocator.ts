@@ -19,7 +19,11 @@ export interface AllocateInput {
 }
 
 /** The reason a requested address cannot be used, or undefined when it can. */
-export function requestProblem(set: RangeSet, ip: Ip, isReserved: (ip: Ip) => boolean): string | undefined {
+export function requestProblem(
+  set: RangeSet,
+  req: { readonly ip: Ip; readonly isReserved: (ip: Ip) => boolean },
+): string | undefined {
+  const { ip, isReserved } = req;
   const range = set.find(
     (r) => ip.family === r.start.family && ip.value >= r.start.value && ip.value <= r.end.value,
   );

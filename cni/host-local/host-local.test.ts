@@ -80,7 +80,7 @@ describe('host-local operations', () => {
   it('GC keeps exactly the valid attachments', async () => {
     const c = conf([[{ subnet: '10.5.0.0/24' }]]);
     for (const id of ['a', 'b', 'c']) await ipamAdd(c, att(id));
-    const released = await ipamGc(c, [{ containerID: 'b', ifname: 'eth0' }]);
+    const released = await ipamGc(c, { valid: [{ containerID: 'b', ifname: 'eth0' }] });
     expect(released.sort()).toEqual(['10.5.0.2', '10.5.0.4']);
     expect(new DiskStore(dataDir, 'net1').list()).toEqual([
       { ip: '10.5.0.3', containerId: 'b', ifname: 'eth0' },
@@ -90,9 +90,9 @@ describe('host-local operations', () => {
   it('CHECK passes for the held address and fails once it is released', async () => {
     const c = conf([[{ subnet: '10.5.0.0/24' }]]);
     const r = await ipamAdd(c, att('a'));
-    await ipamCheck(c, att('a'), r);
+    await ipamCheck(c, { ...att('a'), prev: r });
     await ipamDel(c, att('a'));
-    await expect(ipamCheck(c, att('a'), r)).rejects.toThrow(/no address reserved/);
+    await expect(ipamCheck(c, { ...att('a'), prev: r })).rejects.toThrow(/no address reserved/);
   });
 
   it('STATUS reports code 50 when a range set is exhausted', async () => {

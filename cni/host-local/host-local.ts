@@ -15,6 +15,11 @@ export interface IpamAttachment {
   readonly ifname: string;
 }
 
+/** An attachment plus the store to use (default: the config's dataDir/network). */
+export interface IpamRequest extends IpamAttachment {
+  readonly store?: DiskStore;
+}
+
 /** The store of the config's network. */
 export function storeFor(conf: IpamConfig): DiskStore {
   return new DiskStore(conf.dataDir, conf.network);
@@ -36,11 +41,8 @@ function setIndexOf(conf: IpamConfig, ip: Ip): number {
  * Allocates one address per range set for the attachment. Requested addresses are honoured
  * (each must fall in some set); a failure in a later set releases the earlier ones.
  */
-export async function ipamAdd(
-  conf: IpamConfig,
-  att: IpamAttachment,
-  store = storeFor(conf),
-): Promise<Result> {
+export async function ipamAdd(conf: IpamConfig, att: IpamRequest): Promise<Result> {
+  const store = att.store ?? storeFor(conf);
   return store.withLock(() => {
     const reservations = store.list();
     const taken = new Set(reservations.map((r) => r.ip));
@@ -64,7 +66,7 @@ export async function ipamAdd(
         const asked = conf.requested.find((ip) => setIndexOf(conf, ip) === i);
         let ip: Ip | undefined;
         if (asked) {
-          const problem = requestProblem(set, asked, isReserved);
+          const problem = requestProblem(set, { ip: asked, isReserved });
           if (problem) throw new CniError(CniCode.NoAddressAvailable, problem);
           ip = asked;
         } else {
@@ -78,7 +80,7 @@ export async function ipamAdd(
           throw new CniError(CniCode.NoAddressAvailable, `no IP addresses available in range set: ${what}`);
         }
         const text = formatIp(ip);
-        if (!store.reserve(text, att.containerId, att.ifname, i)) {
+        if (!store.reserve({ ip: text, containerId: att.containerId, ifname: att.ifname, rangeSet: i })) {
           throw new CniError(CniCode.NoAddressAvailable, `requested IP address ${text} is already allocated`);
         }
         made.push(text);
@@ -103,21 +105,18 @@ export async function ipamAdd(
 }
 
 /** Releases whatever the attachment holds; nothing held is fine (DEL is idempotent). */
-export async function ipamDel(
-  conf: IpamConfig,
-  att: IpamAttachment,
-  store = storeFor(conf),
-): Promise<string[]> {
+export async function ipamDel(conf: IpamConfig, att: IpamRequest): Promise<string[]> {
+  const store = att.store ?? storeFor(conf);
   return store.withLock(() => store.releaseAttachment(att.containerId, att.ifname));
 }
 
 /** CHECK: the attachment must hold exactly the addresses the previous result lists. */
 export async function ipamCheck(
   conf: IpamConfig,
-  att: IpamAttachment,
-  prev: Result | undefined,
-  store = storeFor(conf),
+  att: IpamRequest & { readonly prev?: Result | undefined },
 ): Promise<void> {
+  const store = att.store ?? storeFor(conf);
+  const prev = att.prev;
   const held = await store.withLock(() =>
     store.list().filter((r) => r.containerId === att.containerId && r.ifname === att.ifname),
   );
@@ -142,9 +141,10 @@ export async function ipamCheck(
 /** GC: releases every reservation whose attachment is not in `valid`; returns what it released. */
 export async function ipamGc(
   conf: IpamConfig,
-  valid: readonly Attachment[],
-  store = storeFor(conf),
+  opts: { readonly valid: readonly Attachment[]; readonly store?: DiskStore },
 ): Promise<string[]> {
+  const store = opts.store ?? storeFor(conf);
+  const valid = opts.valid;
   const keep = new Set(valid.map((a) => `${a.containerID}\u0000${a.ifname}`));
   return store.withLock(() => {
     const gone = store.list().filter((r) => !keep.has(`${r.containerId}\u0000${r.ifname}`));

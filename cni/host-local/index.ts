@@ -11,6 +11,7 @@ export {
 } from './config.js';
 export {
   type IpamAttachment,
+  type IpamRequest,
   ipamAdd,
   ipamCheck,
   ipamDel,

@@ -13,13 +13,13 @@ export const hostLocalPlugin: Plugin<IpamConfig> = {
     await ipamDel(conf, { containerId: env.containerId, ifname: env.ifname });
   },
   check: ({ conf, env, raw }) =>
-    ipamCheck(
-      conf,
-      { containerId: env.containerId, ifname: env.ifname },
-      raw.prevResult === undefined ? undefined : parseResult(raw.prevResult),
-    ),
+    ipamCheck(conf, {
+      containerId: env.containerId,
+      ifname: env.ifname,
+      prev: raw.prevResult === undefined ? undefined : parseResult(raw.prevResult),
+    }),
   status: ({ conf }) => ipamStatus(conf),
   gc: async ({ conf }, valid) => {
-    await ipamGc(conf, valid);
+    await ipamGc(conf, { valid });
   },
 };

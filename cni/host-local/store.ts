@@ -72,7 +72,8 @@ export class DiskStore {
   }
 
   /** Reserves `ip` for the attachment; false when someone holds it already. */
-  reserve(ip: string, containerId: string, ifname: string, rangeSetIndex: number): boolean {
+  reserve(r: { ip: string; containerId: string; ifname: string; rangeSet: number }): boolean {
+    const { ip, containerId, ifname, rangeSet: rangeSetIndex } = r;
     const tmp = this.#tmpName(ip);
     writeFileSync(tmp, `${containerId}\r\n${ifname}`, { mode: 0o644 });
     try {

@@ -94,9 +94,9 @@ export function localLinkNames(): Set<string> {
 }
 
 /** Runs `ip ARGS…`; returns stdout. Throws a coded error naming the command on failure. */
-export function ip(args: readonly string[], opts: InNs = {}, input?: string): string {
+export function ip(args: readonly string[], opts: InNs & { readonly input?: string } = {}): string {
   const { file, argv } = command(args, opts);
-  const r = spawnSync(file, argv, { encoding: 'utf8', input: input ?? '', maxBuffer: 64 << 20 });
+  const r = spawnSync(file, argv, { encoding: 'utf8', input: opts.input ?? '', maxBuffer: 64 << 20 });
   if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
   if (r.status !== 0) throw ipError(args, r.stderr, r.status);
   return r.stdout;
@@ -111,7 +111,7 @@ export function ipJson<T>(args: readonly string[], opts: InNs = {}): T[] {
 /** Applies several changes with one `ip -batch -`; stops at the first failing line. */
 export function ipBatch(lines: readonly string[], opts: InNs = {}): void {
   if (lines.length === 0) return;
-  ip(['-batch', '-'], opts, `${lines.join('\n')}\n`);
+  ip(['-batch', '-'], { ...opts, input: `${lines.join('\n')}\n` });
 }
 
 /** One link as `ip -json link show` prints it (the fields we use). */

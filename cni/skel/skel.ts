@@ -94,7 +94,7 @@ function checkBase(conf: NetConf, env: CniEnv): string {
   }
   const p = containerIdProblem(conf.name);
   if (p) throw new CniError(CniCode.InvalidNetworkConfig, `name: ${p}`, { field: 'name' });
-  return negotiateVersion(version, env.command, SUPPORTED_VERSIONS);
+  return negotiateVersion(version, env.command);
 }
 
 function deepFreeze<T>(v: T): T {

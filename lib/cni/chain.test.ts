@@ -112,6 +112,11 @@ describe('conflist chains', () => {
     expect(() => parseNetConfList({ cniVersion: '1.0.0', name: 'n', plugins: [{}] })).toThrow(
       'plugins[0].type: is required',
     );
-    expect(pluginConfig(list, 0, {})).toEqual({ type: 'first', x: 1, cniVersion: '1.0.0', name: 'chain' });
+    expect(pluginConfig(list, { index: 0 })).toEqual({
+      type: 'first',
+      x: 1,
+      cniVersion: '1.0.0',
+      name: 'chain',
+    });
   });
 });

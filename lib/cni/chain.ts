@@ -44,11 +44,16 @@ export function parseNetConfList(raw: unknown): NetConfList {
 /** The stdin config of one plugin of the list (SPEC.md §"Deriving execution configuration"). */
 export function pluginConfig(
   list: NetConfList,
-  index: number,
-  rt: Pick<RuntimeConf, 'capabilityArgs'>,
-  extra: Readonly<Record<string, unknown>> = {},
+  opts: {
+    readonly index: number;
+    readonly capabilityArgs?: RuntimeConf['capabilityArgs'];
+    /** Keys the runtime adds: prevResult, cni.dev/valid-attachments. */
+    readonly extra?: Readonly<Record<string, unknown>>;
+  },
 ): Record<string, unknown> {
-  const plugin = list.plugins[index] ?? {};
+  const plugin = list.plugins[opts.index] ?? {};
+  const extra = opts.extra ?? {};
+  const rt = { capabilityArgs: opts.capabilityArgs };
   const conf: Record<string, unknown> = { ...plugin, cniVersion: list.cniVersion, name: list.name, ...extra };
   const caps = plugin.capabilities as Readonly<Record<string, unknown>> | undefined;
   const runtimeConfig: Record<string, unknown> = {};
@@ -59,6 +64,10 @@ export function pluginConfig(
   delete conf.capabilities;
   if (Object.keys(runtimeConfig).length > 0) conf.runtimeConfig = runtimeConfig;
   return conf;
+}
+
+function capsOf(rt: RuntimeConf): { capabilityArgs?: RuntimeConf['capabilityArgs'] } {
+  return rt.capabilityArgs === undefined ? {} : { capabilityArgs: rt.capabilityArgs };
 }
 
 function base(list: NetConfList, index: number, rt: RuntimeConf, opts: ChainOptions) {
@@ -82,7 +91,7 @@ export async function addNetworkList(
 ): Promise<Result> {
   let prev: Result | undefined;
   for (let i = 0; i < list.plugins.length; i++) {
-    const config = pluginConfig(list, i, rt, prev ? { prevResult: prev } : {});
+    const config = pluginConfig(list, { index: i, ...capsOf(rt), extra: prev ? { prevResult: prev } : {} });
     prev = await invokeAdd({ ...base(list, i, rt, opts), config });
   }
   return prev as Result;
@@ -99,7 +108,11 @@ export async function delNetworkList(
 ): Promise<void> {
   let first: unknown;
   for (let i = list.plugins.length - 1; i >= 0; i--) {
-    const config = pluginConfig(list, i, rt, opts.prevResult ? { prevResult: opts.prevResult } : {});
+    const config = pluginConfig(list, {
+      index: i,
+      ...capsOf(rt),
+      extra: opts.prevResult ? { prevResult: opts.prevResult } : {},
+    });
     try {
       await invokeVoid({ ...base(list, i, rt, opts), command: 'DEL', config });
     } catch (err: unknown) {
@@ -117,7 +130,7 @@ export async function checkNetworkList(
 ): Promise<void> {
   if (list.disableCheck) return;
   for (let i = 0; i < list.plugins.length; i++) {
-    const config = pluginConfig(list, i, rt, { prevResult: opts.prevResult });
+    const config = pluginConfig(list, { index: i, ...capsOf(rt), extra: { prevResult: opts.prevResult } });
     await invokeVoid({ ...base(list, i, rt, opts), command: 'CHECK', config });
   }
 }
@@ -131,7 +144,7 @@ export async function gcNetworkList(
   if (list.disableGC) return;
   let first: unknown;
   for (let i = 0; i < list.plugins.length; i++) {
-    const config = pluginConfig(list, i, {}, { 'cni.dev/valid-attachments': valid });
+    const config = pluginConfig(list, { index: i, extra: { 'cni.dev/valid-attachments': valid } });
     const type = String(list.plugins[i]?.type);
     try {
       await invokeVoid({

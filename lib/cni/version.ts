@@ -56,11 +56,8 @@ const MIN_VERSION: Readonly<Partial<Record<CniCommand, string>>> = {
  * Checks that a config version is one we support and is new enough for the command; throws a
  * code-1 CniError naming both otherwise (as libcni's `ErrIncompatibleVersion` does).
  */
-export function negotiateVersion(
-  configVersion: string,
-  command: CniCommand,
-  supported: readonly string[] = SUPPORTED_VERSIONS,
-): string {
+export function negotiateVersion(configVersion: string, command: CniCommand): string {
+  const supported = SUPPORTED_VERSIONS;
   if (!supported.includes(configVersion)) {
     throw new CniError(CniCode.IncompatibleVersion, 'incompatible CNI versions', {
       field: 'cniVersion',
