@@ -15,7 +15,8 @@ import { type FieldRequirement, matchFields, parseFieldSelector } from './field-
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
 import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
-import { allocateService, type Ipv4Range } from './service-alloc.js';
+import { allocatedValues, ServiceAddresses } from './service-addresses.js';
+import type { Ipv4Range } from './service-alloc.js';
 import {
   ApiError,
   alreadyExistsError,
@@ -101,14 +102,22 @@ export class RestStorage {
   readonly #o: RestOptions;
   readonly #now: () => Date;
   readonly #random: () => number;
-  /** Serializes Service allocation so two concurrent creates never get the same address. */
-  #serviceLock: Promise<unknown> = Promise.resolve();
+  readonly #addresses: ServiceAddresses;
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(options: RestOptions) {
     this.#o = options;
     this.#now = options.now ?? (() => new Date());
     this.#random = options.random ?? Math.random;
+    this.#addresses = new ServiceAddresses({
+      store: options.store,
+      resources: options.resources,
+      serviceRange: options.serviceRange,
+      nodePortRange: options.nodePortRange,
+      random: this.#random,
+      keyOf: (info, ns, name) => this.keyOf(info, ns, name),
+      prefixOf: (info) => this.prefixOf(info, undefined),
+    });
   }
 
   /** The store key of an object: `/registry/<prefix>/<ns>/<name>` (kube-apiserver layout). */
@@ -284,122 +293,19 @@ export class RestStorage {
       }
     };
     if (info.group === '' && info.kind === 'Service') {
-      return this.#withServiceLock(async () => {
+      return this.#addresses.withLock(async () => {
         // An existing name is 409 AlreadyExists, not "your ClusterIP is taken (by yourself)".
         if (await this.#o.store.get(this.keyOf(info, ns, name))) throw alreadyExistsError(info, name);
-        const reserved = await this.#allocate(body, undefined);
+        const reserved = await this.#addresses.allocate(body, undefined);
         try {
           return await write();
         } catch (err) {
-          await this.#release(reserved, meta.uid as string);
+          await this.#addresses.release(reserved, meta.uid as string);
           throw err;
         }
       });
     }
     return write();
-  }
-
-  #withServiceLock<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#serviceLock.then(fn, fn);
-    this.#serviceLock = run.catch(() => undefined);
-    return run;
-  }
-
-  /**
-   * Allocates ClusterIP and NodePorts for a Service and reserves them in the store under
-   * /registry/allocations/… with a create-if-absent, so API servers sharing one etcd never hand
-   * out the same value twice (the in-process lock alone only covers this server). Returns the
-   * reservations made, to be released if the Service write then fails.
-   */
-  async #allocate(svc: JsonObject, old: JsonObject | undefined): Promise<string[]> {
-    const info = this.#o.resources.lookup('', 'v1', 'services');
-    if (!info) return [];
-    const all = await this.#o.store.list(this.prefixOf(info, undefined));
-    const clusterIPs = new Set<string>();
-    const nodePorts = new Set<number>();
-    const uid = metaString(svc, 'uid') ?? '';
-    for (const kv of all.items) {
-      const o = JSON.parse(kv.value) as JsonObject;
-      if (metaString(o, 'uid') === uid) continue;
-      for (const v of allocatedValues(o)) {
-        if (v.startsWith('ip/')) clusterIPs.add(v.slice(3));
-        else nodePorts.add(Number(v.slice(5)));
-      }
-    }
-    const requested = structuredClone(isObject(svc.spec) ? svc.spec : {});
-    const held = new Set(old ? allocatedValues(old) : []);
-    for (let attempt = 0; ; attempt++) {
-      const spec = structuredClone(requested);
-      const errs = allocateService({
-        spec,
-        ...(old && isObject(old.spec) ? { old: old.spec } : {}),
-        state: { clusterIPs, nodePorts },
-        range: this.#o.serviceRange,
-        nodePortMin: this.#o.nodePortRange[0],
-        nodePortMax: this.#o.nodePortRange[1],
-        random: this.#random,
-      });
-      if (errs.length > 0) throw invalidError(info, metaString(svc, 'name') ?? '', errs);
-      svc.spec = spec;
-      const reserved: string[] = [];
-      let lost: string | undefined;
-      for (const v of allocatedValues(svc)) {
-        if (held.has(v)) continue;
-        if (await this.#reserve(v, uid, metaString(svc, 'namespace') ?? '', metaString(svc, 'name') ?? '')) {
-          reserved.push(v);
-        } else {
-          lost = v;
-          break;
-        }
-      }
-      if (lost === undefined) return reserved;
-      // Another API server got there first: treat the value as taken and allocate again.
-      await this.#release(reserved, uid);
-      if (lost.startsWith('ip/')) clusterIPs.add(lost.slice(3));
-      else nodePorts.add(Number(lost.slice(5)));
-      if (attempt > 20)
-        throw new ApiError(
-          500,
-          'InternalError',
-          'Internal error occurred: could not reserve service addresses',
-        );
-    }
-  }
-
-  /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
-  async #reserve(value: string, uid: string, namespace: string, name: string): Promise<boolean> {
-    const key = `/registry/allocations/${value}`;
-    const record = JSON.stringify({ uid, namespace, name });
-    for (;;) {
-      try {
-        await this.#o.store.create(key, record);
-        return true;
-      } catch (err) {
-        if (!isAlreadyExists(err)) throw err;
-      }
-      const cur = await this.#o.store.get(key);
-      if (!cur) continue;
-      const owner = JSON.parse(cur.value) as { uid: string; namespace: string; name: string };
-      if (owner.uid === uid) return true;
-      const info = this.#o.resources.lookup('', 'v1', 'services');
-      const holder = info && (await this.#o.store.get(this.keyOf(info, owner.namespace, owner.name)));
-      const live = holder && (JSON.parse(holder.value) as JsonObject);
-      if (live && metaString(live, 'uid') === owner.uid && allocatedValues(live).includes(value))
-        return false;
-      // A reservation left by a crash or a failed write: reclaim it.
-      await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
-    }
-  }
-
-  /** Drops reservations owned by `uid`. */
-  async #release(values: readonly string[], uid: string): Promise<void> {
-    for (const v of values) {
-      const key = `/registry/allocations/${v}`;
-      const cur = await this.#o.store.get(key).catch(() => undefined);
-      if (cur && (JSON.parse(cur.value) as { uid: string }).uid === uid) {
-        await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
-      }
-    }
   }
 
   /**
@@ -437,7 +343,7 @@ export class RestStorage {
       const isService = info.group === '' && info.kind === 'Service';
       const reserved =
         isService && subresource === undefined
-          ? await this.#withServiceLock(() => this.#allocate(merged, current))
+          ? await this.#addresses.withLock(() => this.#addresses.allocate(merged, current))
           : [];
       const uid = metaString(current, 'uid') ?? '';
       // Finalizers gone on an object being deleted: the delete completes now.
@@ -459,14 +365,14 @@ export class RestStorage {
         const out = this.decode(await this.#o.store.update(key, this.#encode(merged), kv.modRevision));
         if (isService) {
           const now = new Set(allocatedValues(out));
-          await this.#release(
+          await this.#addresses.release(
             allocatedValues(current).filter((v) => !now.has(v)),
             uid,
           );
         }
         return out;
       } catch (err) {
-        await this.#release(reserved, uid);
+        await this.#addresses.release(reserved, uid);
         if (isConflict(err)) {
           if (wanted === undefined || wanted === '') {
             if (attempt < 20) continue;
@@ -675,7 +581,7 @@ export class RestStorage {
       try {
         const object = this.decode(await this.#o.store.delete(key, kv.modRevision));
         if (info.group === '' && info.kind === 'Service') {
-          await this.#release(allocatedValues(object), metaString(object, 'uid') ?? '');
+          await this.#addresses.release(allocatedValues(object), metaString(object, 'uid') ?? '');
         }
         return { object, gone: true };
       } catch (err) {
@@ -857,19 +763,6 @@ export class RestStorage {
     else if (now) sink.event('ADDED', cur);
     else if (before) sink.event('DELETED', cur);
   }
-}
-
-/** The ClusterIP and NodePorts a Service holds, as `ip/<addr>` and `port/<n>` reservation names. */
-function allocatedValues(svc: JsonObject): string[] {
-  const spec = isObject(svc.spec) ? svc.spec : {};
-  const out: string[] = [];
-  if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None') {
-    out.push(`ip/${spec.clusterIP}`);
-  }
-  for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
-    if (isObject(p) && typeof p.nodePort === 'number') out.push(`port/${p.nodePort}`);
-  }
-  return out;
 }
 
 /** Applies one patch format. Custom resources take strategic merge as JSON merge, as Kubernetes refuses it. */

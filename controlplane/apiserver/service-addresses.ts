@@ -1,0 +1,152 @@
+/**
+ * ClusterIP and NodePort bookkeeping for Services: picks values (the pure allocator in
+ * service-alloc.ts) and reserves each under /registry/allocations/… with a create-if-absent,
+ * so API servers sharing one etcd never hand out a value twice; the in-process lock keeps this
+ * server's own concurrent writes from racing. A reservation left behind by a crash is reclaimed
+ * when its owner no longer holds the value.
+ */
+import { isAlreadyExists } from '../../lib/errors/index.js';
+import type { Store } from '../store/index.js';
+import { metaString } from './object-meta.js';
+import { isObject, type JsonObject } from './patch.js';
+import type { ResourceInfo, ResourceRegistry } from './resources.js';
+import { allocateService, type Ipv4Range } from './service-alloc.js';
+import { ApiError, invalidError } from './status.js';
+
+/** What the allocator needs from the REST layer. */
+export interface ServiceAddressesOptions {
+  readonly store: Store;
+  readonly resources: ResourceRegistry;
+  readonly serviceRange: Ipv4Range;
+  readonly nodePortRange: readonly [number, number];
+  readonly random: () => number;
+  readonly keyOf: (info: ResourceInfo, namespace: string | undefined, name: string) => string;
+  readonly prefixOf: (info: ResourceInfo) => string;
+}
+
+/** The ClusterIP and NodePorts a Service holds, as `ip/<addr>` and `port/<n>` reservation names. */
+export function allocatedValues(svc: JsonObject): string[] {
+  const spec = isObject(svc.spec) ? svc.spec : {};
+  const out: string[] = [];
+  if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None') {
+    out.push(`ip/${spec.clusterIP}`);
+  }
+  for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
+    if (isObject(p) && typeof p.nodePort === 'number') out.push(`port/${p.nodePort}`);
+  }
+  return out;
+}
+
+/** Allocation and reservation of Service addresses and ports. */
+export class ServiceAddresses {
+  readonly #o: ServiceAddressesOptions;
+  #lock: Promise<unknown> = Promise.resolve();
+
+  constructor(options: ServiceAddressesOptions) {
+    this.#o = options;
+  }
+
+  /** Runs `fn` alone among this server's Service writes. */
+  withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Allocates ClusterIP and NodePorts for a Service and reserves them in the store under
+   * /registry/allocations/… with a create-if-absent, so API servers sharing one etcd never hand
+   * out the same value twice (the in-process lock alone only covers this server). Returns the
+   * reservations made, to be released if the Service write then fails.
+   */
+  async allocate(svc: JsonObject, old: JsonObject | undefined): Promise<string[]> {
+    const info = this.#o.resources.lookup('', 'v1', 'services');
+    if (!info) return [];
+    const all = await this.#o.store.list(this.#o.prefixOf(info));
+    const clusterIPs = new Set<string>();
+    const nodePorts = new Set<number>();
+    const uid = metaString(svc, 'uid') ?? '';
+    for (const kv of all.items) {
+      const o = JSON.parse(kv.value) as JsonObject;
+      if (metaString(o, 'uid') === uid) continue;
+      for (const v of allocatedValues(o)) {
+        if (v.startsWith('ip/')) clusterIPs.add(v.slice(3));
+        else nodePorts.add(Number(v.slice(5)));
+      }
+    }
+    const requested = structuredClone(isObject(svc.spec) ? svc.spec : {});
+    const held = new Set(old ? allocatedValues(old) : []);
+    for (let attempt = 0; ; attempt++) {
+      const spec = structuredClone(requested);
+      const errs = allocateService({
+        spec,
+        ...(old && isObject(old.spec) ? { old: old.spec } : {}),
+        state: { clusterIPs, nodePorts },
+        range: this.#o.serviceRange,
+        nodePortMin: this.#o.nodePortRange[0],
+        nodePortMax: this.#o.nodePortRange[1],
+        random: this.#o.random,
+      });
+      if (errs.length > 0) throw invalidError(info, metaString(svc, 'name') ?? '', errs);
+      svc.spec = spec;
+      const reserved: string[] = [];
+      let lost: string | undefined;
+      for (const v of allocatedValues(svc)) {
+        if (held.has(v)) continue;
+        if (await this.#reserve(v, uid, metaString(svc, 'namespace') ?? '', metaString(svc, 'name') ?? '')) {
+          reserved.push(v);
+        } else {
+          lost = v;
+          break;
+        }
+      }
+      if (lost === undefined) return reserved;
+      // Another API server got there first: treat the value as taken and allocate again.
+      await this.release(reserved, uid);
+      if (lost.startsWith('ip/')) clusterIPs.add(lost.slice(3));
+      else nodePorts.add(Number(lost.slice(5)));
+      if (attempt > 20)
+        throw new ApiError(
+          500,
+          'InternalError',
+          'Internal error occurred: could not reserve service addresses',
+        );
+    }
+  }
+
+  /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
+  async #reserve(value: string, uid: string, namespace: string, name: string): Promise<boolean> {
+    const key = `/registry/allocations/${value}`;
+    const record = JSON.stringify({ uid, namespace, name });
+    for (;;) {
+      try {
+        await this.#o.store.create(key, record);
+        return true;
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+      const cur = await this.#o.store.get(key);
+      if (!cur) continue;
+      const owner = JSON.parse(cur.value) as { uid: string; namespace: string; name: string };
+      if (owner.uid === uid) return true;
+      const info = this.#o.resources.lookup('', 'v1', 'services');
+      const holder = info && (await this.#o.store.get(this.#o.keyOf(info, owner.namespace, owner.name)));
+      const live = holder && (JSON.parse(holder.value) as JsonObject);
+      if (live && metaString(live, 'uid') === owner.uid && allocatedValues(live).includes(value))
+        return false;
+      // A reservation left by a crash or a failed write: reclaim it.
+      await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
+    }
+  }
+
+  /** Drops reservations owned by `uid`. */
+  async release(values: readonly string[], uid: string): Promise<void> {
+    for (const v of values) {
+      const key = `/registry/allocations/${v}`;
+      const cur = await this.#o.store.get(key).catch(() => undefined);
+      if (cur && (JSON.parse(cur.value) as { uid: string }).uid === uid) {
+        await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
+      }
+    }
+  }
+}
