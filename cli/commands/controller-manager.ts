@@ -11,7 +11,8 @@ export const controllerManagerCommand: Command = {
 
   --kubeconfig FILE                       API server credentials (default $KUBECONFIG, then ~/.kube/config)
   --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
-                                          nodeipam, nodelifecycle, garbagecollector; default all)
+                                          nodeipam, nodelifecycle, servicerepair, garbagecollector;
+                                          default all)
   --cluster-cidr CIDR                     pod address range for node IPAM (default 10.244.0.0/16)
   --node-cidr-mask-size N                 prefix length of each node's podCIDR (default 24)
   --node-monitor-grace-period SECONDS     Lease silence before a node is NotReady (default 40)

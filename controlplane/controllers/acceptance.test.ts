@@ -21,6 +21,7 @@ import {
   replicaSetsResource,
   servicesResource,
 } from './resources.js';
+import { findDuplicates } from './service-repair.js';
 import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
 import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
@@ -56,7 +57,7 @@ function startManager(
     client,
     identity,
     leaderElection: { leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 150, releaseOnCancel },
-    nodeLifecycle: { gracePeriodMs: 1500, monitorPeriodMs: 150, evictionTimeoutMs: 2000 },
+    nodeLifecycle: { gracePeriodMs: 3000, monitorPeriodMs: 150, evictionTimeoutMs: 3000 },
   });
   const ac = new AbortController();
   const done = manager.run(ac.signal);
@@ -86,6 +87,7 @@ beforeAll(async () => {
     ready: (p) => !notReady.has(p.metadata.name ?? ''),
   });
   stops.push(loop(() => kubelet.sync(), 60));
+  stops.push(loop(() => kubelet.syncNodes(), 300));
   const schedClient = env.newClient();
   const scheduler = new Scheduler({ client: schedClient, unschedulableRetryMs: 1000 });
   const ac = new AbortController();
@@ -446,4 +448,27 @@ describe('controller manager acceptance', () => {
     await env.client.resource(deploymentsResource).create(deployment('after', 'handover', 2));
     await eventually('pods by the new leader', async () => (await pods('handover')).length === 2);
   }, 20_000);
+  it('ClusterIPs stay unique under 500 concurrent Service creations; the repair loop finds no duplicates', async () => {
+    await namespace('svcs');
+    const sc = env.client.resource(servicesResource);
+    const made = await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        sc.create({
+          metadata: { name: `s${i}`, namespace: 'svcs' },
+          spec: { selector: { app: `s${i}` }, ports: [{ port: 80 }] },
+        }),
+      ),
+    );
+    const ips = made.map((s) => s.spec.clusterIP);
+    expect(ips.every((ip) => typeof ip === 'string' && /^10\.96\./.test(ip))).toBe(true);
+    expect(new Set(ips).size).toBe(500);
+    expect(findDuplicates((await sc.list()).items)).toEqual([]);
+    // The EndpointSlice controller gave each one its placeholder slice.
+    await eventually(
+      '500 placeholder slices',
+      async () =>
+        (await env.client.resource(endpointSlicesResource).list({ namespace: 'svcs' })).items.length === 500,
+      20_000,
+    );
+  }, 40_000);
 });

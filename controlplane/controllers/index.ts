@@ -80,6 +80,7 @@ export {
   replicaSetController,
 } from './replicaset.js';
 export * from './resources.js';
+export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
 export {
   createSimNode,
   microTime,

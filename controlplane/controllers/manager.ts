@@ -16,6 +16,7 @@ import { runLeaderElection } from './leader-election.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
+import { serviceRepairController } from './service-repair.js';
 
 /** Every controller, in start order. */
 export const CONTROLLERS = [
@@ -25,6 +26,7 @@ export const CONTROLLERS = [
   'endpointslice',
   'nodeipam',
   'nodelifecycle',
+  'servicerepair',
   'garbagecollector',
 ] as const;
 /** A controller name. */
@@ -133,6 +135,7 @@ export class ControllerManager {
       endpointslice: () => endpointSliceController(ctx),
       nodeipam: () => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
       nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
+      servicerepair: () => serviceRepairController(ctx),
       garbagecollector: () => garbageCollector(ctx),
     };
     for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());

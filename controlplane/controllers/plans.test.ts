@@ -14,6 +14,7 @@ import { allocateFor, indexOf, ipamConfig } from './node-ipam.js';
 import { planNodeLifecycle, UNREACHABLE_TAINT } from './node-lifecycle.js';
 import { deletionOrder } from './pods.js';
 import { planReplicaSet } from './replicaset.js';
+import { findDuplicates } from './service-repair.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
@@ -385,6 +386,27 @@ describe('endpointslice plan', () => {
     expect(empty.slices.length).toBe(1);
     expect(empty.slices[0]?.endpoints).toEqual([]);
     expect(apply(empty.slices, []).writes).toBe(0);
+  });
+});
+
+describe('service repair', () => {
+  const svc = (name: string, ip: string, nodePort?: number, created = 0): Service => ({
+    metadata: { name, namespace: 'ns', creationTimestamp: new Date(T0 + created * 1000).toISOString() },
+    spec: { clusterIP: ip, clusterIPs: [ip], ports: [{ port: 80, ...(nodePort ? { nodePort } : {}) }] },
+  });
+  it('reports values held twice, oldest holder first; headless Services hold nothing', () => {
+    expect(
+      findDuplicates([
+        svc('a', '10.96.0.5', 30001, 1),
+        svc('b', '10.96.0.5', 30002, 0),
+        svc('c', 'None'),
+        svc('d', 'None', 30001, 2),
+      ]),
+    ).toEqual([
+      { kind: 'ClusterIP', value: '10.96.0.5', services: ['ns/b', 'ns/a'] },
+      { kind: 'NodePort', value: 'TCP/30001', services: ['ns/a', 'ns/d'] },
+    ]);
+    expect(findDuplicates([svc('a', '10.96.0.5'), svc('b', '10.96.0.6')])).toEqual([]);
   });
 });
 

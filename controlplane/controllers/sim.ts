@@ -108,6 +108,40 @@ export class SimKubelet {
   }
 
   /**
+   * Posts Ready=True for every served node whose Ready condition says otherwise, as a kubelet
+   * does when it comes back (its node status loop). Returns the number of writes.
+   */
+  async syncNodes(): Promise<number> {
+    const nodes = (await this.#o.client.resource(nodesResource).list()).items;
+    let writes = 0;
+    for (const n of nodes) {
+      const name = n.metadata.name ?? '';
+      if (this.#o.nodes && !this.#o.nodes.has(name)) continue;
+      if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') continue;
+      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      await this.#o.client.resource(nodesResource).patchStatus(
+        name,
+        {
+          status: {
+            conditions: [
+              {
+                type: 'Ready',
+                status: 'True',
+                reason: 'KubeletReady',
+                lastHeartbeatTime: now,
+                lastTransitionTime: now,
+              },
+            ],
+          },
+        },
+        { type: 'strategic' },
+      );
+      writes += 1;
+    }
+    return writes;
+  }
+
+  /**
    * One pass: bound pods become Running with an IP and the Ready condition `ready(pod)`
    * asks for; pods being deleted are confirmed gone (grace period 0). Returns the number of
    * writes made.

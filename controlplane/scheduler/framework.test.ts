@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from './api-types.js';
 import { SchedulerCache } from './cache.js';
-import { fitErrorMessage, schedulePod } from './framework.js';
+import { feasibleNodesToFind, fitErrorMessage, schedulePod } from './framework.js';
 import { type NodeState, toNodeInfo, toPodInfo } from './info.js';
 import { parseQuantity } from './quantity.js';
 
@@ -307,5 +307,26 @@ describe('cache', () => {
     cache.observePod({ ...p, key: 'default/q', nodeName: 'n9' });
     cache.setNode(toNodeInfo(node('n9')));
     expect(cache.usage('n9')?.requested.pods).toBe(1);
+  });
+});
+
+describe('node sampling (percentageOfNodesToScore)', () => {
+  it('adaptive share as kube-scheduler: all below 100 nodes, 42 % of 1,000, at least 100', () => {
+    expect(feasibleNodesToFind(50)).toBe(50);
+    expect(feasibleNodesToFind(1000)).toBe(420);
+    expect(feasibleNodesToFind(5000)).toBe(500);
+    expect(feasibleNodesToFind(150)).toBe(100);
+    expect(feasibleNodesToFind(1000, 100)).toBe(1000);
+    expect(feasibleNodesToFind(1000, 10)).toBe(100);
+  });
+
+  it('stops after enough feasible nodes, starting where told; an unschedulable pod sees every node', () => {
+    const nodes = Array.from({ length: 200 }, (_, i) => node(`n${String(i).padStart(3, '0')}`));
+    const all = states(nodes);
+    const d = schedulePod(toPodInfo(pod('p')), all, { startIndex: 150, random: first });
+    expect(d).toMatchObject({ kind: 'bind', evaluated: 100, feasible: 100 });
+    if (d.kind === 'bind') expect(Number(d.node.slice(1)) >= 150 || Number(d.node.slice(1)) < 50).toBe(true);
+    const big = schedulePod(toPodInfo(pod('big', {}, '64')), all);
+    expect(big.kind === 'unschedulable' && big.reasons.size).toBe(200);
   });
 });

@@ -17,7 +17,14 @@ export const DEFAULT_PROFILE: Profile = { filters: DEFAULT_FILTERS, scores: DEFA
 
 /** The outcome of one cycle. */
 export type Decision =
-  | { readonly kind: 'bind'; readonly node: string; readonly score: number; readonly feasible: number }
+  | {
+      readonly kind: 'bind';
+      readonly node: string;
+      readonly score: number;
+      readonly feasible: number;
+      /** Nodes filtered this cycle; the next cycle should start after them. */
+      readonly evaluated: number;
+    }
   | {
       readonly kind: 'unschedulable';
       /** "0/3 nodes are available: 2 Insufficient cpu, 1 node(s) had untolerated taint {k: v}." */
@@ -31,6 +38,21 @@ export interface ScheduleOptions {
   readonly profile?: Profile;
   /** In [0,1): breaks ties between equally good nodes (kube-scheduler samples uniformly). */
   readonly random?: () => number;
+  /**
+   * Stop filtering once this share of the nodes (in %) is feasible: kube-scheduler's
+   * percentageOfNodesToScore. Default adaptive as upstream: 50 − nodes/125, at least 5 %, and
+   * never fewer than 100 nodes; 100 evaluates every node.
+   */
+  readonly percentageOfNodesToScore?: number;
+  /** Where the round-robin over nodes starts (kube-scheduler's nextStartNodeIndex). */
+  readonly startIndex?: number;
+}
+
+/** How many feasible nodes end the search (numFeasibleNodesToFind in schedule_one.go). */
+export function feasibleNodesToFind(total: number, percentage?: number): number {
+  if (total < 100 || percentage === 100) return total;
+  const pct = percentage ?? Math.max(5, 50 - Math.floor(total / 125));
+  return Math.min(total, Math.max(100, Math.floor((total * pct) / 100)));
 }
 
 /** Runs filters in order; the first rejecting plugin gives the node's reasons. */
@@ -77,7 +99,11 @@ export function schedulePod(
   const profile = options.profile ?? DEFAULT_PROFILE;
   const feasible: NodeState[] = [];
   const reasons = new Map<string, readonly string[]>();
-  for (const state of nodes) {
+  const want = feasibleNodesToFind(nodes.length, options.percentageOfNodesToScore);
+  const start = nodes.length === 0 ? 0 : (options.startIndex ?? 0) % nodes.length;
+  let evaluated = 0;
+  for (; evaluated < nodes.length && feasible.length < want; evaluated++) {
+    const state = nodes[(start + evaluated) % nodes.length]!;
     const why = filterNode(profile.filters, pod, state);
     if (why === undefined) feasible.push(state);
     else reasons.set(state.node.name, why);
@@ -85,7 +111,7 @@ export function schedulePod(
   if (feasible.length === 0)
     return { kind: 'unschedulable', message: fitErrorMessage(nodes.length, reasons), reasons };
   const first = feasible[0]!;
-  if (feasible.length === 1) return { kind: 'bind', node: first.node.name, score: 0, feasible: 1 };
+  if (feasible.length === 1) return { kind: 'bind', node: first.node.name, score: 0, feasible: 1, evaluated };
   const totals = new Array<number>(feasible.length).fill(0);
   for (const plugin of profile.scores) {
     const scores = normalized(
@@ -110,5 +136,11 @@ export function schedulePod(
       if (random() * ties < 1) chosen = i;
     }
   }
-  return { kind: 'bind', node: feasible[chosen]!.node.name, score: best, feasible: feasible.length };
+  return {
+    kind: 'bind',
+    node: feasible[chosen]!.node.name,
+    score: best,
+    feasible: feasible.length,
+    evaluated,
+  };
 }

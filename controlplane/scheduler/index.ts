@@ -15,6 +15,7 @@ export { SchedulerCache } from './cache.js';
 export {
   DEFAULT_PROFILE,
   type Decision,
+  feasibleNodesToFind,
   filterNode,
   fitErrorMessage,
   type Profile,

@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   readonly random?: () => number;
   readonly clock?: Clock;
   readonly logger?: Logger;
+  /** See `ScheduleOptions.percentageOfNodesToScore` (default adaptive, as kube-scheduler). */
+  readonly percentageOfNodesToScore?: number;
   /** Binds in flight at once (default 32). */
   readonly maxInFlightBinds?: number;
   /** Unschedulable pods are retried at least this often even without events (default 60 s). */
@@ -57,6 +59,7 @@ export class Scheduler {
   readonly #parked = new Map<string, string>();
   #wake: (() => void) | undefined;
   #inFlight = 0;
+  #nextStart = 0;
   #bindSlot: (() => void) | undefined;
   #stats = { attempts: 0, bound: 0, unschedulable: 0, bindErrors: 0 };
 
@@ -217,6 +220,10 @@ export class Scheduler {
         ? { kind: 'unschedulable', message: pod.problem, reasons: new Map() }
         : schedulePod(pod, this.#cache.nodes(), {
             profile: this.#o.profile ?? DEFAULT_PROFILE,
+            startIndex: this.#nextStart,
+            ...(this.#o.percentageOfNodesToScore !== undefined
+              ? { percentageOfNodesToScore: this.#o.percentageOfNodesToScore }
+              : {}),
             ...(this.#o.random ? { random: this.#o.random } : {}),
           });
     this.#o.onDecision?.(pod, decision);
@@ -227,6 +234,7 @@ export class Scheduler {
         void this.#reportUnschedulable(pod, decision.message);
       return;
     }
+    this.#nextStart = (this.#nextStart + decision.evaluated) % Math.max(1, this.#cache.nodeCount);
     this.#cache.assume(pod, decision.node);
     const max = this.#o.maxInFlightBinds ?? 32;
     while (this.#inFlight >= max && !signal.aborted) {
@@ -273,24 +281,33 @@ export class Scheduler {
     const now = new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
     const client = this.#o.client;
     try {
-      await client.resource(podsResource).patchStatus(
-        pod.name,
-        {
-          status: {
-            conditions: [
-              {
-                type: 'PodScheduled',
-                status: 'False',
-                reason: 'Unschedulable',
-                message,
-                lastProbeTime: null,
-                lastTransitionTime: now,
+      // A patch carries no resourceVersion, but a busy server may still answer 409 when another
+      // writer (a kubelet) won the race; a patch is safe to resend.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await client.resource(podsResource).patchStatus(
+            pod.name,
+            {
+              status: {
+                conditions: [
+                  {
+                    type: 'PodScheduled',
+                    status: 'False',
+                    reason: 'Unschedulable',
+                    message,
+                    lastProbeTime: null,
+                    lastTransitionTime: now,
+                  },
+                ],
               },
-            ],
-          },
-        },
-        { type: 'strategic', namespace: pod.namespace },
-      );
+            },
+            { type: 'strategic', namespace: pod.namespace },
+          );
+          break;
+        } catch (err: unknown) {
+          if (!isConflict(err) || attempt >= 4) throw err;
+        }
+      }
       const event: KubeEvent = {
         apiVersion: 'v1',
         kind: 'Event',
@@ -314,7 +331,7 @@ export class Scheduler {
       await client.resource(eventsResource).create(event, { namespace: pod.namespace });
     } catch (err: unknown) {
       if (!isNotFound(err))
-        this.#log.warn('could not report unschedulable pod', { pod: pod.key, error: String(err) });
+        this.#log.warn('could not report unschedulable pod', { pod: pod.key, message, error: String(err) });
     }
   }
 }
