@@ -4,6 +4,7 @@
  * Each non-watch request has a deadline; each watch a timeout and a bounded send buffer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { applyPatch, type PatchType } from './apply-patch.js';
 import { authenticate, authorize, type RequestAttributes, type UserInfo } from './auth.js';
 import {
   AGGREGATED_V2,
@@ -19,7 +20,7 @@ import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
-import { applyPatch, type DeleteOptions, type ListQuery, type PatchType, type RestStorage } from './rest.js';
+import type { DeleteOptions, ListQuery, RestStorage } from './rest.js';
 import { ApiError, badRequest } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';

@@ -1,4 +1,6 @@
 /** The Kubernetes-compatible API server: REST, watch, discovery, TLS, authn/authz over a Store. */
+
+export { applyPatch, type PatchType } from './apply-patch.js';
 export {
   authenticate,
   authorize,
@@ -12,7 +14,7 @@ export { type FieldRequirement, matchFields, parseFieldSelector } from './field-
 export { type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 export { ensurePki, kubeconfig, type PkiFiles } from './pki.js';
 export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';
-export { type DeleteOptions, type ListQuery, type PatchType, RestStorage } from './rest.js';
+export { type DeleteOptions, type ListQuery, RestStorage } from './rest.js';
 export { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
 export { allocateService, parseIpv4Cidr } from './service-alloc.js';
 export { ApiError, toStatus } from './status.js';

@@ -10,11 +10,15 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import { applyPatch, type PatchType } from './apply-patch.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
+import { deletionHold } from './deletion.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
-import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { isObject, type Json, type JsonObject } from './patch.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { toScale } from './scale.js';
 import { allocatedValues, ServiceAddresses } from './service-addresses.js';
 import type { Ipv4Range } from './service-alloc.js';
 import {
@@ -50,9 +54,6 @@ export interface ListQuery {
   readonly resourceVersion?: string;
 }
 
-/** Patch content types the server accepts. */
-export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
-
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
 export interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
@@ -70,29 +71,6 @@ export interface WatchSink {
 interface Filter {
   readonly labels: Selector;
   readonly fields: readonly FieldRequirement[];
-}
-
-/** The smallest difference between two revisions a continue token may carry. */
-interface ContinueToken {
-  readonly rv: number;
-  readonly start: string;
-}
-
-function encodeContinue(t: ContinueToken): string {
-  return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: t.rv, start: t.start })).toString('base64url');
-}
-
-function decodeContinue(token: string): ContinueToken {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (isObject(v as Json) && typeof (v as JsonObject).start === 'string') {
-      const o = v as JsonObject;
-      return { rv: Number(o.rv), start: String(o.start) };
-    }
-  } catch {
-    // fall through to the 400 below
-  }
-  throw badRequest('continue key is not valid: malformed token');
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -560,7 +538,7 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
-      const hold = this.#deletionHold(info, current, options);
+      const hold = deletionHold({ info, current, options, now: this.#now() });
       if (hold !== undefined) {
         const next = clone(current);
         const meta = metaOf(next);
@@ -590,41 +568,6 @@ export class RestStorage {
         throw err;
       }
     }
-  }
-
-  /** Why a delete cannot complete at once: finalizers, a bound pod's grace period, a namespace's contents. */
-  #deletionHold(
-    info: ResourceInfo,
-    current: JsonObject,
-    options: DeleteOptions,
-  ): { readonly deadline: string; readonly grace: number } | undefined {
-    const now = this.#now();
-    const existing = metaString(current, 'deletionTimestamp');
-    const finalizers = metaOf(current).finalizers;
-    const hasFinalizers = Array.isArray(finalizers) && finalizers.length > 0;
-    if (info.group === '' && info.kind === 'Namespace') {
-      return { deadline: existing ?? timestamp(now), grace: 0 };
-    }
-    if (info.group === '' && info.kind === 'Pod') {
-      const spec = isObject(current.spec) ? current.spec : {};
-      const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';
-      const specGrace =
-        typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
-      // Unscheduled pods and terminal pods go at once (pod strategy CheckGracefulDelete).
-      const phase = isObject(current.status) ? current.status.phase : undefined;
-      const grace =
-        !bound || phase === 'Succeeded' || phase === 'Failed' ? 0 : (options.gracePeriodSeconds ?? specGrace);
-      if (grace > 0 || hasFinalizers) {
-        const prior = metaOf(current).deletionGracePeriodSeconds;
-        // A shorter grace may replace a longer one; never extend it.
-        if (existing !== undefined && typeof prior === 'number' && prior <= grace)
-          return hasFinalizers || grace > 0 ? { deadline: existing, grace: prior } : undefined;
-        return { deadline: timestamp(new Date(now.getTime() + grace * 1000)), grace };
-      }
-      return undefined;
-    }
-    if (hasFinalizers) return { deadline: existing ?? timestamp(now), grace: 0 };
-    return undefined;
   }
 
   #scheduleGrace(info: ResourceInfo, namespace: string | undefined, name: string, grace: number): void {
@@ -763,54 +706,4 @@ export class RestStorage {
     else if (now) sink.event('ADDED', cur);
     else if (before) sink.event('DELETED', cur);
   }
-}
-
-/** Applies one patch format. Custom resources take strategic merge as JSON merge, as Kubernetes refuses it. */
-export function applyPatch(current: JsonObject, type: PatchType, body: Json, custom: boolean): JsonObject {
-  let out: Json;
-  switch (type) {
-    case 'merge':
-    case 'apply':
-      out = mergePatch(current, body);
-      break;
-    case 'json':
-      out = jsonPatch(current, body);
-      break;
-    case 'strategic':
-      if (custom)
-        throw new ApiError(
-          415,
-          'UnsupportedMediaType',
-          'strategic merge patch is not supported for custom resources',
-        );
-      out = strategicMergePatch(current, body);
-      break;
-  }
-  if (!isObject(out)) throw badRequest('the patch must leave a JSON object');
-  return out;
-}
-
-/** The autoscaling/v1 Scale view of a Deployment/ReplicaSet. */
-export function toScale(o: JsonObject): JsonObject {
-  const meta = metaOf(o);
-  const spec = isObject(o.spec) ? o.spec : {};
-  const status = isObject(o.status) ? o.status : {};
-  const match =
-    isObject(spec.selector) && isObject(spec.selector.matchLabels) ? spec.selector.matchLabels : {};
-  const selector = Object.entries(match)
-    .map(([k, v]) => `${k}=${String(v)}`)
-    .join(',');
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: meta.name ?? '',
-      namespace: meta.namespace ?? '',
-      uid: meta.uid ?? '',
-      resourceVersion: meta.resourceVersion ?? '',
-      creationTimestamp: meta.creationTimestamp ?? null,
-    },
-    spec: { replicas: typeof spec.replicas === 'number' ? spec.replicas : 0 },
-    status: { replicas: typeof status.replicas === 'number' ? status.replicas : 0, selector },
-  };
 }
