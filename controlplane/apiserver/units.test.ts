@@ -233,3 +233,45 @@ describe('protobuf bodies', () => {
     }
   });
 });
+
+describe('deletion policy', () => {
+  it('holds bound pods for their grace period, never extends it, and holds anything with finalizers', async () => {
+    const { deletionHold } = await import('./deletion.js');
+    const now = new Date('2026-01-01T00:00:00Z');
+    const pod = { group: '', kind: 'Pod' };
+    const bound = { metadata: {}, spec: { nodeName: 'n1', terminationGracePeriodSeconds: 30 } };
+    expect(deletionHold({ info: pod, current: bound, options: {}, now })).toEqual({
+      deadline: '2026-01-01T00:00:30Z',
+      grace: 30,
+    });
+    expect(
+      deletionHold({ info: pod, current: bound, options: { gracePeriodSeconds: 0 }, now }),
+    ).toBeUndefined();
+    expect(
+      deletionHold({ info: pod, current: { metadata: {}, spec: {} }, options: {}, now }),
+    ).toBeUndefined();
+    expect(
+      deletionHold({ info: pod, current: { ...bound, status: { phase: 'Succeeded' } }, options: {}, now }),
+    ).toBeUndefined();
+    const marked = {
+      metadata: { deletionTimestamp: '2026-01-01T00:00:05Z', deletionGracePeriodSeconds: 5 },
+      spec: bound.spec,
+    };
+    expect(deletionHold({ info: pod, current: marked, options: { gracePeriodSeconds: 60 }, now })).toEqual({
+      deadline: '2026-01-01T00:00:05Z',
+      grace: 5,
+    });
+    const cm = { group: '', kind: 'ConfigMap' };
+    expect(
+      deletionHold({ info: cm, current: { metadata: { finalizers: ['x'] } }, options: {}, now }),
+    ).toEqual({
+      deadline: '2026-01-01T00:00:00Z',
+      grace: 0,
+    });
+    expect(deletionHold({ info: cm, current: { metadata: {} }, options: {}, now })).toBeUndefined();
+    expect(
+      deletionHold({ info: { group: '', kind: 'Namespace' }, current: { metadata: {} }, options: {}, now })
+        ?.grace,
+    ).toBe(0);
+  });
+});
