@@ -51,12 +51,12 @@ function tryBind(name: string): Promise<Server | undefined> {
   });
 }
 
-/** Takes the exclusive lock named after `path`; resolves once held. Polls with capped backoff. */
+/** Takes the exclusive lock named after `path`; resolves once held. Polls with backoff capped at 4 ms (plus jitter): holders keep it for a few ms, and a bind attempt is cheap. */
 export async function lockPath(path: string, opts: LockOptions = {}): Promise<Unlock> {
   // Absolute, so callers with different working directories agree on the name.
   const name = lockName(resolve(path));
   const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
-  for (let delay = 1; ; delay = Math.min(delay * 2, 16)) {
+  for (let delay = 1; ; delay = Math.min(delay * 2, 4)) {
     const server = await tryBind(name);
     if (server) return () => server.close();
     if (Date.now() > deadline) {
