@@ -246,12 +246,24 @@ function send(c: Ctx, code: number, obj: JsonObject): void {
     sendJson(
       c.res,
       code,
-      toTable({ info: c.res_, objects: [obj], withHeaders: true, now: c.now() }),
+      toTable({
+        info: c.res_,
+        objects: [obj],
+        withHeaders: true,
+        now: c.now(),
+        include: includeObject(c.url),
+      }),
       tableType(),
     );
     return;
   }
   sendJson(c.res, code, obj);
+}
+
+/** The `includeObject` query parameter of Table requests (meta/v1 TableOptions). */
+function includeObject(url: URL): 'Metadata' | 'Object' | 'None' {
+  const v = url.searchParams.get('includeObject');
+  return v === 'Object' || v === 'None' ? v : 'Metadata';
 }
 
 function tableType(): string {
@@ -296,6 +308,7 @@ async function serveResource(c: Ctx): Promise<void> {
           c.res,
           200,
           toTable({
+            include: includeObject(c.url),
             info: res_,
             objects: list.items as JsonObject[],
             resourceVersion: String(meta.resourceVersion),
@@ -480,7 +493,13 @@ async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
     maxBufferedBytes: c.o.watchBufferBytes ?? 16 * 1024 * 1024,
     encode: (obj) => {
       if (!table) return obj;
-      const t = toTable({ info: c.res_, objects: [obj], withHeaders: first, now: c.now() });
+      const t = toTable({
+        info: c.res_,
+        objects: [obj],
+        withHeaders: first,
+        now: c.now(),
+        include: includeObject(c.url),
+      });
       first = false;
       return t;
     },

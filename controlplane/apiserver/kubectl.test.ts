@@ -245,6 +245,27 @@ describe('kubectl against the API server', () => {
     ]);
   });
 
+  it('get all, api-resources, --sort-by (Table with includeObject=Object) and -A -o json', async () => {
+    const all = await k('get', 'all');
+    expect(all.stdout).toContain('deployment.apps/web');
+    expect(all.stdout).toContain('service/kubernetes');
+    const res = await k('api-resources', '--api-group=apps', '-o', 'name');
+    expect(res.stdout.trim().split('\n')).toEqual([
+      'daemonsets.apps',
+      'deployments.apps',
+      'replicasets.apps',
+    ]);
+    await k('run', 'zz', '--image=busybox');
+    const sorted = await k('get', 'pods', '--sort-by=.metadata.name', '-o', 'name');
+    expect(sorted.code).toBe(0);
+    const names = sorted.stdout.trim().split('\n');
+    expect(names).toEqual([...names].sort());
+    const table = await k('get', 'pods', '--sort-by=.metadata.name');
+    expect(table.stdout.trim().split('\n').at(-1)).toMatch(/^zz\s+0\/1\s+Pending/);
+    const json = await k('get', 'pods', '-A', '-o', 'json');
+    expect((JSON.parse(json.stdout) as { kind: string; items: unknown[] }).kind).toBe('List');
+  });
+
   it('delete -f removes everything it created', async () => {
     const r = await k('delete', '-f', join(t.dir, 'app.yaml'));
     expect(r.code).toBe(0);

@@ -318,6 +318,8 @@ export function toTable(options: {
   readonly continueToken?: string;
   readonly withHeaders: boolean;
   readonly now: Date;
+  /** `includeObject`: Metadata (default), Object (kubectl --sort-by) or None. */
+  readonly include?: 'Metadata' | 'Object' | 'None';
 }): JsonObject {
   const cols = COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE];
   const columnDefinitions = options.withHeaders
@@ -331,7 +333,14 @@ export function toTable(options: {
     : [];
   const rows = options.objects.map((o) => ({
     cells: cols.map((c) => c.cell(o, options.now)),
-    object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata ?? {} },
+    ...(options.include === 'None'
+      ? {}
+      : {
+          object:
+            options.include === 'Object'
+              ? o
+              : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata ?? {} },
+        }),
   }));
   const metadata: JsonObject = {};
   if (options.resourceVersion !== undefined) metadata.resourceVersion = options.resourceVersion;
