@@ -8,7 +8,6 @@ export {
   type IpAddrLink,
   type IpLink,
   ip,
-  ipBatch,
   ipJson,
   localLinkNames,
   runBatch,

@@ -108,12 +108,6 @@ export function ipJson<T>(args: readonly string[], opts: InNs = {}): T[] {
   return out ? (JSON.parse(out) as T[]) : [];
 }
 
-/** Applies several changes with one `ip -batch -`; stops at the first failing line. */
-export function ipBatch(lines: readonly string[], opts: InNs = {}): void {
-  if (lines.length === 0) return;
-  ip(['-batch', '-'], { ...opts, input: `${lines.join('\n')}\n` });
-}
-
 /** One link as `ip -json link show` prints it (the fields we use). */
 export interface IpLink {
   readonly ifindex: number;
