@@ -7,13 +7,23 @@
  * The result has the shape of bench/framework.ts's BenchResult (ours = embedded, reference = etcd).
  */
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEtcd } from '../store/etcd-testing.js';
 import { openEtcdStore, type Store, withWatchCache } from '../store/index.js';
-import { type ApiServer, startApiServer } from './server.js';
+import { startApiServer } from './server.js';
+
+/** What the load generator needs to reach a server. */
+interface Target {
+  readonly url: string;
+  readonly caCertPath: string;
+  readonly adminToken: string;
+  /** Resident memory of the server in MB (its own process when it runs as a child). */
+  readonly rssMb: () => number;
+}
 
 /** Sizes of one run (the issue's numbers by default). */
 export interface ApiserverBenchOptions {
@@ -23,6 +33,11 @@ export interface ApiserverBenchOptions {
   readonly watchers?: number;
   readonly events?: number;
   readonly log?: (line: string) => void;
+  /**
+   * How to run `switchyard` (e.g. `[process.execPath, 'dist/switchyard.mjs']`): the servers then
+   * run as child processes (`switchyard apiserver …`). Without it they run in this process.
+   */
+  readonly serverCommand?: readonly string[];
 }
 
 /** One measured row: embedded (`ours`) vs etcd (`reference`). */
@@ -57,7 +72,7 @@ function pct(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 }
 
-function client(server: ApiServer) {
+function client(server: Target) {
   const agent = new Agent({ keepAlive: true, maxSockets: 256, ca: readFileSync(server.caCertPath) });
   const headers = { Authorization: `Bearer ${server.adminToken}` };
   const send = (method: string, path: string, body?: unknown): Promise<{ status: number; text: string }> =>
@@ -87,8 +102,8 @@ function client(server: ApiServer) {
 }
 
 async function measure(
-  server: ApiServer,
-  o: Required<Omit<ApiserverBenchOptions, 'log'>>,
+  server: Target,
+  o: Required<Omit<ApiserverBenchOptions, 'log' | 'serverCommand'>>,
   log: (l: string) => void,
 ): Promise<Measured> {
   const c = client(server);
@@ -194,20 +209,73 @@ async function measure(
     listMs,
     watchP99: pct(delays, 99),
     watchP50: pct(delays, 50),
-    rssMb: process.memoryUsage().rss / 1e6,
+    rssMb: server.rssMb(),
   };
 }
 
+/** Resident set of a process from /proc (Linux), in MB. */
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
 async function withServer(
-  store: Store | undefined,
-  fn: (s: ApiServer) => Promise<Measured>,
+  backend: { readonly store?: Store; readonly etcd?: string },
+  serverCommand: readonly string[] | undefined,
+  fn: (s: Target) => Promise<Measured>,
 ): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-apiserver-bench-'));
-  const server = await startApiServer({ dataDir: dir, port: 0, ...(store ? { store } : {}) });
   try {
-    return await fn(server);
+    if (!serverCommand) {
+      const server = await startApiServer({
+        dataDir: dir,
+        port: 0,
+        ...(backend.store ? { store: backend.store } : {}),
+      });
+      try {
+        return await fn({ ...server, rssMb: () => process.memoryUsage().rss / 1e6 });
+      } finally {
+        await server.close();
+      }
+    }
+    // The server in its own process, so the load generator's CPU is not counted against it.
+    const [cmd = process.execPath, ...pre] = serverCommand;
+    const child = spawn(
+      cmd,
+      [
+        ...pre,
+        'apiserver',
+        '--data-dir',
+        dir,
+        '--listen',
+        '127.0.0.1:0',
+        ...(backend.etcd ? ['--etcd-servers', backend.etcd] : []),
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let err = '';
+        child.stderr?.on('data', (c: Buffer) => {
+          err += c.toString();
+          const m = /"url":"([^"]+)"/.exec(err);
+          if (m) resolve(m[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`apiserver exited with ${code}: ${err}`)));
+      });
+      const token = readFileSync(join(dir, 'tokens.csv'), 'utf8').split(',')[0] as string;
+      const pid = child.pid ?? 0;
+      return await fn({
+        url,
+        caCertPath: join(dir, 'pki', 'ca.crt'),
+        adminToken: token,
+        rssMb: () => rssOf(pid),
+      });
+    } finally {
+      child.kill('SIGTERM');
+      if (child.exitCode === null) await new Promise((r) => child.once('exit', r));
+    }
   } finally {
-    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -223,13 +291,17 @@ export async function runApiserverBench(options: ApiserverBenchOptions = {}): Pr
   };
   const log = options.log ?? (() => undefined);
   log('embedded (SQLite):');
-  const embedded = await withServer(undefined, (s) => measure(s, o, log));
+  const embedded = await withServer({}, options.serverCommand, (s) => measure(s, o, log));
   log('etcd (Debian etcd-server, fsync on):');
   const etcd = await startTestEtcd({ fsync: true });
   let remote: Measured;
   try {
-    remote = await withServer(withWatchCache(openEtcdStore({ endpoints: [etcd.endpoint] })), (s) =>
-      measure(s, o, log),
+    remote = await withServer(
+      options.serverCommand
+        ? { etcd: etcd.endpoint }
+        : { store: withWatchCache(openEtcdStore({ endpoints: [etcd.endpoint] })) },
+      options.serverCommand,
+      (s) => measure(s, o, log),
     );
   } finally {
     await etcd.stop();
@@ -255,10 +327,12 @@ export async function runApiserverBench(options: ApiserverBenchOptions = {}): Pr
       row(`LIST ${o.listPods} pods`, 'ms', 'listMs', 'lower'),
       row('watch delivery p50 (from write sent)', 'ms', 'watchP50', 'lower'),
       row('watch delivery p99 (from write sent)', 'ms', 'watchP99', 'lower'),
-      row('resident memory (bench process)', 'MB', 'rssMb', 'lower'),
+      row('server resident memory', 'MB', 'rssMb', 'lower'),
     ],
     notes: [
-      'server and clients share one process; targets: ≥ 2000 creates/s, create p99 < 50 ms, watch p99 < 100 ms (embedded)',
+      options.serverCommand
+        ? 'servers run as child processes; targets: ≥ 2000 creates/s, create p99 < 50 ms, watch p99 < 100 ms (embedded)'
+        : 'server and clients share one process (memory includes the clients); targets: ≥ 2000 creates/s, create p99 < 50 ms, watch p99 < 100 ms (embedded)',
     ],
   };
 }
