@@ -9,10 +9,18 @@ export {
   type RequestAttributes,
   type UserInfo,
 } from './auth.js';
+export {
+  type ApiserverBenchOptions,
+  type ApiserverBenchResult,
+  runApiserverBench,
+} from './bench.js';
+export { CrdController, crdResources, validateCrd } from './crd.js';
 export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from './discovery.js';
 export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
+export { type ApiServerFlags, parseListen, runApiServer, startFromFlags } from './main.js';
 export { type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 export { ensurePki, kubeconfig, type PkiFiles } from './pki.js';
+export { decodeKubernetesProtobuf } from './protobuf.js';
 export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';
 export { type DeleteOptions, type ListQuery, RestStorage } from './rest.js';
 export { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
