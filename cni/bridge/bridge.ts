@@ -18,7 +18,15 @@ import { assertNetns, findAddrs, findLink, type IpAddrLink, nftApply, runBatch }
 import type { Plugin, PluginCall } from '../skel/index.js';
 import { type BridgeConfig, parseBridgeConfig } from './config.js';
 import { ipamFor } from './ipam.js';
-import { masqAdd, masqDel } from './masq.js';
+
+/**
+ * The nft transaction builders, loaded only when ipMasq is on: most networks do not masquerade,
+ * and every module evaluated costs start-up time on every CNI call.
+ */
+function masq(): Promise<typeof import('./masq.js')> {
+  return import('./masq.js');
+}
+
 import { deleteLink, ensureGateways, hostVethName, setUpContainerSide, setUpHostSide } from './steps.js';
 
 type Undo = () => unknown;
@@ -79,6 +87,7 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
     const inner = setUpContainerSide({ netns: env.netns, ifname: env.ifname, ips, routes });
     if (conf.isGateway) ensureGateways(conf, side.bridge, ips);
     if (conf.ipMasq && ips.length > 0) {
+      const { masqAdd, masqDel } = await masq();
       nftApply(masqAdd(ips.map((a) => ({ address: a.address, subnet: subnetOf(a.address) }))));
       undos.push(() => nftApply(masqDel(ips.map((a) => a.address))));
     }
@@ -126,7 +135,7 @@ export async function bridgeDel(call: PluginCall<BridgeConfig>): Promise<void> {
   const released = ipam ? await ipam.del() : [];
   for (const a of released) addresses.add(a);
   addresses.delete('');
-  if (conf.ipMasq && addresses.size > 0) nftApply(masqDel([...addresses]));
+  if (conf.ipMasq && addresses.size > 0) nftApply((await masq()).masqDel([...addresses]));
 }
 
 /** CHECK: the interfaces and addresses of prevResult must still be there, and IPAM must agree. */
@@ -169,6 +178,6 @@ export const bridgePlugin: Plugin<BridgeConfig> = {
   },
   gc: async (call, valid) => {
     const released = (await ipamFor(call)?.gc(valid)) ?? [];
-    if (call.conf.ipMasq && released.length > 0) nftApply(masqDel(released));
+    if (call.conf.ipMasq && released.length > 0) nftApply((await masq()).masqDel(released));
   },
 };
