@@ -19,7 +19,7 @@ export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from 
 export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
 export { type ApiServerFlags, parseListen, runApiServer, startFromFlags } from './main.js';
 export { type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
-export { ensurePki, kubeconfig, type PkiFiles } from './pki.js';
+export { addToken, ensurePki, kubeconfig, type PkiFiles, pkiFiles } from './pki.js';
 export { decodeKubernetesProtobuf } from './protobuf.js';
 export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';
 export { type DeleteOptions, type ListQuery, RestStorage } from './rest.js';

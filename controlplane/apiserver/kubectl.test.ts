@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addToken, kubeconfig } from './pki.js';
 import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
@@ -264,6 +265,29 @@ describe('kubectl against the API server', () => {
     expect(table.stdout.trim().split('\n').at(-1)).toMatch(/^zz\s+0\/1\s+Pending/);
     const json = await k('get', 'pods', '-A', '-o', 'json');
     expect((JSON.parse(json.stdout) as { kind: string; items: unknown[] }).kind).toBe('List');
+  });
+
+  it('a node kubeconfig from addToken works at once with kubectl, limited to what a node may do', async () => {
+    const token = addToken({
+      dir: join(t.dir, 'data'),
+      user: 'system:node:node-7',
+      groups: ['system:nodes'],
+    });
+    const nodeConfig = join(t.dir, 'node-7.kubeconfig');
+    writeFileSync(
+      nodeConfig,
+      kubeconfig({ server: t.server.url, caCert: t.server.caCertPath, user: 'node-7', token }),
+    );
+    const asNode = (...args: string[]) => kubectl({ kubeconfig: nodeConfig, home: env.home }, args);
+    const end = Date.now() + 8000;
+    let nodes = await asNode('get', 'nodes');
+    while (nodes.code !== 0 && Date.now() < end) {
+      await new Promise((r) => setTimeout(r, 250));
+      nodes = await asNode('get', 'nodes');
+    }
+    expect(nodes.code).toBe(0);
+    const denied = await asNode('delete', 'configmap', 'ssa');
+    expect(denied.stderr).toContain('Error from server (Forbidden)');
   });
 
   it('delete -f removes everything it created', async () => {

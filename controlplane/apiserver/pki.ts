@@ -7,9 +7,10 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { invalid } from '../../lib/errors/index.js';
 
 const run = promisify(execFile);
 
@@ -190,4 +191,25 @@ export function kubeconfig(options: KubeconfigOptions): string {
 export function writePrivate(path: string, content: string): void {
   writeFileSync(path, content, { mode: 0o600 });
   chmodSync(path, 0o600);
+}
+
+/**
+ * Adds a user to DIR/tokens.csv and returns its new bearer token (for component and node
+ * kubeconfigs: e.g. user `system:node:node-1`, groups `system:nodes`). A running server picks
+ * the file up within a few seconds.
+ */
+export function addToken(options: {
+  readonly dir: string;
+  readonly user: string;
+  readonly groups?: readonly string[];
+}): string {
+  if (!/^[^,"\n]+$/.test(options.user)) {
+    throw invalid('user', `must not contain commas, quotes or newlines, got "${options.user}"`);
+  }
+  const token = randomBytes(24).toString('hex');
+  const groups = (options.groups ?? []).join(',');
+  appendFileSync(pkiFiles(options.dir).tokens, `${token},${options.user},${options.user},"${groups}"\n`, {
+    mode: 0o600,
+  });
+  return token;
 }

@@ -2,7 +2,7 @@
  * Starts the API server: store, credentials, bootstrap objects, HTTPS listener, admin
  * kubeconfig. Returns a handle whose `close()` ends every connection and closes the store.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -130,6 +130,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       }),
     );
     ready = true;
+    // Users added to tokens.csv (addToken) are picked up without a restart.
+    let tokensMtime = statSync(files.tokens, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    const tokenWatch = setInterval(() => {
+      const m = statSync(files.tokens, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+      if (m !== tokensMtime) {
+        tokensMtime = m;
+        tokens = loadTokens(files.tokens);
+      }
+    }, 2000);
+    tokenWatch.unref();
     const ttl = options.eventTtlMs ?? 3_600_000;
     const sweeper = setInterval(
       () => void rest.sweepEvents(ttl).catch(() => undefined),
@@ -152,6 +162,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       async close() {
         ready = false;
         clearInterval(sweeper);
+        clearInterval(tokenWatch);
         crds.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
