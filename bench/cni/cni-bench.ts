@@ -47,7 +47,7 @@ export const cniBench: Benchmark = {
         ),
       ],
       notes: [
-        `node -e 0 (the floor of a one-process-per-call Node plugin): p50 ${r.nodeStart.p50.toFixed(1)} ms, p95 ${r.nodeStart.p95.toFixed(1)} ms`,
+        `nsenter … node -e 0 (the floor of a one-process-per-call Node plugin): p50 ${r.nodeStart.p50.toFixed(1)} ms, p95 ${r.nodeStart.p95.toFixed(1)} ms`,
         `ours ADD p50 − node start p50 = ${(r.ours.add.p50 - r.nodeStart.p50).toFixed(1)} ms (target ≤ 20 ms)`,
         `load average ${r.loadAverage.join(' → ')} (shared machine)`,
       ],
