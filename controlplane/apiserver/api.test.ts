@@ -319,6 +319,28 @@ describe('object semantics', () => {
     expect(new Set([...ips, '10.96.7.7', '10.96.0.1']).size).toBe(11);
   });
 
+  it('reclaims a reservation left by a crash only after its grace period', async () => {
+    const store = t.server.store;
+    const young = { uid: 'gone-1', namespace: 'default', name: 'gone', at: Date.now() };
+    await store.create('/registry/allocations/ip/10.96.9.9', JSON.stringify(young));
+    const blocked = await api('POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'wants-young' },
+      spec: { clusterIP: '10.96.9.9', ports: [{ port: 80 }] },
+    });
+    expect(blocked.status).toBe(422);
+    const old = { uid: 'gone-2', namespace: 'default', name: 'gone', at: Date.now() - 3600_000 };
+    await store.create('/registry/allocations/ip/10.96.9.10', JSON.stringify(old));
+    const reclaimed = await api('POST', '/api/v1/namespaces/default/services', {
+      metadata: { name: 'wants-old' },
+      spec: { clusterIP: '10.96.9.10', ports: [{ port: 80 }] },
+    });
+    expect(reclaimed.status).toBe(201);
+    const owner = JSON.parse((await store.get('/registry/allocations/ip/10.96.9.10'))?.value ?? '{}') as {
+      uid: string;
+    };
+    expect(owner.uid).toBe((reclaimed.json.metadata as { uid: string }).uid);
+  });
+
   it('pods bound to a node get a deletionTimestamp and go when the kubelet confirms; finalizers hold objects', async () => {
     await api(
       'POST',

@@ -93,6 +93,7 @@ export class RestStorage {
       serviceRange: options.serviceRange,
       nodePortRange: options.nodePortRange,
       random: this.#random,
+      now: this.#now,
       keyOf: (info, ns, name) => this.keyOf(info, ns, name),
       prefixOf: (info) => this.prefixOf(info, undefined),
     });

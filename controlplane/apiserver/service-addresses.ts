@@ -13,6 +13,9 @@ import type { ResourceInfo, ResourceRegistry } from './resources.js';
 import { allocateService, type Ipv4Range } from './service-alloc.js';
 import { ApiError, invalidError } from './status.js';
 
+/** Age after which an unowned reservation is reclaimed (far beyond any request's 60 s deadline). */
+const RECLAIM_AFTER_MS = 5 * 60_000;
+
 /** What the allocator needs from the REST layer. */
 export interface ServiceAddressesOptions {
   readonly store: Store;
@@ -20,6 +23,7 @@ export interface ServiceAddressesOptions {
   readonly serviceRange: Ipv4Range;
   readonly nodePortRange: readonly [number, number];
   readonly random: () => number;
+  readonly now: () => Date;
   readonly keyOf: (info: ResourceInfo, namespace: string | undefined, name: string) => string;
   readonly prefixOf: (info: ResourceInfo) => string;
 }
@@ -117,7 +121,7 @@ export class ServiceAddresses {
   /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
   async #reserve(value: string, uid: string, namespace: string, name: string): Promise<boolean> {
     const key = `/registry/allocations/${value}`;
-    const record = JSON.stringify({ uid, namespace, name });
+    const record = JSON.stringify({ uid, namespace, name, at: this.#o.now().getTime() });
     for (;;) {
       try {
         await this.#o.store.create(key, record);
@@ -127,13 +131,17 @@ export class ServiceAddresses {
       }
       const cur = await this.#o.store.get(key);
       if (!cur) continue;
-      const owner = JSON.parse(cur.value) as { uid: string; namespace: string; name: string };
+      const owner = JSON.parse(cur.value) as { uid: string; namespace: string; name: string; at?: number };
       if (owner.uid === uid) return true;
+      // A young reservation may belong to a create still in flight on another server: it is
+      // taken. Only one older than the grace period with no Service holding it is reclaimed.
+      if (this.#o.now().getTime() - (owner.at ?? 0) < RECLAIM_AFTER_MS) return false;
       const info = this.#o.resources.lookup('', 'v1', 'services');
       const holder = info && (await this.#o.store.get(this.#o.keyOf(info, owner.namespace, owner.name)));
       const live = holder && (JSON.parse(holder.value) as JsonObject);
-      if (live && metaString(live, 'uid') === owner.uid && allocatedValues(live).includes(value))
+      if (live && metaString(live, 'uid') === owner.uid && allocatedValues(live).includes(value)) {
         return false;
+      }
       // A reservation left by a crash or a failed write: reclaim it.
       await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
     }

@@ -21,7 +21,13 @@ export interface TestServer {
 /** Starts a server in a fresh temp dir on a free port. */
 export async function startTestServer(extra: Partial<ApiServerOptions> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'sy-apiserver-'));
-  const server = await startApiServer({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, ...extra });
+  let server: ApiServer;
+  try {
+    server = await startApiServer({ dataDir: join(dir, 'data'), host: '127.0.0.1', port: 0, ...extra });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     server,
     dir,
