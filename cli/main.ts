@@ -6,30 +6,33 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SwitchyardError } from '../lib/errors/index.js';
 import { type Command, UsageError } from './command.js';
-import { commands } from './commands/index.js';
+import { type CommandEntry, commandEntries, loadCommands } from './commands/index.js';
 
-function overview(): string {
+async function overview(): Promise<string> {
+  const commands = await loadCommands();
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `usage: switchyard COMMAND [ARGS…]\n\nCommands:\n${lines.join('\n')}\n\nRun "switchyard COMMAND --help" for a command's flags.\n`;
 }
 
-function select(argv: readonly string[]): { command: Command; args: readonly string[] } | undefined {
+async function select(
+  argv: readonly string[],
+): Promise<{ command: Command; args: readonly string[] } | undefined> {
   const two = `${argv[0] ?? ''} ${argv[1] ?? ''}`;
-  const byTwo = commands.find((c) => c.name === two);
-  if (byTwo) return { command: byTwo, args: argv.slice(2) };
-  const byOne = commands.find((c) => c.name === argv[0]);
-  return byOne ? { command: byOne, args: argv.slice(1) } : undefined;
+  const byTwo = commandEntries.find((c) => c.name === two);
+  if (byTwo) return { command: await byTwo.load(), args: argv.slice(2) };
+  const byOne: CommandEntry | undefined = commandEntries.find((c) => c.name === argv[0]);
+  return byOne ? { command: await byOne.load(), args: argv.slice(1) } : undefined;
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const ctx = { root, stdout: process.stdout, stderr: process.stderr };
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    process.stdout.write(overview());
+    process.stdout.write(await overview());
     return argv.length === 0 ? 2 : 0;
   }
-  const picked = select(argv);
+  const picked = await select(argv);
   if (!picked) throw new UsageError(`unknown command "${argv[0]}" (see "switchyard --help")`);
   const passThrough = picked.command.name === 'test' || picked.command.name === 'exec';
   if (!passThrough && (picked.args.includes('--help') || picked.args.includes('-h'))) {

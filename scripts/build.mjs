@@ -1,7 +1,7 @@
 // Bundles the CLI and each CNI plugin into single files under dist/ with esbuild.
 // Native packages stay external to the CLI; everything else is bundled so start-up loads one file.
 // `node scripts/build.mjs --cni-out DIR` builds only the CNI plugins, into DIR (tests use it).
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -58,10 +58,15 @@ const external = [
 ];
 
 mkdirSync(`${root}dist`, { recursive: true });
+rmSync(`${root}dist/chunks`, { recursive: true, force: true });
 await build({
   entryPoints: { switchyard: `${root}cli/main.ts` },
   outdir: `${root}dist`,
   outExtension: { '.js': '.mjs' },
+  // Each command is a chunk loaded when it runs (cli/commands/index.ts), so a light command
+  // does not load the heavy packages of another.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
