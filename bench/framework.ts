@@ -29,6 +29,8 @@ export interface BenchOptions {
   readonly iterations?: number;
   /** Progress lines (stderr in the CLI). */
   readonly log: (line: string) => void;
+  /** The repository root, where `dist/` (the built CLI and CNI plugins) lives; default: the cwd. */
+  readonly root?: string;
 }
 
 /** A named benchmark. */

@@ -2,6 +2,7 @@
  * The benchmark registry: every benchmark `switchyard bench` knows, in the order it runs
  * them. Add a benchmark by adding it to this array.
  */
+import { apiserverBench } from './apiserver/apiserver-bench.js';
 import { cniBench } from './cni/cni-bench.js';
 import type { Benchmark } from './framework.js';
 import { netlinkBench } from './netlink/netlink-bench.js';
@@ -18,7 +19,7 @@ export {
 } from './framework.js';
 
 /** Every registered benchmark. */
-export const benchmarks: readonly Benchmark[] = [netlinkBench, schedulerBench, cniBench];
+export const benchmarks: readonly Benchmark[] = [netlinkBench, cniBench, apiserverBench, schedulerBench];
 
 /** The benchmark called `name`, or undefined. */
 export function findBenchmark(name: string): Benchmark | undefined {

@@ -4,19 +4,12 @@
  * cni/bench). Needs root: it works in private `sy-bench-…` namespaces.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { runCniBench } from '../../cni/bench/index.js';
 import type { Benchmark, BenchResult } from '../framework.js';
 
 /** The reference plugins' directory (Debian's containernetworking-plugins). */
 export const REFERENCE_CNI_DIR = '/usr/lib/cni';
-
-/** Where the built plugins are: dist/cni beside the CLI bundle, or under the repository root. */
-function ourPluginDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return basename(here) === 'dist' ? join(here, 'cni') : join(here, '..', '..', 'dist', 'cni');
-}
 
 /** The CNI benchmark; `iterations` is the number of pods (20 of them also ADD concurrently). */
 export const cniBench: Benchmark = {
@@ -26,7 +19,7 @@ export const cniBench: Benchmark = {
   async run(options): Promise<BenchResult> {
     const pods = Math.max(2, options.iterations ?? 50);
     const concurrent = Math.min(20, pods);
-    const ours = ourPluginDir();
+    const ours = join(options.root ?? process.cwd(), 'dist', 'cni');
     if (!existsSync(join(ours, 'bridge')))
       throw new Error(`bench cni: ${ours}/bridge not built (run ./switchyard once)`);
     const r = await runCniBench({ ours, reference: REFERENCE_CNI_DIR, pods, concurrent, log: options.log });

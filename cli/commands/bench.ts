@@ -36,6 +36,7 @@ Flags:
       const result = await b.run({
         ...(iterations !== undefined ? { iterations } : {}),
         log: (line) => ctx.stderr.write(`${line}\n`),
+        root: ctx.root,
       });
       ctx.stdout.write(`${renderTable(result)}\n`);
     }

@@ -1,4 +1,4 @@
-export * from './meta.js';
-export * from './core-v1.js';
 export * from './apps-v1.js';
+export * from './core-v1.js';
+export * from './meta.js';
 export * from './networking-v1.js';

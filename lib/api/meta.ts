@@ -72,7 +72,8 @@ export interface KubeList<T extends KubeObject = KubeObject> extends TypeMeta {
 
 /** One entry of `Status.details.causes`: which field failed and why. */
 export interface StatusCause {
-  type?: string;
+  /** The machine-readable cause (`FieldValueInvalid`, …); `reason` on the wire, as in Kubernetes. */
+  reason?: string;
   message?: string;
   field?: string;
 }

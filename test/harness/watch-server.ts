@@ -691,7 +691,7 @@ function invalidReply(r: WatchServerResource, name: string, field: string, messa
   return statusReply(422, 'Invalid', `${r.kind} "${name}" is invalid: ${field}: Required value: ${message}`, {
     name,
     ...gk(r),
-    causes: [{ type: 'FieldValueRequired', message: `Required value: ${message}`, field }],
+    causes: [{ reason: 'FieldValueRequired', message: `Required value: ${message}`, field }],
   });
 }
 
