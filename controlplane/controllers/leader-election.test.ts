@@ -37,7 +37,13 @@ function candidate(identity: string, name: string) {
     },
     ac.signal,
   );
-  return { state, stop: async () => (ac.abort(), await done) };
+  return {
+    state,
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  };
 }
 
 describe('leader election', () => {
