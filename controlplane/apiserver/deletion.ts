@@ -10,6 +10,34 @@ import { isObject, type JsonObject } from './patch.js';
 import type { ResourceInfo } from './resources.js';
 import type { DeleteOptions } from './rest.js';
 
+/** Finalizer asking the garbage collector to delete dependents first (metav1.FinalizerDeleteDependents). */
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+/** Finalizer asking the garbage collector to orphan dependents first (metav1.FinalizerOrphanDependents). */
+export const ORPHAN_FINALIZER = 'orphan';
+
+/** meta/v1 DeletionPropagation values. */
+export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
+
+/** The string entries of `metadata.finalizers` (absent or malformed: none). */
+export function finalizersOf(o: JsonObject): string[] {
+  const f = metaOf(o).finalizers;
+  return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/**
+ * The finalizers an object carries after a DELETE with `policy` (apiserver's
+ * deletionFinalizersForGarbageCollection): Orphan adds `orphan` and drops `foregroundDeletion`,
+ * Foreground the reverse, Background drops both. Without a policy the object's own finalizers
+ * decide (apps/v1 and core/v1 default to Background), so they are kept as they are.
+ */
+export function gcFinalizers(current: readonly string[], policy: PropagationPolicy | undefined): string[] {
+  if (policy === undefined) return [...current];
+  const rest = current.filter((f) => f !== FOREGROUND_FINALIZER && f !== ORPHAN_FINALIZER);
+  if (policy === 'Orphan') return [...rest, ORPHAN_FINALIZER];
+  if (policy === 'Foreground') return [...rest, FOREGROUND_FINALIZER];
+  return rest;
+}
+
 /** The object stays, marked for deletion at `deadline` with `grace` seconds. */
 export interface DeletionHold {
   readonly deadline: string;

@@ -442,6 +442,7 @@ function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
   const out: {
     gracePeriodSeconds?: number;
     propagationPolicy?: string;
+    orphanDependents?: boolean;
     preconditions?: { uid?: string; resourceVersion?: string };
   } = {};
   const grace =
@@ -454,6 +455,12 @@ function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
   }
   const policy = b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
   if (typeof policy === 'string') out.propagationPolicy = policy;
+  // Deprecated since 1.7 but still sent by old clients: true = Orphan, false = Background.
+  const orphan = b.orphanDependents ?? q.get('orphanDependents') ?? undefined;
+  if (orphan === true || orphan === 'true') out.orphanDependents = true;
+  else if (orphan === false || orphan === 'false') out.orphanDependents = false;
+  else if (orphan !== undefined && orphan !== null)
+    throw badRequest('orphanDependents: must be true or false');
   if (isObject(b.preconditions)) {
     const p: { uid?: string; resourceVersion?: string } = {};
     if (typeof b.preconditions.uid === 'string') p.uid = b.preconditions.uid;

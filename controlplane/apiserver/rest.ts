@@ -13,10 +13,18 @@ import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandl
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
-import { deletionHold } from './deletion.js';
+import {
+  deletionHold,
+  FOREGROUND_FINALIZER,
+  finalizersOf,
+  gcFinalizers,
+  ORPHAN_FINALIZER,
+  type PropagationPolicy,
+} from './deletion.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import { toScale } from './scale.js';
 import { allocatedValues, ServiceAddresses } from './service-addresses.js';
@@ -58,6 +66,8 @@ export interface ListQuery {
 export interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
   readonly propagationPolicy?: string;
+  /** Deprecated form of the policy: true = Orphan, false = Background. */
+  readonly orphanDependents?: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
 }
 
@@ -74,6 +84,40 @@ interface Filter {
 }
 
 const clone = <T>(v: T): T => structuredClone(v);
+
+const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
+
+/** The request's propagation policy, from `propagationPolicy` or the deprecated `orphanDependents`. */
+function propagationPolicyOf(options: DeleteOptions): PropagationPolicy | undefined {
+  const policy = options.propagationPolicy;
+  const problem = (field: string, reason: string, message: string): ApiError =>
+    invalidError({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ reason, field, message }]);
+  if (policy !== undefined && !POLICIES.includes(policy)) {
+    throw problem(
+      'propagationPolicy',
+      'FieldValueNotSupported',
+      `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  }
+  if (options.orphanDependents !== undefined) {
+    // apimachinery ValidateDeleteOptions: the two may not be combined.
+    if (policy !== undefined) {
+      throw problem(
+        'orphanDependents',
+        'FieldValueInvalid',
+        `Invalid value: ${options.orphanDependents}: orphanDependents and deletionPropagation cannot be both set`,
+      );
+    }
+    return options.orphanDependents ? 'Orphan' : 'Background';
+  }
+  return policy as PropagationPolicy | undefined;
+}
+
+/** `o` without its resourceVersion: a server-side edit that retries on conflict. */
+function unversioned(o: JsonObject): JsonObject {
+  delete metaOf(o).resourceVersion;
+  return o;
+}
 
 /** Generic storage for every resource type. */
 export class RestStorage {
@@ -333,7 +377,9 @@ export class RestStorage {
         !this.#awaitingGrace(info, merged)
       ) {
         try {
-          return this.decode(await this.#o.store.delete(key, kv.modRevision));
+          const gone = this.decode(await this.#o.store.delete(key, kv.modRevision));
+          if (isService) await this.#addresses.release(allocatedValues(gone), uid);
+          return gone;
         } catch (err) {
           if (isConflict(err) && wanted === undefined && attempt < 20) continue;
           throw err;
@@ -510,26 +556,17 @@ export class RestStorage {
     options: DeleteOptions = {},
   ): Promise<{ readonly object: JsonObject; readonly gone: boolean }> {
     const key = this.keyOf(info, namespace, name);
-    const policy = options.propagationPolicy;
-    if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-      throw invalidError({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [
-        {
-          reason: 'FieldValueNotSupported',
-          field: 'propagationPolicy',
-          message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
-        },
-      ]);
-    }
+    const policy = propagationPolicyOf(options);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
-      const current = this.decode(kv);
+      const stored = this.decode(kv);
       const pre = options.preconditions;
-      if (pre?.uid !== undefined && pre.uid !== metaString(current, 'uid')) {
+      if (pre?.uid !== undefined && pre.uid !== metaString(stored, 'uid')) {
         throw conflictError(
           info,
           name,
-          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${metaString(current, 'uid') ?? ''}`,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${metaString(stored, 'uid') ?? ''}`,
         );
       }
       if (pre?.resourceVersion !== undefined && pre.resourceVersion !== String(kv.modRevision)) {
@@ -539,9 +576,14 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      // The propagation policy becomes finalizers the garbage collector acts on.
+      const current = clone(stored);
+      const finalizers = gcFinalizers(finalizersOf(stored), policy);
+      if (finalizers.length > 0) metaOf(current).finalizers = finalizers;
+      else delete metaOf(current).finalizers;
       const hold = deletionHold({ info, current, options, now: this.#now() });
       if (hold !== undefined) {
-        const next = clone(current);
+        const next = current;
         const meta = metaOf(next);
         meta.deletionTimestamp = hold.deadline;
         meta.deletionGracePeriodSeconds = hold.grace;
@@ -551,6 +593,7 @@ export class RestStorage {
           const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
           if (info.group === '' && info.kind === 'Namespace') void this.#terminateNamespace(name);
           if (hold.grace > 0) this.#scheduleGrace(info, namespace, name, hold.grace);
+          this.#collectAfterDelete(info, out);
           return { object: out, gone: false };
         } catch (err) {
           if (isConflict(err) && attempt < 20) continue;
@@ -569,6 +612,83 @@ export class RestStorage {
         throw err;
       }
     }
+  }
+
+  /**
+   * The garbage collector's work that needs no controller, started once an owner is held
+   * (garbagecollector.go orphanDependents / attemptToDeleteItem): under `orphan` every dependent
+   * loses its owner reference to it, then the finalizer goes; under `foregroundDeletion` with no
+   * dependents the finalizer goes at once. Dependents of a foreground owner are deleted by the
+   * garbage collector controller (controlplane/controllers/gc.ts), which then drops the finalizer.
+   */
+  #collectAfterDelete(info: ResourceInfo, owner: JsonObject): void {
+    const finalizers = finalizersOf(owner);
+    const orphan = finalizers.includes(ORPHAN_FINALIZER);
+    if (!orphan && !finalizers.includes(FOREGROUND_FINALIZER)) return;
+    const uid = metaString(owner, 'uid') ?? '';
+    const namespace = info.namespaced ? metaString(owner, 'namespace') : undefined;
+    const name = metaString(owner, 'name') ?? '';
+    const unlessGone = (err: unknown): undefined => {
+      if (isNotFound(err) || (err instanceof ApiError && err.statusCode === 404)) return undefined;
+      throw err;
+    };
+    const run = async (): Promise<void> => {
+      const dependents = await this.#dependentsOf(uid, namespace);
+      if (!orphan && dependents.length > 0) return;
+      for (const d of dependents) {
+        await this.#update(
+          d.info,
+          d.namespace,
+          d.name,
+          (o) => unversioned(withoutOwner(o, uid)),
+          undefined,
+        ).catch(unlessGone);
+      }
+      const finalizer = orphan ? ORPHAN_FINALIZER : FOREGROUND_FINALIZER;
+      await this.#update(
+        info,
+        namespace,
+        name,
+        (o) => unversioned(withoutFinalizer(o, finalizer)),
+        undefined,
+      ).catch(unlessGone);
+    };
+    // Failures (store closed, the owner replaced) leave the finalizer: a later DELETE retries.
+    void run().catch(() => undefined);
+  }
+
+  /**
+   * Objects with an owner reference to `uid`: in `namespace` for a namespaced owner, anywhere for
+   * a cluster-scoped one (a cluster-scoped object cannot have a namespaced owner).
+   */
+  async #dependentsOf(
+    uid: string,
+    namespace: string | undefined,
+  ): Promise<{ info: ResourceInfo; namespace: string | undefined; name: string }[]> {
+    const out: { info: ResourceInfo; namespace: string | undefined; name: string }[] = [];
+    const seen = new Set<string>();
+    for (const info of this.#o.resources.all()) {
+      if ((namespace !== undefined && !info.namespaced) || seen.has(info.storagePrefix)) continue;
+      seen.add(info.storagePrefix);
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.#o.store.list(this.prefixOf(info, namespace), {
+          limit: 500,
+          ...(after !== undefined ? { after } : {}),
+        });
+        for (const kv of page.items) {
+          after = kv.key;
+          // A substring test first: most objects do not mention the uid at all.
+          if (!kv.value.includes(uid)) continue;
+          const o = JSON.parse(kv.value) as JsonObject;
+          if (!hasOwner(o, uid)) continue;
+          const ns = info.namespaced ? metaString(o, 'namespace') : undefined;
+          out.push({ info, namespace: ns, name: metaString(o, 'name') ?? '' });
+        }
+        if (!page.more) break;
+      }
+    }
+    return out;
   }
 
   #scheduleGrace(info: ResourceInfo, namespace: string | undefined, name: string, grace: number): void {

@@ -274,4 +274,13 @@ describe('deletion policy', () => {
         ?.grace,
     ).toBe(0);
   });
+
+  it('turns the propagation policy into the collector finalizers; other finalizers stay', async () => {
+    const { gcFinalizers } = await import('./deletion.js');
+    expect(gcFinalizers(['x'], 'Foreground')).toEqual(['x', 'foregroundDeletion']);
+    expect(gcFinalizers(['orphan', 'x'], 'Foreground')).toEqual(['x', 'foregroundDeletion']);
+    expect(gcFinalizers(['foregroundDeletion'], 'Orphan')).toEqual(['orphan']);
+    expect(gcFinalizers(['orphan', 'x', 'foregroundDeletion'], 'Background')).toEqual(['x']);
+    expect(gcFinalizers(['orphan'], undefined)).toEqual(['orphan']);
+  });
 });
