@@ -157,7 +157,9 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
   const revision =
     existingNew && revisionOf(existingNew) > maxOldRevision
       ? String(revisionOf(existingNew))
-      : String(maxOldRevision + 1);
+      : d.spec.paused === true && !existingNew
+        ? String(maxOldRevision) // paused: the new template gets no revision until resumed
+        : String(maxOldRevision + 1);
   const annotations = {
     [REVISION]: revision,
     [DESIRED_REPLICAS]: String(replicas),
@@ -169,10 +171,17 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
   const total = (): number => [...sizes.values()].reduce((a, b) => a + b, 0) + (existingNew ? 0 : newSize);
   let newSize = existingNew ? replicasOf(existingNew) : 0;
   const recreate = d.spec.strategy?.type === 'Recreate';
+  // A paused Deployment only scales (sync.go `sync`): no new ReplicaSet, no rollout step.
+  const paused = d.spec.paused === true;
 
   // 1. The new ReplicaSet's size.
   const oldActive = olds.reduce((a, rs) => a + replicasOf(rs), 0);
-  if (recreate) {
+  if (paused) {
+    const active = byAge.filter((rs) => replicasOf(rs) > 0);
+    const target = active.length <= 1 ? (active[0] ?? existingNew ?? byAge.at(-1)) : undefined;
+    if (target) sizes.set(target, replicas);
+    if (existingNew) newSize = sizes.get(existingNew) ?? newSize;
+  } else if (recreate) {
     newSize = oldActive > 0 || olds.some((rs) => (rs.status?.replicas ?? 0) > 0) ? newSize : replicas;
   } else if (newSize > replicas || oldActive === 0) {
     newSize = replicas;
@@ -183,7 +192,9 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
   if (existingNew) sizes.set(existingNew, newSize);
 
   // 2. Old ReplicaSets: Recreate drops them at once; RollingUpdate keeps minAvailable.
-  if (recreate) {
+  if (paused) {
+    // sizes already set above
+  } else if (recreate) {
     for (const rs of olds) sizes.set(rs, 0);
   } else if (!(existingNew ? newSize > replicasOf(existingNew) : newSize > 0)) {
     // Scale down only in a sync that did not scale the new ReplicaSet up (rolling.go).
@@ -221,7 +232,7 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
   }
 
   let create: ReplicaSet | undefined;
-  if (!existingNew) {
+  if (!existingNew && !paused) {
     const template = structuredClone(d.spec.template);
     template.metadata = {
       ...template.metadata,
@@ -296,32 +307,34 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
           now,
           prev,
         ),
-    complete
-      ? condition(
-          'Progressing',
-          'True',
-          'NewReplicaSetAvailable',
-          `ReplicaSet "${rsName}" has successfully progressed.`,
-          now,
-          prev,
-        )
-      : create
+    paused
+      ? condition('Progressing', 'Unknown', 'DeploymentPaused', 'Deployment is paused', now, prev)
+      : complete
         ? condition(
             'Progressing',
             'True',
-            'NewReplicaSetCreated',
-            `Created new replica set "${rsName}"`,
+            'NewReplicaSetAvailable',
+            `ReplicaSet "${rsName}" has successfully progressed.`,
             now,
             prev,
           )
-        : condition(
-            'Progressing',
-            'True',
-            'ReplicaSetUpdated',
-            `ReplicaSet "${rsName}" is progressing.`,
-            now,
-            prev,
-          ),
+        : create
+          ? condition(
+              'Progressing',
+              'True',
+              'NewReplicaSetCreated',
+              `Created new replica set "${rsName}"`,
+              now,
+              prev,
+            )
+          : condition(
+              'Progressing',
+              'True',
+              'ReplicaSetUpdated',
+              `ReplicaSet "${rsName}" is progressing.`,
+              now,
+              prev,
+            ),
   ];
   const status: DeploymentStatus = {
     observedGeneration: d.metadata.generation ?? 0,

@@ -191,6 +191,33 @@ describe('deployment plan', () => {
     expect(live?.metadata.annotations?.[REVISION]).toBe('3');
   });
 
+  it('a paused Deployment scales but does not roll out a new template', () => {
+    const v1 = simulate(dep(2, 'a'), []);
+    const paused = (replicas: number, image: string): Deployment => ({
+      ...dep(replicas, image),
+      spec: { ...dep(replicas, image).spec, paused: true },
+    });
+    const plan = planDeployment({
+      deployment: paused(5, 'b'),
+      replicaSets: v1.rss,
+      available: () => 2,
+      now: T0,
+    });
+    expect(plan.create).toBeUndefined();
+    expect(plan.scale.map((a) => [a.name, a.replicas])).toEqual([[v1.rss[0]?.metadata.name, 5]]);
+    expect(plan.revision).toBe('1');
+    expect(plan.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'Unknown',
+      reason: 'DeploymentPaused',
+    });
+    // Resumed: the rollout happens.
+    const resumed = simulate(dep(5, 'b'), simulate(paused(5, 'b'), v1.rss).rss);
+    expect(resumed.rss.map((rs) => [rs.metadata.annotations?.[REVISION], rs.spec.replicas]).sort()).toEqual([
+      ['1', 0],
+      ['2', 5],
+    ]);
+  });
+
   it('status: Available and Progressing conditions', () => {
     const done = simulate(dep(2, 'a'), []);
     const plan = planDeployment({
