@@ -110,7 +110,7 @@ export class Scheduler {
   async run(signal: AbortSignal): Promise<void> {
     this.#nodes.addEventHandler({
       onAdd: (n) => this.#onNode(n),
-      onUpdate: (_o, n) => this.#onNode(n),
+      onUpdate: (o, n) => this.#onNode(n, o),
       onDelete: (n) => {
         this.#cache.removeNode(n.name);
         this.#flushParked();
@@ -151,8 +151,11 @@ export class Scheduler {
     }
   }
 
-  #onNode(n: NodeInfo): void {
+  #onNode(n: NodeInfo, old?: NodeInfo): void {
     this.#cache.setNode(n);
+    // NodeInfo holds only what filters read, so an unchanged one (a status heartbeat) cannot
+    // make a parked pod fit: do not re-run every parked pod on each heartbeat.
+    if (old !== undefined && JSON.stringify(old) === JSON.stringify(n)) return;
     this.#flushParked();
   }
 
