@@ -539,3 +539,13 @@ describe('node lifecycle', () => {
     ).toEqual([{ key: 'other', effect: 'NoSchedule' }]);
   });
 });
+
+describe('controller-manager flags', () => {
+  it('--controllers accepts known names and names an unknown one', async () => {
+    const { parseControllers } = await import('./main.js');
+    expect(parseControllers('deployment, replicaset')).toEqual(['deployment', 'replicaset']);
+    expect(() => parseControllers('deployment,cronjob')).toThrow(
+      /--controllers: unknown controller "cronjob"/,
+    );
+  });
+});
