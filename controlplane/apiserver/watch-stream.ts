@@ -36,8 +36,28 @@ export interface WatchWriter {
   readonly closed: boolean;
 }
 
-/** Serialized event objects, shared by all watch streams (objects are never mutated after decoding). */
-const serialized = new WeakMap<object, string>();
+type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/**
+ * Encoded event lines, shared by all watch streams: one store event reaches every watcher of a
+ * type as the same (never mutated) object, so its line is serialized and UTF-8 encoded once per
+ * event type and the same Buffer is written to every stream.
+ */
+const encodedLines = new WeakMap<object, Partial<Record<EventType, Buffer>>>();
+
+function eventLine(type: EventType, object: object): Buffer {
+  let byType = encodedLines.get(object);
+  if (byType === undefined) {
+    byType = {};
+    encodedLines.set(object, byType);
+  }
+  let line = byType[type];
+  if (line === undefined) {
+    line = Buffer.from(`{"type":"${type}","object":${JSON.stringify(object)}}\n`);
+    byType[type] = line;
+  }
+  return line;
+}
 
 /** Starts the response (200, chunked, flushed) and returns the writer. */
 export function openWatchStream(o: WatchStreamOptions): WatchWriter {
@@ -52,22 +72,46 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
   let handle: WatchHandle | undefined;
   let lastRv = '';
   const timers: NodeJS.Timeout[] = [];
+  // Events of one tick go out as one chunk: over TLS every socket write is its own record and
+  // syscall, which was the largest cost with many watchers (a commit delivers a batch at once).
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (closed || pending.length === 0) return;
+    if (res.destroyed || res.writableEnded) {
+      pending = [];
+      pendingBytes = 0;
+      return;
+    }
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    res.write(chunk);
+    if (res.writableLength > o.maxBufferedBytes) {
+      // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
+      res.destroy();
+      close();
+    }
+  };
   const close = (): void => {
     if (closed) return;
+    flush();
     closed = true;
     for (const t of timers) clearTimeout(t);
     handle?.stop();
     if (!res.writableEnded) res.end();
     o.onClose?.();
   };
-  const write = (line: unknown): void => writeRaw(`${JSON.stringify(line)}\n`);
-  const writeRaw = (text: string): void => {
+  const write = (line: unknown): void => writeRaw(Buffer.from(`${JSON.stringify(line)}\n`));
+  const writeRaw = (line: Buffer): void => {
     if (closed) return;
-    res.write(text);
-    if (res.writableLength > o.maxBufferedBytes) {
-      // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
-      res.destroy();
-      close();
+    pending.push(line);
+    pendingBytes += line.length;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
   };
   timers.push(setTimeout(close, o.timeoutSeconds * 1000));
@@ -90,14 +134,7 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
     event(type, object) {
       const rv = (object.metadata as JsonObject | undefined)?.resourceVersion;
       if (typeof rv === 'string') lastRv = rv;
-      const encoded = o.encode(object);
-      // The same object goes to every watcher of a type: serialize it once.
-      let text = serialized.get(encoded);
-      if (text === undefined) {
-        text = JSON.stringify(encoded);
-        serialized.set(encoded, text);
-      }
-      writeRaw(`{"type":"${type}","object":${text}}\n`);
+      writeRaw(eventLine(type, o.encode(object)));
     },
     error(err) {
       write({ type: 'ERROR', object: toStatus(err).status });
