@@ -22,8 +22,10 @@ const METRICS = [
   'creates',
   'create p99',
   'LIST 100 pods',
-  'watch delivery p50 (from write sent)',
+  'watch delivery p50 (from the 201)',
+  'watch delivery p99 (from the 201)',
   'watch delivery p99 (from write sent)',
+  'watch events delivered',
   'server resident memory',
 ];
 
@@ -44,6 +46,8 @@ describe('bench apiserver (small sizes)', () => {
       expect(Number.isFinite(row.reference)).toBe(true);
     }
     expect(r.rows[0]?.ours).toBeGreaterThan(0);
+    const delivered = r.rows.find((x) => x.metric === 'watch events delivered');
+    expect([delivered?.ours, delivered?.reference]).toEqual([1, 1]);
     expect(lines.filter((l) => l.includes('5 watchers × 40 events: 200/200 delivered'))).toHaveLength(2);
   });
 
