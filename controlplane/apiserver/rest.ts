@@ -126,6 +126,9 @@ export class RestStorage {
   readonly #random: () => number;
   readonly #addresses: ServiceAddresses;
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
+  /** Namespace name → whether it is terminating, at the revision last read. */
+  readonly #namespaceState = new Map<string, { revision: number; deleting: boolean }>();
+  readonly #keyLocks = new KeyedSerializer();
 
   constructor(options: RestOptions) {
     this.#o = options;
@@ -224,9 +227,20 @@ export class RestStorage {
     const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
     if (!nsInfo) return;
     const kv = await this.#o.store.get(this.keyOf(nsInfo, undefined, namespace));
-    if (!kv) throw notFoundError(nsInfo, namespace);
-    const ns = this.decode(kv);
-    if (metaString(ns, 'deletionTimestamp') !== undefined) {
+    if (!kv) {
+      this.#namespaceState.delete(namespace);
+      throw notFoundError(nsInfo, namespace);
+    }
+    // Every create reads its namespace: parse each revision of it once.
+    let terminating = this.#namespaceState.get(namespace);
+    if (terminating?.revision !== kv.modRevision) {
+      terminating = {
+        revision: kv.modRevision,
+        deleting: metaString(this.decode(kv), 'deletionTimestamp') !== undefined,
+      };
+      this.#namespaceState.set(namespace, terminating);
+    }
+    if (terminating.deleting) {
       throw new ApiError(
         403,
         'Forbidden',
@@ -309,7 +323,10 @@ export class RestStorage {
     const name = meta.name as string;
     const write = async (): Promise<JsonObject> => {
       try {
-        return this.decode(await this.#o.store.create(this.keyOf(info, ns, name), this.#encode(body)));
+        const kv = await this.#o.store.create(this.keyOf(info, ns, name), this.#encode(body));
+        // The stored value is `body` serialized: stamp the revision instead of parsing it back.
+        meta.resourceVersion = String(kv.modRevision);
+        return body;
       } catch (err) {
         if (isAlreadyExists(err)) throw alreadyExistsError(info, name);
         throw err;
@@ -336,20 +353,41 @@ export class RestStorage {
    * the stored object; if the store moved meanwhile and the caller set no resourceVersion
    * precondition, the mutation is retried on the fresh object.
    */
-  async #update(
+  #update(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
     mutate: (current: JsonObject) => JsonObject,
     subresource: 'status' | undefined,
+    precondition: Precondition = { from: 'result' },
   ): Promise<JsonObject> {
+    // Writers of one key on this server take turns, so a burst of patches to one object does
+    // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
+    return this.#keyLocks.run(key, () =>
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition }),
+    );
+  }
+
+  async #updateOnce(
+    info: ResourceInfo,
+    args: {
+      readonly namespace: string | undefined;
+      readonly name: string;
+      readonly key: string;
+      readonly mutate: (current: JsonObject) => JsonObject;
+      readonly subresource: 'status' | undefined;
+      readonly precondition: Precondition;
+    },
+  ): Promise<JsonObject> {
+    const { namespace, name, key, mutate, subresource, precondition } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
       const current = this.decode(kv);
       const next = mutate(clone(current));
-      const wanted = metaString(next, 'resourceVersion');
+      const wanted =
+        precondition.from === 'result' ? metaString(next, 'resourceVersion') : precondition.value;
       if (wanted !== undefined && wanted !== '' && wanted !== String(kv.modRevision))
         throw conflictError(info, name);
       this.#checkType(info, next);
@@ -469,12 +507,16 @@ export class RestStorage {
     body: Json,
     subresource?: 'status',
   ): Promise<JsonObject> {
+    // A patch is a precondition only when it names a resourceVersion itself; the version it
+    // inherits from the stored object is not one, so a race with another writer is retried
+    // (as Kubernetes' GuaranteedUpdate does) instead of answered with 409.
     return this.#update(
       info,
       namespace,
       name,
       (current) => applyPatch(current, type, body, info.custom),
       subresource,
+      { from: 'request', value: patchResourceVersion(body) },
     );
   }
 
@@ -826,5 +868,43 @@ export class RestStorage {
     } else if (now && before) sink.event('MODIFIED', cur);
     else if (now) sink.event('ADDED', cur);
     else if (before) sink.event('DELETED', cur);
+  }
+}
+
+/** Where an update's resourceVersion precondition comes from. */
+type Precondition =
+  | { readonly from: 'result' }
+  | { readonly from: 'request'; readonly value: string | undefined };
+
+/** The resourceVersion a patch body sets, if any (merge/strategic/apply bodies, or a JSON patch op). */
+function patchResourceVersion(body: Json): string | undefined {
+  if (Array.isArray(body)) {
+    for (const op of body) {
+      if (isObject(op) && op.path === '/metadata/resourceVersion' && typeof op.value === 'string')
+        return op.value;
+    }
+    return undefined;
+  }
+  const meta = isObject(body) ? body.metadata : undefined;
+  const rv = isObject(meta) ? meta.resourceVersion : undefined;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+/** Runs tasks of the same key one after another (tasks of different keys run concurrently). */
+class KeyedSerializer {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const result = previous.then(task, task);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return result;
   }
 }
