@@ -24,6 +24,7 @@ async function labCommand(name: string): Promise<Command> {
 
 export const commandEntries: readonly CommandEntry[] = [
   ...['up', 'down', 'status', 'exec', 'lab clean'].map((name) => entry(name, () => labCommand(name))),
+  entry('lab forward', async () => (await import('./lab-forward.js')).labForwardCommand),
   entry('apiserver', async () => (await import('./apiserver.js')).apiserverCommand),
   entry('scheduler', async () => (await import('./scheduler.js')).schedulerCommand),
   entry('controller-manager', async () => (await import('./controller-manager.js')).controllerManagerCommand),

@@ -4,10 +4,12 @@ import {
   DEFAULT_NODES,
   ENV_LAB_ID,
   formatUp,
+  formatUpComponents,
   labSpec,
   MAX_NODES,
   readState,
   stateFile,
+  upComponents,
   upLab,
 } from '../../test/harness/lab/index.js';
 import { type Command, UsageError } from '../command.js';
@@ -21,8 +23,12 @@ export const upCommand: Command = {
 
 Builds the lab of DESIGN.md §4 in network namespaces named sy-<labid>-<target>: a fabric
 bridge 172.30.0.1/16, the control plane (172.30.0.2), node-1…node-N (172.30.0.10+i), a client
-(172.30.0.100) and a router (172.30.0.254). Running it again converges the existing lab; flags
-left out keep the existing lab's settings. Needs root.
+(172.30.0.100) and a router (172.30.0.254). Then runs the control plane in the control-plane
+namespace: apiserver (172.30.0.2:6443), scheduler and controller-manager, each started detached
+with its log in .switchyard/logs, plus a forwarder in the root namespace on 127.0.0.1:PORT so
+"kubectl --kubeconfig .switchyard/kubeconfig" works from the host, and waits until each is
+healthy. Running it again converges: healthy components stay, dead ones restart; flags left out
+keep the existing lab's settings. Needs root.
 
   --nodes N        number of nodes, 1–${MAX_NODES} (default ${DEFAULT_NODES})
   --lb-mode MODE   l2 (ARP on the LAN, default) or bgp (the client routes the LB pool via the router)
@@ -49,6 +55,11 @@ Environment: SWITCHYARD_STATE_DIR (default .switchyard) holds lab.json; SWITCHYA
       upLab({ paths, netlink }, { spec, owner: { kind: 'detached' } }),
     );
     ctx.stdout.write(formatUp(report));
+    // The control plane (issues 4 and 5): each component as `switchyard <component>`, run the
+    // way this process was run.
+    const self = [process.execPath, ...process.execArgv, process.argv[1] ?? ''];
+    const cp = await upComponents({ state: report.state, stateDir: paths.stateDir, self });
+    ctx.stdout.write(formatUpComponents(cp));
     return 0;
   },
 };

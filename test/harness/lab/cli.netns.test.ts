@@ -3,32 +3,22 @@
  * runs them, with the lab's files in a temporary directory (SWITCHYARD_STATE_DIR and
  * SWITCHYARD_RUN_DIR) and a lab id carrying this test run's id.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listNetns } from '../../../lib/netns/index.js';
 import { describeKernel, runId } from '../kernel.js';
 import { cleanLabs } from './clean.js';
+import { buildCli, type CliResult, repoRoot, runCommand } from './cli-fixture.js';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const labId = `${runId()}-cli${process.pid.toString(36)}`;
 const prefix = `sy-${labId}-`;
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 describeKernel('switchyard CLI drives the lab', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'switchyard-lab-cli-'));
   // Inside node_modules so the bundle resolves its external packages from the repository.
-  const outdir = join(root, 'node_modules', '.cache', `switchyard-lab-cli-${process.pid}`);
-  const bundle = join(outdir, 'switchyard.mjs');
+  const outdir = join(repoRoot, 'node_modules', '.cache', `switchyard-lab-cli-${process.pid}`);
   const env = {
     ...process.env,
     SWITCHYARD_STATE_DIR: join(tmp, 'state'),
@@ -36,33 +26,14 @@ describeKernel('switchyard CLI drives the lab', () => {
     SWITCHYARD_LAB_ID: labId,
   };
 
+  let bundle = '';
+
   function cli(...args: string[]): Promise<CliResult> {
-    return new Promise((done, fail) => {
-      const child = spawn(process.execPath, [bundle, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => {
-        stdout += b.toString();
-      });
-      child.stderr.on('data', (b: Buffer) => {
-        stderr += b.toString();
-      });
-      child.on('error', fail);
-      child.on('close', (code) => done({ code, stdout, stderr }));
-    });
+    return runCommand([process.execPath, bundle, ...args], { env });
   }
 
   beforeAll(async () => {
-    await build({
-      entryPoints: [join(root, 'cli', 'main.ts')],
-      outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      logLevel: 'error',
-    });
+    bundle = await buildCli(outdir);
   });
 
   afterAll(async () => {

@@ -1,7 +1,8 @@
 /**
  * The lab (DESIGN.md §4): a Kubernetes-like cluster's network in namespaces on one machine.
  * A pure plan of the topology, a thin kernel adapter that converges to it, state and lease files
- * so later commands find it, and the crash-leftover cleaner. Used by the CLI (`up`, `down`,
+ * so later commands find it, the control plane run as child processes (components + supervise)
+ * with a host port forwarded into it, and the crash-leftover cleaner. Used by the CLI (`up`, `down`,
  * `status`, `exec`, `lab clean`) and by cross-component tests (`startLab`).
  */
 export {
@@ -25,6 +26,24 @@ export {
   runIdOf,
 } from './clean-plan.js';
 export {
+  APISERVER_PORT,
+  CONTROLLER_MANAGER_METRICS_PORT,
+  type ComponentAction,
+  type ComponentObservation,
+  type ComponentRecord,
+  type ComponentSpec,
+  type ComponentsFile,
+  type ComponentsInput,
+  controlPlaneFiles,
+  type HealthProbe,
+  type HostKubeconfigOptions,
+  hostKubeconfig,
+  labComponents,
+  parseComponentsFile,
+  planComponents,
+  SCHEDULER_METRICS_PORT,
+} from './components.js';
+export {
   describeAction,
   diffLab,
   type LabAction,
@@ -33,6 +52,7 @@ export {
   type ObservedNamespace,
 } from './diff.js';
 export { fakeNetns } from './fake-netns.js';
+export { type Forwarder, type ForwarderOptions, parseHostPort, startForwarder } from './forward.js';
 export { type Lab, type StartLabOptions, startLab } from './harness.js';
 export {
   type DownReport,
@@ -66,7 +86,7 @@ export {
   type PlannedVeth,
   planLab,
 } from './plan.js';
-export { killNetnsProcesses, netnsInode, pidsInNetns } from './procs.js';
+export { killNetnsProcesses, netnsInode, pidsInNetns, pidsNamingNetns } from './procs.js';
 export {
   DEFAULT_NODES,
   type LabSpec,
@@ -99,3 +119,20 @@ export {
   readStatus,
   targetAddress,
 } from './status.js';
+export {
+  type ComponentStatus,
+  downComponents,
+  formatComponents,
+  formatUpComponents,
+  isRunning,
+  type ProbeResult,
+  probeHealth,
+  readComponentStatus,
+  readComponents,
+  startComponent,
+  stopProcess,
+  type UpComponentsOptions,
+  type UpComponentsReport,
+  upComponents,
+  waitHealthy,
+} from './supervise.js';

@@ -59,11 +59,12 @@ describe('upLab and downLab over FakeNetlink', () => {
     expect(await downLab(e)).toEqual({
       labId: 'u1',
       namespaces: report.state.namespaces.map((n) => n.name).sort(),
+      components: [],
     });
     expect(fake.namespaces()).toEqual([]);
     expect(readState(stateFile(e.paths))).toBeUndefined();
     expect(readLease(leaseFile(e.paths, 'u1'))).toBeUndefined();
-    expect(await downLab(e)).toEqual({ labId: undefined, namespaces: [] });
+    expect(await downLab(e)).toEqual({ labId: undefined, namespaces: [], components: [] });
   });
 
   it('refuse a second lab in the same state dir', async () => {

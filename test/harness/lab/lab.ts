@@ -3,10 +3,12 @@
  * a lab and record it, tear it down, run a command inside it. Status and clean live beside it.
  */
 import type { StdioOptions } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
 import { invalid, notFound } from '../../../lib/errors/index.js';
 import { spawnInNetns } from '../../../lib/netns/index.js';
 import { applyPlan, kernelNetns, type LabNetlink, type NetnsOps } from './apply.js';
+import { controlPlaneFiles } from './components.js';
 import { processOwner } from './owner.js';
 import { FABRIC, type LabPlan, labTargetOf, planLab } from './plan.js';
 import type { LabSpec } from './spec.js';
@@ -23,6 +25,7 @@ import {
   writeLease,
   writeState,
 } from './state.js';
+import { downComponents } from './supervise.js';
 
 /** Where the lab's files are and how it reaches the kernel. */
 export interface LabEnv {
@@ -101,17 +104,20 @@ export interface DownReport {
   /** The lab that was there, or undefined when there was none (down is idempotent). */
   readonly labId: string | undefined;
   readonly namespaces: readonly string[];
+  /** The control-plane components that were recorded (and are stopped now). */
+  readonly components: readonly string[];
 }
 
 /**
- * Removes the lab recorded in the state dir: the processes inside its namespaces, the
- * namespaces (also any of its names the state file does not list), the state file and the lease.
+ * Removes the lab recorded in the state dir: its control-plane components (also the host
+ * forwarder), the processes inside its namespaces, the namespaces (also any of its names the
+ * state file does not list), the control plane's files, the state file and the lease.
  * Without a lab it does nothing.
  */
 export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<DownReport> {
   const file = stateFile(env.paths);
   const state = readState(file);
-  if (!state) return { labId: undefined, namespaces: [] };
+  if (!state) return { labId: undefined, namespaces: [], components: [] };
   const netns = env.netns ?? kernelNetns;
   // Claim the lab for this process first: a `lab clean` running meanwhile then leaves it to us,
   // and if we crash half-way it knows the lab is dead.
@@ -122,6 +128,7 @@ export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<Dow
     stateFile: file,
     owner: processOwner(),
   });
+  const stopped = await downComponents(env.paths.stateDir);
   const listed = state.namespaces.map((n) => n.name);
   const present = new Set(netns.list());
   const names = [
@@ -131,9 +138,13 @@ export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<Dow
     .sort();
   await netns.killProcesses(names);
   for (const name of names) netns.remove(name);
+  const cp = controlPlaneFiles(env.paths.stateDir);
+  for (const path of [cp.dataDir, cp.logDir, cp.hostKubeconfig, cp.components]) {
+    rmSync(path, { recursive: true, force: true });
+  }
   removeFile(file);
   removeFile(leaseFile(env.paths, state.labId));
-  return { labId: state.labId, namespaces: names };
+  return { labId: state.labId, namespaces: names, components: stopped };
 }
 
 /** Reads the lab of a state dir, or throws a NotFound error that says how to make one. */

@@ -21,6 +21,19 @@ export function processStartTicks(pid: number): number | undefined {
   return Number.isFinite(ticks) ? ticks : undefined;
 }
 
+/**
+ * True when the process has exited but its parent has not reaped it yet (state `Z`, proc(5)
+ * field 3): it holds its pid and start time, yet runs nothing.
+ */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** An owner record for a running process (default: this one). */
 export function processOwner(pid: number = process.pid): LabOwner {
   const startTicks = processStartTicks(pid);

@@ -2,7 +2,7 @@
  * Processes inside a named network namespace, found the way `ip netns pids` does: a process is
  * inside when /proc/PID/ns/net is the same nsfs inode as the namespace's bind mount.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { netnsPath } from '../../../lib/netns/index.js';
 import { processNetnsInode } from './owner.js';
@@ -37,6 +37,28 @@ export function pidsInNetns(names: readonly string[]): Map<string, number[]> {
   return out;
 }
 
+/**
+ * Pids of processes in any namespace whose command line has one of `names` as a whole argument:
+ * helpers of a lab that live outside it, like the host forwarder (`lab forward --netns NAME`).
+ */
+export function pidsNamingNetns(names: readonly string[]): number[] {
+  const wanted = new Set(names);
+  const out: number[] = [];
+  if (wanted.size === 0) return out;
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let cmdline: string;
+    try {
+      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (cmdline.split('\0').some((arg) => wanted.has(arg))) out.push(pid);
+  }
+  return out.sort((a, b) => a - b);
+}
+
 function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
   try {
     process.kill(pid, sig);
@@ -53,14 +75,15 @@ export interface KillOptions {
 }
 
 /**
- * Ends every process inside the given namespaces: SIGTERM, then SIGKILL for those still there
+ * Ends every process inside the given namespaces, and every process naming one of them on its
+ * command line (a lab's helpers in the root namespace): SIGTERM, then SIGKILL for those still there
  * after the grace period. Resolves with the pids it signalled.
  */
 export async function killNetnsProcesses(
   names: readonly string[],
   options: KillOptions = {},
 ): Promise<number[]> {
-  const pids = [...pidsInNetns(names).values()].flat();
+  const pids = [...new Set([...[...pidsInNetns(names).values()].flat(), ...pidsNamingNetns(names)])];
   const signalled = pids.filter((pid) => signal(pid, 'SIGTERM'));
   const deadline = Date.now() + (options.graceMs ?? 2000);
   let left = signalled;
