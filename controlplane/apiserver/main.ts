@@ -5,6 +5,7 @@
 import { invalid } from '../../lib/errors/index.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
+import type { RepairReport } from './service-addresses.js';
 
 /** Parsed `apiserver` flags. */
 export interface ApiServerFlags {
@@ -38,7 +39,7 @@ export function parsePortRange(s: string): readonly [number, number] {
 }
 
 /** Starts the server from flags. */
-export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> {
+export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.WritableStream): Promise<ApiServer> {
   const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
   const endpoints = (flags.etcdServers ?? '').split(',').filter((u) => u !== '');
   for (const u of endpoints) {
@@ -53,12 +54,24 @@ export async function startFromFlags(flags: ApiServerFlags): Promise<ApiServer> 
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
+    ...(log ? { onAddressRepair: (r: RepairReport) => logRepair(r, log) } : {}),
   });
+}
+
+/** One JSON line per released leak and per value two Services hold. */
+function logRepair(report: RepairReport, log: NodeJS.WritableStream): void {
+  const line = (fields: Record<string, unknown>): void => {
+    log.write(`${JSON.stringify({ component: 'apiserver', ...fields })}\n`);
+  };
+  for (const value of report.released) line({ level: 'info', msg: 'released leaked service address', value });
+  for (const d of report.duplicates) {
+    line({ level: 'warn', msg: 'service address held twice', value: d.value, services: d.services });
+  }
 }
 
 /** Runs until SIGTERM or SIGINT, then closes cleanly. Writes one JSON log line when ready. */
 export async function runApiServer(flags: ApiServerFlags, log: NodeJS.WritableStream): Promise<number> {
-  const server = await startFromFlags(flags);
+  const server = await startFromFlags(flags, log);
   log.write(
     `${JSON.stringify({ level: 'info', component: 'apiserver', msg: 'listening', url: server.url, kubeconfig: server.kubeconfigPath })}\n`,
   );

@@ -27,7 +27,7 @@ import { isObject, type Json, type JsonObject } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import { toScale } from './scale.js';
-import { allocatedValues, ServiceAddresses } from './service-addresses.js';
+import { allocatedValues, type RepairReport, ServiceAddresses } from './service-addresses.js';
 import type { Ipv4Range } from './service-alloc.js';
 import {
   ApiError,
@@ -772,6 +772,11 @@ export class RestStorage {
    * Deletes Events older than `ttlMs` (kube-apiserver's --event-ttl, default 1 h, done there with
    * etcd leases); returns how many went. Age is taken from the last time the event was seen.
    */
+  /** One pass of the Service address repair loop (leaked reservations, duplicates). */
+  repairServiceAddresses(): Promise<RepairReport> {
+    return this.#addresses.withLock(() => this.#addresses.repair());
+  }
+
   async sweepEvents(ttlMs: number): Promise<number> {
     const info = this.#o.resources.lookup('', 'v1', 'events');
     if (!info) return 0;

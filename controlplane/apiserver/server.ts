@@ -14,6 +14,7 @@ import { createHandler } from './handler.js';
 import { ensurePki, kubeconfig, writePrivate } from './pki.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
+import type { RepairReport } from './service-addresses.js';
 import { firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
 
 /** Options of `startApiServer`. */
@@ -34,6 +35,10 @@ export interface ApiServerOptions {
   readonly watchBufferBytes?: number;
   /** How long Events live (default 1 h, kube-apiserver's --event-ttl). */
   readonly eventTtlMs?: number;
+  /** How often the Service address repair loop runs (default 3 min, as kube-apiserver). */
+  readonly addressRepairIntervalMs?: number;
+  /** Told what each repair pass did (released leaks, duplicates), e.g. to log it. */
+  readonly onAddressRepair?: (report: RepairReport) => void;
 }
 
 /** A running API server. */
@@ -146,6 +151,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       Math.min(ttl, 60_000),
     );
     sweeper.unref();
+    // Service address repair, as kube-apiserver's ClusterIP/NodePort repair loops (every 3 min).
+    const repairer = setInterval(
+      () =>
+        void rest
+          .repairServiceAddresses()
+          .then((report) => options.onAddressRepair?.(report))
+          .catch(() => undefined),
+      options.addressRepairIntervalMs ?? 180_000,
+    );
+    repairer.unref();
     const adminToken = [...tokens.entries()].find(([, u]) => u.name === 'admin')?.[0] ?? '';
     return {
       url,
@@ -162,6 +177,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       async close() {
         ready = false;
         clearInterval(sweeper);
+        clearInterval(repairer);
         clearInterval(tokenWatch);
         crds.stop();
         await new Promise<void>((resolve) => {

@@ -16,6 +16,15 @@ import { ApiError, invalidError } from './status.js';
 /** Age after which an unowned reservation is reclaimed (far beyond any request's 60 s deadline). */
 const RECLAIM_AFTER_MS = 5 * 60_000;
 
+/** Where reservations live: `/registry/allocations/ip/<addr>` and `/registry/allocations/port/<n>`. */
+const ALLOCATIONS_PREFIX = '/registry/allocations/';
+
+/** What one repair pass did: leaked reservations released, values held by two Services. */
+export interface RepairReport {
+  readonly released: readonly string[];
+  readonly duplicates: readonly { readonly value: string; readonly services: readonly string[] }[];
+}
+
 /** What the allocator needs from the REST layer. */
 export interface ServiceAddressesOptions {
   readonly store: Store;
@@ -120,7 +129,7 @@ export class ServiceAddresses {
 
   /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
   async #reserve(value: string, uid: string, namespace: string, name: string): Promise<boolean> {
-    const key = `/registry/allocations/${value}`;
+    const key = `${ALLOCATIONS_PREFIX}${value}`;
     const record = JSON.stringify({ uid, namespace, name, at: this.#o.now().getTime() });
     for (;;) {
       try {
@@ -147,10 +156,47 @@ export class ServiceAddresses {
     }
   }
 
+  /**
+   * The repair loop (kube-apiserver runs the same for ClusterIPs and NodePorts): every
+   * reservation is checked against the Services that exist. One that no live Service holds and
+   * that is older than the grace period (a create may still be in flight on another server) is a
+   * leak and is released; a value two Services both hold is reported as a duplicate.
+   */
+  async repair(): Promise<RepairReport> {
+    const info = this.#o.resources.lookup('', 'v1', 'services');
+    if (!info) return { released: [], duplicates: [] };
+    const holders = new Map<string, string[]>();
+    const services = await this.#o.store.list(this.#o.prefixOf(info));
+    for (const kv of services.items) {
+      const svc = JSON.parse(kv.value) as JsonObject;
+      const who = `${metaString(svc, 'namespace') ?? ''}/${metaString(svc, 'name') ?? ''}`;
+      for (const v of allocatedValues(svc)) holders.set(v, [...(holders.get(v) ?? []), who]);
+    }
+    const duplicates = [...holders.entries()]
+      .filter(([, who]) => who.length > 1)
+      .map(([value, who]) => ({ value, services: who.sort() }));
+    const released: string[] = [];
+    const now = this.#o.now().getTime();
+    const reservations = await this.#o.store.list(ALLOCATIONS_PREFIX);
+    for (const kv of reservations.items) {
+      const value = kv.key.slice(ALLOCATIONS_PREFIX.length);
+      if (holders.has(value)) continue;
+      const owner = JSON.parse(kv.value) as { at?: number };
+      if (now - (owner.at ?? 0) < RECLAIM_AFTER_MS) continue;
+      try {
+        await this.#o.store.delete(kv.key, kv.modRevision);
+        released.push(value);
+      } catch {
+        // Changed meanwhile (re-reserved by a create): not a leak any more.
+      }
+    }
+    return { released, duplicates };
+  }
+
   /** Drops reservations owned by `uid`. */
   async release(values: readonly string[], uid: string): Promise<void> {
     for (const v of values) {
-      const key = `/registry/allocations/${v}`;
+      const key = `${ALLOCATIONS_PREFIX}${v}`;
       const cur = await this.#o.store.get(key).catch(() => undefined);
       if (cur && (JSON.parse(cur.value) as { uid: string }).uid === uid) {
         await this.#o.store.delete(key, cur.modRevision).catch(() => undefined);
