@@ -5,9 +5,9 @@
  * lab, each with its own client.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonSet, Deployment, EndpointSlice, Node, Pod, Service } from '../../lib/api/index.js';
 import { coreResources } from '../../lib/client/index.js';
 import { Scheduler } from '../scheduler/scheduler.js';
-import type { DaemonSet, Deployment, EndpointSlice, Node, Pod, Service } from './api-types.js';
 import { FOREGROUND_FINALIZER } from './gc.js';
 import { ControllerManager } from './manager.js';
 import { UNREACHABLE_TAINT } from './node-lifecycle.js';

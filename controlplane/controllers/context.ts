@@ -3,7 +3,18 @@
  * for the whole manager, with the indexes controllers look things up by), a logger and a clock.
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
-import type { KubeObject, OwnerReference } from '../../lib/api/index.js';
+import type {
+  DaemonSet,
+  Deployment,
+  EndpointSlice,
+  KubeObject,
+  Lease,
+  Node,
+  OwnerReference,
+  Pod,
+  ReplicaSet,
+  Service,
+} from '../../lib/api/index.js';
 import {
   type Cache,
   Informer,
@@ -13,16 +24,6 @@ import {
 } from '../../lib/client/index.js';
 import type { Logger } from '../../lib/obs/index.js';
 import { type Clock, Controller, type ReconcileResult } from '../../lib/reconcile/index.js';
-import type {
-  DaemonSet,
-  Deployment,
-  EndpointSlice,
-  Lease,
-  Node,
-  Pod,
-  ReplicaSet,
-  Service,
-} from './api-types.js';
 import {
   daemonSetsResource,
   deploymentsResource,

@@ -5,9 +5,9 @@
  * kube-controller-manager has done since 1.12), plus the tolerations a DaemonSet pod always
  * gets. A template change rolls node by node, at most `maxUnavailable` (1) at a time.
  */
+import type { DaemonSet, Node, Pod, Taint, Toleration } from '../../lib/api/index.js';
 import { isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { DaemonSet, Node, Pod, Taint, Toleration } from './api-types.js';
 import {
   BY_OWNER,
   type ControllerContext,
@@ -136,15 +136,7 @@ export function planDaemonSet(ds: DaemonSet, nodes: readonly Node[], owned: read
 /** The node a daemon pod is bound to or meant for (its metadata.name affinity). */
 function nodeOfDaemonPod(p: Pod): string {
   if (p.spec.nodeName) return p.spec.nodeName;
-  const aff = p.spec.affinity as
-    | {
-        nodeAffinity?: {
-          requiredDuringSchedulingIgnoredDuringExecution?: {
-            nodeSelectorTerms: { matchFields?: { values?: string[] }[] }[];
-          };
-        };
-      }
-    | undefined;
+  const aff = p.spec.affinity;
   return (
     aff?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0]?.matchFields?.[0]
       ?.values?.[0] ?? ''

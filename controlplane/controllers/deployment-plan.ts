@@ -3,8 +3,8 @@
  * recreate.go, util/deployment_util.go): which ReplicaSet is new, how far to scale it and the old
  * ones under maxSurge/maxUnavailable, revisions and history, and the status to report.
  */
+import type { Deployment, IntOrString, ReplicaSet, WorkloadCondition } from '../../lib/api/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import type { Condition, Deployment, IntOrString, ReplicaSet } from './api-types.js';
 
 /** Label carrying the template hash on ReplicaSets and their pods. */
 export const POD_TEMPLATE_HASH = 'pod-template-hash';
@@ -120,12 +120,12 @@ const replicasOf = (rs: ReplicaSet): number => rs.spec.replicas ?? 0;
 
 function condition(
   type: string,
-  status: Condition['status'],
+  status: WorkloadCondition['status'],
   reason: string,
   message: string,
   now: string,
-  prev?: Condition[],
-): Condition {
+  prev?: WorkloadCondition[],
+): WorkloadCondition {
   const old = prev?.find((c) => c.type === type);
   const same = old?.status === status;
   return {
@@ -289,7 +289,7 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
     total_ === replicas &&
     available >= replicas &&
     (existingNew?.status?.observedGeneration ?? -1) >= (existingNew?.metadata.generation ?? 0);
-  const conditions: Condition[] = [
+  const conditions: WorkloadCondition[] = [
     available >= replicas - maxUnavailable
       ? condition(
           'Available',

@@ -3,9 +3,9 @@
  * the informers, runs `planDeployment`, and applies the plan (create/scale/delete ReplicaSets,
  * revision annotation, status). Every ReplicaSet or pod change re-syncs the owner.
  */
+import type { Deployment, Pod, ReplicaSet } from '../../lib/api/index.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { Deployment, Pod, ReplicaSet } from './api-types.js';
 import {
   BY_OWNER,
   type ControllerContext,

@@ -5,7 +5,7 @@
  * endpoints stay in the slice they are in, changed ones are updated in place, new ones fill
  * slices that change anyway, then slices with room, then new slices of at most `maxPerSlice`.
  */
-import type { Endpoint, EndpointPort, EndpointSlice, Pod, Service } from './api-types.js';
+import type { Endpoint, EndpointPort, EndpointSlice, Pod, Service } from '../../lib/api/index.js';
 import { isPodReady } from './pods.js';
 
 /** Label naming the Service a slice belongs to (discovery/v1 LabelServiceName). */

@@ -3,9 +3,9 @@
  * caches and write the slices. Pod changes enqueue every Service in the pod's namespace whose
  * selector matched the old or the new labels.
  */
+import type { Pod } from '../../lib/api/index.js';
 import { isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { Pod } from './api-types.js';
 import {
   BY_NAMESPACE,
   BY_SERVICE,

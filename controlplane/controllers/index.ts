@@ -2,7 +2,6 @@
  * The controller manager: Deployment → ReplicaSet → Pods, EndpointSlices, node IPAM, node
  * lifecycle and garbage collection, behind leader election on a Lease.
  */
-export type * from './api-types.js';
 export {
   BY_NAMESPACE,
   BY_NODE,

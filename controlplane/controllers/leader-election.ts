@@ -5,11 +5,11 @@
  * observation time, not the renewTime in the record, so clock skew between machines does not
  * matter). A leader that cannot renew within `renewDeadlineMs` stops leading.
  */
+import type { Lease } from '../../lib/api/index.js';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../lib/client/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
-import type { Lease } from './api-types.js';
 import { leasesResource } from './resources.js';
 
 /** Options of `runLeaderElection`. */

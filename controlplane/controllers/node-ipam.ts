@@ -5,10 +5,10 @@
  * allocator counts every range already recorded on a node and every range it handed out and
  * the cache has not shown yet.
  */
+import type { Node } from '../../lib/api/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { formatCidr, parseCidr, parseIp, subnet } from '../../lib/net/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { Node } from './api-types.js';
 import { type ControllerContext, makeController, type RunningController } from './context.js';
 import { nodesResource } from './resources.js';
 

@@ -6,10 +6,9 @@
  * the unreachable taint) its pods are deleted. Freshness is judged by *local* observation time
  * of a renewTime change (the controller's clock), so clock skew does not matter.
  */
-import type { KubeObject } from '../../lib/api/index.js';
+import type { Condition, KubeObject, Node, Pod, Taint } from '../../lib/api/index.js';
 import { isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { Condition, Node, Pod, Taint } from './api-types.js';
 import {
   BY_NODE,
   type ControllerContext,

@@ -1,6 +1,14 @@
 /** The controllers' pure cores: table and simulation tests, no API server. */
 import { describe, expect, it } from 'vitest';
-import type { Deployment, EndpointSlice, Node, Pod, ReplicaSet, Service } from './api-types.js';
+import type {
+  Deployment,
+  EndpointSlice,
+  Node,
+  Pod,
+  PodPhase,
+  ReplicaSet,
+  Service,
+} from '../../lib/api/index.js';
 import {
   POD_TEMPLATE_HASH,
   planDeployment,
@@ -243,7 +251,7 @@ function pod(
   name: string,
   o: {
     node?: string;
-    phase?: string;
+    phase?: PodPhase;
     ready?: boolean;
     created?: number;
     deleting?: boolean;
@@ -399,7 +407,7 @@ describe('endpointslice plan', () => {
     p1.status = { ...p1.status, podIPs: [{ ip: '10.0.0.1' }, { ip: 'fd00::1' }] };
     const p2 = pod('b', { ip: '10.0.0.2', ports: [{ name: 'http', containerPort: 9090 }] });
     const { slices } = apply([], [p1, p2]);
-    expect(slices.map((s) => [s.addressType, s.ports[0]?.port, s.endpoints.length]).sort()).toEqual([
+    expect(slices.map((s) => [s.addressType, s.ports?.[0]?.port, s.endpoints.length]).sort()).toEqual([
       ['IPv4', 8080, 1],
       ['IPv4', 9090, 1],
       ['IPv6', 8080, 1],

@@ -2,8 +2,7 @@
  * Pod helpers shared by the workload controllers: activity, readiness, availability, the
  * deletion ranking, and building a pod from a template (controller.GetPodFromTemplate).
  */
-import type { OwnerReference } from '../../lib/api/index.js';
-import type { Pod, PodTemplate } from './api-types.js';
+import type { OwnerReference, Pod, PodTemplateSpec } from '../../lib/api/index.js';
 
 /** Not terminal and not being deleted (controller.IsPodActive). */
 export function isPodActive(p: Pod): boolean {
@@ -45,7 +44,7 @@ export function deletionOrder(a: Pod, b: Pod): number {
 
 /** A new pod for `template`, owned by `owner`, named `generateName`+random by the API server. */
 export function podFromTemplate(
-  template: PodTemplate,
+  template: PodTemplateSpec,
   options: { readonly namespace: string; readonly generateName: string; readonly owner: OwnerReference },
 ): Pod {
   return {

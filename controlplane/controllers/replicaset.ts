@@ -4,9 +4,9 @@
  * deletes pods and remembers what it asked for until the informer shows it (client-go's
  * "expectations"), so a lagging cache never causes double creations.
  */
+import type { Pod, ReplicaSet } from '../../lib/api/index.js';
 import { isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { Pod, ReplicaSet } from './api-types.js';
 import {
   BY_OWNER,
   type ControllerContext,

@@ -1,16 +1,17 @@
 /** Resource descriptors the controllers talk to. */
-import { coreResources, defineResource } from '../../lib/client/index.js';
+
 import type {
   DaemonSet,
   Deployment,
   EndpointSlice,
-  KubeEvent,
+  Event as KubeEvent,
   Lease,
   Node,
   Pod,
   ReplicaSet,
   Service,
-} from './api-types.js';
+} from '../../lib/api/index.js';
+import { coreResources, defineResource } from '../../lib/client/index.js';
 
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });

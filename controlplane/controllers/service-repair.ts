@@ -7,8 +7,8 @@
  * allocation records, which this API does not serve; the API server reclaims a stale
  * reservation itself when a new Service asks for it.
  */
+import type { Event as KubeEvent, Service } from '../../lib/api/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import type { KubeEvent, Service } from './api-types.js';
 import {
   type ControllerContext,
   keyOfObj,

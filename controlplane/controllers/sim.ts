@@ -4,9 +4,8 @@
  * "kubelet" that only writes what a kubelet would write through the API — pod status
  * (Running, podIP, Ready) and confirmation of graceful deletes.
  */
-import type { KubeObject } from '../../lib/api/index.js';
+import type { KubeObject, Lease, Node, Pod } from '../../lib/api/index.js';
 import { isNotFound, type KubeClient } from '../../lib/client/index.js';
-import type { Lease, Node, Pod } from './api-types.js';
 import { leasesResource, nodesResource, podsResource } from './resources.js';
 
 /** Options of `createSimNode`. */

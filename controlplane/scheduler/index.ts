@@ -1,16 +1,4 @@
 /** The scheduler: pure filter/score framework, assume cache, and the process that binds pods. */
-export type {
-  Binding,
-  Condition,
-  Container,
-  KubeEvent,
-  Node,
-  NodeSelectorRequirement,
-  NodeSelectorTerm,
-  Pod,
-  Taint,
-  Toleration,
-} from './api-types.js';
 export { SchedulerCache } from './cache.js';
 export {
   DEFAULT_PROFILE,

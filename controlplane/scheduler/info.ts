@@ -2,8 +2,15 @@
  * Slim internal types (STYLE habit 9): a pod and a node cut down at the informer boundary to
  * what filters and scores read, with derived values (summed requests, host ports) computed once.
  */
-import { keyOf } from '../../lib/api/index.js';
-import type { Container, Node, NodeSelectorTerm, Pod, Taint, Toleration } from './api-types.js';
+import {
+  type Container,
+  keyOf,
+  type Node,
+  type NodeSelectorTerm,
+  type Pod,
+  type Taint,
+  type Toleration,
+} from '../../lib/api/index.js';
 import { integerQuantity, milliCpu } from './quantity.js';
 
 /** Requested or allocatable amounts. */

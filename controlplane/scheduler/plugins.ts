@@ -4,7 +4,7 @@
  * (pkg/scheduler/framework: Filter and Score extension points). Reason strings are the ones
  * kube-scheduler prints, so `kubectl describe pod` reads the same.
  */
-import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from './api-types.js';
+import type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from '../../lib/api/index.js';
 import { type NodeInfo, type NodeState, type PodInfo, portKey } from './info.js';
 
 /** A filter: `undefined` when the node can host the pod, else why not (one or more reasons). */

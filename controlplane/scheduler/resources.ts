@@ -1,6 +1,7 @@
 /** Resource descriptors the scheduler talks to. */
+
+import type { Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
 import { coreResources, defineResource } from '../../lib/client/index.js';
-import type { KubeEvent, Node, Pod } from './api-types.js';
 
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });

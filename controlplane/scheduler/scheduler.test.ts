@@ -3,9 +3,9 @@
  * kubelet), pods created through REST, placements read back from the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Event as KubeEvent, Pod } from '../../lib/api/index.js';
 import { createSimNode } from '../controllers/sim.js';
 import { eventually, startTestEnv, type TestEnv } from '../controllers/test-env.js';
-import type { KubeEvent, Pod } from './api-types.js';
 import { eventsResource, nodesResource, podsResource } from './resources.js';
 import { Scheduler } from './scheduler.js';
 

@@ -6,10 +6,10 @@
  * and go back to the queue whenever a node or a bound pod changes (kube-scheduler's
  * scheduling queue, reduced to the two queues that matter here).
  */
+import type { Binding, Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
 import { Informer, isConflict, isNotFound, type KubeClient, listWatcher } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
-import type { Binding, KubeEvent, Node, Pod } from './api-types.js';
 import { SchedulerCache } from './cache.js';
 import { DEFAULT_PROFILE, type Decision, type Profile, schedulePod } from './framework.js';
 import { DEFAULT_SCHEDULER, type NodeInfo, type PodInfo, toNodeInfo, toPodInfo } from './info.js';

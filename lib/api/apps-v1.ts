@@ -14,7 +14,7 @@ export interface WorkloadCondition {
 
 /** apps/v1 Deployment. */
 export interface Deployment extends KubeObject {
-  spec?: {
+  spec: {
     replicas?: number;
     selector: LabelSelector;
     template: PodTemplateSpec;
@@ -40,7 +40,7 @@ export interface Deployment extends KubeObject {
 
 /** apps/v1 ReplicaSet. */
 export interface ReplicaSet extends KubeObject {
-  spec?: { replicas?: number; selector: LabelSelector; template?: PodTemplateSpec; minReadySeconds?: number };
+  spec: { replicas?: number; selector: LabelSelector; template: PodTemplateSpec; minReadySeconds?: number };
   status?: {
     replicas: number;
     fullyLabeledReplicas?: number;
@@ -53,7 +53,7 @@ export interface ReplicaSet extends KubeObject {
 
 /** apps/v1 DaemonSet. */
 export interface DaemonSet extends KubeObject {
-  spec?: {
+  spec: {
     selector: LabelSelector;
     template: PodTemplateSpec;
     updateStrategy?: {

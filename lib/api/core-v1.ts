@@ -126,13 +126,50 @@ export interface Volume {
   [source: string]: unknown;
 }
 
-/** core/v1 Toleration. */
+/** core/v1 Toleration. An empty `effect` matches every effect (types.go, `Toleration.Effect`). */
 export interface Toleration {
   key?: string;
   operator?: 'Exists' | 'Equal';
   value?: string;
-  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | '';
   tolerationSeconds?: number;
+}
+
+/** core/v1 NodeSelectorRequirement (`Gt`/`Lt` compare one integer value). */
+export interface NodeSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+  values?: string[];
+}
+
+/** core/v1 NodeSelectorTerm: all expressions and fields must hold. */
+export interface NodeSelectorTerm {
+  matchExpressions?: NodeSelectorRequirement[];
+  matchFields?: NodeSelectorRequirement[];
+}
+
+/** core/v1 NodeSelector: the terms are ORed. */
+export interface NodeSelector {
+  nodeSelectorTerms: NodeSelectorTerm[];
+}
+
+/** core/v1 PreferredSchedulingTerm. */
+export interface PreferredSchedulingTerm {
+  weight: number;
+  preference: NodeSelectorTerm;
+}
+
+/** core/v1 NodeAffinity. */
+export interface NodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution?: NodeSelector;
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredSchedulingTerm[];
+}
+
+/** core/v1 Affinity (pod (anti-)affinity kept opaque). */
+export interface Affinity {
+  nodeAffinity?: NodeAffinity;
+  podAffinity?: Record<string, unknown>;
+  podAntiAffinity?: Record<string, unknown>;
 }
 
 /** core/v1 PodSpec. */
@@ -150,11 +187,12 @@ export interface PodSpec {
   hostNetwork?: boolean;
   hostname?: string;
   subdomain?: string;
-  affinity?: Record<string, unknown>;
+  affinity?: Affinity;
   tolerations?: Toleration[];
   schedulerName?: string;
   priority?: number;
   enableServiceLinks?: boolean;
+  overhead?: Record<string, string>;
 }
 
 /** core/v1 ContainerStatus. */
@@ -182,9 +220,12 @@ export interface ContainerStatus {
 /** `status.phase` of a Pod. */
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
-/** core/v1 Pod. */
+/**
+ * core/v1 Pod. `spec` is a non-pointer struct in types.go and encoding/json never omits a struct,
+ * so the API server always sends it; the same holds for the workload, Service and Lease specs.
+ */
 export interface Pod extends KubeObject {
-  spec?: PodSpec;
+  spec: PodSpec;
   status?: {
     phase?: PodPhase;
     conditions?: Condition[];
@@ -204,7 +245,7 @@ export interface Pod extends KubeObject {
 /** core/v1 PodTemplateSpec (inside workloads). */
 export interface PodTemplateSpec {
   metadata?: ObjectMeta;
-  spec?: PodSpec;
+  spec: PodSpec;
 }
 
 /** core/v1 ServicePort. */
@@ -222,7 +263,7 @@ export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalN
 
 /** core/v1 Service. */
 export interface Service extends KubeObject {
-  spec?: {
+  spec: {
     type?: ServiceType;
     selector?: Record<string, string>;
     ports?: ServicePort[];

@@ -8,7 +8,7 @@ import type { KubeList, KubeObject } from './meta.js';
 /** One endpoint of a slice. `conditions.ready` nil means ready (KEP-1672). */
 export interface Endpoint {
   addresses: string[];
-  conditions?: { ready?: boolean; serving?: boolean; terminating?: boolean };
+  conditions: { ready?: boolean; serving?: boolean; terminating?: boolean };
   hostname?: string;
   targetRef?: ObjectReference;
   nodeName?: string;
@@ -66,7 +66,7 @@ export interface IngressClass extends KubeObject {
 
 /** coordination.k8s.io/v1 Lease (leader election, node heartbeats). */
 export interface Lease extends KubeObject {
-  spec?: {
+  spec: {
     holderIdentity?: string;
     leaseDurationSeconds?: number;
     acquireTime?: string;
