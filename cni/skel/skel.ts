@@ -236,7 +236,12 @@ function writeAll(fd: number, text: string): void {
   }
 }
 
-/** The `main` of a plugin executable: real env, stdin, stdout, stderr; sets the exit status. */
+/**
+ * The `main` of a plugin executable: real env, stdin, stdout, stderr; exits with the status.
+ * Exits explicitly as soon as the answer is written (synchronously, so nothing is left to
+ * drain): the runtime waits for the process to end, and letting the event loop wind down on
+ * its own costs a few milliseconds per call for nothing.
+ */
 export async function pluginMain<C>(plugin: Plugin<C>): Promise<void> {
   const code = await runPlugin(plugin, {
     env: process.env,
@@ -244,5 +249,5 @@ export async function pluginMain<C>(plugin: Plugin<C>): Promise<void> {
     stdout: (t) => writeAll(1, t),
     stderr: (t) => writeAll(2, t),
   });
-  process.exitCode = code;
+  process.exit(code);
 }
