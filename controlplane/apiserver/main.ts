@@ -2,6 +2,7 @@
  * `switchyard apiserver` as a function: parses the flags, starts the server, and runs until
  * SIGTERM/SIGINT. Kept here (not in cli/) so tests can start the same thing as a child process.
  */
+import { untilSignal } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
@@ -75,15 +76,7 @@ export async function runApiServer(flags: ApiServerFlags, log: NodeJS.WritableSt
   log.write(
     `${JSON.stringify({ level: 'info', component: 'apiserver', msg: 'listening', url: server.url, kubeconfig: server.kubeconfigPath })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
+  await untilSignal();
   await server.close();
   return 0;
 }

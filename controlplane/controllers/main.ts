@@ -1,19 +1,12 @@
 /**
- * `switchyard controller-manager` as a function: kubeconfig → client, optional /metrics and
- * health server, leader election, run until SIGTERM/SIGINT (then the Lease is released so a
- * standby takes over at once).
+ * `switchyard controller-manager` as a function: the shared client-component start-up
+ * (lib/component) around the ControllerManager (leader election; on SIGTERM/SIGINT the Lease is
+ * released so a standby takes over at once) and a leader gauge.
  */
 import { Gauge } from 'prom-client';
-import { KubeClient, loadKubeconfig } from '../../lib/client/index.js';
+import { runClientComponent } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import {
-  createLogger,
-  createRegistry,
-  HealthChecks,
-  type LogLevel,
-  parseListenAddr,
-  startObsServer,
-} from '../../lib/obs/index.js';
+import { HealthChecks, type LogLevel } from '../../lib/obs/index.js';
 import { CONTROLLERS, ControllerManager, type ControllerName } from './manager.js';
 import { ipamConfig } from './node-ipam.js';
 
@@ -43,73 +36,49 @@ export function parseControllers(text: string): ControllerName[] {
   return names as ControllerName[];
 }
 
-function untilSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      resolve();
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
-  });
-}
-
 /** Runs the controller manager until a signal; returns the exit status. */
 export async function runControllerManager(
   flags: ControllerManagerFlags,
   stderr: NodeJS.WritableStream,
 ): Promise<number> {
-  const log = createLogger({
-    component: 'controller-manager',
-    level: flags.logLevel ?? 'info',
-    stream: stderr,
-  });
   const ipam = ipamConfig({
     ...(flags.clusterCidr ? { clusterCidr: flags.clusterCidr } : {}),
     ...(flags.nodeCidrMaskSize ? { nodeMaskSize: flags.nodeCidrMaskSize } : {}),
   });
-  const config = loadKubeconfig(flags.kubeconfig === undefined ? {} : { path: flags.kubeconfig });
-  const client = new KubeClient({ config });
-  const manager = new ControllerManager({
-    client,
-    logger: log,
-    leaderElection: flags.leaderElect === false ? false : {},
-    ...(flags.controllers ? { controllers: parseControllers(flags.controllers) } : {}),
-    nodeIpam: { clusterCidr: ipam.clusterCidr, nodeMaskSize: ipam.nodeMaskSize },
-    nodeLifecycle: {
-      ...(flags.nodeMonitorGracePeriodSeconds
-        ? { gracePeriodMs: flags.nodeMonitorGracePeriodSeconds * 1000 }
-        : {}),
-      ...(flags.podEvictionTimeoutSeconds
-        ? { evictionTimeoutMs: flags.podEvictionTimeoutSeconds * 1000 }
-        : {}),
+  return runClientComponent({
+    component: 'controller-manager',
+    metricsComponent: 'controllermanager',
+    flags,
+    stderr,
+    setup: ({ log, client, metrics }) => {
+      const manager = new ControllerManager({
+        client,
+        logger: log,
+        leaderElection: flags.leaderElect === false ? false : {},
+        ...(flags.controllers ? { controllers: parseControllers(flags.controllers) } : {}),
+        nodeIpam: { clusterCidr: ipam.clusterCidr, nodeMaskSize: ipam.nodeMaskSize },
+        nodeLifecycle: {
+          ...(flags.nodeMonitorGracePeriodSeconds
+            ? { gracePeriodMs: flags.nodeMonitorGracePeriodSeconds * 1000 }
+            : {}),
+          ...(flags.podEvictionTimeoutSeconds
+            ? { evictionTimeoutMs: flags.podEvictionTimeoutSeconds * 1000 }
+            : {}),
+        },
+      });
+      new Gauge({
+        name: metrics.name('leader', 'info'),
+        help: '1 while this instance holds the leader Lease and runs the controllers.',
+        registers: [metrics.registry],
+        collect() {
+          this.set(manager.leading ? 1 : 0);
+        },
+      });
+      return {
+        run: (signal) => manager.run(signal),
+        readiness: new HealthChecks().add('informers-synced', () => manager.informers.synced),
+        startedFields: { identity: manager.identity },
+      };
     },
   });
-  const metrics = createRegistry({ component: 'controllermanager', defaultMetrics: true });
-  new Gauge({
-    name: metrics.name('leader', 'info'),
-    help: '1 while this instance holds the leader Lease and runs the controllers.',
-    registers: [metrics.registry],
-    collect() {
-      this.set(manager.leading ? 1 : 0);
-    },
-  });
-  const readiness = new HealthChecks().add('informers-synced', () => manager.informers.synced);
-  const obs = flags.metricsAddr
-    ? await startObsServer({ addr: parseListenAddr(flags.metricsAddr), metrics, readiness, logger: log })
-    : undefined;
-  const ac = new AbortController();
-  const running = manager.run(ac.signal);
-  log.info('started', {
-    server: config.server,
-    identity: manager.identity,
-    ...(obs ? { metrics: obs.url } : {}),
-  });
-  await untilSignal();
-  ac.abort();
-  await running;
-  await obs?.close();
-  client.close();
-  return 0;
 }

@@ -24,7 +24,7 @@ export {
   toNodeInfo,
   toPodInfo,
 } from './info.js';
-export { runScheduler, type SchedulerFlags, untilSignal } from './main.js';
+export { runScheduler, type SchedulerFlags } from './main.js';
 export {
   balancedAllocation,
   DEFAULT_FILTERS,
