@@ -119,6 +119,32 @@ const endpointKey = (e: Endpoint): string =>
 
 const sameEndpoint = (a: Endpoint, b: Endpoint): boolean => JSON.stringify(a) === JSON.stringify(b);
 
+/** A new slice of `svc` for group `g`, owned by the Service and labelled as ours. */
+function newSlice(svc: Service, g: EndpointGroup, endpoints: Endpoint[]): EndpointSlice {
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: {
+      generateName: `${svc.metadata.name}-`,
+      namespace: svc.metadata.namespace ?? 'default',
+      labels: { [SERVICE_NAME]: svc.metadata.name ?? '', [MANAGED_BY]: CONTROLLER_NAME },
+      ownerReferences: [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          name: svc.metadata.name ?? '',
+          uid: svc.metadata.uid ?? '',
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    addressType: g.addressType,
+    endpoints,
+    ports: [...g.ports],
+  };
+}
+
 /** Pure: the minimal set of slice writes that makes `existing` publish `groups`. */
 export function planSlices(input: {
   readonly service: Service;
@@ -174,28 +200,7 @@ export function planSlices(input: {
       }
     }
     while (pending.length > 0) {
-      create.push({
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: {
-          generateName: `${svc.metadata.name}-`,
-          namespace: svc.metadata.namespace ?? 'default',
-          labels: { [SERVICE_NAME]: svc.metadata.name ?? '', [MANAGED_BY]: CONTROLLER_NAME },
-          ownerReferences: [
-            {
-              apiVersion: 'v1',
-              kind: 'Service',
-              name: svc.metadata.name ?? '',
-              uid: svc.metadata.uid ?? '',
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ],
-        },
-        addressType: g.addressType,
-        endpoints: pending.splice(0, max),
-        ports: [...g.ports],
-      });
+      create.push(newSlice(svc, g, pending.splice(0, max)));
     }
     let kept = 0;
     for (const s of slices) {
@@ -208,29 +213,7 @@ export function planSlices(input: {
       kept += 1;
       if (changed.has(s)) update.push({ ...s, endpoints: list });
     }
-    if (slices.length === 0 && g.endpoints.size === 0)
-      create.push({
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: {
-          generateName: `${svc.metadata.name}-`,
-          namespace: svc.metadata.namespace ?? 'default',
-          labels: { [SERVICE_NAME]: svc.metadata.name ?? '', [MANAGED_BY]: CONTROLLER_NAME },
-          ownerReferences: [
-            {
-              apiVersion: 'v1',
-              kind: 'Service',
-              name: svc.metadata.name ?? '',
-              uid: svc.metadata.uid ?? '',
-              controller: true,
-              blockOwnerDeletion: true,
-            },
-          ],
-        },
-        addressType: g.addressType,
-        endpoints: [],
-        ports: [...g.ports],
-      });
+    if (slices.length === 0 && g.endpoints.size === 0) create.push(newSlice(svc, g, []));
   }
   return { create, update, delete: del };
 }
