@@ -212,6 +212,7 @@ describe('Informer against the watch server', () => {
       },
     });
     await informer.waitForSync();
+    let interrupted = 0; // stream closes and cuts that hit an open watch
     for (let step = 0; step < 300; step++) {
       const name = `p${rand(12)}`;
       const existing = server.get<Pod>('pods', 'default', name);
@@ -221,8 +222,8 @@ describe('Informer against the watch server', () => {
         else server.create('pods', pod(name));
       } else if (op < 12) {
         if (existing) server.remove('pods', 'default', name);
-      } else if (op === 12) server.closeAllStreams();
-      else if (op === 13) server.destroyAllStreams();
+      } else if (op === 12) interrupted += server.closeAllStreams();
+      else if (op === 13) interrupted += server.destroyAllStreams();
       else if (op === 14) server.compact();
       else if (op === 15) server.sendBookmarks();
       else await new Promise((r) => setTimeout(r, rand(3)));
@@ -244,7 +245,10 @@ describe('Informer against the watch server', () => {
     expect(same(cached)).toBe(true);
     expect(dupes).toEqual([]);
     expect(informer.stats.relistsAfterGone).toBeGreaterThan(0);
-    expect(informer.stats.watches).toBeGreaterThan(10);
+    // How many interruptions found a watch open depends on timing (under load the informer is
+    // often between watches); at least one did, and the informer watched again after it.
+    expect(interrupted).toBeGreaterThan(0);
+    expect(informer.stats.watches).toBeGreaterThan(1);
   });
 
   it('a slow handler does not block the watch, the cache or other handlers', async () => {

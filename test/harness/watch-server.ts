@@ -141,17 +141,21 @@ export class WatchServer {
   readonly fullHistory: HistoryEvent[] = [];
 
   /** Ends every open watch stream cleanly (like an apiserver restart or a proxy timeout). */
-  closeAllStreams(): void {
-    for (const w of [...this.#watchers]) this.#endWatch(w);
+  closeAllStreams(): number {
+    const open = [...this.#watchers];
+    for (const w of open) this.#endWatch(w);
+    return open.length;
   }
 
   /** Cuts every watch connection without a clean end (a crash or a network failure). */
-  destroyAllStreams(): void {
-    for (const w of [...this.#watchers]) {
+  destroyAllStreams(): number {
+    const open = [...this.#watchers];
+    for (const w of open) {
       this.#watchers.delete(w);
       for (const t of w.timers) clearTimeout(t);
       w.res.destroy();
     }
+    return open.length;
   }
 
   /** Drops the whole replay history: a watch from any older version now gets 410 Expired. */
