@@ -6,12 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, Deployment, EndpointSlice, Node, Pod, Service } from '../../lib/api/index.js';
-import { coreResources } from '../../lib/client/index.js';
-import { Scheduler } from '../scheduler/scheduler.js';
-import { FOREGROUND_FINALIZER } from './gc.js';
-import { ControllerManager } from './manager.js';
-import { UNREACHABLE_TAINT } from './node-lifecycle.js';
 import {
+  coreResources,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
@@ -20,7 +16,11 @@ import {
   podsResource,
   replicaSetsResource,
   servicesResource,
-} from './resources.js';
+} from '../../lib/client/index.js';
+import { Scheduler } from '../scheduler/scheduler.js';
+import { FOREGROUND_FINALIZER } from './gc.js';
+import { ControllerManager } from './manager.js';
+import { UNREACHABLE_TAINT } from './node-lifecycle.js';
 import { findDuplicates } from './service-repair.js';
 import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
 import { eventually, startTestEnv, type TestEnv } from './test-env.js';

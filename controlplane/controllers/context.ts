@@ -17,23 +17,21 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
-  Informer,
-  type KubeClient,
-  listWatcher,
-  type ResourceDescriptor,
-} from '../../lib/client/index.js';
-import type { Logger } from '../../lib/obs/index.js';
-import { type Clock, Controller, type ReconcileResult } from '../../lib/reconcile/index.js';
-import {
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
+  Informer,
+  type KubeClient,
   leasesResource,
+  listWatcher,
   nodesResource,
   podsResource,
+  type ResourceDescriptor,
   replicaSetsResource,
   servicesResource,
-} from './resources.js';
+} from '../../lib/client/index.js';
+import type { Logger } from '../../lib/obs/index.js';
+import { type Clock, Controller, type ReconcileResult } from '../../lib/reconcile/index.js';
 
 /** Index name: objects by the uid of each owner in `ownerReferences`. */
 export const BY_OWNER = 'owner';

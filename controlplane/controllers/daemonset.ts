@@ -6,7 +6,7 @@
  * gets. A template change rolls node by node, at most `maxUnavailable` (1) at a time.
  */
 import type { DaemonSet, Node, Pod, Taint, Toleration } from '../../lib/api/index.js';
-import { isConflict, isNotFound } from '../../lib/client/index.js';
+import { daemonSetsResource, isConflict, isNotFound, podsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
@@ -19,7 +19,6 @@ import {
 } from './context.js';
 import { templateHash } from './deployment-plan.js';
 import { isPodActive, isPodReady, podFromTemplate } from './pods.js';
-import { daemonSetsResource, podsResource } from './resources.js';
 
 /** Label with the template hash on DaemonSet pods (apps/v1 DefaultDaemonSetUniqueLabelKey). */
 export const DAEMONSET_HASH = 'controller-revision-hash';

@@ -4,7 +4,13 @@
  * revision annotation, status). Every ReplicaSet or pod change re-syncs the owner.
  */
 import type { Deployment, Pod, ReplicaSet } from '../../lib/api/index.js';
-import { isAlreadyExists, isConflict, isNotFound } from '../../lib/client/index.js';
+import {
+  deploymentsResource,
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  replicaSetsResource,
+} from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
@@ -17,7 +23,6 @@ import {
 } from './context.js';
 import { planDeployment, REVISION } from './deployment-plan.js';
 import { isPodActive, isPodAvailable } from './pods.js';
-import { deploymentsResource, replicaSetsResource } from './resources.js';
 
 function sameStatus(a: Deployment['status'], b: NonNullable<Deployment['status']>): boolean {
   const strip = (s: Deployment['status']): string =>

@@ -4,7 +4,7 @@
  * selector matched the old or the new labels.
  */
 import type { Pod } from '../../lib/api/index.js';
-import { isConflict, isNotFound } from '../../lib/client/index.js';
+import { endpointSlicesResource, isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_NAMESPACE,
@@ -23,7 +23,6 @@ import {
   SERVICE_NAME,
   selectsPod,
 } from './endpointslice-plan.js';
-import { endpointSlicesResource } from './resources.js';
 
 /** Starts the EndpointSlice controller's handlers. */
 export function endpointSliceController(

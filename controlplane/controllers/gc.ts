@@ -7,7 +7,18 @@
  * before anything is deleted, as the real collector does ("virtual" node verification).
  */
 import type { KubeObject, OwnerReference } from '../../lib/api/index.js';
-import { type Informer, isNotFound, type ResourceDescriptor } from '../../lib/client/index.js';
+import {
+  daemonSetsResource,
+  deploymentsResource,
+  endpointSlicesResource,
+  type Informer,
+  isNotFound,
+  nodesResource,
+  podsResource,
+  type ResourceDescriptor,
+  replicaSetsResource,
+  servicesResource,
+} from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
@@ -16,15 +27,6 @@ import {
   makeController,
   type RunningController,
 } from './context.js';
-import {
-  daemonSetsResource,
-  deploymentsResource,
-  endpointSlicesResource,
-  nodesResource,
-  podsResource,
-  replicaSetsResource,
-  servicesResource,
-} from './resources.js';
 
 /** The finalizer that asks for foreground cascading deletion (metav1.FinalizerDeleteDependents). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';

@@ -2,6 +2,7 @@
  * The controller manager: Deployment → ReplicaSet → Pods, EndpointSlices, node IPAM, node
  * lifecycle and garbage collection, behind leader election on a Lease.
  */
+
 export {
   BY_NAMESPACE,
   BY_NODE,
@@ -78,7 +79,6 @@ export {
   type ReplicaSetStatus,
   replicaSetController,
 } from './replicaset.js';
-export * from './resources.js';
 export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
 export {
   createSimNode,

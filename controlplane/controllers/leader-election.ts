@@ -6,11 +6,16 @@
  * matter). A leader that cannot renew within `renewDeadlineMs` stops leading.
  */
 import type { Lease } from '../../lib/api/index.js';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient } from '../../lib/client/index.js';
+import {
+  isAlreadyExists,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  leasesResource,
+} from '../../lib/client/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
-import { leasesResource } from './resources.js';
 
 /** Options of `runLeaderElection`. */
 export interface LeaderElectionOptions {

@@ -6,11 +6,11 @@
  * the cache has not shown yet.
  */
 import type { Node } from '../../lib/api/index.js';
+import { nodesResource } from '../../lib/client/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { formatCidr, parseCidr, parseIp, subnet } from '../../lib/net/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import { type ControllerContext, makeController, type RunningController } from './context.js';
-import { nodesResource } from './resources.js';
 
 /** Options of the node IPAM controller. */
 export interface NodeIpamOptions {

@@ -7,7 +7,7 @@
  * of a renewTime change (the controller's clock), so clock skew does not matter.
  */
 import type { Condition, KubeObject, Node, Pod, Taint } from '../../lib/api/index.js';
-import { isNotFound } from '../../lib/client/index.js';
+import { isNotFound, nodesResource, podsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_NODE,
@@ -17,7 +17,6 @@ import {
   timestamp,
 } from './context.js';
 import { isPodReady } from './pods.js';
-import { nodesResource, podsResource } from './resources.js';
 
 /** The taint key of an unreachable node. */
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';

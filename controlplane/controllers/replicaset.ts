@@ -5,7 +5,7 @@
  * "expectations"), so a lagging cache never causes double creations.
  */
 import type { Pod, ReplicaSet } from '../../lib/api/index.js';
-import { isConflict, isNotFound } from '../../lib/client/index.js';
+import { isConflict, isNotFound, podsResource, replicaSetsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
@@ -17,7 +17,6 @@ import {
   splitKey,
 } from './context.js';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady, podFromTemplate } from './pods.js';
-import { podsResource, replicaSetsResource } from './resources.js';
 
 /** ReplicaSet status fields the controller owns. */
 export type ReplicaSetStatus = NonNullable<ReplicaSet['status']>;

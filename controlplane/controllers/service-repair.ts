@@ -8,6 +8,7 @@
  * reservation itself when a new Service asks for it.
  */
 import type { Event as KubeEvent, Service } from '../../lib/api/index.js';
+import { eventsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
@@ -16,7 +17,6 @@ import {
   type RunningController,
   timestamp,
 } from './context.js';
-import { eventsResource } from './resources.js';
 
 /** One value held by more than one Service. */
 export interface Duplicate {

@@ -5,8 +5,13 @@
  * (Running, podIP, Ready) and confirmation of graceful deletes.
  */
 import type { KubeObject, Lease, Node, Pod } from '../../lib/api/index.js';
-import { isNotFound, type KubeClient } from '../../lib/client/index.js';
-import { leasesResource, nodesResource, podsResource } from './resources.js';
+import {
+  isNotFound,
+  type KubeClient,
+  leasesResource,
+  nodesResource,
+  podsResource,
+} from '../../lib/client/index.js';
 
 /** Options of `createSimNode`. */
 export interface SimNodeOptions {

@@ -1,4 +1,5 @@
 /** The scheduler: pure filter/score framework, assume cache, and the process that binds pods. */
+
 export { SchedulerCache } from './cache.js';
 export {
   DEFAULT_PROFILE,
@@ -47,5 +48,4 @@ export {
   untoleratedTaint,
 } from './plugins.js';
 export { integerQuantity, milliCpu, parseQuantity } from './quantity.js';
-export { eventsResource, nodesResource, podsResource } from './resources.js';
 export { Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.js';

@@ -7,13 +7,21 @@
  * scheduling queue, reduced to the two queues that matter here).
  */
 import type { Binding, Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
-import { Informer, isConflict, isNotFound, type KubeClient, listWatcher } from '../../lib/client/index.js';
+import {
+  eventsResource,
+  Informer,
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  listWatcher,
+  nodesResource,
+  podsResource,
+} from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
 import { SchedulerCache } from './cache.js';
 import { DEFAULT_PROFILE, type Decision, type Profile, schedulePod } from './framework.js';
 import { DEFAULT_SCHEDULER, type NodeInfo, type PodInfo, toNodeInfo, toPodInfo } from './info.js';
-import { eventsResource, nodesResource, podsResource } from './resources.js';
 
 /** Options of `Scheduler`. */
 export interface SchedulerOptions {

@@ -55,4 +55,15 @@ export {
 } from './rest.js';
 export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
+export {
+  daemonSetsResource,
+  deploymentsResource,
+  endpointSlicesResource,
+  eventsResource,
+  leasesResource,
+  nodesResource,
+  podsResource,
+  replicaSetsResource,
+  servicesResource,
+} from './typed-resources.js';
 export { parseWatchEvent, readWatchStream } from './watch.js';

@@ -1,4 +1,7 @@
-/** Resource descriptors the controllers talk to. */
+/**
+ * Typed descriptors of the built-in resources components talk to, one per resource, so every
+ * component shares the same definitions (lib/api holds the wire types).
+ */
 
 import type {
   DaemonSet,
@@ -10,8 +13,8 @@ import type {
   Pod,
   ReplicaSet,
   Service,
-} from '../../lib/api/index.js';
-import { coreResources, defineResource } from '../../lib/client/index.js';
+} from '../api/index.js';
+import { coreResources, defineResource } from './resource.js';
 
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });
