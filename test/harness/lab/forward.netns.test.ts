@@ -153,8 +153,10 @@ describeKernel('lab forwarder and supervisor', () => {
     expect(readFileSync(dying.log, 'utf8')).toBe('boom\n');
 
     // The namespace name on the command line, as the forwarder carries it, so leftovers are found.
-    const sleeper = spec('sleeper', ['exec sleep 60', ns]);
-    const running = await startComponent(sleeper, ['/bin/sh', '-c']);
+    // A process that keeps that argument for its whole life (`sh -c 'exec sleep'` would drop it
+    // at the exec, racing the check below).
+    const sleeper = spec('sleeper', ['setTimeout(() => {}, 60_000)', ns]);
+    const running = await startComponent(sleeper, [process.execPath, '-e']);
     expect(isRunning(running)).toBe(true);
     expect(pidsNamingNetns([ns])).toEqual([running.pid]);
     await expect(waitHealthy(sleeper, running, { stateDir: tmp, timeoutMs: 300 })).rejects.toThrow(
