@@ -1,20 +1,17 @@
 /** Namespaces for plugin kernel tests: each made with a unique `sy-` name and removed afterwards. */
 import { execFileSync } from 'node:child_process';
+import { createNetns, deleteNetns, netnsPath } from '../../lib/netns/index.js';
 
 /** Creates a network namespace `name` with `lo` up; returns its path under /run/netns. */
 export function addNetns(name: string): string {
-  execFileSync('ip', ['netns', 'add', name]);
+  createNetns(name);
   execFileSync('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  return `/run/netns/${name}`;
+  return netnsPath(name);
 }
 
 /** Deletes a namespace; a missing one is fine. */
 export function delNetns(name: string): void {
-  try {
-    execFileSync('ip', ['netns', 'del', name], { stdio: 'ignore' });
-  } catch {
-    // already gone
-  }
+  deleteNetns(name, { ignoreMissing: true });
 }
 
 /** Runs `ip -json ARGS` in a namespace and parses it. */
