@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
 import { EBUSY, ErrorCode, isAlreadyExists, isNotFound } from '../errors/index.js';
+import { createNetns, deleteNetns } from '../netns/index.js';
 import {
   createNft,
   dumpObjects,
@@ -58,13 +59,13 @@ describeKernel('nft against the kernel', () => {
 
   beforeEach(() => {
     ns = uniqueName('nft');
-    execFileSync('ip', ['netns', 'add', ns]);
+    createNetns(ns);
     real = createNft({ netns: ns });
     fake = new FakeNft();
   });
 
   afterEach(() => {
-    if (ns !== '') execFileSync('ip', ['netns', 'delete', ns]);
+    if (ns !== '') deleteNetns(ns);
     ns = '';
   });
 
