@@ -4,11 +4,10 @@
  * veth, port flags) and the container side (addresses, routes). The bridge lives in the
  * plugin's (the runtime's) namespace; the container is reached through CNI_NETNS by path.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type ResultIp, type ResultRoute } from '../../lib/cni/index.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
-import { type IpAddrLink, type IpLink, ip, localLinkNames, runBatch } from '../ip/index.js';
+import { type IpAddrLink, type IpLink, ip, localLinkNames, runBatch, spawnSync } from '../ip/index.js';
 import type { BridgeConfig } from './config.js';
 
 /**
@@ -94,7 +93,6 @@ function setVlan(conf: BridgeConfig, host: string): void {
   // Tag the port: the pod's frames enter and leave on VLAN `vlan`, untagged on the veth.
   const r = spawnSync('bridge', ['-batch', '-'], {
     input: `vlan del dev ${host} vid 1\nvlan add dev ${host} vid ${conf.vlan} pvid untagged\n`,
-    encoding: 'utf8',
   });
   if (r.status !== 0) {
     deleteLink(host);

@@ -1,6 +1,6 @@
 /**
  * An exclusive lock the kernel drops when its holder dies, taken without starting a process:
- * a listening Unix socket in the abstract namespace (unix(7), "Abstract sockets"). Binding the
+ * a bound Unix socket in the abstract namespace (unix(7), "Abstract sockets"). Binding the
  * name is atomic and fails with EADDRINUSE while another process holds it; the name vanishes
  * when the socket is closed or its process is killed, so a crashed plugin never leaves the store
  * locked and there is no stale-lock file to judge. (flock(2) would need a helper process here:
@@ -9,10 +9,9 @@
  * runtime's namespace, so its calls exclude each other. Two runtimes in different namespaces
  * must not share a dataDir (see cni/README.md).
  */
-import { createServer, type Server } from 'node:net';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CniCode, CniError } from '../../lib/cni/index.js';
+import { processBinding } from '../ip/binding.js';
 
 /** Releases a held lock. */
 export type Unlock = () => void;
@@ -36,7 +35,43 @@ export function lockName(path: string): string {
   return `${prefix}${h.toString(16)}`;
 }
 
-function tryBind(name: string): Promise<Server | undefined> {
+/** A bound socket: the lock is held until it is closed (or its process dies). */
+interface Held {
+  close(): void;
+}
+
+/** The slice of the `pipe_wrap` binding that `net.Server` uses to bind a Unix socket. */
+interface PipeBinding {
+  readonly Pipe: new (type: number) => { bind(name: string): number; close(): void };
+  readonly constants: { readonly SERVER: number };
+}
+
+function isPipeBinding(value: unknown): value is PipeBinding {
+  const b = value as Partial<PipeBinding> | undefined;
+  return typeof b?.Pipe === 'function' && typeof b.constants?.SERVER === 'number';
+}
+
+const UV_EADDRINUSE = -98;
+
+/**
+ * Binds the name with the `pipe_wrap` handle directly: synchronous, and without loading
+ * `node:net`, which costs a plugin ~5 ms of start-up (see ../ip/spawn.ts). Binding alone
+ * reserves an abstract name; nothing needs to listen. undefined = held by someone else;
+ * null = no binding here (use net).
+ */
+function tryBindHandle(name: string): Held | undefined | null {
+  const b = processBinding('pipe_wrap');
+  if (!isPipeBinding(b)) return null;
+  const handle = new b.Pipe(b.constants.SERVER);
+  const err = handle.bind(name);
+  if (err === 0) return handle;
+  handle.close();
+  if (err === UV_EADDRINUSE) return undefined;
+  throw new CniError(CniCode.KernelFailure, `lock ${JSON.stringify(name.slice(1))}: bind failed (${err})`);
+}
+
+function tryBindNet(name: string): Promise<Held | undefined> {
+  const { createServer } = process.getBuiltinModule('node:net');
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => {
@@ -49,6 +84,11 @@ function tryBind(name: string): Promise<Server | undefined> {
       resolve(server);
     });
   });
+}
+
+async function tryBind(name: string): Promise<Held | undefined> {
+  const held = tryBindHandle(name);
+  return held === null ? tryBindNet(name) : held;
 }
 
 /** Takes the exclusive lock named after `path`; resolves once held. Polls with backoff capped at 4 ms (plus jitter): holders keep it for a few ms, and a bind attempt is cheap. */
@@ -66,6 +106,6 @@ export async function lockPath(path: string, opts: LockOptions = {}): Promise<Un
       );
     }
     // Jitter spreads waiters so they do not retry in lockstep.
-    await sleep(delay + Math.random() * delay);
+    await new Promise((done) => setTimeout(done, delay + Math.random() * delay));
   }
 }

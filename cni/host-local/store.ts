@@ -5,18 +5,9 @@
  *   (lock)                                 held for every ADD, DEL and GC (lock.ts)
  * Crash safety: a reservation is written to a temporary file and then link(2)ed to its final
  * name, which fails with EEXIST if the address is taken: the reservation appears complete or
- * not at all, and never twice. last_reserved_ip is replaced with rename(2).
+ * not at all, and never twice. last_reserved_ip is a hint, written in place.
  */
-import {
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { linkSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LockOptions, lockPath } from './lock.js';
 
@@ -36,6 +27,15 @@ function isReservationName(name: string): boolean {
 
 function errnoCode(err: unknown): string | undefined {
   return (err as NodeJS.ErrnoException | undefined)?.code;
+}
+
+/** unlink(2) where a missing file is fine (rmSync's `force` loads its recursive-removal helper). */
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err: unknown) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
 }
 
 /** The store of one network under `dataDir`. Methods other than `withLock` expect the lock held. */
@@ -63,7 +63,7 @@ export class DiskStore {
   #sweepTemporaries(): void {
     for (const name of readdirSync(this.dir)) {
       // Only a writer holding the lock creates these, so any seen now belong to a dead process.
-      if (name.startsWith('.') && name.endsWith(TMP_SUFFIX)) rmSync(join(this.dir, name), { force: true });
+      if (name.startsWith('.') && name.endsWith(TMP_SUFFIX)) unlinkIfPresent(join(this.dir, name));
     }
   }
 
@@ -84,9 +84,10 @@ export class DiskStore {
     } finally {
       unlinkSync(tmp);
     }
-    const last = this.#tmpName(`${LAST_RESERVED}${rangeSetIndex}`);
-    writeFileSync(last, ip);
-    renameSync(last, join(this.dir, `${LAST_RESERVED}${rangeSetIndex}`));
+    // Written in place, as the reference does: it only says where the round-robin resumes, so a
+    // torn write costs at most a different starting point, and replacing it with rename(2) makes
+    // ext4 flush the new file's data first (auto_da_alloc), ~0.7 ms on every ADD.
+    writeFileSync(join(this.dir, `${LAST_RESERVED}${rangeSetIndex}`), ip);
     return true;
   }
 
@@ -127,7 +128,7 @@ export class DiskStore {
 
   /** Removes one reservation; a missing one is fine (DEL is idempotent). */
   release(ip: string): void {
-    rmSync(join(this.dir, ip), { force: true });
+    unlinkIfPresent(join(this.dir, ip));
   }
 
   /** Removes every reservation of the attachment; returns the addresses released. */

@@ -13,3 +13,4 @@ export {
   runBatch,
 } from './ip.js';
 export { nftApply, nftJson } from './nft.js';
+export { type SpawnOptions, type SpawnResult, spawnSync, spawnSyncPortable } from './spawn.js';

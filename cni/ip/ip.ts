@@ -5,11 +5,11 @@
  * `nsenter --net=PATH`. Plugins run once per invocation, so a couple of short execs beat
  * loading a netlink binding at start-up (see cni/README.md, "Start-up cost").
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { CniCode, CniError } from '../../lib/cni/index.js';
 import { EEXIST, ENODEV, ENOENT, isNotFound, systemError } from '../../lib/errors/index.js';
+import { spawnSync } from './spawn.js';
 
 /** Where a command runs: the current namespace (undefined) or the one at this path. */
 export interface InNs {
@@ -65,7 +65,7 @@ export interface BatchOutcome {
 /** Runs `ip -json -batch -` with `lines` and reports which line failed, if any. */
 export function runBatch(lines: readonly string[], opts: InNs = {}): BatchOutcome {
   const { file, argv } = command(['-json', '-batch', '-'], opts);
-  const r = spawnSync(file, argv, { encoding: 'utf8', input: `${lines.join('\n')}\n`, maxBuffer: 64 << 20 });
+  const r = spawnSync(file, argv, { input: `${lines.join('\n')}\n` });
   if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
   const shows = r.stdout
     .split('\n')
@@ -96,7 +96,7 @@ export function localLinkNames(): Set<string> {
 /** Runs `ip ARGS…`; returns stdout. Throws a coded error naming the command on failure. */
 export function ip(args: readonly string[], opts: InNs & { readonly input?: string } = {}): string {
   const { file, argv } = command(args, opts);
-  const r = spawnSync(file, argv, { encoding: 'utf8', input: opts.input ?? '', maxBuffer: 64 << 20 });
+  const r = spawnSync(file, argv, { input: opts.input ?? '' });
   if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
   if (r.status !== 0) throw ipError(args, r.stderr, r.status);
   return r.stdout;

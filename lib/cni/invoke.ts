@@ -3,7 +3,6 @@
  * CNI_PATH, run it with CNI_* environment and the config on stdin, parse the result or the
  * spec error. The kubelet and the bridge plugin's IPAM delegation both use it.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { CniCode, CniError } from './errors.js';
@@ -23,9 +22,14 @@ export type ExecFn = (
   opts: { env: Readonly<Record<string, string>>; input: string },
 ) => Promise<ExecOutput>;
 
-/** The default ExecFn: one child process, no shell. */
-export const spawnExec: ExecFn = (file, opts) =>
-  new Promise((resolve, reject) => {
+/**
+ * The default ExecFn: one child process, no shell. `node:child_process` is loaded on first use:
+ * the bridge plugin bundles this module for IPAM delegation, and loading it eagerly would add
+ * its start-up cost (it pulls in `net`) to every call that never delegates.
+ */
+export const spawnExec: ExecFn = (file, opts) => {
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  return new Promise((resolve, reject) => {
     const child = spawn(file, [], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -43,6 +47,7 @@ export const spawnExec: ExecFn = (file, opts) =>
     child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input);
   });
+};
 
 /** Finds `type` in the CNI_PATH directories; throws a code-7 error naming the type. */
 export function findPlugin(type: string, paths: readonly string[]): string {

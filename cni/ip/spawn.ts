@@ -1,0 +1,144 @@
+/**
+ * Synchronous process execution for the plugins, without loading `node:child_process`.
+ *
+ * A plugin lives for one CNI call, so module loading is on every pod's critical path, and
+ * `node:child_process` pulls in `net`, `dgram` and the stream machinery: about 5 ms of each
+ * call's ~15 ms of work here (cni/README.md, "Start-up cost"). The plugins only need what
+ * `child_process.spawnSync` itself calls: the `spawn_sync` binding, reachable through
+ * `process.binding` (deprecated, DEP0111, but kept on Node 20–24 for exactly this allow-list).
+ * Where that is gone, or refuses, this falls back to `child_process.spawnSync`, loaded only then;
+ * both paths give the same `SpawnResult` (spawn.test.ts runs each).
+ */
+import { getSystemErrorName } from 'node:util';
+import { processBinding } from './binding.js';
+
+/** What a finished child left: exit status (null when killed), its output, or why it did not run. */
+export interface SpawnResult {
+  readonly status: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Set when the process could not be started (e.g. ENOENT for a missing binary). */
+  readonly error: (Error & { code?: string }) | undefined;
+}
+
+/** Options of `spawnSync`. */
+export interface SpawnOptions {
+  /** Written to the child's stdin, which is then closed. */
+  readonly input?: string;
+  /** Largest stdout or stderr accepted, in bytes (default 64 MiB); beyond it the child is killed. */
+  readonly maxBuffer?: number;
+}
+
+interface StdioPipe {
+  readonly type: 'pipe';
+  readonly readable: boolean;
+  readonly writable: boolean;
+  readonly input?: Uint8Array;
+}
+
+/** The options object the `spawn_sync` binding reads (lib/internal/child_process.js builds the same). */
+interface BindingOptions {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly envPairs: readonly string[];
+  readonly stdio: readonly StdioPipe[];
+  readonly maxBuffer: number;
+  readonly killSignal: number;
+  readonly detached: boolean;
+  readonly windowsHide: boolean;
+  readonly windowsVerbatimArguments: boolean;
+}
+
+interface BindingResult {
+  readonly status: number | null;
+  readonly signal: string | null;
+  readonly output: readonly (Uint8Array | null)[] | null;
+  /** A negative errno when the child could not be started or was cut short. */
+  readonly error?: number;
+}
+
+interface SpawnSyncBinding {
+  spawn(options: BindingOptions): BindingResult;
+}
+
+const DEFAULT_MAX_BUFFER = 64 << 20;
+const SIGTERM = 15;
+
+function isSpawnSyncBinding(value: unknown): value is SpawnSyncBinding {
+  return typeof (value as Partial<SpawnSyncBinding> | undefined)?.spawn === 'function';
+}
+
+let binding: SpawnSyncBinding | null | undefined;
+
+function spawnSyncBinding(): SpawnSyncBinding | undefined {
+  if (binding === undefined) {
+    const b = processBinding('spawn_sync');
+    binding = isSpawnSyncBinding(b) ? b : null;
+  }
+  return binding ?? undefined;
+}
+
+function text(b: Uint8Array | null | undefined): string {
+  return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : '';
+}
+
+function errnoError(file: string, errno: number): Error & { code: string } {
+  const code = getSystemErrorName(errno);
+  return Object.assign(new Error(`spawnSync ${file} ${code}`), { code, errno, syscall: `spawnSync ${file}` });
+}
+
+function viaBinding(
+  b: SpawnSyncBinding,
+  file: string,
+  args: readonly string[],
+  o: SpawnOptions,
+): SpawnResult {
+  const envPairs: string[] = [];
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) envPairs.push(`${k}=${v}`);
+  const r = b.spawn({
+    file,
+    args: [file, ...args],
+    envPairs,
+    stdio: [
+      { type: 'pipe', readable: true, writable: false, input: Buffer.from(o.input ?? '') },
+      { type: 'pipe', readable: false, writable: true },
+      { type: 'pipe', readable: false, writable: true },
+    ],
+    maxBuffer: o.maxBuffer ?? DEFAULT_MAX_BUFFER,
+    killSignal: SIGTERM,
+    detached: false,
+    windowsHide: false,
+    windowsVerbatimArguments: false,
+  });
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: text(r.output?.[1]),
+    stderr: text(r.output?.[2]),
+    error: r.error ? errnoError(file, r.error) : undefined,
+  };
+}
+
+/** `child_process.spawnSync`, for when the binding is unavailable (and for the tests). */
+export function spawnSyncPortable(file: string, args: readonly string[], o: SpawnOptions = {}): SpawnResult {
+  const { spawnSync: nodeSpawnSync } = process.getBuiltinModule('node:child_process');
+  const r = nodeSpawnSync(file, args, {
+    input: o.input ?? '',
+    encoding: 'utf8',
+    maxBuffer: o.maxBuffer ?? DEFAULT_MAX_BUFFER,
+  });
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: r.stdout ?? '',
+    stderr: r.stderr ?? '',
+    error: r.error,
+  };
+}
+
+/** Runs `file args…` to completion with stdin `input`; never throws for a failing child. */
+export function spawnSync(file: string, args: readonly string[], o: SpawnOptions = {}): SpawnResult {
+  const b = spawnSyncBinding();
+  return b ? viaBinding(b, file, args, o) : spawnSyncPortable(file, args, o);
+}
