@@ -72,8 +72,30 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
   let handle: WatchHandle | undefined;
   let lastRv = '';
   const timers: NodeJS.Timeout[] = [];
+  // The events of one turn of the event loop go out as one chunk: over TLS every socket write
+  // is its own record and syscall, which was the largest cost with many watchers (a commit
+  // delivers a batch of events to every stream at once). Order is kept: everything, bookmarks
+  // and errors included, goes through the same queue.
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let flushScheduled = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    if (pending.length === 0) return;
+    const chunk = pending.length === 1 ? (pending[0] as Buffer) : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    if (res.destroyed || res.writableEnded) return;
+    res.write(chunk);
+    if (res.writableLength > o.maxBufferedBytes) {
+      // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
+      res.destroy();
+      close();
+    }
+  };
   const close = (): void => {
     if (closed) return;
+    flush();
     closed = true;
     for (const t of timers) clearTimeout(t);
     handle?.stop();
@@ -81,16 +103,15 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
     o.onClose?.();
   };
   const write = (line: unknown): void => writeRaw(Buffer.from(`${JSON.stringify(line)}\n`));
-  // Each event is written as it comes. (Coalescing a tick's events into one chunk with
-  // setImmediate made the controller-manager acceptance test lose track of endpoints; until that
-  // is understood, correctness first.)
   const writeRaw = (line: Buffer): void => {
     if (closed || res.destroyed || res.writableEnded) return;
-    res.write(line);
-    if (res.writableLength > o.maxBufferedBytes) {
-      // Slow consumer: drop it rather than buffer without bound; it relists and rewatches.
-      res.destroy();
-      close();
+    pending.push(line);
+    pendingBytes += line.length;
+    if (pendingBytes + res.writableLength > o.maxBufferedBytes) {
+      flush();
+    } else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
     }
   };
   timers.push(setTimeout(close, o.timeoutSeconds * 1000));

@@ -3,7 +3,7 @@
  * caches and write the slices. Pod changes enqueue every Service in the pod's namespace whose
  * selector matched the old or the new labels.
  */
-import type { Pod } from '../../lib/api/index.js';
+import type { EndpointSlice, Pod } from '../../lib/api/index.js';
 import { endpointSlicesResource, isConflict, isNotFound } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
@@ -23,6 +23,10 @@ import {
   SERVICE_NAME,
   selectsPod,
 } from './endpointslice-plan.js';
+import { EndpointSliceTracker } from './endpointslice-tracker.js';
+
+/** How soon a Service whose slice cache is behind our own writes is looked at again. */
+const STALE_CACHE_RETRY_MS = 50;
 
 /** Starts the EndpointSlice controller's handlers. */
 export function endpointSliceController(
@@ -31,6 +35,7 @@ export function endpointSliceController(
 ): RunningController {
   const { informers: inf, client } = ctx;
   const slices = client.resource(endpointSlicesResource);
+  const tracker = new EndpointSliceTracker(() => ctx.clock.now());
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const svc = inf.services.cache.get(key);
@@ -40,13 +45,18 @@ export function endpointSliceController(
       svc.metadata.deletionTimestamp ||
       !svc.spec.selector ||
       Object.keys(svc.spec.selector).length === 0
-    )
+    ) {
+      tracker.forget(key);
       return { kind: 'done' };
+    }
     const { namespace } = splitKey(key);
     const pods = inf.pods.cache.byIndex(BY_NAMESPACE, namespace);
     const existing = inf.endpointSlices.cache
       .byIndex(BY_SERVICE, key)
       .filter((s) => s.metadata.labels?.[MANAGED_BY] === CONTROLLER_NAME && !s.metadata.deletionTimestamp);
+    // The cache lacks a write of ours: planning now would duplicate or undo it. The slice's
+    // own informer event requeues the Service; the timer covers an event that never comes.
+    if (tracker.isStale(key, existing)) return { kind: 'requeueAfter', ms: STALE_CACHE_RETRY_MS };
     const plan = planSlices({
       service: svc,
       groups: desiredEndpoints(svc, pods),
@@ -54,12 +64,14 @@ export function endpointSliceController(
       ...(options.maxPerSlice ? { maxPerSlice: options.maxPerSlice } : {}),
     });
     try {
-      for (const name of plan.delete)
+      for (const name of plan.delete) {
         await slices.delete(name, { namespace }).catch((err: unknown) => {
           if (!isNotFound(err)) throw err;
         });
-      for (const s of plan.update) await slices.update(s, { namespace });
-      for (const s of plan.create) await slices.create(s, { namespace });
+        tracker.deleted(key, name);
+      }
+      for (const s of plan.update) tracker.written(key, await slices.update(s, { namespace }));
+      for (const s of plan.create) tracker.written(key, await slices.create(s, { namespace }));
     } catch (err: unknown) {
       // Our cache was behind a slice we wrote: plan again once it catches up.
       if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
@@ -77,6 +89,11 @@ export function endpointSliceController(
         controller.enqueue(keyOfObj(svc));
     }
   };
+  // Our own writes coming back through the informer requeue the Service (see the tracker).
+  const forSlice = (s: EndpointSlice): void => {
+    const svc = s.metadata.labels?.[SERVICE_NAME];
+    if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
+  };
   const detach = [
     inf.services.addEventHandler({
       onAdd: (s) => controller.enqueue(keyOfObj(s)),
@@ -88,14 +105,9 @@ export function endpointSliceController(
       onDelete: (p) => forPod(p),
     }),
     inf.endpointSlices.addEventHandler({
-      onUpdate: (_o, s) => {
-        const svc = s.metadata.labels?.[SERVICE_NAME];
-        if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
-      },
-      onDelete: (s) => {
-        const svc = s.metadata.labels?.[SERVICE_NAME];
-        if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
-      },
+      onAdd: forSlice,
+      onUpdate: (_o, s) => forSlice(s),
+      onDelete: forSlice,
     }),
   ];
   return {
