@@ -35,6 +35,7 @@ describe('bench apiserver (small sizes)', () => {
     const r = await runApiserverBench({
       writers: 4,
       creates: 60,
+      warmUp: 20,
       listPods: 100,
       watchers: 5,
       events: 40,
@@ -72,6 +73,7 @@ describe('bench apiserver (small sizes)', () => {
     const r = await runApiserverBench({
       writers: 2,
       creates: 20,
+      warmUp: 10,
       listPods: 100,
       watchers: 2,
       events: 10,

@@ -35,7 +35,8 @@ async function upsert(o: BootstrapOptions, plural: string, group: string, obj: J
   if (!info) return;
   const meta = obj.metadata as JsonObject;
   try {
-    await o.rest.create(info, meta.namespace as string, obj);
+    // create takes ownership of its input; obj is still needed for the patch below.
+    await o.rest.create(info, meta.namespace as string, structuredClone(obj));
   } catch (err) {
     if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
     await o.rest.patch(info, meta.namespace as string, meta.name as string, 'merge', obj);

@@ -288,10 +288,13 @@ export class RestStorage {
     }
   }
 
-  /** POST: creates an object. */
+  /**
+   * POST: creates an object. Takes ownership of `input` (a freshly decoded body): it is
+   * completed in place and returned, which saves a deep copy per create.
+   */
   async create(info: ResourceInfo, namespace: string | undefined, input: Json): Promise<JsonObject> {
     if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
-    const body = clone(input);
+    const body = input;
     this.#checkType(info, body);
     this.#checkNamespaceMatch(info, namespace, body);
     const meta = metaOf(body);
