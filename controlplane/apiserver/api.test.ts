@@ -182,6 +182,33 @@ describe('authentication and authorization', () => {
     expect((await call(t.server, 'GET', '/apis/discovery.k8s.io/v1/endpointslices', proxy)).status).toBe(200);
     expect((await call(t.server, 'GET', '/api/v1/secrets', proxy)).status).toBe(403);
   });
+
+  it('writes a kubeconfig per control-plane component, limited to what that component does', async () => {
+    const tokenOf = (file: string): string => {
+      const doc = JSON.parse(readFileSync(join(t.dir, 'data', file), 'utf8')) as {
+        users: { name: string; user: { token: string } }[];
+      };
+      return doc.users[0]?.user.token ?? '';
+    };
+    const scheduler = { as: { token: tokenOf('scheduler.kubeconfig') } } as const;
+    const cm = { as: { token: tokenOf('controller-manager.kubeconfig') } } as const;
+    expect((await call(t.server, 'GET', '/api/v1/pods', scheduler)).status).toBe(200);
+    await api('POST', '/api/v1/namespaces/default/pods', pod('to-bind'));
+    const bind = await call(t.server, 'POST', '/api/v1/namespaces/default/pods/to-bind/binding', {
+      ...scheduler,
+      body: { metadata: { name: 'to-bind' }, target: { kind: 'Node', name: 'node-1' } },
+    });
+    expect(bind.status).toBe(201);
+    const cmPath = '/api/v1/namespaces/default/configmaps';
+    const denied = await call(t.server, 'POST', cmPath, { ...scheduler, body: { metadata: { name: 's' } } });
+    expect(denied.status).toBe(403);
+    expect((denied.json as { message: string }).message).toContain(
+      'User "system:kube-scheduler" cannot create',
+    );
+    expect((await call(t.server, 'POST', cmPath, { ...cm, body: { metadata: { name: 'cm' } } })).status).toBe(
+      201,
+    );
+  });
 });
 
 describe('object semantics', () => {

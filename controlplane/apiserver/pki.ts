@@ -194,6 +194,24 @@ export function writePrivate(path: string, content: string): void {
 }
 
 /**
+ * The bearer token of `user` in DIR/tokens.csv, added (with `groups`) when the user has none:
+ * stable across restarts, so kubeconfigs written earlier keep working.
+ */
+export function ensureToken(options: {
+  readonly dir: string;
+  readonly user: string;
+  readonly groups?: readonly string[];
+}): string {
+  const file = pkiFiles(options.dir).tokens;
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const [token, user] = line.split(',');
+    if (token && user === options.user) return token;
+  }
+  return addToken(options);
+}
+
+/**
  * Adds a user to DIR/tokens.csv and returns its new bearer token (for component and node
  * kubeconfigs: e.g. user `system:node:node-1`, groups `system:nodes`). A running server picks
  * the file up within a few seconds.

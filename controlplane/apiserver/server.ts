@@ -11,11 +11,17 @@ import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
-import { ensurePki, kubeconfig, writePrivate } from './pki.js';
+import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
 import { firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
+
+/** The kubeconfigs written beside admin.kubeconfig, one per control-plane component. */
+const COMPONENT_USERS = [
+  { file: 'scheduler.kubeconfig', user: 'system:kube-scheduler' },
+  { file: 'controller-manager.kubeconfig', user: 'system:kube-controller-manager' },
+] as const;
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -81,6 +87,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   });
   await crds.start();
+  // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
+  // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
+  const componentTokens = COMPONENT_USERS.map((c) => ({
+    ...c,
+    token: ensureToken({ dir: options.dataDir, user: c.user }),
+  }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
   let ready = false;
   let server: Server | undefined;
@@ -134,6 +146,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clientKey: files.adminKey,
       }),
     );
+    for (const c of componentTokens) {
+      writePrivate(
+        join(options.dataDir, c.file),
+        kubeconfig({ server: url, caCert: files.caCert, user: c.user, token: c.token }),
+      );
+    }
     ready = true;
     // Users added to tokens.csv (addToken) are picked up without a restart.
     let tokensMtime = statSync(files.tokens, { throwIfNoEntry: false })?.mtimeMs ?? 0;

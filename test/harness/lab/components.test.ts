@@ -45,13 +45,13 @@ describe('labComponents', () => {
       [
         'scheduler',
         'sy-c1-control-plane',
-        'scheduler --kubeconfig /s/apiserver/admin.kubeconfig --metrics-addr 172.30.0.2:10259',
+        'scheduler --kubeconfig /s/apiserver/scheduler.kubeconfig --metrics-addr 172.30.0.2:10259',
         '/s/logs/scheduler.log',
       ],
       [
         'controller-manager',
         'sy-c1-control-plane',
-        'controller-manager --kubeconfig /s/apiserver/admin.kubeconfig --metrics-addr 172.30.0.2:10257',
+        'controller-manager --kubeconfig /s/apiserver/controller-manager.kubeconfig --metrics-addr 172.30.0.2:10257',
         '/s/logs/controller-manager.log',
       ],
     ]);

@@ -50,6 +50,8 @@ export interface ComponentsInput {
 export function controlPlaneFiles(stateDir: string): {
   readonly dataDir: string;
   readonly adminKubeconfig: string;
+  readonly schedulerKubeconfig: string;
+  readonly controllerManagerKubeconfig: string;
   readonly caCert: string;
   readonly hostKubeconfig: string;
   readonly components: string;
@@ -60,6 +62,9 @@ export function controlPlaneFiles(stateDir: string): {
     dataDir,
     // Written by the API server itself (controlplane/apiserver/server.ts), pointing at 172.30.0.2.
     adminKubeconfig: join(dataDir, 'admin.kubeconfig'),
+    // Also the API server's: each component its own identity (system:kube-scheduler, …).
+    schedulerKubeconfig: join(dataDir, 'scheduler.kubeconfig'),
+    controllerManagerKubeconfig: join(dataDir, 'controller-manager.kubeconfig'),
     caCert: join(dataDir, 'pki', 'ca.crt'),
     hostKubeconfig: join(stateDir, 'kubeconfig'),
     components: join(stateDir, 'components.json'),
@@ -129,7 +134,7 @@ export function labComponents(input: ComponentsInput): ComponentSpec[] {
       args: [
         'scheduler',
         '--kubeconfig',
-        files.adminKubeconfig,
+        files.schedulerKubeconfig,
         '--metrics-addr',
         `${host}:${SCHEDULER_METRICS_PORT}`,
       ],
@@ -143,7 +148,7 @@ export function labComponents(input: ComponentsInput): ComponentSpec[] {
       args: [
         'controller-manager',
         '--kubeconfig',
-        files.adminKubeconfig,
+        files.controllerManagerKubeconfig,
         '--metrics-addr',
         `${host}:${CONTROLLER_MANAGER_METRICS_PORT}`,
       ],
