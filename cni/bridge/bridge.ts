@@ -169,6 +169,8 @@ export async function bridgeCheck(call: PluginCall<BridgeConfig>): Promise<void>
 /** The bridge as a CNI plugin. */
 export const bridgePlugin: Plugin<BridgeConfig> = {
   name: 'bridge',
+  // As the reference bridge: MAC only (an IP= for host-local needs IgnoreUnknown=1 there too).
+  cniArgs: ['MAC'],
   parse: parseBridgeConfig,
   add: bridgeAdd,
   del: bridgeDel,

@@ -7,6 +7,7 @@ import { ipamAdd, ipamCheck, ipamDel, ipamGc, ipamStatus } from './host-local.js
 /** host-local as a CNI plugin. */
 export const hostLocalPlugin: Plugin<IpamConfig> = {
   name: 'host-local',
+  cniArgs: ['IP'],
   parse: (conf, env) => parseIpamConfig(conf, env),
   add: ({ conf, env }) => ipamAdd(conf, { containerId: env.containerId, ifname: env.ifname }),
   del: async ({ conf, env }) => {

@@ -11,6 +11,7 @@ interface Conf {
 const calls: string[] = [];
 const plugin: Plugin<Conf> = {
   name: 'test',
+  cniArgs: ['IP'],
   parse(conf) {
     const mtu = conf.mtu ?? 1500;
     if (typeof mtu !== 'number' || mtu < 68)
@@ -90,6 +91,8 @@ describe('skel', () => {
       dns: {},
     });
     expect(calls).toContain('ADD c1 web');
+    // Keys the plugin reads need no IgnoreUnknown.
+    expect((await run({ ...base, CNI_COMMAND: 'ADD', CNI_ARGS: 'IP=10.0.0.2' }, conf())).code).toBe(0);
     const old = await run({ ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.4.0' }));
     expect(JSON.parse(old.out).ips).toEqual([{ version: '4', address: '10.0.0.2/24', interface: 0 }]);
   });
@@ -148,6 +151,13 @@ describe('skel', () => {
       conf(),
       4,
       /CNI_ARGS: invalid pair/,
+    ],
+    [
+      'CNI_ARGS key the plugin does not read, without IgnoreUnknown',
+      { ...base, CNI_COMMAND: 'ADD', CNI_ARGS: 'IP=10.0.0.9;K8S_POD_NAME=web' },
+      conf(),
+      4,
+      /^CNI_ARGS: unknown args \["K8S_POD_NAME=web"\]/,
     ],
     ['not JSON', { ...base, CNI_COMMAND: 'ADD' }, '{garbage', 6, /error decoding network config/],
     ['missing name', { ...base, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.1.0"}', 7, /^name: missing/],

@@ -36,6 +36,12 @@ export interface PluginCall<C> {
 export interface Plugin<C> {
   /** Shown in the "about" line: `CNI <name> plugin …`. */
   readonly name: string;
+  /**
+   * The CNI_ARGS keys the plugin reads. When set, any other key fails the call unless
+   * `IgnoreUnknown=1` (or true) is among the args, as libcni's `types.LoadArgs` does for the
+   * reference plugins (containerd always sends IgnoreUnknown=1 with its K8S_POD_* args).
+   */
+  readonly cniArgs?: readonly string[];
   parse(conf: NetConf, env: CniEnv): C;
   add(call: PluginCall<C>): Promise<Result>;
   del(call: PluginCall<C>): Promise<void>;
@@ -125,6 +131,20 @@ function validAttachments(conf: NetConf): readonly Attachment[] {
   });
 }
 
+/** Fails with code 4 on CNI_ARGS keys the plugin does not read, unless IgnoreUnknown is set. */
+function checkCniArgs(env: CniEnv, known: readonly string[]): void {
+  const ignore = env.args.get('IgnoreUnknown')?.toLowerCase();
+  if (ignore === '1' || ignore === 'true') return;
+  const unknown = [...env.args].filter(([k]) => k !== 'IgnoreUnknown' && !known.includes(k));
+  if (unknown.length === 0) return;
+  const list = unknown.map(([k, v]) => JSON.stringify(`${k}=${v}`)).join(', ');
+  throw new CniError(
+    CniCode.InvalidEnvironment,
+    `CNI_ARGS: unknown args [${list}] (add IgnoreUnknown=1 to have them ignored)`,
+    { field: 'CNI_ARGS' },
+  );
+}
+
 async function dispatch<C>(
   plugin: Plugin<C>,
   io: PluginIo,
@@ -145,6 +165,7 @@ async function dispatch<C>(
   const raw = decode(stdin);
   const version = checkBase(raw, env);
   seen.version = version;
+  if (plugin.cniArgs) checkCniArgs(env, plugin.cniArgs);
   let conf: C;
   try {
     conf = deepFreeze(plugin.parse(raw, env));
