@@ -57,7 +57,7 @@ const UV_EADDRINUSE = -98;
  * Binds the name with the `pipe_wrap` handle directly: synchronous, and without loading
  * `node:net`, which costs a plugin ~5 ms of start-up (see ../ip/spawn.ts). Binding alone
  * reserves an abstract name; nothing needs to listen. undefined = held by someone else;
- * null = no binding here (use net).
+ * null = no binding here, or an unexpected error (use net).
  */
 function tryBindHandle(name: string): Held | undefined | null {
   const b = processBinding('pipe_wrap');
@@ -66,8 +66,8 @@ function tryBindHandle(name: string): Held | undefined | null {
   const err = handle.bind(name);
   if (err === 0) return handle;
   handle.close();
-  if (err === UV_EADDRINUSE) return undefined;
-  throw new CniError(CniCode.KernelFailure, `lock ${JSON.stringify(name.slice(1))}: bind failed (${err})`);
+  // Anything but "taken" goes the public way, which reports it with a proper message.
+  return err === UV_EADDRINUSE ? undefined : null;
 }
 
 function tryBindNet(name: string): Promise<Held | undefined> {
