@@ -20,8 +20,8 @@ import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
-import type { DeleteOptions, ListQuery, RestStorage } from './rest.js';
-import { ApiError, badRequest } from './status.js';
+import type { DeleteOptions, ListQuery, RestStorage, WriteOptions } from './rest.js';
+import { ApiError, badRequest, invalidError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';
 import { openWatchStream } from './watch-stream.js';
@@ -290,6 +290,7 @@ async function serveResource(c: Ctx): Promise<void> {
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
+  const write = writeOptions(c.url.searchParams, info.verb);
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return sendJson(c.res, 200, await rest.getScale(res_, ns, info.name));
@@ -336,7 +337,7 @@ async function serveResource(c: Ctx): Promise<void> {
         });
       }
       if (sub === 'eviction') {
-        await rest.delete(res_, ns, info.name, {});
+        await rest.delete(res_, ns, info.name, write);
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',
@@ -356,7 +357,7 @@ async function serveResource(c: Ctx): Promise<void> {
         const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
         if (name !== c.createName) throw forbidden(c.user, info, res_, typeof name === 'string' ? name : '');
       }
-      return sendJson(c.res, 201, await rest.create(res_, ns, input));
+      return sendJson(c.res, 201, await rest.create(res_, ns, input, write));
     }
     case 'update': {
       const input = await body(c);
@@ -364,13 +365,13 @@ async function serveResource(c: Ctx): Promise<void> {
         return sendJson(
           c.res,
           200,
-          await rest.updateScale(res_, ns, info.name, () => (isObject(input) ? input : {})),
+          await rest.updateScale(res_, ns, info.name, () => (isObject(input) ? input : {}), write),
         );
       if (strict) checkUnknownFields(res_, input);
       return sendJson(
         c.res,
         200,
-        await rest.update(res_, ns, info.name, input, sub === 'status' ? 'status' : undefined),
+        await rest.update(res_, ns, info.name, input, sub === 'status' ? 'status' : undefined, write),
       );
     }
     case 'patch': {
@@ -388,7 +389,13 @@ async function serveResource(c: Ctx): Promise<void> {
         return sendJson(
           c.res,
           200,
-          await rest.updateScale(res_, ns, info.name, (scale) => applyPatch(scale, type, input, false)),
+          await rest.updateScale(
+            res_,
+            ns,
+            info.name,
+            (scale) => applyPatch(scale, type, input, false),
+            write,
+          ),
         );
       }
       if (strict && type !== 'json') checkUnknownFields(res_, input, true);
@@ -396,7 +403,7 @@ async function serveResource(c: Ctx): Promise<void> {
         return sendJson(
           c.res,
           200,
-          await rest.patch(res_, ns, info.name, type, input, sub === 'status' ? 'status' : undefined),
+          await rest.patch(res_, ns, info.name, type, input, sub === 'status' ? 'status' : undefined, write),
         );
       } catch (err) {
         // Server-side apply creates what does not exist yet (kubectl apply --server-side).
@@ -406,17 +413,17 @@ async function serveResource(c: Ctx): Promise<void> {
         return sendJson(
           c.res,
           201,
-          await rest.create(res_, ns, { ...input, metadata: { ...metadata, name: info.name } }),
+          await rest.create(res_, ns, { ...input, metadata: { ...metadata, name: info.name } }, write),
         );
       }
     }
     case 'delete': {
-      const opts = deleteOptions(c.url.searchParams, await body(c));
+      const opts = await deleteRequest(c);
       const { object, gone } = await rest.delete(res_, ns, info.name, opts);
       return sendJson(c.res, gone ? 200 : 202, object);
     }
     case 'deletecollection': {
-      const opts = deleteOptions(c.url.searchParams, await body(c));
+      const opts = await deleteRequest(c);
       const list = await rest.list(res_, ns, listQuery(c.url.searchParams));
       const items: JsonObject[] = [];
       for (const item of list.items as JsonObject[]) {
@@ -435,6 +442,45 @@ async function serveResource(c: Ctx): Promise<void> {
         'the server does not allow this method on the requested resource',
       );
   }
+}
+
+const OPTIONS_KIND: Readonly<Record<string, string>> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+  deletecollection: 'DeleteOptions',
+};
+
+/**
+ * `?dryRun=All` of a write. "All" is the only value Kubernetes defines; anything else is 422
+ * (apimachinery ValidateDryRun). A DeleteOptions body may carry it too (`dryRun: ["All"]`).
+ */
+function writeOptions(q: URLSearchParams, verb: string, bodyDryRun?: Json): WriteOptions {
+  const kind = OPTIONS_KIND[verb];
+  if (kind === undefined) return {};
+  const values = [...q.getAll('dryRun'), ...(Array.isArray(bodyDryRun) ? bodyDryRun.map(String) : [])];
+  const bad = values.filter((v) => v !== 'All');
+  if (bad.length > 0) {
+    throw invalidError({ group: 'meta.k8s.io', kind }, '', [
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'dryRun',
+        message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"`,
+      },
+    ]);
+  }
+  return values.length > 0 ? { dryRun: true } : {};
+}
+
+/** DeleteOptions from the query and the body, dryRun included. */
+async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
+  const input = await body(c);
+  const q = c.url.searchParams;
+  return {
+    ...deleteOptions(q, input),
+    ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
+  };
 }
 
 function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {

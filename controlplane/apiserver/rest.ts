@@ -62,8 +62,21 @@ export interface ListQuery {
   readonly resourceVersion?: string;
 }
 
+/**
+ * Options of a create, update or patch (meta/v1 CreateOptions/UpdateOptions/PatchOptions, the
+ * parts honoured here).
+ */
+export interface WriteOptions {
+  /**
+   * `dryRun=All`: every step of the write (defaults, validation, preconditions, address
+   * allocation) runs and the answer is what would be stored, but nothing is persisted
+   * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
+   */
+  readonly dryRun?: boolean;
+}
+
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
-export interface DeleteOptions {
+export interface DeleteOptions extends WriteOptions {
   readonly gracePeriodSeconds?: number;
   readonly propagationPolicy?: string;
   /** Deprecated form of the policy: true = Orphan, false = Background. */
@@ -292,7 +305,12 @@ export class RestStorage {
    * POST: creates an object. Takes ownership of `input` (a freshly decoded body): it is
    * completed in place and returned, which saves a deep copy per create.
    */
-  async create(info: ResourceInfo, namespace: string | undefined, input: Json): Promise<JsonObject> {
+  async create(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    input: Json,
+    options: WriteOptions = {},
+  ): Promise<JsonObject> {
     if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
     const body = input;
     this.#checkType(info, body);
@@ -324,6 +342,13 @@ export class RestStorage {
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     this.#validate(info, body);
     const name = meta.name as string;
+    if (options.dryRun) {
+      // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
+      if (await this.#o.store.get(this.keyOf(info, ns, name))) throw alreadyExistsError(info, name);
+      if (info.group === '' && info.kind === 'Service')
+        await this.#addresses.allocate(body, undefined, { dryRun: true });
+      return body;
+    }
     const write = async (): Promise<JsonObject> => {
       try {
         const kv = await this.#o.store.create(this.keyOf(info, ns, name), this.#encode(body));
@@ -361,14 +386,16 @@ export class RestStorage {
     namespace: string | undefined,
     name: string,
     mutate: (current: JsonObject) => JsonObject,
-    subresource: 'status' | undefined,
-    precondition: Precondition = { from: 'result' },
+    how: UpdateHow = {},
   ): Promise<JsonObject> {
+    const subresource = how.subresource;
+    const precondition = how.precondition ?? { from: 'result' };
+    const dryRun = how.dryRun ?? false;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
     );
   }
 
@@ -381,9 +408,10 @@ export class RestStorage {
       readonly mutate: (current: JsonObject) => JsonObject;
       readonly subresource: 'status' | undefined;
       readonly precondition: Precondition;
+      readonly dryRun: boolean;
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -405,6 +433,13 @@ export class RestStorage {
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
       this.#validate(info, merged);
       const isService = info.group === '' && info.kind === 'Service';
+      if (dryRun) {
+        // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
+        if (isService && subresource === undefined)
+          await this.#addresses.allocate(merged, current, { dryRun: true });
+        metaOf(merged).resourceVersion = String(kv.modRevision);
+        return merged;
+      }
       const reserved =
         isService && subresource === undefined
           ? await this.#addresses.withLock(() => this.#addresses.allocate(merged, current))
@@ -496,9 +531,13 @@ export class RestStorage {
     name: string,
     input: Json,
     subresource?: 'status',
+    options: WriteOptions = {},
   ): Promise<JsonObject> {
     if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
-    return this.#update(info, namespace, name, () => clone(input), subresource);
+    return this.#update(info, namespace, name, () => clone(input), {
+      subresource,
+      dryRun: options.dryRun ?? false,
+    });
   }
 
   /** PATCH: applies a patch of `type` to the stored object (or its status). */
@@ -509,18 +548,16 @@ export class RestStorage {
     type: PatchType,
     body: Json,
     subresource?: 'status',
+    options: WriteOptions = {},
   ): Promise<JsonObject> {
     // A patch is a precondition only when it names a resourceVersion itself; the version it
     // inherits from the stored object is not one, so a race with another writer is retried
     // (as Kubernetes' GuaranteedUpdate does) instead of answered with 409.
-    return this.#update(
-      info,
-      namespace,
-      name,
-      (current) => applyPatch(current, type, body, info.custom),
+    return this.#update(info, namespace, name, (current) => applyPatch(current, type, body, info.custom), {
       subresource,
-      { from: 'request', value: patchResourceVersion(body) },
-    );
+      precondition: { from: 'request', value: patchResourceVersion(body) },
+      dryRun: options.dryRun ?? false,
+    });
   }
 
   /** GET …/scale: the autoscaling/v1 Scale view of a workload. */
@@ -534,6 +571,7 @@ export class RestStorage {
     namespace: string | undefined,
     name: string,
     change: (scale: JsonObject) => JsonObject,
+    options: WriteOptions = {},
   ): Promise<JsonObject> {
     const out = await this.#update(
       info,
@@ -557,7 +595,7 @@ export class RestStorage {
         if (rv !== undefined) metaOf(next).resourceVersion = rv;
         return next;
       },
-      undefined,
+      { dryRun: options.dryRun ?? false },
     );
     return toScale(out);
   }
@@ -570,24 +608,18 @@ export class RestStorage {
         { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
       ]);
     }
-    await this.#update(
-      info,
-      namespace,
-      name,
-      (pod) => {
-        const spec = isObject(pod.spec) ? pod.spec : {};
-        if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
-          throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-        }
-        if (metaString(pod, 'deletionTimestamp') !== undefined) {
-          throw conflictError(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-        }
-        spec.nodeName = target;
-        pod.spec = spec;
-        return pod;
-      },
-      undefined,
-    );
+    await this.#update(info, namespace, name, (pod) => {
+      const spec = isObject(pod.spec) ? pod.spec : {};
+      if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+        throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+      }
+      if (metaString(pod, 'deletionTimestamp') !== undefined) {
+        throw conflictError(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      }
+      spec.nodeName = target;
+      pod.spec = spec;
+      return pod;
+    });
   }
 
   /**
@@ -634,6 +666,7 @@ export class RestStorage {
         meta.deletionGracePeriodSeconds = hold.grace;
         if (info.group === '' && info.kind === 'Namespace' && isObject(next.status))
           next.status.phase = 'Terminating';
+        if (options.dryRun) return { object: next, gone: false };
         try {
           const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
           if (info.group === '' && info.kind === 'Namespace') void this.#terminateNamespace(name);
@@ -645,6 +678,7 @@ export class RestStorage {
           throw err;
         }
       }
+      if (options.dryRun) return { object: stored, gone: true };
       try {
         const object = this.decode(await this.#o.store.delete(key, kv.modRevision));
         if (info.group === '' && info.kind === 'Service') {
@@ -681,22 +715,14 @@ export class RestStorage {
       const dependents = await this.#dependentsOf(uid, namespace);
       if (!orphan && dependents.length > 0) return;
       for (const d of dependents) {
-        await this.#update(
-          d.info,
-          d.namespace,
-          d.name,
-          (o) => unversioned(withoutOwner(o, uid)),
-          undefined,
-        ).catch(unlessGone);
+        await this.#update(d.info, d.namespace, d.name, (o) => unversioned(withoutOwner(o, uid))).catch(
+          unlessGone,
+        );
       }
       const finalizer = orphan ? ORPHAN_FINALIZER : FOREGROUND_FINALIZER;
-      await this.#update(
-        info,
-        namespace,
-        name,
-        (o) => unversioned(withoutFinalizer(o, finalizer)),
-        undefined,
-      ).catch(unlessGone);
+      await this.#update(info, namespace, name, (o) => unversioned(withoutFinalizer(o, finalizer))).catch(
+        unlessGone,
+      );
     };
     // Failures (store closed, the owner replaced) leave the finalizer: a later DELETE retries.
     void run().catch(() => undefined);
@@ -877,6 +903,13 @@ export class RestStorage {
     else if (now) sink.event('ADDED', cur);
     else if (before) sink.event('DELETED', cur);
   }
+}
+
+/** How `#update` runs: on the main resource or its status, which precondition, dry or not. */
+interface UpdateHow {
+  readonly subresource?: 'status' | undefined;
+  readonly precondition?: Precondition;
+  readonly dryRun?: boolean;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -70,9 +70,14 @@ export class ServiceAddresses {
    * Allocates ClusterIP and NodePorts for a Service and reserves them in the store under
    * /registry/allocations/… with a create-if-absent, so API servers sharing one etcd never hand
    * out the same value twice (the in-process lock alone only covers this server). Returns the
-   * reservations made, to be released if the Service write then fails.
+   * reservations made, to be released if the Service write then fails. With `dryRun` the values
+   * are chosen among the free ones but nothing is reserved (apiserver's dry-run allocators).
    */
-  async allocate(svc: JsonObject, old: JsonObject | undefined): Promise<string[]> {
+  async allocate(
+    svc: JsonObject,
+    old: JsonObject | undefined,
+    options: { readonly dryRun?: boolean } = {},
+  ): Promise<string[]> {
     const info = this.#o.resources.lookup('', 'v1', 'services');
     if (!info) return [];
     const all = await this.#o.store.list(this.#o.prefixOf(info));
@@ -102,6 +107,7 @@ export class ServiceAddresses {
       });
       if (errs.length > 0) throw invalidError(info, metaString(svc, 'name') ?? '', errs);
       svc.spec = spec;
+      if (options.dryRun) return [];
       const reserved: string[] = [];
       let lost: string | undefined;
       for (const v of allocatedValues(svc)) {
