@@ -2,6 +2,8 @@
  * A small flag parser: `--name value`, `--name=value`, boolean `--name`, and `--` ending the
  * flags. Unknown flags are an error that names the flag.
  */
+import type { ComponentFlags } from '../lib/component/index.js';
+import { parseLogLevel } from '../lib/obs/index.js';
 import { UsageError } from './command.js';
 
 /** Declares one flag: `string` takes a value, `boolean` does not. */
@@ -60,4 +62,37 @@ export function intFlag(parsed: ParsedArgs, name: string, min: number, max: numb
     throw new UsageError(`--${name}: must be an integer ${min}–${max}, got "${raw}"`);
   }
   return n;
+}
+
+/** The flags every component that talks to the API server takes (DESIGN.md §3). */
+export const COMPONENT_FLAGS = {
+  kubeconfig: { type: 'string' },
+  'log-level': { type: 'string' },
+  'metrics-addr': { type: 'string' },
+} as const satisfies Readonly<Record<string, FlagSpec>>;
+
+/** Their lines for a command's usage text, descriptions starting at (0-based) character `column`. */
+export function componentFlagsUsage(column: number): string {
+  const line = (flag: string, text: string): string => `  ${flag.padEnd(column - 3)} ${text}`;
+  return [
+    line('--kubeconfig FILE', 'API server credentials (default $KUBECONFIG, then ~/.kube/config)'),
+    line('--log-level LEVEL', 'debug, info, warn or error (default info)'),
+    line('--metrics-addr HOST:PORT', 'serve /metrics, /healthz and /readyz'),
+  ].join('\n');
+}
+
+/** Reads the common component flags (lib/component's ComponentFlags); a bad level names the flag. */
+export function componentFlags(parsed: ParsedArgs): ComponentFlags {
+  const str = (name: string): string | undefined => {
+    const v = parsed.flags[name];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const kubeconfig = str('kubeconfig');
+  const level = str('log-level');
+  const metricsAddr = str('metrics-addr');
+  return {
+    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+    ...(level !== undefined ? { logLevel: parseLogLevel(level) } : {}),
+    ...(metricsAddr !== undefined ? { metricsAddr } : {}),
+  };
 }

@@ -1,15 +1,13 @@
 /** `switchyard controller-manager`: the reconcile loops behind leader election (controlplane/controllers). */
 import { runControllerManager } from '../../controlplane/controllers/main.js';
-import { parseLogLevel } from '../../lib/obs/index.js';
 import type { Command } from '../command.js';
-import { intFlag, parseFlags } from '../flags.js';
+import { COMPONENT_FLAGS, componentFlags, componentFlagsUsage, intFlag, parseFlags } from '../flags.js';
 
 export const controllerManagerCommand: Command = {
   name: 'controller-manager',
   summary: 'run the controllers (deployments, replicasets, endpointslices, node IPAM and lifecycle, GC)',
   usage: `usage: switchyard controller-manager [--kubeconfig FILE] [flags]
 
-  --kubeconfig FILE                       API server credentials (default $KUBECONFIG, then ~/.kube/config)
   --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
                                           nodeipam, nodelifecycle, servicerepair, garbagecollector;
                                           default all)
@@ -18,19 +16,16 @@ export const controllerManagerCommand: Command = {
   --node-monitor-grace-period SECONDS     Lease silence before a node is NotReady (default 40)
   --pod-eviction-timeout SECONDS          NotReady time before its pods are evicted (default 300)
   --no-leader-elect                       act at once without taking the kube-system Lease
-  --log-level LEVEL                       debug, info, warn or error (default info)
-  --metrics-addr HOST:PORT                serve /metrics, /healthz and /readyz`,
+${componentFlagsUsage(42)}`,
   async run(args, ctx) {
     const parsed = parseFlags(args, {
-      kubeconfig: { type: 'string' },
+      ...COMPONENT_FLAGS,
       controllers: { type: 'string' },
       'cluster-cidr': { type: 'string' },
       'node-cidr-mask-size': { type: 'string' },
       'node-monitor-grace-period': { type: 'string' },
       'pod-eviction-timeout': { type: 'string' },
       'no-leader-elect': { type: 'boolean' },
-      'log-level': { type: 'string' },
-      'metrics-addr': { type: 'string' },
     });
     const f = parsed.flags;
     const str = (name: string): string | undefined =>
@@ -43,17 +38,14 @@ export const controllerManagerCommand: Command = {
       const v = str(name);
       return v === undefined ? {} : { [key]: v };
     };
-    const level = str('log-level');
     return runControllerManager(
       {
-        ...opt('kubeconfig', 'kubeconfig'),
+        ...componentFlags(parsed),
         ...opt('controllers', 'controllers'),
         ...opt('cluster-cidr', 'clusterCidr'),
-        ...opt('metrics-addr', 'metricsAddr'),
         ...num('node-cidr-mask-size', 'nodeCidrMaskSize', 1, 128),
         ...num('node-monitor-grace-period', 'nodeMonitorGracePeriodSeconds', 1, 86_400),
         ...num('pod-eviction-timeout', 'podEvictionTimeoutSeconds', 1, 86_400),
-        ...(level ? { logLevel: parseLogLevel(level) } : {}),
         leaderElect: f['no-leader-elect'] !== true,
       },
       ctx.stderr,
