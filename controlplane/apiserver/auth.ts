@@ -77,6 +77,7 @@ export function authenticate(
 }
 
 const READ = ['get', 'list', 'watch'];
+const SELF_REVIEWS = ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'];
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 
 interface Rule {
@@ -132,6 +133,9 @@ export interface Decision {
 /** Decides whether `user` may do `attrs`. */
 export function authorize(user: UserInfo, attrs: RequestAttributes): Decision {
   if (user.groups.includes('system:masters')) return { allowed: true };
+  // system:basic-user: everyone may ask what they themselves may do.
+  if (attrs.verb === 'create' && SELF_REVIEWS.includes(attrs.resource) && attrs.subresource === '')
+    return { allowed: true };
   const node =
     user.groups.includes('system:nodes') && user.name.startsWith('system:node:')
       ? user.name.slice(12)
@@ -177,4 +181,93 @@ function authorizeNode(node: string, a: RequestAttributes): Decision {
     default:
       return { allowed: false };
   }
+}
+
+/** One rule as SelfSubjectRulesReview reports it (rbac PolicyRule, API groups left as `*`). */
+export interface ListedRule {
+  readonly verbs: readonly string[];
+  readonly resources: readonly string[];
+  readonly resourceNames?: readonly string[];
+}
+
+/**
+ * What `user` may do in `namespace`, as a rule list (`kubectl auth can-i --list`). `incomplete`
+ * is true where a decision depends on the object (a node's pods: only those bound to it), as
+ * Kubernetes reports for authorizers that cannot list their rules.
+ */
+export function rulesOf(
+  user: UserInfo,
+  namespace: string,
+): { resourceRules: ListedRule[]; incomplete: boolean } {
+  if (user.groups.includes('system:masters')) {
+    return { resourceRules: [{ verbs: ['*'], resources: ['*'] }], incomplete: false };
+  }
+  const basic: ListedRule[] = [{ verbs: ['create'], resources: SELF_REVIEWS }];
+  if (user.groups.includes('system:nodes') && user.name.startsWith('system:node:')) {
+    const node = user.name.slice(12);
+    const rules: ListedRule[] = [
+      ...basic,
+      {
+        verbs: READ,
+        resources: [
+          'services',
+          'endpoints',
+          'endpointslices',
+          'namespaces',
+          'configmaps',
+          'secrets',
+          'nodes',
+        ],
+      },
+      { verbs: ['list', 'watch'], resources: ['pods'] },
+      { verbs: ['create', 'patch', 'update'], resources: ['events'] },
+      { verbs: ['create'], resources: ['nodes'] },
+      { verbs: ['update', 'patch', 'delete'], resources: ['nodes', 'nodes/status'], resourceNames: [node] },
+    ];
+    if (namespace === 'kube-node-lease') {
+      rules.push({ verbs: ['create'], resources: ['leases'] });
+      rules.push({
+        verbs: ALL_VERBS.filter((v) => v !== 'create'),
+        resources: ['leases'],
+        resourceNames: [node],
+      });
+    }
+    return { resourceRules: rules, incomplete: true };
+  }
+  const rules = COMPONENT_RULES[user.name] ?? [];
+  return {
+    resourceRules: [...basic, ...rules.map((r) => ({ verbs: r.verbs, resources: r.resources }))],
+    incomplete: false,
+  };
+}
+
+/**
+ * Impersonation (`kubectl --as USER --as-group G`): the `Impersonate-User` and
+ * `Impersonate-Group` headers replace the caller's identity when the caller may impersonate —
+ * here only system:masters, who hold every verb including `impersonate`. Returns the caller
+ * unchanged without those headers; throws the Forbidden message Kubernetes' impersonation
+ * filter writes otherwise (staging/src/k8s.io/apiserver/pkg/endpoints/filters/impersonation.go).
+ */
+export function impersonate(
+  user: UserInfo,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): UserInfo | { readonly forbidden: string } {
+  const name = headers['impersonate-user'];
+  const rawGroups = headers['impersonate-group'];
+  const groups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
+  if (name === undefined && groups.length === 0) return user;
+  const target = Array.isArray(name) ? name[0] : name;
+  if (target === undefined || target === '') {
+    return { forbidden: 'requested impersonation of groups without impersonating a user' };
+  }
+  if (!user.groups.includes('system:masters')) {
+    return {
+      forbidden: `users "${target}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+    };
+  }
+  // An impersonated user is authenticated like any other (the filter adds the group).
+  return {
+    name: target,
+    groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'],
+  };
 }

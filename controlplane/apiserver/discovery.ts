@@ -29,8 +29,8 @@ export function versionInfo(): JsonObject {
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
-function verbsOf(_info: ResourceInfo): string[] {
-  return [...ALL_VERBS];
+function verbsOf(info: ResourceInfo): string[] {
+  return info.virtual ? ['create'] : [...ALL_VERBS];
 }
 
 function subVerbs(sub: string): string[] {
@@ -153,7 +153,7 @@ export function openapiGroupVersion(
   group: string,
   version: string,
 ): JsonObject | undefined {
-  const infos = registry.all().filter((r) => r.group === group && r.version === version);
+  const infos = registry.all().filter((r) => r.group === group && r.version === version && !r.virtual);
   if (infos.length === 0) return undefined;
   const paths: JsonObject = {};
   for (const r of infos) {
@@ -180,6 +180,7 @@ export function openapiIndex(registry: ResourceRegistry): JsonObject {
   for (const g of registry.groups()) {
     for (const v of g.versions) {
       const doc = openapiGroupVersion(registry, g.group, v);
+      if (doc === undefined) continue;
       const hash = createHash('sha256').update(JSON.stringify(doc)).digest('hex').slice(0, 16).toUpperCase();
       paths[gvPath(g.group, v)] = { serverRelativeURL: `/openapi/v3/${gvPath(g.group, v)}?hash=${hash}` };
     }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyPatch, type PatchType } from './apply-patch.js';
-import { authenticate, authorize, type RequestAttributes, type UserInfo } from './auth.js';
+import { authenticate, authorize, impersonate, type RequestAttributes, type UserInfo } from './auth.js';
 import {
   AGGREGATED_V2,
   aggregatedDiscovery,
@@ -21,6 +21,7 @@ import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, ListQuery, RestStorage, WriteOptions } from './rest.js';
+import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
 import { ApiError, badRequest, invalidError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';
@@ -104,10 +105,15 @@ async function handle(
   url: URL,
 ): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const user = authenticate(req, o.tokens());
-  if (!user && !PUBLIC_PATHS.has(path)) {
+  const caller = authenticate(req, o.tokens());
+  if (!caller && !PUBLIC_PATHS.has(path)) {
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
+  }
+  const user = caller && impersonate(caller, req.headers);
+  if (user && 'forbidden' in user) {
+    req.resume();
+    throw new ApiError(403, 'Forbidden', user.forbidden);
   }
   switch (path) {
     case '/version':
@@ -138,7 +144,50 @@ async function handle(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
   const createName = await authorizeRequest(o, user, info, res_);
+  if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
   await serveResource({ o, now, req, res, url, info, res_, user, createName });
+}
+
+/** POST of a self review: answered from the caller's identity, never stored. */
+async function serveReview(
+  o: HandlerOptions,
+  c: {
+    readonly req: IncomingMessage;
+    readonly res: ServerResponse;
+    readonly info: RequestInfo;
+    readonly res_: ResourceInfo;
+    readonly user: UserInfo;
+  },
+): Promise<void> {
+  if (c.info.verb !== 'create' || c.info.name !== '' || c.info.namespace !== undefined) {
+    c.req.resume();
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
+  }
+  const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
+  const podsInfo = o.resources.lookup('', 'v1', 'pods');
+  switch (c.res_.kind) {
+    case 'SelfSubjectAccessReview':
+      return sendJson(
+        c.res,
+        201,
+        await selfSubjectAccessReview({
+          user: c.user,
+          body: input,
+          podBoundTo: async (namespace, name, node) => {
+            const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
+            return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
+          },
+        }),
+      );
+    case 'SelfSubjectRulesReview':
+      return sendJson(c.res, 201, selfSubjectRulesReview({ user: c.user, body: input }));
+    default:
+      return sendJson(c.res, 201, selfSubjectReview(c.user));
+  }
 }
 
 function aggregated(req: IncomingMessage): boolean {

@@ -118,3 +118,42 @@ describe('server-side dry run (dryRun=All) persists nothing and answers what wou
     );
   });
 });
+
+describe('auth can-i and auth whoami (self reviews, never stored)', () => {
+  it('answers for the admin, for a component user, and for an impersonated user', async () => {
+    expect((await k('auth', 'can-i', 'create', 'pods')).stdout.trim()).toBe('yes');
+    expect((await k('auth', 'can-i', '*', '*')).stdout.trim()).toBe('yes');
+    const scheduler = { kubeconfig: join(t.dir, 'data', 'scheduler.kubeconfig'), home: env.home };
+    const asScheduler = (...args: string[]) => kubectl(scheduler, args);
+    const bind = await asScheduler('auth', 'can-i', 'create', 'pods', '--subresource=binding');
+    expect(bind.stdout.trim()).toBe('yes');
+    const del = await asScheduler('auth', 'can-i', 'delete', 'deployments');
+    expect(del.stdout.trim()).toBe('no');
+    // kubectl auth can-i exits 1 for "no".
+    expect(del.code).toBe(1);
+    const list = await asScheduler('auth', 'can-i', '--list');
+    expect(list.stdout).toMatch(/^pods\.\*\/binding\s+\[\]\s+\[\]\s+\[create\]$/m);
+    expect(list.stdout).toMatch(/^\s+\[\/version\]\s+\[\]\s+\[get\]$/m);
+    const who = await asScheduler('auth', 'whoami');
+    expect(who.stdout).toMatch(/Username\s+system:kube-scheduler/);
+    expect((await k('auth', 'can-i', 'create', 'pods', '--as=someone')).stdout.trim()).toBe('no');
+    const impersonated = await k('auth', 'whoami', '--as=someone', '--as-group=devs', '-o', 'json');
+    expect(JSON.parse(impersonated.stdout)).toMatchObject({
+      kind: 'SelfSubjectReview',
+      status: { userInfo: { username: 'someone', groups: ['devs', 'system:authenticated'] } },
+    });
+    const denied = await asScheduler('get', 'pods', '--as=admin');
+    expect(denied.stderr).toContain('cannot impersonate resource "users"');
+  });
+
+  it('non-resource paths: discovery and health for everyone, the rest for masters', async () => {
+    expect((await k('auth', 'can-i', 'get', '/healthz', '--as=someone')).stdout.trim()).toBe('yes');
+    expect((await k('auth', 'can-i', 'get', '/metrics', '--as=someone')).stdout.trim()).toBe('no');
+    const review = await call(t.server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+      body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: {} },
+    });
+    expect(review.status).toBe(400);
+    const get = await call(t.server, 'GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+    expect(get.status).toBe(405);
+  });
+});

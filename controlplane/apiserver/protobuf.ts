@@ -93,7 +93,33 @@ const SERVICE_PORT: Schema = {
 };
 
 /** Object schemas by `group/Kind` (core group ''). */
+// k8s.io/api authorization/v1 and authentication/v1 generated.proto.
+const RESOURCE_ATTRIBUTES: Schema = {
+  1: f('namespace', 'string'),
+  2: f('verb', 'string'),
+  3: f('group', 'string'),
+  4: f('version', 'string'),
+  5: f('resource', 'string'),
+  6: f('subresource', 'string'),
+  7: f('name', 'string'),
+};
+const NON_RESOURCE_ATTRIBUTES: Schema = { 1: f('path', 'string'), 2: f('verb', 'string') };
+
 const KINDS: Readonly<Record<string, Schema>> = {
+  'authorization.k8s.io/SelfSubjectAccessReview': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('resourceAttributes', 'message', { message: () => RESOURCE_ATTRIBUTES }),
+        2: f('nonResourceAttributes', 'message', { message: () => NON_RESOURCE_ATTRIBUTES }),
+      }),
+    }),
+  },
+  'authorization.k8s.io/SelfSubjectRulesReview': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', { message: () => ({ 1: f('namespace', 'string') }) }),
+  },
+  'authentication.k8s.io/SelfSubjectReview': { 1: f('metadata', 'message', { message: () => OBJECT_META }) },
   '/Namespace': { 1: f('metadata', 'message', { message: () => OBJECT_META }) },
   '/ConfigMap': {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
@@ -289,7 +315,7 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, Pod and Deployment, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, Pod, Deployment and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

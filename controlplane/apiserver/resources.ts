@@ -24,6 +24,8 @@ export interface ResourceInfo {
   readonly storagePrefix: string;
   /** True for custom resources (served generically, validated by the CRD schema). */
   readonly custom: boolean;
+  /** Answered from the request and never stored (the self reviews): `create` is the only verb. */
+  readonly virtual?: boolean;
 }
 
 /** `apiVersion` of a type: `v1` for core, `group/version` otherwise. */
@@ -44,6 +46,7 @@ interface Spec {
   readonly all?: boolean;
   readonly sub?: readonly Subresource[];
   readonly prefix?: string;
+  readonly virtual?: boolean;
 }
 
 function define(group: string, version: string, specs: readonly Spec[]): ResourceInfo[] {
@@ -62,6 +65,7 @@ function define(group: string, version: string, specs: readonly Spec[]): Resourc
       // kube-apiserver's SpecialDefaultResourcePrefixes (default_storage_factory_builder.go).
       storagePrefix: s.prefix ?? plural,
       custom: false,
+      ...(s.virtual ? { virtual: true } : {}),
     };
   });
 }
@@ -92,6 +96,11 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
   ...define('apiextensions.k8s.io', 'v1', [
     { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
+  ]),
+  ...define('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, virtual: true }]),
+  ...define('authorization.k8s.io', 'v1', [
+    { kind: 'SelfSubjectAccessReview', namespaced: false, virtual: true },
+    { kind: 'SelfSubjectRulesReview', namespaced: false, virtual: true },
   ]),
 ];
 

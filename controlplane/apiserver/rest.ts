@@ -739,7 +739,8 @@ export class RestStorage {
     const out: { info: ResourceInfo; namespace: string | undefined; name: string }[] = [];
     const seen = new Set<string>();
     for (const info of this.#o.resources.all()) {
-      if ((namespace !== undefined && !info.namespaced) || seen.has(info.storagePrefix)) continue;
+      if ((namespace !== undefined && !info.namespaced) || info.virtual || seen.has(info.storagePrefix))
+        continue;
       seen.add(info.storagePrefix);
       let after: string | undefined;
       for (;;) {
