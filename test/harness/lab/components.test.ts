@@ -90,7 +90,7 @@ describe('planComponents', () => {
     expect(planComponents(specs, observed)).toEqual([
       { name: 'apiserver', kind: 'keep', reason: 'pid 10 running and healthy' },
       { name: 'forwarder', kind: 'restart', reason: 'pid 11 runs with other flags' },
-      { name: 'scheduler', kind: 'start', reason: 'not running' },
+      { name: 'scheduler', kind: 'start', reason: 'was not running' },
       { name: 'controller-manager', kind: 'restart', reason: 'pid 13 does not answer /healthz' },
     ]);
     expect(planComponents(specs, new Map()).map((a) => a.kind)).toEqual(['start', 'start', 'start', 'start']);
@@ -154,7 +154,7 @@ describe('formatting', () => {
     const text = formatUpComponents({
       actions: [
         { name: 'apiserver', kind: 'keep', reason: 'pid 3 running and healthy' },
-        { name: 'scheduler', kind: 'start', reason: 'not running' },
+        { name: 'scheduler', kind: 'start', reason: 'was not running' },
       ],
       file: {
         version: 1,
@@ -170,7 +170,7 @@ describe('formatting', () => {
       [
         'control plane (API server at 127.0.0.1:9 from the host):',
         '  apiserver  kept (pid 3 running and healthy), pid 3',
-        '  scheduler  started (not running), pid 4',
+        '  scheduler  started (was not running), pid 4',
         '',
         '       kubectl:  kubectl --kubeconfig /s/kubeconfig get nodes',
         '',

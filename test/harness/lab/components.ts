@@ -195,7 +195,7 @@ export function planComponents(
   return specs.map((spec): ComponentAction => {
     const seen = observed.get(spec.name);
     const running = seen?.running;
-    if (!running) return { name: spec.name, kind: 'start', reason: 'not running' };
+    if (!running) return { name: spec.name, kind: 'start', reason: 'was not running' };
     if (!sameArgs(running.args, spec.args)) {
       return { name: spec.name, kind: 'restart', reason: `pid ${running.pid} runs with other flags` };
     }

@@ -66,7 +66,7 @@ describeKernel('switchyard up runs the control plane', () => {
     expect(up.code).toBe(0);
     expect(up.stdout).toMatch(/control plane \(API server at 127\.0\.0\.1:\d+ from the host\):/);
     for (const name of NAMES)
-      expect(up.stdout).toMatch(new RegExp(`  ${name} +started \\(not running\\), pid \\d+`));
+      expect(up.stdout).toMatch(new RegExp(`  ${name} +started \\(was not running\\), pid \\d+`));
     expect(up.stdout).toContain(`kubectl --kubeconfig ${kubeconfig} get nodes`);
 
     const server = JSON.parse(readFileSync(kubeconfig, 'utf8')).clusters[0].cluster.server as string;
@@ -115,7 +115,7 @@ describeKernel('switchyard up runs the control plane', () => {
 
     const healed = await cli('up');
     expect(healed.code, healed.stderr).toBe(0);
-    expect(healed.stdout).toMatch(/ {2}scheduler +started \(not running\), pid \d+/);
+    expect(healed.stdout).toMatch(/ {2}scheduler +started \(was not running\), pid \d+/);
     const after = pids();
     expect(after.scheduler).not.toBe(before.scheduler);
     expect({ ...after, scheduler: 0 }).toEqual({ ...before, scheduler: 0 });
