@@ -9,6 +9,7 @@
 import { type FieldError, invalidValue, notSupported, required } from '../../lib/api/validation/index.js';
 import type { Store, WatchHandle } from '../store/index.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { printerColumnsOf } from './printer-columns.js';
 import type { ResourceInfo, ResourceRegistry, Subresource } from './resources.js';
 
 /** The resource types one CRD serves, with the schema of each version. */
@@ -41,6 +42,7 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
           subresources,
           storagePrefix: `${group}/${plural}`,
           custom: true,
+          printerColumns: printerColumnsOf(v, '', []),
         },
         schema,
       };
@@ -73,6 +75,7 @@ export function validateCrd(crd: JsonObject): FieldError[] {
       ),
     );
   }
+  for (const [i, v] of versions.entries()) printerColumnsOf(v, `spec.versions[${i}]`, errs);
   return errs;
 }
 

@@ -157,3 +157,152 @@ describe('auth can-i and auth whoami (self reviews, never stored)', () => {
     expect(get.status).toBe(405);
   });
 });
+
+describe('label, annotate, patch and set image', () => {
+  it('change the object the way each patch type says', async () => {
+    expect((await k('label', 'deploy', 'web', 'tier=fe')).stdout.trim()).toBe('deployment.apps/web labeled');
+    expect((await k('annotate', 'deploy', 'web', 'note=hi')).stdout.trim()).toBe(
+      'deployment.apps/web annotated',
+    );
+    const merge = await k('patch', 'deploy', 'web', '--type', 'merge', '-p', '{"spec":{"replicas":3}}');
+    expect(merge.stdout.trim()).toBe('deployment.apps/web patched');
+    const json = await k(
+      'patch',
+      'deploy',
+      'web',
+      '--type',
+      'json',
+      '-p',
+      '[{"op":"add","path":"/spec/template/spec/containers/0/env","value":[{"name":"A","value":"1"}]}]',
+    );
+    expect(json.code).toBe(0);
+    const strategic = await k(
+      'patch',
+      'deploy',
+      'web',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"side","image":"busybox"}]}}}}',
+    );
+    expect(strategic.code).toBe(0);
+    expect((await k('set', 'image', 'deploy/web', 'nginx=nginx:1.29')).stdout.trim()).toBe(
+      'deployment.apps/web image updated',
+    );
+    expect((await k('label', 'deploy', 'web', 'tier-')).stdout.trim()).toBe('deployment.apps/web unlabeled');
+    const got = (await stored('/apis/apps/v1/namespaces/default/deployments/web')) as {
+      metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+      spec: { replicas: number; template: { spec: { containers: { name: string; image: string }[] } } };
+    };
+    expect(got.metadata.labels).toEqual({ app: 'web' });
+    expect(got.metadata.annotations.note).toBe('hi');
+    expect(got.spec.replicas).toBe(3);
+    // Strategic merge adds by the merge key `name`; set image changes only the named container.
+    expect(got.spec.template.spec.containers.map((c) => `${c.name}=${c.image}`)).toEqual([
+      'side=busybox',
+      'nginx=nginx:1.29',
+    ]);
+    const bad = await k('label', 'deploy', 'web', 'Bad Key=x');
+    expect(bad.code).not.toBe(0);
+  });
+
+  it('rollout restart stamps the pod template', async () => {
+    expect((await k('rollout', 'restart', 'deploy/web')).stdout.trim()).toBe('deployment.apps/web restarted');
+    const got = await k(
+      'get',
+      'deploy',
+      'web',
+      '-o',
+      'jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}',
+    );
+    expect(got.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+});
+
+describe('get: every served kind as yaml, and the columns kubectl prints', () => {
+  it('-o yaml, -o json and -o name work for every kind', async () => {
+    const kinds = [
+      'namespaces',
+      'nodes',
+      'pods',
+      'services',
+      'endpoints',
+      'secrets',
+      'configmaps',
+      'events',
+      'serviceaccounts',
+      'deployments',
+      'replicasets',
+      'daemonsets',
+      'endpointslices',
+      'ingresses',
+      'ingressclasses',
+      'leases',
+      'customresourcedefinitions',
+    ];
+    for (const kind of kinds) {
+      const yaml = await k('get', kind, '-A', '-o', 'yaml');
+      expect(yaml.stderr, kind).toBe('');
+      expect(yaml.stdout, kind).toMatch(/^apiVersion: v1\nitems:/);
+    }
+    const one = await k('get', 'svc', 'kubernetes', '-o', 'yaml');
+    expect(one.stdout).toMatch(/^apiVersion: v1\nkind: Service\n/);
+    expect(one.stdout).toContain('clusterIP: 10.96.0.1');
+  });
+
+  it('configmaps, secrets and endpoints print their kubectl columns', async () => {
+    await k('create', 'configmap', 'cols', '--from-literal=a=1', '--from-literal=b=2');
+    await k('create', 'secret', 'generic', 'cols', '--from-literal=x=y');
+    const out = await k('get', 'cm/cols', 'secret/cols', 'ep/kubernetes');
+    expect(out.stdout).toMatch(/^NAME\s+DATA\s+AGE\nconfigmap\/cols\s+2\s+\d+s$/m);
+    expect(out.stdout).toMatch(/^secret\/cols\s+Opaque\s+1\s+\d+s$/m);
+    expect(out.stdout).toMatch(/^endpoints\/kubernetes\s+127\.0\.0\.1:\d+\s+/m);
+  });
+
+  it('a CRD prints CREATED AT; its objects print their additionalPrinterColumns', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, properties: {size: {type: integer}}}
+          status:
+            type: object
+            properties:
+              conditions:
+                type: array
+                items: {type: object, properties: {type: {type: string}, status: {type: string}}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+`;
+    expect((await k('apply', '-f', file('crd.yaml', crd))).code).toBe(0);
+    const crds = await k('get', 'crd');
+    expect(crds.stdout).toMatch(
+      /^NAME\s+CREATED AT\nwidgets\.example\.com\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/m,
+    );
+    const widget = (name: string, size: number, ready: string) =>
+      `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: ${name}}\nspec: {size: ${size}}\nstatus: {conditions: [{type: Ready, status: "${ready}"}]}\n`;
+    // The new type is served once the CRD is established: retry the first apply briefly.
+    let r = await k('apply', '-f', file('w1.yaml', widget('w1', 3, 'True')));
+    for (let i = 0; r.code !== 0 && i < 20; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await k('apply', '-f', join(t.dir, 'w1.yaml'));
+    }
+    expect(r.stderr).toBe('');
+    const got = await k('get', 'wd');
+    expect(got.stdout).toMatch(/^NAME\s+SIZE\s+READY\s+AGE\nw1\s+3\s+(True)?\s+\d+s$/m);
+    const bad = crd.replace('jsonPath: .spec.size', 'jsonPath: "spec size"');
+    const rejected = await k('apply', '-f', file('crd-bad.yaml', bad));
+    expect(rejected.stderr).toContain('additionalPrinterColumns[0].jsonPath');
+  });
+});

@@ -159,10 +159,33 @@ describe('strategic merge patch', () => {
         externalIPs: ['2.2.2.2'],
       },
     });
+    // A set list keeps one of each; the elements the patch names come in the patch's order.
     expect(
-      strategicMergePatch({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: ['b', 'a'] } }),
+      strategicMergePatch({ metadata: { finalizers: ['a', 'c'] } }, { metadata: { finalizers: ['b', 'a'] } }),
     ).toEqual({
-      metadata: { finalizers: ['a', 'b'] },
+      metadata: { finalizers: ['b', 'a', 'c'] },
     });
+  });
+
+  it('orders merged lists as apimachinery does: new elements before the old ones that follow them', () => {
+    const pod = { spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b' }, { name: 'c' }] } };
+    // kubernetes.io "Update API Objects in Place Using kubectl patch": the added container comes first.
+    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'n', image: 'redis' }] } })).toEqual({
+      spec: {
+        containers: [{ name: 'n', image: 'redis' }, { name: 'a', image: 'x' }, { name: 'b' }, { name: 'c' }],
+      },
+    });
+    // Patched elements keep their places relative to the untouched ones.
+    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'b', image: 'y' }] } })).toEqual({
+      spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }, { name: 'c' }] },
+    });
+    // $setElementOrder decides the order of the elements it lists.
+    const ordered = strategicMergePatch(pod, {
+      spec: {
+        '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }],
+        containers: [{ name: 'c', image: 'z' }],
+      },
+    }) as { spec: { containers: { name: string }[] } };
+    expect(ordered.spec.containers.map((c) => c.name)).toEqual(['b', 'c', 'a']);
   });
 });

@@ -218,7 +218,9 @@ function smpObject(target: JsonObject, patch: JsonObject, parentField: string): 
     if (!k.startsWith('$setElementOrder/') || !Array.isArray(order)) continue;
     const field = k.slice('$setElementOrder/'.length);
     const list = out[field];
-    if (Array.isArray(list)) out[field] = applyOrder(list, order, mergeKeyFor(parentField, field));
+    const before = Array.isArray(target[field]) ? target[field] : [];
+    if (Array.isArray(list))
+      out[field] = applyOrder({ list, order, before, key: mergeKeyFor(parentField, field) });
   }
   if (Array.isArray(retain)) {
     const keep = new Set(retain.filter((x): x is string => typeof x === 'string'));
@@ -236,7 +238,7 @@ function smpList(
   if (SET_LISTS.has(field)) {
     const out = [...target];
     for (const v of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
-    return out;
+    return applyOrder({ list: out, order: patch, before: target, key: undefined });
   }
   const key = mergeKeyFor(parentField, field);
   // Without a merge key a list is atomic: the patch replaces it (minus any directive entries).
@@ -258,15 +260,59 @@ function smpList(
     if (isObject(existing)) out[at] = smpObject(existing, item, field);
     else out.push(smpObject({}, item, field));
   }
-  return out;
+  return applyOrder({
+    list: out,
+    order: patch.filter((x) => !(isObject(x) && x.$patch)),
+    before: target,
+    key,
+  });
 }
 
-/** `$setElementOrder`: listed elements first in the given order, then the rest as they were. */
-function applyOrder(list: readonly Json[], order: readonly Json[], key: string | undefined): Json[] {
+/**
+ * The order of a merged list (apimachinery strategicpatch normalizeElementOrder): the elements
+ * the patch names (or `$setElementOrder` lists) in that order, the others in their old order,
+ * and the two interleaved by their old positions where both had one (mergeSortedSlice). So an
+ * element new to the list comes before the old ones that follow it, e.g. a patch adding a
+ * container puts it first.
+ */
+function applyOrder(o: {
+  readonly list: readonly Json[];
+  readonly order: readonly Json[];
+  readonly before: readonly Json[];
+  readonly key: string | undefined;
+}): Json[] {
+  const key = o.key;
   const idOf = (x: Json): string => JSON.stringify(key !== undefined && isObject(x) ? x[key] : x);
-  const ids = order.map(idOf);
-  const ranked = list
+  const ids = o.order.map(idOf);
+  const old = o.before.map(idOf);
+  const named = o.list
     .filter((x) => ids.includes(idOf(x)))
     .sort((a, b) => ids.indexOf(idOf(a)) - ids.indexOf(idOf(b)));
-  return [...ranked, ...list.filter((x) => !ids.includes(idOf(x)))];
+  const others = o.list.filter((x) => !ids.includes(idOf(x)));
+  const out: Json[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < others.length || j < named.length) {
+    const left = others[i];
+    const right = named[j];
+    if (right === undefined) {
+      out.push(left as Json);
+      i++;
+    } else if (left === undefined) {
+      out.push(right);
+      j++;
+    } else {
+      // The old element goes first only when both were in the old list and it came first there.
+      const li = old.indexOf(idOf(left));
+      const ri = old.indexOf(idOf(right));
+      if (li >= 0 && ri >= 0 && li < ri) {
+        out.push(left);
+        i++;
+      } else {
+        out.push(right);
+        j++;
+      }
+    }
+  }
+  return out;
 }

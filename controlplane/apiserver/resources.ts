@@ -4,6 +4,8 @@
  * time through a Registry.
  */
 
+import type { PrinterColumn } from './printer-columns.js';
+
 /** Subresources served for a type. */
 export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log';
 
@@ -24,6 +26,8 @@ export interface ResourceInfo {
   readonly storagePrefix: string;
   /** True for custom resources (served generically, validated by the CRD schema). */
   readonly custom: boolean;
+  /** A custom resource's `additionalPrinterColumns` (the Table `kubectl get` prints). */
+  readonly printerColumns?: readonly PrinterColumn[];
   /** Answered from the request and never stored (the self reviews): `create` is the only verb. */
   readonly virtual?: boolean;
 }

@@ -4,13 +4,14 @@
  * `-o wide`; each row carries a PartialObjectMetadata so `-A`, `--show-labels` and `-L` work.
  */
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { printerCell } from './printer-columns.js';
 import type { ResourceInfo } from './resources.js';
 
 interface Column {
   readonly name: string;
   readonly type?: 'string' | 'integer' | 'date';
   readonly priority?: number;
-  readonly cell: (o: JsonObject, now: Date) => string | number;
+  readonly cell: (o: JsonObject, now: Date) => Json;
 }
 
 function get(o: Json | undefined, path: string): Json | undefined {
@@ -286,6 +287,47 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     { name: 'Ports', cell: (o) => (arr(get(o, 'spec.tls')).length ? '80, 443' : '80') },
     AGE,
   ],
+  '/configmaps': [
+    NAME,
+    {
+      name: 'Data',
+      type: 'integer',
+      cell: (o) => keys(o.data) + keys(o.binaryData),
+    },
+    AGE,
+  ],
+  '/secrets': [
+    NAME,
+    { name: 'Type', cell: (o) => str(o, 'type', '') },
+    { name: 'Data', type: 'integer', cell: (o) => keys(o.data) },
+    AGE,
+  ],
+  '/serviceaccounts': [NAME, { name: 'Secrets', type: 'integer', cell: (o) => arr(o.secrets).length }, AGE],
+  '/endpoints': [NAME, { name: 'Endpoints', cell: endpointsText }, AGE],
+  'coordination.k8s.io/leases': [
+    NAME,
+    { name: 'Holder', cell: (o) => str(o, 'spec.holderIdentity', '') },
+    AGE,
+  ],
+  'networking.k8s.io/ingressclasses': [
+    NAME,
+    { name: 'Controller', cell: (o) => str(o, 'spec.controller', '') },
+    {
+      name: 'Parameters',
+      cell: (o) => {
+        const p = get(o, 'spec.parameters');
+        if (!isObject(p)) return '<none>';
+        const group = typeof p.apiGroup === 'string' && p.apiGroup ? `${p.apiGroup}/` : '';
+        return `${group}${String(p.kind ?? '')}/${String(p.name ?? '')}`;
+      },
+    },
+    AGE,
+  ],
+  // apiextensions serves CRDs with the default table convertor: the creation time itself.
+  'apiextensions.k8s.io/customresourcedefinitions': [
+    NAME,
+    { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
+  ],
   '/events': [
     {
       name: 'Last Seen',
@@ -306,6 +348,40 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   ],
 };
 
+function keys(v: Json | undefined): number {
+  return isObject(v) ? Object.keys(v).length : 0;
+}
+
+/** printers.go formatEndpoints: `ip:port` pairs, at most three, then `+ N more...`. */
+function endpointsText(o: JsonObject): string {
+  const all: string[] = [];
+  for (const subset of arr(o.subsets)) {
+    const ips = arr(subset.addresses).map((a) => String(a.ip ?? ''));
+    const ports = arr(subset.ports);
+    if (ports.length === 0) all.push(...ips);
+    for (const p of ports) for (const ip of ips) all.push(`${ip}:${String(p.port ?? '')}`);
+  }
+  if (all.length === 0) return '<none>';
+  return all.length > 3 ? `${all.slice(0, 3).join(',')} + ${all.length - 3} more...` : all.join(',');
+}
+
+/** A custom resource's columns: Name, then its printer columns, or Age when it declares none. */
+function customColumns(info: ResourceInfo): readonly Column[] {
+  const declared = info.printerColumns ?? [];
+  if (declared.length === 0) return [NAME, AGE];
+  return [
+    NAME,
+    ...declared.map(
+      (c): Column => ({
+        name: c.name,
+        type: c.type === 'date' ? 'date' : c.type === 'integer' ? 'integer' : 'string',
+        priority: c.priority,
+        cell: (o, now) => printerCell(c, o, (t) => humanDuration((now.getTime() - Date.parse(t)) / 1000)),
+      }),
+    ),
+  ];
+}
+
 function containersOfPod(o: JsonObject): number {
   return arr(get(o, 'spec.containers')).length;
 }
@@ -321,7 +397,9 @@ export function toTable(options: {
   /** `includeObject`: Metadata (default), Object (kubectl --sort-by) or None. */
   readonly include?: 'Metadata' | 'Object' | 'None';
 }): JsonObject {
-  const cols = COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE];
+  const cols = options.info.custom
+    ? customColumns(options.info)
+    : (COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE]);
   const columnDefinitions = options.withHeaders
     ? cols.map((c) => ({
         name: c.name,
