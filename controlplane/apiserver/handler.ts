@@ -291,7 +291,9 @@ function listQuery(q: URLSearchParams): ListQuery {
 }
 
 function send(c: Ctx, code: number, obj: JsonObject): void {
-  if (wantsTable(c.req.headers.accept) && c.info.verb === 'get' && !c.info.subresource) {
+  // kubectl get --subresource=status|scale asks for a Table too (KEP-2590).
+  const sub = c.info.subresource;
+  if (wantsTable(c.req.headers.accept) && c.info.verb === 'get' && ['', 'status', 'scale'].includes(sub)) {
     sendJson(
       c.res,
       code,
@@ -301,6 +303,7 @@ function send(c: Ctx, code: number, obj: JsonObject): void {
         withHeaders: true,
         now: c.now(),
         include: includeObject(c.url),
+        scale: sub === 'scale',
       }),
       tableType(),
     );
@@ -342,7 +345,7 @@ async function serveResource(c: Ctx): Promise<void> {
   const write = writeOptions(c.url.searchParams, info.verb);
   switch (info.verb) {
     case 'get':
-      if (sub === 'scale') return sendJson(c.res, 200, await rest.getScale(res_, ns, info.name));
+      if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
       if (sub === 'log')
         throw new ApiError(
           400,

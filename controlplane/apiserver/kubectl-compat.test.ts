@@ -306,3 +306,48 @@ spec:
     expect(rejected.stderr).toContain('additionalPrinterColumns[0].jsonPath');
   });
 });
+
+describe('more typed creates (protobuf bodies) and subresource gets', () => {
+  it('create ingress and create serviceaccount', async () => {
+    const ing = await k(
+      'create',
+      'ingress',
+      'ing1',
+      '--rule=foo.com/bar*=svc1:8080,tls=my-cert',
+      '--class=nginx',
+    );
+    expect(ing.stderr).toBe('');
+    expect(ing.stdout.trim()).toBe('ingress.networking.k8s.io/ing1 created');
+    const spec = (await stored('/apis/networking.k8s.io/v1/namespaces/default/ingresses/ing1')).spec;
+    expect(spec).toEqual({
+      ingressClassName: 'nginx',
+      rules: [
+        {
+          host: 'foo.com',
+          http: {
+            paths: [
+              {
+                path: '/bar',
+                pathType: 'Prefix',
+                backend: { service: { name: 'svc1', port: { number: 8080 } } },
+              },
+            ],
+          },
+        },
+      ],
+      tls: [{ hosts: ['foo.com'], secretName: 'my-cert' }],
+    });
+    expect((await k('create', 'serviceaccount', 'robot')).stdout.trim()).toBe('serviceaccount/robot created');
+    expect((await k('get', 'sa', 'robot')).stdout).toMatch(/^robot\s+0\s+\d+s$/m);
+  });
+
+  it('get --subresource=status prints the kind columns, --subresource=scale DESIRED and AVAILABLE', async () => {
+    await k('scale', 'deploy', 'web', '--replicas=2');
+    const status = await k('get', 'deploy', 'web', '--subresource=status');
+    expect(status.stdout).toMatch(/^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\nweb\s+0\/2\s+/);
+    const scale = await k('get', 'deploy', 'web', '--subresource=scale');
+    expect(scale.stdout).toMatch(/^NAME\s+DESIRED\s+AVAILABLE\nweb\s+2\s+0\n$/);
+    const yaml = await k('get', 'deploy', 'web', '--subresource=scale', '-o', 'yaml');
+    expect(yaml.stdout).toMatch(/^apiVersion: autoscaling\/v1\nkind: Scale\n/);
+  });
+});

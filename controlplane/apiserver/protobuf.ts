@@ -22,6 +22,8 @@ interface Field {
   readonly value?: 'string' | 'bytes';
   /** A pointer field in Go: a zero value was set on purpose and is kept. */
   readonly keepZero?: boolean;
+  /** An embedded Go struct (`json:",inline"`): its fields belong to the parent in JSON. */
+  readonly inline?: boolean;
 }
 
 type Schema = Readonly<Record<number, Field>>;
@@ -105,7 +107,54 @@ const RESOURCE_ATTRIBUTES: Schema = {
 };
 const NON_RESOURCE_ATTRIBUTES: Schema = { 1: f('path', 'string'), 2: f('verb', 'string') };
 
+// k8s.io/api networking/v1 generated.proto.
+const INGRESS_BACKEND: Schema = {
+  3: f('resource', 'message', {
+    message: () => ({ 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') }),
+  }),
+  4: f('service', 'message', {
+    message: () => ({
+      1: f('name', 'string'),
+      2: f('port', 'message', { message: () => ({ 1: f('name', 'string'), 2: f('number', 'int') }) }),
+    }),
+  }),
+};
+const HTTP_INGRESS_PATH: Schema = {
+  1: f('path', 'string'),
+  2: f('backend', 'message', { message: () => INGRESS_BACKEND }),
+  3: f('pathType', 'string'),
+};
+const INGRESS_RULE: Schema = {
+  1: f('host', 'string'),
+  2: f('ingressRuleValue', 'message', {
+    inline: true,
+    message: () => ({
+      1: f('http', 'message', {
+        message: () => ({ 1: f('paths', 'message', { repeated: true, message: () => HTTP_INGRESS_PATH }) }),
+      }),
+    }),
+  }),
+};
+
 const KINDS: Readonly<Record<string, Schema>> = {
+  'networking.k8s.io/Ingress': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('defaultBackend', 'message', { message: () => INGRESS_BACKEND }),
+        2: f('tls', 'message', {
+          repeated: true,
+          message: () => ({ 1: f('hosts', 'string', { repeated: true }), 2: f('secretName', 'string') }),
+        }),
+        3: f('rules', 'message', { repeated: true, message: () => INGRESS_RULE }),
+        4: f('ingressClassName', 'string'),
+      }),
+    }),
+  },
+  '/ServiceAccount': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    4: f('automountServiceAccountToken', 'bool', { keepZero: true }),
+  },
   'authorization.k8s.io/SelfSubjectAccessReview': {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
     2: f('spec', 'message', {
@@ -282,6 +331,10 @@ function decodeMessage(buf: Buffer, schema: Schema): JsonObject {
       }
       case 'message':
         value = decodeMessage(r.bytes(), spec.message?.() ?? {});
+        if (spec.inline) {
+          Object.assign(out, value);
+          continue;
+        }
         break;
     }
     // Go's generated marshalers write zero values of non-pointer fields; JSON (omitempty) drops them.
@@ -315,7 +368,7 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, Pod, Deployment and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

@@ -348,6 +348,13 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   ],
 };
 
+/** printers.go printScale (KEP-2590, `kubectl get --subresource=scale`). */
+const SCALE_COLUMNS: readonly Column[] = [
+  NAME,
+  { name: 'Desired', type: 'integer', cell: (o) => num(o, 'spec.replicas') },
+  { name: 'Available', type: 'integer', cell: (o) => num(o, 'status.replicas') },
+];
+
 function keys(v: Json | undefined): number {
   return isObject(v) ? Object.keys(v).length : 0;
 }
@@ -396,10 +403,14 @@ export function toTable(options: {
   readonly now: Date;
   /** `includeObject`: Metadata (default), Object (kubectl --sort-by) or None. */
   readonly include?: 'Metadata' | 'Object' | 'None';
+  /** `kubectl get --subresource=scale`: the objects are autoscaling/v1 Scales. */
+  readonly scale?: boolean;
 }): JsonObject {
-  const cols = options.info.custom
-    ? customColumns(options.info)
-    : (COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE]);
+  const cols = options.scale
+    ? SCALE_COLUMNS
+    : options.info.custom
+      ? customColumns(options.info)
+      : (COLUMNS[`${options.info.group}/${options.info.plural}`] ?? [NAME, AGE]);
   const columnDefinitions = options.withHeaders
     ? cols.map((c) => ({
         name: c.name,
