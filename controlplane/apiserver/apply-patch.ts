@@ -10,8 +10,13 @@ export function applyPatch(current: JsonObject, type: PatchType, body: Json, cus
   let out: Json;
   switch (type) {
     case 'merge':
-    case 'apply':
       out = mergePatch(current, body);
+      break;
+    case 'apply':
+      // Server-side apply without managedFields: fields other writers set must survive, and list
+      // entries match by their keys (listMapKeys are the strategic merge keys of built-in kinds),
+      // so a strategic merge is the nearest; custom resources have no merge keys here.
+      out = custom ? mergePatch(current, body) : strategicMergePatch(current, body);
       break;
     case 'json':
       out = jsonPatch(current, body);

@@ -351,3 +351,23 @@ describe('more typed creates (protobuf bodies) and subresource gets', () => {
     expect(yaml.stdout).toMatch(/^apiVersion: autoscaling\/v1\nkind: Scale\n/);
   });
 });
+
+describe('apply --server-side next to other writers', () => {
+  it('keeps what kubectl set env added to the container it matches by name', async () => {
+    expect((await k('set', 'env', 'deploy/web', 'FOO=bar')).code).toBe(0);
+    const r = await k(
+      'apply',
+      '--server-side',
+      '--force-conflicts',
+      '-f',
+      file('ssa-web.yaml', DEPLOY(2, 'nginx:1.30')),
+    );
+    expect(r.stdout.trim()).toBe('deployment.apps/web serverside-applied');
+    const got = (await stored('/apis/apps/v1/namespaces/default/deployments/web')) as {
+      spec: { template: { spec: { containers: { name: string; image: string; env?: unknown }[] } } };
+    };
+    const nginx = got.spec.template.spec.containers.find((c) => c.name === 'nginx');
+    expect(nginx?.image).toBe('nginx:1.30');
+    expect(nginx?.env).toContainEqual({ name: 'FOO', value: 'bar' });
+  });
+});
