@@ -43,6 +43,7 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
           storagePrefix: `${group}/${plural}`,
           custom: true,
           printerColumns: printerColumnsOf(v, '', []),
+          ...(schema ? { openapiSchema: schema } : {}),
         },
         schema,
       };

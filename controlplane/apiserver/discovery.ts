@@ -6,7 +6,7 @@
  * validate (cli-runtime query_param_verifier_v3.go).
  */
 import { createHash } from 'node:crypto';
-import type { JsonObject } from './patch.js';
+import { isObject, type JsonObject } from './patch.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 
 /** Content-Type of aggregated discovery v2 (apidiscovery.k8s.io/v2). */
@@ -170,8 +170,37 @@ export function openapiGroupVersion(
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.4' },
     paths,
-    components: { schemas: {} },
+    components: { schemas: customSchemas(infos) },
   };
+}
+
+/**
+ * Custom resources' schemas as apiextensions-apiserver publishes them (builder.go): named by the
+ * reversed group, tagged with their GVK, with apiVersion, kind and metadata added. Built-in kinds
+ * have none here, so `kubectl explain` works for custom resources only.
+ */
+function customSchemas(infos: readonly ResourceInfo[]): JsonObject {
+  const out: JsonObject = {};
+  for (const r of infos) {
+    if (!r.custom || r.openapiSchema === undefined) continue;
+    const name = `${r.group.split('.').reverse().join('.')}.${r.version}.${r.kind}`;
+    const properties = isObject(r.openapiSchema.properties) ? r.openapiSchema.properties : {};
+    out[name] = {
+      ...r.openapiSchema,
+      type: 'object',
+      properties: {
+        apiVersion: { type: 'string', description: 'The group/version of the schema this object follows.' },
+        kind: { type: 'string', description: 'The kind of object this is, in CamelCase.' },
+        metadata: {
+          type: 'object',
+          description: 'Standard object metadata: name, namespace, labels, annotations.',
+        },
+        ...properties,
+      },
+      'x-kubernetes-group-version-kind': [{ group: r.group, version: r.version, kind: r.kind }],
+    };
+  }
+  return out;
 }
 
 /** The /openapi/v3 index; each entry's hash changes whenever its document does. */

@@ -301,6 +301,11 @@ spec:
     expect(r.stderr).toBe('');
     const got = await k('get', 'wd');
     expect(got.stdout).toMatch(/^NAME\s+SIZE\s+READY\s+AGE\nw1\s+3\s+(True)?\s+\d+s$/m);
+    // The CRD's schema is published in /openapi/v3, so kubectl explain works for it.
+    const explain = await k('explain', 'widgets.spec');
+    expect(explain.stderr).toBe('');
+    expect(explain.stdout).toMatch(/^KIND:\s+Widget$/m);
+    expect(explain.stdout).toMatch(/^\s+size\s+<integer>$/m);
     const bad = crd.replace('jsonPath: .spec.size', 'jsonPath: "spec size"');
     const rejected = await k('apply', '-f', file('crd-bad.yaml', bad));
     expect(rejected.stderr).toContain('additionalPrinterColumns[0].jsonPath');

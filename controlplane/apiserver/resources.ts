@@ -4,6 +4,7 @@
  * time through a Registry.
  */
 
+import type { JsonObject } from './patch.js';
 import type { PrinterColumn } from './printer-columns.js';
 
 /** Subresources served for a type. */
@@ -26,6 +27,8 @@ export interface ResourceInfo {
   readonly storagePrefix: string;
   /** True for custom resources (served generically, validated by the CRD schema). */
   readonly custom: boolean;
+  /** A custom resource's openAPIV3Schema, published in /openapi/v3 (`kubectl explain`). */
+  readonly openapiSchema?: JsonObject;
   /** A custom resource's `additionalPrinterColumns` (the Table `kubectl get` prints). */
   readonly printerColumns?: readonly PrinterColumn[];
   /** Answered from the request and never stored (the self reviews): `create` is the only verb. */
