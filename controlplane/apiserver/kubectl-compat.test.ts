@@ -248,6 +248,22 @@ describe('get: every served kind as yaml, and the columns kubectl prints', () =>
     expect(one.stdout).toContain('clusterIP: 10.96.0.1');
   });
 
+  it('metadata.generation only on kinds whose strategy keeps one', async () => {
+    expect((await k('create', 'configmap', 'gen', '--from-literal=a=1')).code).toBe(0);
+    const cm = await stored('/api/v1/namespaces/default/configmaps/gen');
+    expect(cm.metadata).not.toHaveProperty('generation');
+    expect((await k('label', 'cm', 'gen', 'x=y')).code).toBe(0);
+    expect((await stored('/api/v1/namespaces/default/configmaps/gen')).metadata).not.toHaveProperty(
+      'generation',
+    );
+    expect((await stored('/api/v1/namespaces/default/services/kubernetes')).metadata).not.toHaveProperty(
+      'generation',
+    );
+    expect((await k('get', 'deploy', 'web', '-o', 'jsonpath={.metadata.generation}')).stdout).toMatch(
+      /^\d+$/,
+    );
+  });
+
   it('configmaps, secrets and endpoints print their kubectl columns', async () => {
     await k('create', 'configmap', 'cols', '--from-literal=a=1', '--from-literal=b=2');
     await k('create', 'secret', 'generic', 'cols', '--from-literal=x=y');

@@ -48,7 +48,11 @@ const IMMUTABLE_META = [
 ];
 
 /** Copies server-owned metadata from the stored object onto an update. */
-export function carryOverMeta(next: JsonObject, current: JsonObject): void {
+export function carryOverMeta(
+  next: JsonObject,
+  current: JsonObject,
+  options: { readonly generation: boolean } = { generation: true },
+): void {
   const nm = metaOf(next);
   const cm = metaOf(current);
   for (const f of IMMUTABLE_META) {
@@ -57,6 +61,10 @@ export function carryOverMeta(next: JsonObject, current: JsonObject): void {
     else nm[f] = v;
   }
   delete nm.managedFields;
+  if (!options.generation) {
+    delete nm.generation;
+    return;
+  }
   const gen = typeof cm.generation === 'number' ? cm.generation : 1;
   nm.generation = specPart(next) !== specPart(current) ? gen + 1 : gen;
 }

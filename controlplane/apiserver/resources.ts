@@ -40,6 +40,17 @@ export function apiVersionOf(info: Pick<ResourceInfo, 'group' | 'version'>): str
   return info.group === '' ? info.version : `${info.group}/${info.version}`;
 }
 
+/**
+ * Whether objects of a type carry `metadata.generation`: only types whose registry strategy sets
+ * it (workloads, EndpointSlices, Ingresses and IngressClasses, CRDs, custom resources); core kinds
+ * such as ConfigMap, Service and Pod (before 1.33) have none.
+ */
+export function tracksGeneration(info: Pick<ResourceInfo, 'group' | 'custom'>): boolean {
+  return info.custom || GENERATION_GROUPS.includes(info.group);
+}
+
+const GENERATION_GROUPS = ['apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io'];
+
 /** `deployments.apps`, or `pods` for core: the name Status messages use. */
 export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
   return info.group === '' ? info.plural : `${info.plural}.${info.group}`;

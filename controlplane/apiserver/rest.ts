@@ -25,7 +25,7 @@ import { type FieldRequirement, matchFields, parseFieldSelector } from './field-
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
-import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { apiVersionOf, type ResourceInfo, type ResourceRegistry, tracksGeneration } from './resources.js';
 import { toScale } from './scale.js';
 import { allocatedValues, type RepairReport, ServiceAddresses } from './service-addresses.js';
 import type { Ipv4Range } from './service-alloc.js';
@@ -327,7 +327,8 @@ export class RestStorage {
     await this.#checkNamespace(info, ns);
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.#now());
-    meta.generation = 1;
+    if (tracksGeneration(info)) meta.generation = 1;
+    else delete meta.generation;
     for (const f of [
       'resourceVersion',
       'deletionTimestamp',
@@ -429,7 +430,7 @@ export class RestStorage {
         );
       }
       const merged = this.#mergeSubresource(info, current, next, subresource);
-      carryOverMeta(merged, current);
+      carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
       this.#validate(info, merged);
       const isService = info.group === '' && info.kind === 'Service';
