@@ -57,13 +57,23 @@ export function parseFieldSelector(input: string, resource: string): FieldRequir
   });
 }
 
+/**
+ * What an absent field reads as: the selectable fields are Go values formatted as text, so an
+ * unset bool is "false" and an unset count "0" (strconv.FormatBool / Itoa in the strategies).
+ */
+const ZERO: Readonly<Record<string, string>> = {
+  'spec.hostNetwork': 'false',
+  'spec.unschedulable': 'false',
+  'status.replicas': '0',
+};
+
 /** The string value of a dotted field in an object ('' when absent, as apiserver does). */
 function fieldValue(obj: Json, path: string): string {
   // `source` on events selects source.component (pkg/registry/core/event/strategy.go).
   const dotted = path === 'source' ? 'source.component' : path;
   let cur: Json | undefined = obj;
   for (const part of dotted.split('.')) cur = isObject(cur) ? cur[part] : undefined;
-  if (cur === undefined || cur === null) return '';
+  if (cur === undefined || cur === null) return ZERO[path] ?? '';
   return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
 }
 

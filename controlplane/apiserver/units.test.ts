@@ -51,6 +51,10 @@ describe('field selectors', () => {
     );
     expect(matchFields(parseFieldSelector('metadata.name==b', 'pods'), pod)).toBe(false);
     expect(matchFields(parseFieldSelector('spec.nodeName=', 'pods'), { metadata: {} })).toBe(true);
+    // Unset Go bools and counts read as their zero values.
+    expect(matchFields(parseFieldSelector('spec.hostNetwork=false', 'pods'), pod)).toBe(true);
+    expect(matchFields(parseFieldSelector('spec.unschedulable!=true', 'nodes'), { spec: {} })).toBe(true);
+    expect(matchFields(parseFieldSelector('status.replicas=0', 'replicasets'), { status: {} })).toBe(true);
     expect(() => parseFieldSelector('spec.nodeName=x', 'services')).toThrow(
       'field label not supported: spec.nodeName',
     );
