@@ -6,7 +6,7 @@
  */
 import { isAlreadyExists } from '../../lib/errors/index.js';
 import type { JsonObject } from './patch.js';
-import type { ResourceRegistry } from './resources.js';
+import type { ResourceInfo, ResourceRegistry } from './resources.js';
 import type { RestStorage } from './rest.js';
 import { ApiError } from './status.js';
 
@@ -45,13 +45,25 @@ async function upsert(o: BootstrapOptions, plural: string, group: string, obj: J
 
 /** Creates what is missing and points the kubernetes endpoints at this server. */
 export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
+  await ensureSystemObjects(o);
+  await upsertEndpoints(o);
+}
+
+/**
+ * The system namespaces and the kubernetes Service, re-created when deleted (kube-apiserver's
+ * system-namespaces and kubernetes-service controllers do so periodically, e.g. after
+ * `kubectl delete all --all`). Endpoints are left alone: each API server writes its own at start.
+ */
+export async function ensureSystemObjects(o: BootstrapOptions): Promise<void> {
   const nsInfo = o.resources.lookup('', 'v1', 'namespaces');
   if (nsInfo) {
     for (const name of SYSTEM_NAMESPACES) {
+      if (await exists(o, nsInfo, undefined, name)) continue;
       await ensure(() => o.rest.create(nsInfo, undefined, { metadata: { name } }));
     }
   }
   const svc = o.resources.lookup('', 'v1', 'services');
+  if (svc && (await exists(o, svc, 'default', 'kubernetes'))) return;
   if (svc) {
     await ensure(() =>
       o.rest.create(svc, 'default', {
@@ -69,6 +81,21 @@ export async function bootstrapCluster(o: BootstrapOptions): Promise<void> {
       }),
     );
   }
+}
+
+async function exists(
+  o: BootstrapOptions,
+  info: ResourceInfo,
+  namespace: string | undefined,
+  name: string,
+): Promise<boolean> {
+  return o.rest.get(info, namespace, name).then(
+    () => true,
+    () => false,
+  );
+}
+
+async function upsertEndpoints(o: BootstrapOptions): Promise<void> {
   await upsert(o, 'endpoints', '', {
     metadata: {
       name: 'kubernetes',

@@ -392,3 +392,24 @@ describe('apply --server-side next to other writers', () => {
     expect(nginx?.env).toContainEqual({ name: 'FOO', value: 'bar' });
   });
 });
+
+describe('system objects', () => {
+  it('the default namespaces may not be deleted; the kubernetes Service comes back after delete all --all', async () => {
+    const ns = await k('delete', 'namespace', 'kube-system');
+    expect(ns.stderr).toContain('namespaces "kube-system" is forbidden: this namespace may not be deleted');
+    const quick = await startTestServer({ systemReconcileIntervalMs: 200 });
+    try {
+      const local = { kubeconfig: quick.server.kubeconfigPath, home: env.home };
+      const del = await kubectl(local, ['delete', 'all', '--all']);
+      expect(del.stdout).toContain('service "kubernetes" deleted');
+      let svc = await kubectl(local, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
+      for (let i = 0; svc.stdout === '' && i < 30; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        svc = await kubectl(local, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
+      }
+      expect(svc.stdout).toBe('10.96.0.1');
+    } finally {
+      await quick.stop();
+    }
+  });
+});

@@ -100,6 +100,9 @@ const clone = <T>(v: T): T => structuredClone(v);
 
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
 
+/** Namespaces that may never be deleted. */
+const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
 /** The request's propagation policy, from `propagationPolicy` or the deprecated `orphanDependents`. */
 function propagationPolicyOf(options: DeleteOptions): PropagationPolicy | undefined {
   const policy = options.propagationPolicy;
@@ -633,6 +636,18 @@ export class RestStorage {
     name: string,
     options: DeleteOptions = {},
   ): Promise<{ readonly object: JsonObject; readonly gone: boolean }> {
+    if (info.group === '' && info.kind === 'Namespace' && IMMORTAL_NAMESPACES.includes(name)) {
+      // NamespaceLifecycle admission (plugin/pkg/admission/namespace/lifecycle).
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
+        {
+          name,
+          kind: 'namespaces',
+        },
+      );
+    }
     const key = this.keyOf(info, namespace, name);
     const policy = propagationPolicyOf(options);
     for (let attempt = 0; ; attempt++) {

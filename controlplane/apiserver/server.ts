@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { loadTokens, type UserInfo } from './auth.js';
-import { bootstrapCluster } from './bootstrap.js';
+import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
@@ -45,6 +45,8 @@ export interface ApiServerOptions {
   readonly addressRepairIntervalMs?: number;
   /** Told what each repair pass did (released leaks, duplicates), e.g. to log it. */
   readonly onAddressRepair?: (report: RepairReport) => void;
+  /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
+  readonly systemReconcileIntervalMs?: number;
 }
 
 /** A running API server. */
@@ -179,6 +181,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       options.addressRepairIntervalMs ?? 180_000,
     );
     repairer.unref();
+    // System namespaces and the kubernetes Service come back when deleted (every 10 s, as there).
+    const reconciler = setInterval(
+      () =>
+        void ensureSystemObjects({ rest, resources, clusterIp, advertiseAddress: advertise, port }).catch(
+          () => undefined,
+        ),
+      options.systemReconcileIntervalMs ?? 10_000,
+    );
+    reconciler.unref();
     const adminToken = [...tokens.entries()].find(([, u]) => u.name === 'admin')?.[0] ?? '';
     return {
       url,
@@ -196,6 +207,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         ready = false;
         clearInterval(sweeper);
         clearInterval(repairer);
+        clearInterval(reconciler);
         clearInterval(tokenWatch);
         crds.stop();
         await new Promise<void>((resolve) => {
