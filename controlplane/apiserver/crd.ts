@@ -11,6 +11,7 @@ import type { Store, WatchHandle } from '../store/index.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { printerColumnsOf } from './printer-columns.js';
 import type { ResourceInfo, ResourceRegistry, Subresource } from './resources.js';
+import type { ScalePaths } from './scale.js';
 
 /** The resource types one CRD serves, with the schema of each version. */
 export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: JsonObject | undefined }[] {
@@ -43,11 +44,54 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
           storagePrefix: `${group}/${plural}`,
           custom: true,
           printerColumns: printerColumnsOf(v, '', []),
+          selectableFields: selectableFieldsOf(v, '', []),
+          ...scalePathsOf(subs.scale),
           ...(schema ? { openapiSchema: schema } : {}),
         },
         schema,
       };
     });
+}
+
+/** `subresources.scale` of a version: where the Scale's numbers live (JSON paths, leading dot). */
+function scalePathsOf(scale: Json | undefined): { scalePaths?: ScalePaths } {
+  if (!isObject(scale)) return {};
+  const path = (v: Json | undefined, fallback: string): string =>
+    typeof v === 'string' && v.startsWith('.') ? v.slice(1) : fallback;
+  const labelSelector = typeof scale.labelSelectorPath === 'string' ? path(scale.labelSelectorPath, '') : '';
+  return {
+    scalePaths: {
+      specReplicas: path(scale.specReplicasPath, 'spec.replicas'),
+      statusReplicas: path(scale.statusReplicasPath, 'status.replicas'),
+      ...(labelSelector ? { labelSelector } : {}),
+    },
+  };
+}
+
+/**
+ * A version's `selectableFields` as field selector names; each jsonPath must be a plain field
+ * path (`.spec.color`), at most 8 of them (apiextensions validation).
+ */
+function selectableFieldsOf(version: JsonObject, path: string, errs: FieldError[]): string[] {
+  const list = Array.isArray(version.selectableFields) ? version.selectableFields : [];
+  if (list.length > 8)
+    errs.push(invalidValue(`${path}.selectableFields`, list.length, 'must have at most 8 items'));
+  const out: string[] = [];
+  for (const [i, f] of list.entries()) {
+    const jsonPath = isObject(f) && typeof f.jsonPath === 'string' ? f.jsonPath : '';
+    if (!/^(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(jsonPath)) {
+      errs.push(
+        invalidValue(
+          `${path}.selectableFields[${i}].jsonPath`,
+          jsonPath,
+          'must be a simple field path, like .spec.color',
+        ),
+      );
+      continue;
+    }
+    out.push(jsonPath.slice(1));
+  }
+  return out;
 }
 
 /** Validation of the CRD object itself (apiextensions validation, the essentials). */
@@ -76,7 +120,10 @@ export function validateCrd(crd: JsonObject): FieldError[] {
       ),
     );
   }
-  for (const [i, v] of versions.entries()) printerColumnsOf(v, `spec.versions[${i}]`, errs);
+  for (const [i, v] of versions.entries()) {
+    printerColumnsOf(v, `spec.versions[${i}]`, errs);
+    selectableFieldsOf(v, `spec.versions[${i}]`, errs);
+  }
   return errs;
 }
 

@@ -44,10 +44,22 @@ const EXTRA_FIELDS: Readonly<Record<string, readonly string[]>> = {
   replicasets: ['status.replicas'],
 };
 
-/** Parses a field selector for `resource`; throws 400 naming an unsupported field. */
-export function parseFieldSelector(input: string, resource: string): FieldRequirement[] {
+/**
+ * Parses a field selector for `resource`; throws 400 naming an unsupported field. `selectable`
+ * adds a custom resource's CRD `selectableFields` (KEP-4358, beta and on by default in 1.31).
+ */
+export function parseFieldSelector(
+  input: string,
+  resource: string,
+  options: { readonly selectable?: readonly string[] } = {},
+): FieldRequirement[] {
   if (input.trim() === '') return [];
-  const allowed = new Set(['metadata.name', 'metadata.namespace', ...(EXTRA_FIELDS[resource] ?? [])]);
+  const allowed = new Set([
+    'metadata.name',
+    'metadata.namespace',
+    ...(EXTRA_FIELDS[resource] ?? []),
+    ...(options.selectable ?? []),
+  ]);
   return input.split(',').map((term) => {
     const m = /^\s*([^!=\s]+)\s*(==|!=|=)\s*(.*?)\s*$/.exec(term);
     if (!m) throw badRequest(`invalid field selector: "${term}"`);

@@ -289,13 +289,15 @@ spec:
       openAPIV3Schema:
         type: object
         properties:
-          spec: {type: object, properties: {size: {type: integer}}}
+          spec: {type: object, properties: {size: {type: integer}, color: {type: string}}}
           status:
             type: object
             properties:
               conditions:
                 type: array
                 items: {type: object, properties: {type: {type: string}, status: {type: string}}}
+    selectableFields:
+    - {jsonPath: .spec.color}
     additionalPrinterColumns:
     - {name: Size, type: integer, jsonPath: .spec.size}
     - {name: Ready, type: string, jsonPath: '.status.conditions[?(@.type=="Ready")].status'}
@@ -322,6 +324,13 @@ spec:
     expect(explain.stderr).toBe('');
     expect(explain.stdout).toMatch(/^KIND:\s+Widget$/m);
     expect(explain.stdout).toMatch(/^\s+size\s+<integer>$/m);
+    // selectableFields make spec.color a field selector (KEP-4358).
+    const blue = `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: blue}\nspec: {size: 1, color: blue}\n`;
+    expect((await k('apply', '-f', file('blue.yaml', blue))).code).toBe(0);
+    const selected = await k('get', 'wd', '--field-selector', 'spec.color=blue', '-o', 'name');
+    expect(selected.stdout.trim()).toBe('widget.example.com/blue');
+    const unselectable = await k('get', 'wd', '--field-selector', 'spec.size=1');
+    expect(unselectable.stderr).toContain('field label not supported: spec.size');
     const bad = crd.replace('jsonPath: .spec.size', 'jsonPath: "spec size"');
     const rejected = await k('apply', '-f', file('crd-bad.yaml', bad));
     expect(rejected.stderr).toContain('additionalPrinterColumns[0].jsonPath');
@@ -411,5 +420,60 @@ describe('system objects', () => {
     } finally {
       await quick.stop();
     }
+  });
+});
+
+describe('custom resources with status and scale subresources', () => {
+  it('kubectl scale writes the CRD specReplicasPath; the Scale shows the label selector path', async () => {
+    const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: crontabs.stable.example.com}
+spec:
+  group: stable.example.com
+  names: {plural: crontabs, singular: crontab, kind: CronTab, shortNames: [ct]}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties: {cronSpec: {type: string}, image: {type: string}, replicas: {type: integer}}
+          status:
+            type: object
+            properties: {replicas: {type: integer}, labelSelector: {type: string}}
+    subresources:
+      status: {}
+      scale: {specReplicasPath: .spec.replicas, statusReplicasPath: .status.replicas, labelSelectorPath: .status.labelSelector}
+`;
+    expect((await k('apply', '-f', file('crontab-crd.yaml', crd))).code).toBe(0);
+    const cr = `apiVersion: stable.example.com/v1\nkind: CronTab\nmetadata: {name: my-cron}\nspec: {cronSpec: "* * * * */5", image: my-cron-image, replicas: 1}\n`;
+    let r = await k('apply', '-f', file('crontab.yaml', cr));
+    for (let i = 0; r.code !== 0 && i < 20; i++) {
+      await new Promise((res) => setTimeout(res, 100));
+      r = await k('apply', '-f', join(t.dir, 'crontab.yaml'));
+    }
+    expect(r.stderr).toBe('');
+    const status = await call(
+      t.server,
+      'PATCH',
+      '/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron/status',
+      {
+        body: { status: { replicas: 1, labelSelector: 'app=cron' } },
+        contentType: 'application/merge-patch+json',
+      },
+    );
+    expect(status.status).toBe(200);
+    expect((await k('scale', 'ct', 'my-cron', '--replicas=5')).stdout.trim()).toBe(
+      'crontab.stable.example.com/my-cron scaled',
+    );
+    const got = await stored('/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron');
+    expect(got.spec).toMatchObject({ replicas: 5 });
+    const scale = await stored('/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron/scale');
+    expect(scale).toMatchObject({ spec: { replicas: 5 }, status: { replicas: 1, selector: 'app=cron' } });
   });
 });

@@ -6,6 +6,7 @@
 
 import type { JsonObject } from './patch.js';
 import type { PrinterColumn } from './printer-columns.js';
+import type { ScalePaths } from './scale.js';
 
 /** Subresources served for a type. */
 export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log';
@@ -29,6 +30,10 @@ export interface ResourceInfo {
   readonly custom: boolean;
   /** A custom resource's openAPIV3Schema, published in /openapi/v3 (`kubectl explain`). */
   readonly openapiSchema?: JsonObject;
+  /** A custom resource's CRD `subresources.scale` paths. */
+  readonly scalePaths?: ScalePaths;
+  /** A custom resource's CRD `selectableFields`, as field selector names (`spec.color`). */
+  readonly selectableFields?: readonly string[];
   /** A custom resource's `additionalPrinterColumns` (the Table `kubectl get` prints). */
   readonly printerColumns?: readonly PrinterColumn[];
   /** Answered from the request and never stored (the self reviews): `create` is the only verb. */

@@ -26,7 +26,7 @@ import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './ob
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry, tracksGeneration } from './resources.js';
-import { toScale } from './scale.js';
+import { setReplicas, toScale } from './scale.js';
 import { allocatedValues, type RepairReport, ServiceAddresses } from './service-addresses.js';
 import type { Ipv4Range } from './service-alloc.js';
 import {
@@ -202,7 +202,11 @@ export class RestStorage {
     } catch (err) {
       throw badRequest(`unable to parse requirement: ${messageOf(err)}`);
     }
-    return { labels, fields: parseFieldSelector(q.fieldSelector ?? '', info.plural) };
+    const selectable = info.selectableFields;
+    return {
+      labels,
+      fields: parseFieldSelector(q.fieldSelector ?? '', info.plural, selectable ? { selectable } : {}),
+    };
   }
 
   #matches(f: Filter, o: JsonObject): boolean {
@@ -566,7 +570,7 @@ export class RestStorage {
 
   /** GET …/scale: the autoscaling/v1 Scale view of a workload. */
   async getScale(info: ResourceInfo, namespace: string | undefined, name: string): Promise<JsonObject> {
-    return toScale(await this.get(info, namespace, name));
+    return toScale(await this.get(info, namespace, name), info.scalePaths);
   }
 
   /** PUT/PATCH …/scale: changes only spec.replicas. */
@@ -582,7 +586,7 @@ export class RestStorage {
       namespace,
       name,
       (current) => {
-        const scale = change(toScale(current));
+        const scale = change(toScale(current, info.scalePaths));
         const replicas = isObject(scale.spec) ? scale.spec.replicas : undefined;
         if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
           throw invalidError({ group: 'autoscaling', kind: 'Scale' }, name, [
@@ -594,14 +598,14 @@ export class RestStorage {
           ]);
         }
         const next = clone(current);
-        (next.spec as JsonObject).replicas = replicas;
+        setReplicas(next, replicas, info.scalePaths);
         const rv = metaString(scale, 'resourceVersion');
         if (rv !== undefined) metaOf(next).resourceVersion = rv;
         return next;
       },
       { dryRun: options.dryRun ?? false },
     );
-    return toScale(out);
+    return toScale(out, info.scalePaths);
   }
 
   /** POST pods/NAME/binding: assigns the pod to a node, once. */
