@@ -203,8 +203,22 @@ export function checkSchema(value: Json, schema: JsonObject, path: string, errs:
   if (isObject(value)) checkObject(value, schema, path, errs);
 }
 
+/**
+ * Structural-schema defaulting: an absent field (or a null one that may not be null) whose
+ * schema has a `default` gets it, before validation, at every level whose parent exists.
+ */
+function applySchemaDefaults(value: JsonObject, props: JsonObject, skip: readonly string[] = []): void {
+  for (const [k, sub] of Object.entries(props)) {
+    if (skip.includes(k) || !isObject(sub) || sub.default === undefined) continue;
+    if (value[k] === undefined || (value[k] === null && sub.nullable !== true)) {
+      value[k] = structuredClone(sub.default);
+    }
+  }
+}
+
 function checkObject(value: JsonObject, schema: JsonObject, path: string, errs: FieldError[]): void {
   const props = isObject(schema.properties) ? schema.properties : undefined;
+  if (props) applySchemaDefaults(value, props);
   const additional = schema.additionalProperties;
   for (const r of Array.isArray(schema.required) ? schema.required : []) {
     if (typeof r === 'string' && value[r] === undefined) errs.push(required(path ? `${path}.${r}` : r));
@@ -295,6 +309,7 @@ export class CrdController {
     if (!schema) return [];
     const errs: FieldError[] = [];
     const props = isObject(schema.properties) ? schema.properties : {};
+    applySchemaDefaults(obj, props, ['apiVersion', 'kind', 'metadata']);
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
       const sub = props[k];

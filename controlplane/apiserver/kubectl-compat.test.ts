@@ -424,7 +424,7 @@ describe('system objects', () => {
 });
 
 describe('custom resources with status and scale subresources', () => {
-  it('kubectl scale writes the CRD specReplicasPath; the Scale shows the label selector path', async () => {
+  it('schema defaults apply; kubectl scale writes the CRD specReplicasPath; the Scale shows the selector', async () => {
     const crd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: crontabs.stable.example.com}
@@ -442,7 +442,11 @@ spec:
         properties:
           spec:
             type: object
-            properties: {cronSpec: {type: string}, image: {type: string}, replicas: {type: integer}}
+            properties:
+              cronSpec: {type: string}
+              image: {type: string}
+              replicas: {type: integer}
+              timeZone: {type: string, default: Etc/UTC}
           status:
             type: object
             properties: {replicas: {type: integer}, labelSelector: {type: string}}
@@ -472,7 +476,8 @@ spec:
       'crontab.stable.example.com/my-cron scaled',
     );
     const got = await stored('/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron');
-    expect(got.spec).toMatchObject({ replicas: 5 });
+    // The schema's default filled the absent field.
+    expect(got.spec).toMatchObject({ replicas: 5, timeZone: 'Etc/UTC' });
     const scale = await stored('/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron/scale');
     expect(scale).toMatchObject({ spec: { replicas: 5 }, status: { replicas: 1, selector: 'app=cron' } });
   });
