@@ -254,11 +254,11 @@ describeKernel('side-by-side conformance with the reference plugins', () => {
       const bad = await run(impl, 'ADD', pod, conf, { CNI_ARGS: 'K8S_POD_NAME=web' });
       const links = ipJsonIn<{ ifname: string }>(pod.name, ['link', 'show']).map((l) => l.ifname);
       const ok = await run(impl, 'ADD', pod, conf, { CNI_ARGS: 'IgnoreUnknown=1;K8S_POD_NAME=web' });
-      seen[impl.label] = { exit: bad.code, code: bad.json?.code, links, then: ok.code };
+      seen[impl.label] = { exit: bad.code, code: bad.json?.code, links, withIgnoreUnknown: ok.code };
       expect((await run(impl, 'DEL', pod, conf)).code).toBe(0);
     }
-    expect(seen.ours).toEqual({ exit: 1, code: 4, links: ['lo'], then: 0 });
-    expect(seen.reference).toEqual({ exit: 1, code: 999, links: ['lo'], then: 0 });
+    expect(seen.ours).toEqual({ exit: 1, code: 4, links: ['lo'], withIgnoreUnknown: 0 });
+    expect(seen.reference).toEqual({ exit: 1, code: 999, links: ['lo'], withIgnoreUnknown: 0 });
   });
 
   it('ADD on an existing interface fails for both without reserving a second IP (codes differ: 100 vs 999)', async () => {
