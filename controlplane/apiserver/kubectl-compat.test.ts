@@ -329,6 +329,12 @@ spec:
     expect((await k('apply', '-f', file('blue.yaml', blue))).code).toBe(0);
     const selected = await k('get', 'wd', '--field-selector', 'spec.color=blue', '-o', 'name');
     expect(selected.stdout.trim()).toBe('widget.example.com/blue');
+    // Unknown fields: refused under kubectl's default Strict validation, pruned with --validate=false.
+    const bogus = `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: bogus}\nspec: {size: 1, bogus: 2}\n`;
+    const strict = await k('apply', '-f', file('bogus.yaml', bogus));
+    expect(strict.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
+    expect((await k('apply', '--validate=false', '-f', join(t.dir, 'bogus.yaml'))).code).toBe(0);
+    expect((await stored('/apis/example.com/v1/namespaces/default/widgets/bogus')).spec).toEqual({ size: 1 });
     const unselectable = await k('get', 'wd', '--field-selector', 'spec.size=1');
     expect(unselectable.stderr).toContain('field label not supported: spec.size');
     const bad = crd.replace('jsonPath: .spec.size', 'jsonPath: "spec size"');

@@ -5,7 +5,7 @@
  * client-side check, so the server must do it. The schema below lists the fields of the kinds
  * this project uses; free-form maps and deep structures are `any`. Kinds without a schema pass.
  */
-import { isObject, type Json } from './patch.js';
+import { isObject, type Json, type JsonObject } from './patch.js';
 import type { ResourceInfo } from './resources.js';
 import { badRequest } from './status.js';
 
@@ -101,9 +101,40 @@ function walk(value: Json, schema: Schema, path: string, patch: boolean): void {
   }
 }
 
+/**
+ * Unknown fields of a custom resource by its CRD's structural schema: a field is unknown when
+ * its object lists `properties`, has no `additionalProperties` and does not preserve unknown
+ * fields (the ones the server would otherwise prune). apiVersion, kind and metadata are known.
+ */
+function walkOpenapi(value: Json, schema: JsonObject, path: string, patch: boolean): void {
+  if (schema['x-kubernetes-preserve-unknown-fields'] === true) return;
+  if (Array.isArray(value)) {
+    if (isObject(schema.items)) for (const v of value) walkOpenapi(v, schema.items, path, patch);
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = isObject(schema.properties) ? schema.properties : undefined;
+  const additional = schema.additionalProperties;
+  for (const [k, v] of Object.entries(value)) {
+    if (patch && k.startsWith('$')) continue;
+    if (path === '' && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
+    const at = path ? `${path}.${k}` : k;
+    const sub = props?.[k] ?? (isObject(additional) ? additional : undefined);
+    if (sub === undefined) {
+      if (props !== undefined && additional !== true)
+        throw badRequest(`strict decoding error: unknown field "${at}"`);
+      continue;
+    }
+    if (v !== null) walkOpenapi(v, sub as JsonObject, at, patch);
+  }
+}
+
 /** Throws 400 naming the first unknown field of `body` for the type, if it has a schema. */
 export function checkUnknownFields(info: ResourceInfo, body: Json, patch = false): void {
-  if (info.custom) return;
+  if (info.custom) {
+    if (info.openapiSchema) walkOpenapi(body, info.openapiSchema, '', patch);
+    return;
+  }
   const schema = SCHEMAS[`${info.group}/${info.kind}`];
   if (schema) walk(body, schema, '', patch);
 }
