@@ -379,7 +379,7 @@ async function serveResource(c: Ctx): Promise<void> {
     case 'create': {
       const input = await body(c);
       if (sub === 'binding') {
-        await rest.bind(res_, ns ?? '', info.name, input);
+        await rest.bind(res_, ns ?? '', info.name, input, write);
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',

@@ -116,6 +116,18 @@ describe('server-side dry run (dryRun=All) persists nothing and answers what wou
     expect((await call(t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web')).status).toBe(
       200,
     );
+    // Subresources too: a dry-run binding leaves the pod unscheduled.
+    expect((await k('run', 'unbound', '--image=busybox')).code).toBe(0);
+    const bind = await call(t.server, 'POST', '/api/v1/namespaces/default/pods/unbound/binding?dryRun=All', {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name: 'unbound' },
+        target: { kind: 'Node', name: 'n1' },
+      },
+    });
+    expect(bind.status).toBe(201);
+    expect((await stored('/api/v1/namespaces/default/pods/unbound')).spec).not.toHaveProperty('nodeName');
   });
 });
 

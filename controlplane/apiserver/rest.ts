@@ -609,25 +609,37 @@ export class RestStorage {
   }
 
   /** POST pods/NAME/binding: assigns the pod to a node, once. */
-  async bind(info: ResourceInfo, namespace: string, name: string, binding: Json): Promise<void> {
+  async bind(
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    binding: Json,
+    options: WriteOptions = {},
+  ): Promise<void> {
     const target = isObject(binding) && isObject(binding.target) ? binding.target.name : undefined;
     if (typeof target !== 'string' || target === '') {
       throw invalidError({ group: '', kind: 'Binding' }, name, [
         { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
       ]);
     }
-    await this.#update(info, namespace, name, (pod) => {
-      const spec = isObject(pod.spec) ? pod.spec : {};
-      if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
-        throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
-      }
-      if (metaString(pod, 'deletionTimestamp') !== undefined) {
-        throw conflictError(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
-      }
-      spec.nodeName = target;
-      pod.spec = spec;
-      return pod;
-    });
+    await this.#update(
+      info,
+      namespace,
+      name,
+      (pod) => {
+        const spec = isObject(pod.spec) ? pod.spec : {};
+        if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
+          throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
+        }
+        if (metaString(pod, 'deletionTimestamp') !== undefined) {
+          throw conflictError(info, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+        }
+        spec.nodeName = target;
+        pod.spec = spec;
+        return pod;
+      },
+      { dryRun: options.dryRun ?? false },
+    );
   }
 
   /**
