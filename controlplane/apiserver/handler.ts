@@ -16,6 +16,7 @@ import {
   openapiIndex,
   versionInfo,
 } from './discovery.js';
+import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -46,7 +47,7 @@ export interface HandlerOptions {
   readonly ready: () => boolean;
 }
 
-const PUBLIC_PATHS = new Set(['/version', '/healthz', '/livez', '/readyz']);
+const PUBLIC_PATHS = new Set(['/version']);
 
 const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
   'application/merge-patch+json': 'merge',
@@ -106,7 +107,7 @@ async function handle(
 ): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const caller = authenticate(req, o.tokens());
-  if (!caller && !PUBLIC_PATHS.has(path)) {
+  if (!caller && !PUBLIC_PATHS.has(path) && !isHealthPath(path)) {
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
@@ -115,17 +116,20 @@ async function handle(
     req.resume();
     throw new ApiError(403, 'Forbidden', user.forbidden);
   }
+  if (path === '/version') return sendJson(res, 200, versionInfo());
+  if (isHealthPath(path)) {
+    const answer = healthAnswer({
+      path,
+      query: url.searchParams,
+      checks: (endpoint) => healthChecks(o, endpoint),
+    });
+    if (answer) {
+      req.resume();
+      res.writeHead(answer.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(answer.body);
+      return;
+    }
+  }
   switch (path) {
-    case '/version':
-      return sendJson(res, 200, versionInfo());
-    case '/healthz':
-    case '/livez':
-      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-      return;
-    case '/readyz':
-      if (o.ready()) res.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok');
-      else res.writeHead(503, { 'Content-Type': 'text/plain' }).end('not ready');
-      return;
     case '/api':
       if (aggregated(req)) return sendJson(res, 200, aggregatedDiscovery(o.resources, true), AGGREGATED_V2);
       return sendJson(res, 200, apiVersions(o.serverAddress()));
@@ -188,6 +192,20 @@ async function serveReview(
     default:
       return sendJson(c.res, 201, selfSubjectReview(c.user));
   }
+}
+
+/**
+ * The checks of each health endpoint: liveness needs the process and its store; readiness also
+ * the start-up work (bootstrap objects) done. Named as kube-apiserver names its own.
+ */
+function healthChecks(o: HandlerOptions, endpoint: string): HealthCheck[] {
+  const checks: HealthCheck[] = [
+    { name: 'ping', ok: () => true },
+    { name: 'log', ok: () => true },
+    { name: 'etcd', ok: () => o.ready() },
+  ];
+  if (endpoint === 'readyz') checks.push({ name: 'shutdown', ok: () => o.ready() });
+  return checks;
 }
 
 function aggregated(req: IncomingMessage): boolean {

@@ -500,3 +500,17 @@ spec:
     expect(scale).toMatchObject({ spec: { replicas: 5 }, status: { replicas: 1, selector: 'app=cron' } });
   });
 });
+
+describe('health endpoints (kubernetes.io "Kubernetes API health endpoints")', () => {
+  it('verbose, exclude, single checks, and no credentials needed', async () => {
+    const verbose = await k('get', '--raw=/readyz?verbose');
+    expect(verbose.stdout).toBe('[+]ping ok\n[+]log ok\n[+]etcd ok\n[+]shutdown ok\nreadyz check passed\n');
+    const excluded = await k('get', '--raw=/livez?verbose&exclude=etcd');
+    expect(excluded.stdout).toContain('[+]etcd excluded: ok\n');
+    expect((await k('get', '--raw=/livez/etcd')).stdout).toBe('ok');
+    expect((await k('get', '--raw=/healthz')).stdout).toBe('ok');
+    const anonymous = await call(t.server, 'GET', '/readyz/ping', { as: { anonymous: true } });
+    expect(anonymous.status).toBe(200);
+    expect((await call(t.server, 'GET', '/livez/nope', { as: { anonymous: true } })).status).toBe(404);
+  });
+});

@@ -10,7 +10,12 @@ import { isObject, type Json, type JsonObject } from './patch.js';
 import { badRequest } from './status.js';
 
 /** Paths anyone authenticated may GET (system:discovery, system:public-info-viewer). */
-const DISCOVERY_PATHS = [/^\/(version|healthz|livez|readyz)$/, /^\/apis?(\/.*)?$/, /^\/openapi(\/.*)?$/];
+const DISCOVERY_PATHS = [
+  /^\/version$/,
+  /^\/(healthz|livez|readyz)(\/[^/]+)?$/,
+  /^\/apis?(\/.*)?$/,
+  /^\/openapi(\/.*)?$/,
+];
 
 /** The groups a request carries in Kubernetes: every authenticated user is in system:authenticated. */
 function groupsOf(user: UserInfo): string[] {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { authorize, parseTokenFile } from './auth.js';
 import { matchFields, parseFieldSelector } from './field-selector.js';
+import { healthAnswer } from './health.js';
 import { parseListen, parsePortRange } from './main.js';
 import { parseRequestInfo } from './request-info.js';
 import { BUILTIN_RESOURCES } from './resources.js';
@@ -286,5 +287,24 @@ describe('deletion policy', () => {
     expect(gcFinalizers(['foregroundDeletion'], 'Orphan')).toEqual(['orphan']);
     expect(gcFinalizers(['orphan', 'x', 'foregroundDeletion'], 'Background')).toEqual(['x']);
     expect(gcFinalizers(['orphan'], undefined)).toEqual(['orphan']);
+  });
+});
+
+describe('health answers', () => {
+  it('a failing check makes the endpoint 500 and names it', () => {
+    const checks = () => [
+      { name: 'ping', ok: () => true },
+      { name: 'etcd', ok: () => false },
+    ];
+    const all = healthAnswer({ path: '/readyz', query: new URLSearchParams(), checks });
+    expect(all).toEqual({
+      status: 500,
+      body: '[+]ping ok\n[-]etcd failed: reason withheld\nreadyz check failed\n',
+    });
+    const one = healthAnswer({ path: '/readyz/etcd', query: new URLSearchParams(), checks });
+    expect(one?.status).toBe(500);
+    const skipped = healthAnswer({ path: '/readyz', query: new URLSearchParams('exclude=etcd'), checks });
+    expect(skipped).toEqual({ status: 200, body: 'ok' });
+    expect(healthAnswer({ path: '/readyz/other', query: new URLSearchParams(), checks })).toBeUndefined();
   });
 });
