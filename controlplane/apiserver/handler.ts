@@ -20,10 +20,11 @@ import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { deleteOptions, listQuery, writeOptions } from './request-options.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
-import type { DeleteOptions, ListQuery, RestStorage, WriteOptions } from './rest.js';
+import type { DeleteOptions, RestStorage } from './rest.js';
 import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
-import { ApiError, badRequest, invalidError } from './status.js';
+import { ApiError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';
 import { openWatchStream } from './watch-stream.js';
@@ -288,26 +289,6 @@ interface Ctx {
   readonly createName: string | undefined;
 }
 
-function listQuery(q: URLSearchParams): ListQuery {
-  const limit = q.get('limit');
-  const out: { -readonly [K in keyof ListQuery]: ListQuery[K] } = {};
-  const ls = q.get('labelSelector');
-  const fs = q.get('fieldSelector');
-  const cont = q.get('continue');
-  const rv = q.get('resourceVersion');
-  if (ls) out.labelSelector = ls;
-  if (fs) out.fieldSelector = fs;
-  if (cont) out.continue = cont;
-  if (rv !== null) out.resourceVersion = rv;
-  if (limit !== null) {
-    const n = Number(limit);
-    if (!Number.isInteger(n) || n < 0)
-      throw badRequest(`limit: must be a non-negative integer, got "${limit}"`);
-    out.limit = n;
-  }
-  return out;
-}
-
 function send(c: Ctx, code: number, obj: JsonObject): void {
   // kubectl get --subresource=status|scale asks for a Table too (KEP-2590).
   const sub = c.info.subresource;
@@ -514,35 +495,6 @@ async function serveResource(c: Ctx): Promise<void> {
   }
 }
 
-const OPTIONS_KIND: Readonly<Record<string, string>> = {
-  create: 'CreateOptions',
-  update: 'UpdateOptions',
-  patch: 'PatchOptions',
-  delete: 'DeleteOptions',
-  deletecollection: 'DeleteOptions',
-};
-
-/**
- * `?dryRun=All` of a write. "All" is the only value Kubernetes defines; anything else is 422
- * (apimachinery ValidateDryRun). A DeleteOptions body may carry it too (`dryRun: ["All"]`).
- */
-function writeOptions(q: URLSearchParams, verb: string, bodyDryRun?: Json): WriteOptions {
-  const kind = OPTIONS_KIND[verb];
-  if (kind === undefined) return {};
-  const values = [...q.getAll('dryRun'), ...(Array.isArray(bodyDryRun) ? bodyDryRun.map(String) : [])];
-  const bad = values.filter((v) => v !== 'All');
-  if (bad.length > 0) {
-    throw invalidError({ group: 'meta.k8s.io', kind }, '', [
-      {
-        reason: 'FieldValueNotSupported',
-        field: 'dryRun',
-        message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"`,
-      },
-    ]);
-  }
-  return values.length > 0 ? { dryRun: true } : {};
-}
-
 /** DeleteOptions from the query and the body, dryRun included. */
 async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
   const input = await body(c);
@@ -551,40 +503,6 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
     ...deleteOptions(q, input),
     ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
   };
-}
-
-function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
-  const b = isObject(input) ? input : {};
-  const out: {
-    gracePeriodSeconds?: number;
-    propagationPolicy?: string;
-    orphanDependents?: boolean;
-    preconditions?: { uid?: string; resourceVersion?: string };
-  } = {};
-  const grace =
-    b.gracePeriodSeconds ??
-    (q.get('gracePeriodSeconds') === null ? undefined : Number(q.get('gracePeriodSeconds')));
-  if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
-      throw badRequest('gracePeriodSeconds: must be a non-negative integer');
-    out.gracePeriodSeconds = grace;
-  }
-  const policy = b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
-  if (typeof policy === 'string') out.propagationPolicy = policy;
-  // Deprecated since 1.7 but still sent by old clients: true = Orphan, false = Background.
-  const orphan = b.orphanDependents ?? q.get('orphanDependents') ?? undefined;
-  if (orphan === true || orphan === 'true') out.orphanDependents = true;
-  else if (orphan === false || orphan === 'false') out.orphanDependents = false;
-  else if (orphan !== undefined && orphan !== null)
-    throw badRequest('orphanDependents: must be true or false');
-  if (isObject(b.preconditions)) {
-    const p: { uid?: string; resourceVersion?: string } = {};
-    if (typeof b.preconditions.uid === 'string') p.uid = b.preconditions.uid;
-    if (typeof b.preconditions.resourceVersion === 'string')
-      p.resourceVersion = b.preconditions.resourceVersion;
-    out.preconditions = p;
-  }
-  return out;
 }
 
 async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {

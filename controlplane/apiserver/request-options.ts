@@ -1,0 +1,92 @@
+/**
+ * Query and body options of resource requests, parsed and checked: list/watch parameters
+ * (meta/v1 ListOptions), `dryRun` (Create/Update/Patch/DeleteOptions) and DeleteOptions.
+ */
+import { isObject, type Json } from './patch.js';
+import type { DeleteOptions, ListQuery, WriteOptions } from './rest.js';
+import { badRequest, invalidError } from './status.js';
+
+/** `labelSelector`, `fieldSelector`, `limit`, `continue`, `resourceVersion` of a list or watch. */
+export function listQuery(q: URLSearchParams): ListQuery {
+  const limit = q.get('limit');
+  const out: { -readonly [K in keyof ListQuery]: ListQuery[K] } = {};
+  const ls = q.get('labelSelector');
+  const fs = q.get('fieldSelector');
+  const cont = q.get('continue');
+  const rv = q.get('resourceVersion');
+  if (ls) out.labelSelector = ls;
+  if (fs) out.fieldSelector = fs;
+  if (cont) out.continue = cont;
+  if (rv !== null) out.resourceVersion = rv;
+  if (limit !== null) {
+    const n = Number(limit);
+    if (!Number.isInteger(n) || n < 0)
+      throw badRequest(`limit: must be a non-negative integer, got "${limit}"`);
+    out.limit = n;
+  }
+  return out;
+}
+
+const OPTIONS_KIND: Readonly<Record<string, string>> = {
+  create: 'CreateOptions',
+  update: 'UpdateOptions',
+  patch: 'PatchOptions',
+  delete: 'DeleteOptions',
+  deletecollection: 'DeleteOptions',
+};
+
+/**
+ * `?dryRun=All` of a write. "All" is the only value Kubernetes defines; anything else is 422
+ * (apimachinery ValidateDryRun). A DeleteOptions body may carry it too (`dryRun: ["All"]`).
+ */
+export function writeOptions(q: URLSearchParams, verb: string, bodyDryRun?: Json): WriteOptions {
+  const kind = OPTIONS_KIND[verb];
+  if (kind === undefined) return {};
+  const values = [...q.getAll('dryRun'), ...(Array.isArray(bodyDryRun) ? bodyDryRun.map(String) : [])];
+  const bad = values.filter((v) => v !== 'All');
+  if (bad.length > 0) {
+    throw invalidError({ group: 'meta.k8s.io', kind }, '', [
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'dryRun',
+        message: `Unsupported value: ${JSON.stringify(values)}: supported values: "All"`,
+      },
+    ]);
+  }
+  return values.length > 0 ? { dryRun: true } : {};
+}
+
+/** DeleteOptions from the query and the body (gracePeriodSeconds, propagation, preconditions). */
+export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
+  const b = isObject(input) ? input : {};
+  const out: {
+    gracePeriodSeconds?: number;
+    propagationPolicy?: string;
+    orphanDependents?: boolean;
+    preconditions?: { uid?: string; resourceVersion?: string };
+  } = {};
+  const grace =
+    b.gracePeriodSeconds ??
+    (q.get('gracePeriodSeconds') === null ? undefined : Number(q.get('gracePeriodSeconds')));
+  if (grace !== undefined && grace !== null) {
+    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
+      throw badRequest('gracePeriodSeconds: must be a non-negative integer');
+    out.gracePeriodSeconds = grace;
+  }
+  const policy = b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
+  if (typeof policy === 'string') out.propagationPolicy = policy;
+  // Deprecated since 1.7 but still sent by old clients: true = Orphan, false = Background.
+  const orphan = b.orphanDependents ?? q.get('orphanDependents') ?? undefined;
+  if (orphan === true || orphan === 'true') out.orphanDependents = true;
+  else if (orphan === false || orphan === 'false') out.orphanDependents = false;
+  else if (orphan !== undefined && orphan !== null)
+    throw badRequest('orphanDependents: must be true or false');
+  if (isObject(b.preconditions)) {
+    const p: { uid?: string; resourceVersion?: string } = {};
+    if (typeof b.preconditions.uid === 'string') p.uid = b.preconditions.uid;
+    if (typeof b.preconditions.resourceVersion === 'string')
+      p.resourceVersion = b.preconditions.resourceVersion;
+    out.preconditions = p;
+  }
+  return out;
+}
