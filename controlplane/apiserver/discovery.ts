@@ -34,7 +34,7 @@ function verbsOf(info: ResourceInfo): string[] {
 }
 
 function subVerbs(sub: string): string[] {
-  if (sub === 'binding' || sub === 'eviction') return ['create'];
+  if (sub === 'binding' || sub === 'eviction' || sub === 'token') return ['create'];
   if (sub === 'log') return ['get'];
   return ['get', 'patch', 'update'];
 }
@@ -43,6 +43,7 @@ function subKind(info: ResourceInfo, sub: string): { group: string; version: str
   if (sub === 'scale') return { group: 'autoscaling', version: 'v1', kind: 'Scale' };
   if (sub === 'binding') return { group: '', version: 'v1', kind: 'Binding' };
   if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
+  if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   if (sub === 'log') return { group: '', version: 'v1', kind: 'Pod' };
   return { group: info.group, version: info.version, kind: info.kind };
 }

@@ -24,6 +24,7 @@ import { deleteOptions, listQuery, writeOptions } from './request-options.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
 import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
+import { ISSUER, issueToken, verifyToken } from './sa-tokens.js';
 import { ApiError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';
@@ -44,6 +45,8 @@ export interface HandlerOptions {
   readonly maxWatchSeconds?: number;
   readonly bookmarkIntervalMs?: number;
   readonly watchBufferBytes?: number;
+  /** HMAC key of service-account tokens (TokenRequest); without it serviceaccounts/token is 404. */
+  readonly serviceAccountKey?: Buffer;
   /** False until the store is open and the bootstrap objects exist. */
   readonly ready: () => boolean;
 }
@@ -107,7 +110,7 @@ async function handle(
   url: URL,
 ): Promise<void> {
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const caller = authenticate(req, o.tokens());
+  const caller = authenticate(req, o.tokens()) ?? serviceAccountCaller(o, req, now());
   if (!caller && !PUBLIC_PATHS.has(path) && !isHealthPath(path)) {
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
@@ -151,6 +154,44 @@ async function handle(
   const createName = await authorizeRequest(o, user, info, res_);
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
   await serveResource({ o, now, req, res, url, info, res_, user, createName });
+}
+
+/** A bearer token this server issued for a service account (TokenRequest). */
+function serviceAccountCaller(o: HandlerOptions, req: IncomingMessage, now: Date): UserInfo | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m && o.serviceAccountKey ? verifyToken(o.serviceAccountKey, m[1] as string, now) : undefined;
+}
+
+/** POST serviceaccounts/NAME/token: a TokenRequest answered with a signed token, never stored. */
+async function tokenRequest(c: Ctx, namespace: string, input: Json): Promise<JsonObject> {
+  const key = c.o.serviceAccountKey;
+  if (!key) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  const sa = await c.o.rest.get(c.res_, namespace, c.info.name);
+  const spec = isObject(input) && isObject(input.spec) ? input.spec : {};
+  const audiences = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
+  const asked = spec.expirationSeconds;
+  const issued = issueToken({
+    key,
+    subject: {
+      namespace,
+      name: c.info.name,
+      uid: isObject(sa.metadata) && typeof sa.metadata.uid === 'string' ? sa.metadata.uid : '',
+    },
+    audiences,
+    ...(typeof asked === 'number' ? { expirationSeconds: asked } : {}),
+    now: c.now(),
+  });
+  return {
+    kind: 'TokenRequest',
+    apiVersion: 'authentication.k8s.io/v1',
+    metadata: { name: c.info.name, namespace, creationTimestamp: null },
+    spec: {
+      audiences: audiences.length > 0 ? audiences : [ISSUER],
+      expirationSeconds: issued.expirationSeconds,
+      boundObjectRef: isObject(spec.boundObjectRef) ? spec.boundObjectRef : null,
+    },
+    status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
+  };
 }
 
 /** POST of a self review: answered from the caller's identity, never stored. */
@@ -387,6 +428,7 @@ async function serveResource(c: Ctx): Promise<void> {
           code: 201,
         });
       }
+      if (sub === 'token') return sendJson(c.res, 201, await tokenRequest(c, ns ?? '', input));
       if (sub === 'eviction') {
         await rest.delete(res_, ns, info.name, write);
         return sendJson(c.res, 201, {

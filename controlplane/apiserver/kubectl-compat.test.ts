@@ -514,3 +514,36 @@ describe('health endpoints (kubernetes.io "Kubernetes API health endpoints")', (
     expect((await call(t.server, 'GET', '/livez/nope', { as: { anonymous: true } })).status).toBe(404);
   });
 });
+
+describe('kubectl create token (TokenRequest)', () => {
+  it('issues a token that authenticates as the service account, with no other rights', async () => {
+    expect((await k('create', 'serviceaccount', 'bot')).code).toBe(0);
+    const token = (await k('create', 'token', 'bot')).stdout.trim();
+    expect(token.split('.')).toHaveLength(3);
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as {
+      sub: string;
+      exp: number;
+      iat: number;
+    };
+    expect(claims.sub).toBe('system:serviceaccount:default:bot');
+    expect(claims.exp - claims.iat).toBe(3600);
+    const who = await k('--token', token, 'auth', 'whoami', '-o', 'json');
+    expect(JSON.parse(who.stdout)).toMatchObject({
+      status: {
+        userInfo: {
+          username: 'system:serviceaccount:default:bot',
+          groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+        },
+      },
+    });
+    const denied = await k('--token', token, 'get', 'pods');
+    expect(denied.stderr).toContain('User "system:serviceaccount:default:bot" cannot list resource "pods"');
+    const forged = `${token.slice(0, -4)}AAAA`;
+    expect((await k('--token', forged, 'get', 'pods')).stderr).toContain('Unauthorized');
+    const short = await k('create', 'token', 'bot', '--duration=1m');
+    expect(short.stderr).toContain(
+      'spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+    );
+    expect((await k('create', 'token', 'nobody')).stderr).toContain('serviceaccounts "nobody" not found');
+  });
+});

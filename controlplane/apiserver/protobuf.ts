@@ -168,6 +168,23 @@ const KINDS: Readonly<Record<string, Schema>> = {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
     2: f('spec', 'message', { message: () => ({ 1: f('namespace', 'string') }) }),
   },
+  'authentication.k8s.io/TokenRequest': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('audiences', 'string', { repeated: true }),
+        3: f('boundObjectRef', 'message', {
+          message: () => ({
+            1: f('kind', 'string'),
+            2: f('apiVersion', 'string'),
+            3: f('name', 'string'),
+            4: f('uid', 'string'),
+          }),
+        }),
+        4: f('expirationSeconds', 'int'),
+      }),
+    }),
+  },
   'authentication.k8s.io/SelfSubjectReview': { 1: f('metadata', 'message', { message: () => OBJECT_META }) },
   '/Namespace': { 1: f('metadata', 'message', { message: () => OBJECT_META }) },
   '/ConfigMap': {

@@ -9,7 +9,7 @@ import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
 
 /** Subresources served for a type. */
-export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log';
+export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log' | 'token';
 
 /** Everything the server needs to know about one resource type. */
 export interface ResourceInfo {
@@ -104,7 +104,7 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'Secret' },
     { kind: 'ConfigMap', short: ['cm'] },
     { kind: 'Event', short: ['ev'] },
-    { kind: 'ServiceAccount', short: ['sa'] },
+    { kind: 'ServiceAccount', short: ['sa'], sub: ['token'] },
   ]),
   ...define('apps', 'v1', [
     { kind: 'Deployment', short: ['deploy'], all: true, sub: ['status', 'scale'] },

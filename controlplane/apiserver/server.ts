@@ -2,7 +2,8 @@
  * Starts the API server: store, credentials, bootstrap objects, HTTPS listener, admin
  * kubeconfig. Returns a handle whose `close()` ends every connection and closes the store.
  */
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -22,6 +23,13 @@ const COMPONENT_USERS = [
   { file: 'scheduler.kubeconfig', user: 'system:kube-scheduler' },
   { file: 'controller-manager.kubeconfig', user: 'system:kube-controller-manager' },
 ] as const;
+
+/** The key service-account tokens are signed with: made on first start, kept in the data dir. */
+function serviceAccountSigningKey(dataDir: string): Buffer {
+  const path = join(dataDir, 'sa-signing.key');
+  if (!existsSync(path)) writePrivate(path, `${randomBytes(32).toString('hex')}\n`);
+  return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
+}
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -73,6 +81,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const range = parseIpv4Cidr(options.serviceClusterIpRange ?? '10.96.0.0/16');
   const clusterIp = firstServiceIp(range);
   const files = await ensurePki({ dir: options.dataDir, hosts: [host, advertise, clusterIp] });
+  const serviceAccountKey = serviceAccountSigningKey(options.dataDir);
   const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
   const resources = new ResourceRegistry();
   const crds = new CrdController(store, resources);
@@ -104,6 +113,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
+    serviceAccountKey,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     ...(options.watchBufferBytes !== undefined ? { watchBufferBytes: options.watchBufferBytes } : {}),

@@ -6,6 +6,7 @@ import { healthAnswer } from './health.js';
 import { parseListen, parsePortRange } from './main.js';
 import { parseRequestInfo } from './request-info.js';
 import { BUILTIN_RESOURCES } from './resources.js';
+import { issueToken, verifyToken } from './sa-tokens.js';
 import { allocateService, firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
 import { humanDuration, toTable } from './table.js';
 
@@ -306,5 +307,29 @@ describe('health answers', () => {
     const skipped = healthAnswer({ path: '/readyz', query: new URLSearchParams('exclude=etcd'), checks });
     expect(skipped).toEqual({ status: 200, body: 'ok' });
     expect(healthAnswer({ path: '/readyz/other', query: new URLSearchParams(), checks })).toBeUndefined();
+  });
+});
+
+describe('service-account tokens', () => {
+  it('verify under the same key until they expire; another key or a changed payload fails', () => {
+    const key = Buffer.alloc(32, 7);
+    const now = new Date('2026-01-01T00:00:00Z');
+    const { token, expirationTimestamp } = issueToken({
+      key,
+      subject: { namespace: 'ns', name: 'sa', uid: 'u' },
+      audiences: [],
+      expirationSeconds: 600,
+      now,
+    });
+    expect(expirationTimestamp).toBe('2026-01-01T00:10:00Z');
+    expect(verifyToken(key, token, now)?.name).toBe('system:serviceaccount:ns:sa');
+    expect(verifyToken(key, token, new Date('2026-01-01T00:10:00Z'))).toBeUndefined();
+    expect(verifyToken(Buffer.alloc(32, 8), token, now)).toBeUndefined();
+    const [h, p, sig] = token.split('.');
+    const claims = JSON.parse(Buffer.from(p ?? '', 'base64url').toString()) as Record<string, unknown>;
+    const tampered = Buffer.from(
+      JSON.stringify({ ...claims, sub: 'system:serviceaccount:ns:admin' }),
+    ).toString('base64url');
+    expect(verifyToken(key, `${h}.${tampered}.${sig}`, now)).toBeUndefined();
   });
 });
