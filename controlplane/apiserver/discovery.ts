@@ -36,6 +36,7 @@ function verbsOf(info: ResourceInfo): string[] {
 function subVerbs(sub: string): string[] {
   if (sub === 'binding' || sub === 'eviction' || sub === 'token') return ['create'];
   if (sub === 'log') return ['get'];
+  if (sub === 'exec' || sub === 'attach' || sub === 'portforward') return ['create', 'get'];
   return ['get', 'patch', 'update'];
 }
 
@@ -45,6 +46,9 @@ function subKind(info: ResourceInfo, sub: string): { group: string; version: str
   if (sub === 'eviction') return { group: 'policy', version: 'v1', kind: 'Eviction' };
   if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
   if (sub === 'log') return { group: '', version: 'v1', kind: 'Pod' };
+  if (sub === 'exec') return { group: '', version: 'v1', kind: 'PodExecOptions' };
+  if (sub === 'attach') return { group: '', version: 'v1', kind: 'PodAttachOptions' };
+  if (sub === 'portforward') return { group: '', version: 'v1', kind: 'PodPortForwardOptions' };
   return { group: info.group, version: info.version, kind: info.kind };
 }
 

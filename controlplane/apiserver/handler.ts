@@ -53,6 +53,9 @@ export interface HandlerOptions {
 
 const PUBLIC_PATHS = new Set(['/version']);
 
+/** Pod subresources only a kubelet can answer. */
+const KUBELET_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward'];
+
 const PATCH_TYPES: Readonly<Record<string, PatchType>> = {
   'application/merge-patch+json': 'merge',
   'application/json-patch+json': 'json',
@@ -381,17 +384,21 @@ async function serveResource(c: Ctx): Promise<void> {
     c.req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
+  if (KUBELET_SUBRESOURCES.includes(sub)) {
+    // kube-apiserver proxies these to the kubelet (GET or a POST upgraded to a stream).
+    c.req.resume();
+    const what = sub === 'log' ? 'pod logs are' : `pods/${sub} is`;
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `${what} served by the node's kubelet, which this API server does not proxy`,
+    );
+  }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
   const write = writeOptions(c.url.searchParams, info.verb);
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
-      if (sub === 'log')
-        throw new ApiError(
-          400,
-          'BadRequest',
-          `pod logs are served by the node's kubelet, which this API server does not proxy`,
-        );
       return send(c, 200, await rest.get(res_, ns, info.name));
     case 'list': {
       const list = await rest.list(res_, ns, listQuery(c.url.searchParams));

@@ -547,3 +547,18 @@ describe('kubectl create token (TokenRequest)', () => {
     expect((await k('create', 'token', 'nobody')).stderr).toContain('serviceaccounts "nobody" not found');
   });
 });
+
+describe('commands that need a kubelet', () => {
+  it('exec, attach and logs fail with one clear message; top says the Metrics API is missing', async () => {
+    expect((await k('run', 'sleeper', '--image=busybox')).code).toBe(0);
+    const exec = await k('exec', 'sleeper', '--', 'ls');
+    expect(exec.stderr).toContain(
+      "pods/exec is served by the node's kubelet, which this API server does not proxy",
+    );
+    const logs = await k('logs', 'sleeper');
+    expect(logs.stderr).toContain("pod logs are served by the node's kubelet");
+    const top = await k('top', 'pods');
+    expect(top.code).not.toBe(0);
+    expect(top.stderr).toContain('Metrics API not available');
+  });
+});

@@ -9,7 +9,16 @@ import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
 
 /** Subresources served for a type. */
-export type Subresource = 'status' | 'scale' | 'binding' | 'eviction' | 'log' | 'token';
+export type Subresource =
+  | 'status'
+  | 'scale'
+  | 'binding'
+  | 'eviction'
+  | 'log'
+  | 'exec'
+  | 'attach'
+  | 'portforward'
+  | 'token';
 
 /** Everything the server needs to know about one resource type. */
 export interface ResourceInfo {
@@ -98,7 +107,12 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('', 'v1', [
     { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status'] },
     { kind: 'Node', namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' },
-    { kind: 'Pod', short: ['po'], all: true, sub: ['status', 'binding', 'eviction', 'log'] },
+    {
+      kind: 'Pod',
+      short: ['po'],
+      all: true,
+      sub: ['status', 'binding', 'eviction', 'log', 'exec', 'attach', 'portforward'],
+    },
     { kind: 'Service', short: ['svc'], all: true, sub: ['status'], prefix: 'services/specs' },
     { kind: 'Endpoints', plural: 'endpoints', short: ['ep'], prefix: 'services/endpoints' },
     { kind: 'Secret' },
