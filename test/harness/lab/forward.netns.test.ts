@@ -158,6 +158,11 @@ describeKernel('lab forwarder and supervisor', () => {
     const sleeper = spec('sleeper', ['setTimeout(() => {}, 60_000)', ns]);
     const running = await startComponent(sleeper, [process.execPath, '-e']);
     expect(isRunning(running)).toBe(true);
+    // Until the child has exec'd, /proc shows the forked parent's command line: wait for the exec.
+    const deadline = Date.now() + 5000;
+    while (pidsNamingNetns([ns]).length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
     expect(pidsNamingNetns([ns])).toEqual([running.pid]);
     await expect(waitHealthy(sleeper, running, { stateDir: tmp, timeoutMs: 300 })).rejects.toThrow(
       `sleeper not healthy within 300 ms (/healthz: connect ECONNREFUSED 127.0.0.1:1 in network namespace "${ns}"); see ${sleeper.log}`,
