@@ -12,8 +12,20 @@ interface ProcessWithBinding {
   noDeprecation?: boolean | undefined;
 }
 
-/** `process.binding(name)`, or undefined when this Node has no such binding on its allow-list. */
-export function processBinding(name: 'spawn_sync' | 'pipe_wrap'): unknown {
+type BindingName = 'spawn_sync' | 'pipe_wrap';
+
+const looked = new Map<BindingName, unknown>();
+
+/**
+ * `process.binding(name)`, or undefined when this Node has no such binding on its allow-list.
+ * Looked up once per process (the lock asks again on every retry).
+ */
+export function processBinding(name: BindingName): unknown {
+  if (!looked.has(name)) looked.set(name, lookUp(name));
+  return looked.get(name);
+}
+
+function lookUp(name: BindingName): unknown {
   if (process.env.SWITCHYARD_CNI_NO_BINDINGS === '1') return undefined;
   const p = process as unknown as ProcessWithBinding;
   if (typeof p.binding !== 'function') return undefined;

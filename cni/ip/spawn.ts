@@ -69,16 +69,6 @@ function isSpawnSyncBinding(value: unknown): value is SpawnSyncBinding {
   return typeof (value as Partial<SpawnSyncBinding> | undefined)?.spawn === 'function';
 }
 
-let binding: SpawnSyncBinding | null | undefined;
-
-function spawnSyncBinding(): SpawnSyncBinding | undefined {
-  if (binding === undefined) {
-    const b = processBinding('spawn_sync');
-    binding = isSpawnSyncBinding(b) ? b : null;
-  }
-  return binding ?? undefined;
-}
-
 function text(b: Uint8Array | null | undefined): string {
   return b ? Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8') : '';
 }
@@ -139,6 +129,6 @@ export function spawnSyncPortable(file: string, args: readonly string[], o: Spaw
 
 /** Runs `file args…` to completion with stdin `input`; never throws for a failing child. */
 export function spawnSync(file: string, args: readonly string[], o: SpawnOptions = {}): SpawnResult {
-  const b = spawnSyncBinding();
-  return b ? viaBinding(b, file, args, o) : spawnSyncPortable(file, args, o);
+  const b = processBinding('spawn_sync');
+  return isSpawnSyncBinding(b) ? viaBinding(b, file, args, o) : spawnSyncPortable(file, args, o);
 }
