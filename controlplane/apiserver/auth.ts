@@ -130,16 +130,22 @@ export interface Decision {
   readonly createName?: string;
 }
 
+const NODE_USER_PREFIX = 'system:node:';
+
+/** The node a kubelet's user (`system:node:NAME` in group system:nodes) stands for, if it is one. */
+function nodeNameOf(user: UserInfo): string | undefined {
+  return user.groups.includes('system:nodes') && user.name.startsWith(NODE_USER_PREFIX)
+    ? user.name.slice(NODE_USER_PREFIX.length)
+    : undefined;
+}
+
 /** Decides whether `user` may do `attrs`. */
 export function authorize(user: UserInfo, attrs: RequestAttributes): Decision {
   if (user.groups.includes('system:masters')) return { allowed: true };
   // system:basic-user: everyone may ask what they themselves may do.
   if (attrs.verb === 'create' && SELF_REVIEWS.includes(attrs.resource) && attrs.subresource === '')
     return { allowed: true };
-  const node =
-    user.groups.includes('system:nodes') && user.name.startsWith('system:node:')
-      ? user.name.slice(12)
-      : undefined;
+  const node = nodeNameOf(user);
   if (node !== undefined) return authorizeNode(node, attrs);
   const rules = COMPONENT_RULES[user.name];
   return rules && allowedByRules(rules, attrs) ? { allowed: true } : { allowed: false };
@@ -203,8 +209,8 @@ export function rulesOf(
     return { resourceRules: [{ verbs: ['*'], resources: ['*'] }], incomplete: false };
   }
   const basic: ListedRule[] = [{ verbs: ['create'], resources: SELF_REVIEWS }];
-  if (user.groups.includes('system:nodes') && user.name.startsWith('system:node:')) {
-    const node = user.name.slice(12);
+  const node = nodeNameOf(user);
+  if (node !== undefined) {
     const rules: ListedRule[] = [
       ...basic,
       {

@@ -11,6 +11,7 @@ import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { invalid } from '../../lib/errors/index.js';
+import { loadTokens } from './auth.js';
 
 const run = promisify(execFile);
 
@@ -202,11 +203,8 @@ export function ensureToken(options: {
   readonly user: string;
   readonly groups?: readonly string[];
 }): string {
-  const file = pkiFiles(options.dir).tokens;
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  for (const line of text.split('\n')) {
-    const [token, user] = line.split(',');
-    if (token && user === options.user) return token;
+  for (const [token, user] of loadTokens(pkiFiles(options.dir).tokens)) {
+    if (user.name === options.user) return token;
   }
   return addToken(options);
 }
