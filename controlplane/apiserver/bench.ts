@@ -107,6 +107,22 @@ function client(server: Target) {
   return { agent, headers, send };
 }
 
+/** Runs `write(i)` for every i in [from, to), `writers` at a time, each writer taking the next i. */
+async function inParallel(
+  writers: number,
+  range: { readonly from?: number; readonly to: number },
+  write: (i: number) => Promise<void>,
+): Promise<void> {
+  let next = range.from ?? 0;
+  await Promise.all(
+    Array.from({ length: writers }, async () => {
+      for (let i = next++; i < range.to; i = next++) await write(i);
+    }),
+  );
+}
+
+const POD_SPEC = { containers: [{ name: 'c', image: 'busybox:1.36' }] };
+
 async function measure(
   server: Target,
   o: Required<Omit<ApiserverBenchOptions, 'log' | 'serverCommand'>>,
@@ -118,49 +134,31 @@ async function measure(
   // Warm-up, untimed: the same requests until both processes' JIT has compiled the hot paths
   // (the first thousand creates of a fresh server run ~30% slower), as steady-state
   // throughput benchmarks do. The objects go to their own namespace, out of the LIST below.
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: o.writers }, async () => {
-      for (let i = next++; i < o.warmUp; i = next++) {
-        const r = await c.send('POST', '/api/v1/namespaces/warm-up/pods', {
-          metadata: { name: `w-${i}`, labels: { app: 'bench' } },
-          spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
-        });
-        if (r.status !== 201) throw new Error(`warm-up create failed: ${r.status} ${r.text}`);
-      }
-    }),
-  );
+  await inParallel(o.writers, { to: o.warmUp }, async (i) => {
+    const r = await c.send('POST', '/api/v1/namespaces/warm-up/pods', {
+      metadata: { name: `w-${i}`, labels: { app: 'bench' } },
+      spec: POD_SPEC,
+    });
+    if (r.status !== 201) throw new Error(`warm-up create failed: ${r.status} ${r.text}`);
+  });
   // Creates: `writers` concurrent loops over `creates` pods.
   const lat: number[] = [];
-  next = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: o.writers }, async () => {
-      for (let i = next++; i < o.creates; i = next++) {
-        const t0 = performance.now();
-        const r = await c.send('POST', '/api/v1/namespaces/bench/pods', {
-          metadata: { name: `p-${i}`, labels: { app: 'bench' } },
-          spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
-        });
-        if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
-        lat.push(performance.now() - t0);
-      }
-    }),
-  );
+  await inParallel(o.writers, { to: o.creates }, async (i) => {
+    const t0 = performance.now();
+    const r = await c.send('POST', '/api/v1/namespaces/bench/pods', {
+      metadata: { name: `p-${i}`, labels: { app: 'bench' } },
+      spec: POD_SPEC,
+    });
+    if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+    lat.push(performance.now() - t0);
+  });
   const createsPerSec = o.creates / ((performance.now() - started) / 1000);
   log(`  ${o.creates} creates: ${Math.round(createsPerSec)}/s, p99 ${pct(lat, 99).toFixed(1)} ms`);
   // Top up to listPods objects, then time one full LIST.
-  next = o.creates;
-  await Promise.all(
-    Array.from({ length: o.writers }, async () => {
-      for (let i = next++; i < o.listPods; i = next++) {
-        await c.send('POST', '/api/v1/namespaces/bench/pods', {
-          metadata: { name: `p-${i}` },
-          spec: { containers: [{ name: 'c', image: 'busybox:1.36' }] },
-        });
-      }
-    }),
-  );
+  await inParallel(o.writers, { from: o.creates, to: o.listPods }, async (i) => {
+    await c.send('POST', '/api/v1/namespaces/bench/pods', { metadata: { name: `p-${i}` }, spec: POD_SPEC });
+  });
   const l0 = performance.now();
   const list = await c.send('GET', '/api/v1/namespaces/bench/pods');
   const listMs = performance.now() - l0;
@@ -183,20 +181,15 @@ async function measure(
     const clock = (): number => performance.timeOrigin + performance.now();
     const sent = new Float64Array(o.events);
     const acked = new Float64Array(o.events);
-    next = 0;
-    await Promise.all(
-      Array.from({ length: o.writers }, async () => {
-        for (let i = next++; i < o.events; i = next++) {
-          sent[i] = clock();
-          const r = await c.send('POST', '/api/v1/namespaces/bench/configmaps', {
-            metadata: { name: `e-${i}` },
-            data: { i: String(i) },
-          });
-          acked[i] = clock();
-          if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
-        }
-      }),
-    );
+    await inParallel(o.writers, { to: o.events }, async (i) => {
+      sent[i] = clock();
+      const r = await c.send('POST', '/api/v1/namespaces/bench/configmaps', {
+        metadata: { name: `e-${i}` },
+        data: { i: String(i) },
+      });
+      acked[i] = clock();
+      if (r.status !== 201) throw new Error(`create failed: ${r.status} ${r.text}`);
+    });
     delivery = await watchers.finish({ sent, acked, timeoutMs: 120_000 });
   } finally {
     watchers.stop();
