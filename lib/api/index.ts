@@ -2,3 +2,4 @@ export * from './apps-v1.js';
 export * from './core-v1.js';
 export * from './meta.js';
 export * from './networking-v1.js';
+export * from './rbac-v1.js';
