@@ -64,7 +64,7 @@ export function intFlag(parsed: ParsedArgs, name: string, min: number, max: numb
   return n;
 }
 
-/** The flags every component that talks to the API server takes (DESIGN.md §3). */
+/** The flags every component that talks to the API server takes (docs/architecture.md §3). */
 export const COMPONENT_FLAGS = {
   kubeconfig: { type: 'string' },
   'log-level': { type: 'string' },

@@ -1,5 +1,5 @@
 /**
- * Conventions as tests (DESIGN.md §2): the dependency arrow points down only — `lib/` imports
+ * Conventions as tests (docs/architecture.md §2): the dependency arrow points down only — `lib/` imports
  * nothing else from the repo and components never import each other — and every top-level
  * component folder carries a README.md.
  */

@@ -133,7 +133,6 @@ export async function runSchedulerBench(o: SchedulerBenchOptions): Promise<Bench
       });
       const scheduler = new Scheduler({
         client: schedClient,
-        maxInFlightBinds: 64,
         onBound: (pod) => {
           bound.set(pod.key, performance.now());
           if (bound.size === want) done();

@@ -25,7 +25,7 @@ async function usageError(name: string, args: string[]): Promise<string> {
 }
 
 describe('lab commands', () => {
-  it('are the five of DESIGN.md §3, each with usage text', () => {
+  it('are the five of docs/architecture.md §3, each with usage text', () => {
     expect(labCommands.map((c) => c.name)).toEqual(['up', 'down', 'status', 'exec', 'lab clean']);
     for (const c of labCommands) expect(c.usage).toMatch(new RegExp(`^usage: switchyard ${c.name}`));
   });

@@ -1,4 +1,4 @@
-/** The lab's commands (DESIGN.md §3), in the order `--help` lists them. */
+/** The lab's commands (docs/architecture.md §3), in the order `--help` lists them. */
 import type { Command } from '../command.js';
 import { downCommand } from './down.js';
 import { execCommand } from './exec.js';

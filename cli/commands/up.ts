@@ -21,7 +21,7 @@ export const upCommand: Command = {
   summary: 'build the lab cluster in network namespaces (idempotent)',
   usage: `usage: switchyard up [--nodes N] [--lb-mode l2|bgp]
 
-Builds the lab of DESIGN.md §4 in network namespaces named sy-<labid>-<target>: a fabric
+Builds the lab of docs/architecture.md §4 in network namespaces named sy-<labid>-<target>: a fabric
 bridge 172.30.0.1/16, the control plane (172.30.0.2), node-1…node-N (172.30.0.10+i), a client
 (172.30.0.100) and a router (172.30.0.254). Then runs the control plane in the control-plane
 namespace: apiserver (172.30.0.2:6443), scheduler and controller-manager, each started detached

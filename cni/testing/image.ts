@@ -1,6 +1,6 @@
 /**
  * A minimal OCI image (image-layout tar) built from Debian's busybox-static, so a runtime can
- * start a sandbox with nothing pulled from a registry (DESIGN.md §4).
+ * start a sandbox with nothing pulled from a registry (docs/architecture.md §4).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

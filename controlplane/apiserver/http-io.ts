@@ -1,6 +1,6 @@
 /**
  * Reading bodies and writing answers: a hard 3 MiB request limit (kube-apiserver's
- * MaxRequestBodyBytes, 413 beyond it), JSON or YAML bodies, and every error as a Status.
+ * MaxRequestBodyBytes, 413 beyond it), JSON, YAML or protobuf bodies, and every error as a Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
@@ -43,7 +43,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
   });
 }
 
-/** Decodes a JSON (or, for apply patches and YAML bodies, YAML) body. Protobuf is refused with 415. */
+/** Decodes a JSON, YAML (apply patches, YAML bodies) or Kubernetes protobuf body; a malformed one is 400. */
 export function decodeBody(buf: Buffer, contentType: string | undefined): Json {
   const type = (contentType ?? 'application/json').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(buf);

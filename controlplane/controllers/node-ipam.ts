@@ -14,7 +14,7 @@ import { type ControllerContext, makeController, type RunningController } from '
 
 /** Options of the node IPAM controller. */
 export interface NodeIpamOptions {
-  /** Default 10.244.0.0/16 (DESIGN.md §4). */
+  /** Default 10.244.0.0/16 (docs/architecture.md §4). */
   readonly clusterCidr?: string;
   /** Default 24. */
   readonly nodeMaskSize?: number;

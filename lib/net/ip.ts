@@ -189,7 +189,7 @@ export function* ipRange(first: IpAddress | string, last: IpAddress | string): G
 
 /**
  * The index-th subnet of length `prefixLength` inside `cidr`: subnet('10.244.0.0/16', 24, 3) is
- * 10.244.3.0/24 (node i's pod range in the lab, DESIGN.md §4).
+ * 10.244.3.0/24 (node i's pod range in the lab, docs/architecture.md §4).
  */
 export function subnet(cidr: Cidr | string, prefixLength: number, index: number | bigint): Cidr {
   const c = asCidr(cidr);

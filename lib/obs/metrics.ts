@@ -1,5 +1,5 @@
 /**
- * Metrics registries with the naming rule `switchyard_<component>_<name>_<unit>` (DESIGN.md §5,
+ * Metrics registries with the naming rule `switchyard_<component>_<name>_<unit>` (docs/architecture.md §5,
  * after the Prometheus naming guide: snake_case, base units, counters end in `_total`).
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';

@@ -1,5 +1,5 @@
 /**
- * The host's way into the lab (DESIGN.md §4): a TCP listener in the root namespace (127.0.0.1)
+ * The host's way into the lab (docs/architecture.md §4): a TCP listener in the root namespace (127.0.0.1)
  * that relays each connection to an address inside a lab namespace, through a socket opened
  * there (lib/netns connectTcpIn). The root namespace gets no link, address, route or rule — only
  * a listening socket on loopback. Bounded: a connection cap and a per-connection idle timeout.

@@ -1,5 +1,5 @@
 /**
- * The lab (DESIGN.md §4): a Kubernetes-like cluster's network in namespaces on one machine.
+ * The lab (docs/architecture.md §4): a Kubernetes-like cluster's network in namespaces on one machine.
  * A pure plan of the topology, a thin kernel adapter that converges to it, state and lease files
  * so later commands find it, the control plane run as child processes (components + supervise)
  * with a host port forwarded into it, and the crash-leftover cleaner. Used by the CLI (`up`, `down`,

@@ -30,7 +30,7 @@ describe('labSpec', () => {
 });
 
 describe('planLab', () => {
-  it('lays out DESIGN.md §4 for two nodes in L2 mode', () => {
+  it('lays out docs/architecture.md §4 for two nodes in L2 mode', () => {
     const plan = planLab(labSpec({ labId: 'r1-lab', nodes: 2 }));
     expect(plan.prefix).toBe('sy-r1-lab-');
     expect(plan.namespaces.map((n) => n.name)).toEqual([

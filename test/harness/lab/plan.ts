@@ -1,6 +1,6 @@
 /**
  * The pure core of the lab: a validated {@link LabSpec} becomes the full list of namespaces,
- * links, addresses, routes and sysctls of DESIGN.md §4. No I/O here; `apply.ts` is the adapter.
+ * links, addresses, routes and sysctls of docs/architecture.md §4. No I/O here; `apply.ts` is the adapter.
  *
  * Topology: one "fabric" namespace holds the bridge `fabric0` (172.30.0.1/16, no uplink); every
  * other member (control plane, nodes, client, router) has one veth whose `eth0` end lives in the
@@ -88,7 +88,7 @@ export interface LabPlan {
   readonly up: readonly PlannedLinkUp[];
 }
 
-/** The LAN of DESIGN.md §4 and the fixed addresses on it. */
+/** The LAN of docs/architecture.md §4 and the fixed addresses on it. */
 export const FABRIC = Object.freeze({
   cidr: '172.30.0.0/16',
   prefixLength: 16,
@@ -99,7 +99,7 @@ export const FABRIC = Object.freeze({
   controlPlaneAddress: '172.30.0.2',
   clientAddress: '172.30.0.100',
   routerAddress: '172.30.0.254',
-  /** DESIGN.md §4: the LoadBalancer pool. */
+  /** docs/architecture.md §4: the LoadBalancer pool. */
   lbPool: '172.30.200.0/24',
 });
 

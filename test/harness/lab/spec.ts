@@ -4,7 +4,7 @@
  */
 import { invalid } from '../../../lib/errors/index.js';
 
-/** How LoadBalancer IPs are announced: ARP on the LAN, or BGP to the router (DESIGN.md §4). */
+/** How LoadBalancer IPs are announced: ARP on the LAN, or BGP to the router (docs/architecture.md §4). */
 export type LbMode = 'l2' | 'bgp';
 
 /** A validated, frozen lab description. */
@@ -23,12 +23,12 @@ export interface LabSpecInput {
   readonly lbMode?: string;
 }
 
-/** DESIGN.md §3: `up` starts three nodes unless told otherwise. */
+/** docs/architecture.md §3: `up` starts three nodes unless told otherwise. */
 export const DEFAULT_NODES = 3;
 
 /**
  * Node i lives at 172.30.0.(10+i) and the client at 172.30.0.100, so 89 nodes is the most the
- * address plan of DESIGN.md §4 can hold without the two colliding.
+ * address plan of docs/architecture.md §4 can hold without the two colliding.
  */
 export const MAX_NODES = 89;
 

@@ -40,7 +40,7 @@ export interface LabStatus {
   readonly namespaces: readonly NamespaceStatus[];
 }
 
-/** The LAN address of a target, from DESIGN.md §4. */
+/** The LAN address of a target, from docs/architecture.md §4. */
 export function targetAddress(target: string): string {
   if (target === 'fabric') return FABRIC.fabricAddress;
   if (target === 'control-plane') return FABRIC.controlPlaneAddress;
