@@ -6,8 +6,8 @@
  *
  * vitest 4 only logs an error thrown from a global teardown and still exits 0, so the findings
  * go to the file the runner names in SY_GUARD_REPORT; the runner counts each one as a failure
- * (test/harness/runner). Run without the runner (plain `vitest run`), the guard throws, which
- * is all vitest lets it do.
+ * (test/harness/runner). Run without the runner (plain `vitest run`), the guard prints them and
+ * sets the exit status, which fails the run but cannot count in vitest's totals.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -77,7 +77,8 @@ export function guardSetup(options: GuardOptions = {}): () => () => void {
         return;
       }
       if (findings.length > 0) {
-        throw new Error(`guard: the suite left state behind:\n  ${findings.join('\n  ')}`);
+        process.stderr.write(`guard: the suite left state behind:\n  ${findings.join('\n  ')}\n`);
+        process.exitCode = 1;
       }
     };
   };

@@ -5,7 +5,7 @@
  * namespace, so the "root route" case changes nothing of the machine's. Inner run ids extend
  * this run's id, so the outer guard would still catch anything the inner one missed.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -270,6 +270,27 @@ describe('group', () => {
     expect(result.code).toBe(1);
     expect(lastLine(result.stdout)).toBe('1 passed, 1 failed');
     expect(result.stdout).toContain('\n  guard: no report, so nothing proves this run left no namespace');
+  });
+
+  it('fails a plain `vitest run` (without the runner) that leaves a namespace, and names it', async () => {
+    const p = project({
+      'leak.test.ts': `import { execFileSync } from 'node:child_process';
+import { it } from 'vitest';
+it('leaves a namespace', () => {
+  execFileSync('ip', ['netns', 'add', \`sy-\${process.env.SY_RUN_ID}-leak\`]);
+});
+`,
+    });
+    const child = spawnSync(join(repo, 'node_modules', '.bin', 'vitest'), ['run'], {
+      cwd: p.dir,
+      env: { ...innerEnv(), SY_RUN_ID: p.runId },
+      encoding: 'utf8',
+    });
+    expect(child.status).toBe(1);
+    expect(child.stderr).toContain(
+      `guard: the suite left state behind:\n  network namespace sy-${p.runId}-leak was left (the guard removed it)\n`,
+    );
+    expect(netnsList().filter((n) => n.startsWith(`sy-${p.runId}`))).toEqual([]);
   });
 
   it('refuses SWITCHYARD_SKIP_KERNEL when CI is set, before running anything', async () => {
