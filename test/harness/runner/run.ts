@@ -10,7 +10,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } 
 import { join } from 'node:path';
 import { GUARD_REPORT_ENV, RUN_ID_ENV, refusalReason } from './env.js';
 import { readGuardReport } from './guard-report.js';
-import { formatSummary, parseVitestReport, summarize, type VitestOutcome } from './summary.js';
+import {
+  type CheckOutcome,
+  formatSummary,
+  parseVitestReport,
+  summarize,
+  type VitestOutcome,
+} from './summary.js';
 
 /** A program the runner runs before vitest, such as the type-check. */
 export interface SuiteStep {
@@ -80,7 +86,6 @@ function readVitestOutcome(path: string, exitCode: number, root: string, started
 export async function runSuite(options: SuiteOptions): Promise<number> {
   const refusal = refusalReason(options.env);
   if (refusal !== undefined) {
-    options.stderr.write(`switchyard test: ${refusal}\n`);
     options.stdout.write(formatSummary({ passed: 0, failed: [`refused: ${refusal}`], skipped: [] }));
     return 1;
   }
@@ -96,7 +101,7 @@ export async function runSuite(options: SuiteOptions): Promise<number> {
   const guardReport = join(dir, 'guard.json');
   try {
     const env = { ...options.env, [RUN_ID_ENV]: runId, [GUARD_REPORT_ENV]: guardReport };
-    const checks = [];
+    const checks: CheckOutcome[] = [];
     for (const step of options.checks) {
       checks.push({ title: step.title, exitCode: await runStep(step, options, env) });
     }
