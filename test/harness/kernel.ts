@@ -6,13 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
+import { isCi, RUN_ID_ENV, SKIP_KERNEL_ENV, skipKernelRequested } from './runner/env.js';
 
 /** The id of this test run; the global guard sets it so every test process shares it. */
 export function runId(): string {
-  let id = process.env.SY_RUN_ID;
+  let id = process.env[RUN_ID_ENV];
   if (!id) {
     id = randomBytes(3).toString('hex');
-    process.env.SY_RUN_ID = id;
+    process.env[RUN_ID_ENV] = id;
   }
   return id;
 }
@@ -42,7 +43,8 @@ export function kernelUnavailableReason(): string | undefined {
 /**
  * `describe` for tests that need root and the kernel. When they cannot run it still
  * registers a failing test naming the reason, unless SWITCHYARD_SKIP_KERNEL=1 is set by hand
- * (never in CI), so a machine without the kernel features fails loudly.
+ * outside CI (the runner refuses it in CI and names every skipped test), so a machine without
+ * the kernel features fails loudly.
  */
 export function describeKernel(name: string, fn: () => void): void {
   const reason = kernelUnavailableReason();
@@ -50,13 +52,14 @@ export function describeKernel(name: string, fn: () => void): void {
     describe(name, fn);
     return;
   }
-  if (process.env.SWITCHYARD_SKIP_KERNEL === '1' && !process.env.CI) {
+  if (skipKernelRequested(process.env) && !isCi(process.env)) {
     describe.skip(name, fn);
     return;
   }
+  const refused = skipKernelRequested(process.env) ? ` (${SKIP_KERNEL_ENV} is ignored when CI is set)` : '';
   describe(name, () => {
     it('can run on this machine', () => {
-      throw new Error(`${name}: ${reason}`);
+      throw new Error(`${name}: ${reason}${refused}`);
     });
   });
 }

@@ -21,47 +21,51 @@ function run(cmd: string, args: readonly string[]): string {
   }
 }
 
-function jsonLines(
-  cmd: string,
-  args: readonly string[],
-  pick: (row: Record<string, unknown>) => string,
-): string[] {
-  const out = run(cmd, args);
+function jsonLines(out: string, pick: (row: Record<string, unknown>) => string): string[] {
   if (!out.trim()) return [];
   return (JSON.parse(out) as Record<string, unknown>[]).map(pick).sort();
 }
 
-/** Reads the root namespace's links, addresses, routes and nft ruleset as sorted text. */
-export function readRootState(): RootState {
-  const links = jsonLines('ip', ['-j', 'link', 'show'], (l) =>
+/**
+ * Reads the root namespace's links, addresses, routes and nft ruleset as sorted text. With
+ * `netns`, reads that namespace instead: only the guard's own test does, so it can change
+ * "root" state without touching the machine's.
+ */
+export function readRootState(netns?: string): RootState {
+  const ip = (args: readonly string[]): string =>
+    run('ip', netns === undefined ? args : ['-n', netns, ...args]);
+  const links = jsonLines(ip(['-j', 'link', 'show']), (l) =>
     [l.ifname, l.link_type, l.mtu, l.master ?? '', l.address ?? ''].join(' '),
   );
-  const addresses = run('ip', ['-o', 'addr', 'show'])
+  const addresses = ip(['-o', 'addr', 'show'])
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(/\s+/).slice(1, 4).join(' '))
     .sort();
   const routes = ['-4', '-6'].flatMap((family) =>
-    run('ip', [family, '-o', 'route', 'show', 'table', 'all'])
+    ip([family, '-o', 'route', 'show', 'table', 'all'])
       .split('\n')
       .filter(Boolean)
       .map((r) => r.replace(/\s+expires \S+/, '').trim()),
   );
   routes.sort();
-  const nftRuleset = run('nft', ['list', 'ruleset']);
+  const nftRuleset =
+    netns === undefined
+      ? run('nft', ['list', 'ruleset'])
+      : run('ip', ['netns', 'exec', netns, 'nft', 'list', 'ruleset']);
   return { links, addresses, routes, nftRuleset };
 }
 
-/** Differences between two snapshots, one line each; empty when equal. */
-export function diffRootState(before: RootState, after: RootState): string[] {
+/** Differences between two snapshots of `where`, one line each; empty when equal. */
+export function diffRootState(before: RootState, after: RootState, where = 'root namespace'): string[] {
   const out: string[] = [];
   for (const key of ['links', 'addresses', 'routes'] as const) {
     const a = new Set(before[key]);
     const b = new Set(after[key]);
-    for (const x of a) if (!b.has(x)) out.push(`root ${key}: removed ${x}`);
-    for (const x of b) if (!a.has(x)) out.push(`root ${key}: added ${x}`);
+    for (const x of a) if (!b.has(x)) out.push(`${where} ${key}: removed ${x}`);
+    for (const x of b) if (!a.has(x)) out.push(`${where} ${key}: added ${x}`);
   }
-  if (before.nftRuleset !== after.nftRuleset) out.push('root nft ruleset changed');
+  if (before.nftRuleset !== after.nftRuleset) out.push(`${where} nft ruleset changed`);
   return out;
 }
 
