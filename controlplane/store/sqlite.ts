@@ -14,6 +14,7 @@
  */
 import { closeSync, fsync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { alreadyExists, invalid, notFound } from '../../lib/errors/index.js';
 import { conflict, expired } from './errors.js';
@@ -35,7 +36,17 @@ export interface SqliteStoreOptions {
   readonly retainRevisions?: number;
   /** How often automatic compaction runs, in ms (default 60 s; 0 disables it). */
   readonly compactIntervalMs?: number;
+  /**
+   * Makes what was written to a file descriptor durable; fsync(2) on libuv's thread pool by
+   * default. Tests inject one that holds a sync (to watch readers meanwhile) or drops it.
+   */
+  readonly syncFile?: SyncFile;
 }
+
+/** Makes the data written to `fd` durable; resolves once it is on stable storage. */
+export type SyncFile = (fd: number) => Promise<void>;
+
+const fsyncFile: SyncFile = promisify(fsync);
 
 type WriteOp =
   | { readonly kind: 'create'; readonly key: string; readonly value: string }
@@ -116,12 +127,14 @@ class SqliteStore implements Store {
   #syncing = false;
   #walFd: number | undefined;
   readonly #walPath: string;
+  readonly #syncFile: SyncFile;
   readonly #timer: NodeJS.Timeout | undefined;
   readonly #stmt: ReturnType<SqliteStore['prepare']>;
 
   constructor(options: SqliteStoreOptions) {
     mkdirSync(dirname(options.path), { recursive: true });
     this.#walPath = `${options.path}-wal`;
+    this.#syncFile = options.syncFile ?? fsyncFile;
     this.#db = new Database(options.path);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('synchronous = NORMAL');
@@ -338,7 +351,10 @@ class SqliteStore implements Store {
       done(err instanceof Error ? err : new Error(String(err)));
       return;
     }
-    fsync(this.#walFd, done);
+    this.#syncFile(this.#walFd).then(
+      () => done(null),
+      (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
+    );
   }
 
   #apply(op: WriteOp): { kv: KeyValue; event: StoreEvent } {
