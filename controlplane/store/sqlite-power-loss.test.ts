@@ -47,17 +47,21 @@ if (mode === 'check') {
   await store.close();
 } else {
   const store = openSqliteStore({ path, compactIntervalMs: 0, ...(mode === 'nosync' ? { syncFile: async () => {} } : {}) });
+  // The power cut comes right after the first acknowledgement printed once cutAfterMs is up:
+  // the other writers' next writes are queued, and the batch just acknowledged is the newest
+  // on disk — or, unsynced, in the page cache only. (A timer alone would mostly fire just after
+  // the longest event-loop turns, SQLite's checkpoints, which sync everything before them.)
+  let due = false;
+  setTimeout(() => { due = true; }, Number(cutAfterMs));
   const writer = async (w) => {
     for (let i = 0; ; i++) {
       const key = '/w/' + w + '/' + i;
       await store.create(key, valueOf(key));
       process.stdout.write(key + '\\n');
+      if (due) process.kill(process.pid, 'SIGKILL');
     }
   };
   for (let w = 0; w < ${WRITERS}; w++) void writer(w);
-  // The power cut comes from a timer, at a random point between group commits, checkpoints and
-  // syncs in flight — never inside a synchronous SQLite call, whose checkpoint would sync anyway.
-  setTimeout(() => process.kill(process.pid, 'SIGKILL'), Number(cutAfterMs));
 }
 `;
 
