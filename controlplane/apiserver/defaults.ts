@@ -3,7 +3,11 @@
  * defaulters do (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go). Only the fields clients and the
  * other components of this project read are defaulted.
  */
+import { defaultApiService } from './api-services.js';
+import { defaultPodDisruptionBudget } from './disruption-budgets.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { defaultPriorityClass } from './priority.js';
+import { defaultWebhookConfiguration } from './webhook-gate.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
@@ -116,6 +120,11 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   'apps/DaemonSet': defaultDaemonSet,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
+  'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
+  'policy/PodDisruptionBudget': defaultPodDisruptionBudget,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': (o) => defaultWebhookConfiguration(o, false),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': (o) => defaultWebhookConfiguration(o, true),
+  'apiregistration.k8s.io/APIService': defaultApiService,
 };
 
 /** The API server itself accepts the names at once, so a CRD is Established when stored. */

@@ -137,6 +137,25 @@ const INGRESS_RULE: Schema = {
 };
 
 const KINDS: Readonly<Record<string, Schema>> = {
+  // k8s.io/api scheduling/v1 and policy/v1 generated.proto (kubectl create priorityclass|pdb).
+  'scheduling.k8s.io/PriorityClass': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('value', 'int', { keepZero: true }),
+    3: f('globalDefault', 'bool'),
+    4: f('description', 'string'),
+    5: f('preemptionPolicy', 'string'),
+  },
+  'policy/PodDisruptionBudget': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('minAvailable', 'intstr', { keepZero: true }),
+        2: f('selector', 'message', { message: () => LABEL_SELECTOR }),
+        3: f('maxUnavailable', 'intstr', { keepZero: true }),
+        4: f('unhealthyPodEvictionPolicy', 'string'),
+      }),
+    }),
+  },
   'networking.k8s.io/Ingress': {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
     2: f('spec', 'message', {
@@ -385,7 +404,7 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, PriorityClass, PodDisruptionBudget and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

@@ -63,7 +63,14 @@ export function tracksGeneration(info: Pick<ResourceInfo, 'group' | 'custom'>): 
   return info.custom || GENERATION_GROUPS.includes(info.group);
 }
 
-const GENERATION_GROUPS = ['apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io'];
+const GENERATION_GROUPS = [
+  'apps',
+  'discovery.k8s.io',
+  'networking.k8s.io',
+  'apiextensions.k8s.io',
+  'policy',
+  'admissionregistration.k8s.io',
+];
 
 /** `deployments.apps`, or `pods` for core: the name Status messages use. */
 export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
@@ -133,6 +140,20 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
   ...define('apiextensions.k8s.io', 'v1', [
     { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
+  ]),
+  ...define('scheduling.k8s.io', 'v1', [
+    { kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, short: ['pc'] },
+  ]),
+  ...define('policy', 'v1', [
+    { kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'], prefix: 'poddisruptionbudgets' },
+  ]),
+  ...define('admissionregistration.k8s.io', 'v1', [
+    { kind: 'ValidatingWebhookConfiguration', namespaced: false },
+    { kind: 'MutatingWebhookConfiguration', namespaced: false },
+  ]),
+  // kube-aggregator keeps APIServices under their group's name.
+  ...define('apiregistration.k8s.io', 'v1', [
+    { kind: 'APIService', namespaced: false, sub: ['status'], prefix: 'apiregistration.k8s.io/apiservices' },
   ]),
   ...define('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, virtual: true }]),
   ...define('authorization.k8s.io', 'v1', [

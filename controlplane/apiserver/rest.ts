@@ -10,6 +10,7 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { AdmissionRequest, ServerAdmission } from './admission-plugins.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -51,6 +52,11 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /**
+   * The server's admission plugins (admission-plugins.ts): run on every write after defaults and
+   * before validation (mutating plugins may change the object), and before every delete.
+   */
+  readonly admission?: ServerAdmission;
 }
 
 /** Parsed list and watch query parameters. */
@@ -269,6 +275,21 @@ export class RestStorage {
     }
   }
 
+  #admit(
+    info: ResourceInfo,
+    r: Omit<AdmissionRequest, 'info' | 'namespace' | 'subresource'> & {
+      readonly namespace: string | undefined;
+      readonly subresource?: string;
+    },
+  ): Promise<void> | undefined {
+    return this.#o.admission?.({
+      ...r,
+      info,
+      subresource: r.subresource ?? '',
+      namespace: info.namespaced ? (r.namespace ?? '') : '',
+    });
+  }
+
   #validate(info: ResourceInfo, o: JsonObject): void {
     const errs = [
       ...validateObject(o, {
@@ -348,6 +369,7 @@ export class RestStorage {
     // Status is owned by controllers when a status subresource exists (PrepareForCreate).
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
+    await this.#admit(info, { operation: 'CREATE', namespace: ns, name: meta.name as string, object: body });
     this.#validate(info, body);
     const name = meta.name as string;
     if (options.dryRun) {
@@ -439,6 +461,14 @@ export class RestStorage {
       const merged = this.#mergeSubresource(info, current, next, subresource);
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      await this.#admit(info, {
+        operation: 'UPDATE',
+        subresource: subresource ?? '',
+        namespace,
+        name,
+        object: merged,
+        oldObject: current,
+      });
       this.#validate(info, merged);
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
@@ -685,6 +715,7 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      await this.#admit(info, { operation: 'DELETE', namespace, name, oldObject: stored });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const current = clone(stored);
       const finalizers = gcFinalizers(finalizersOf(stored), policy);

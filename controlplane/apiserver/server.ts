@@ -8,11 +8,14 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openSqliteStore, type Store } from '../store/index.js';
+import { admissionPlugins } from './admission-plugins.js';
+import { ApiServiceAvailability } from './api-services.js';
 import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
+import { ensureSystemPriorityClasses } from './priority.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
@@ -85,7 +88,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
   const resources = new ResourceRegistry();
   const crds = new CrdController(store, resources);
+  const admission = admissionPlugins(store);
   const rest = new RestStorage({
+    admission: admission.admit,
     store,
     resources,
     serviceRange: range,
@@ -98,6 +103,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     },
   });
   await crds.start();
+  await admission.start();
+  const apiServices = new ApiServiceAvailability(store, rest, resources);
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -144,6 +151,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     const port = (srv.address() as AddressInfo).port;
     await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
+    await ensureSystemPriorityClasses(rest, resources);
+    await apiServices.start();
     await rest.resumeGracefulDeletions();
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
@@ -220,6 +229,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(reconciler);
         clearInterval(tokenWatch);
         crds.stop();
+        admission.stop();
+        apiServices.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -229,6 +240,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     };
   } catch (err) {
     crds.stop();
+    admission.stop();
+    apiServices.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();

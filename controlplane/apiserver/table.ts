@@ -9,7 +9,7 @@ import type { ResourceInfo } from './resources.js';
 
 interface Column {
   readonly name: string;
-  readonly type?: 'string' | 'integer' | 'date';
+  readonly type?: 'string' | 'integer' | 'date' | 'boolean';
   readonly priority?: number;
   readonly cell: (o: JsonObject, now: Date) => Json;
 }
@@ -152,6 +152,12 @@ function sliceEndpoints(o: JsonObject): string {
   if (addrs.length === 0) return '<unset>';
   return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
 }
+
+const WEBHOOK_COLUMNS: readonly Column[] = [
+  NAME,
+  { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+  AGE,
+];
 
 const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   '/pods': [
@@ -346,7 +352,44 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     },
     { name: 'Message', cell: (o) => str(o, 'message', '').trim() },
   ],
+  // printers.go printPriorityClass, printPodDisruptionBudget, print*WebhookConfiguration;
+  // kube-aggregator's APIService table.
+  'scheduling.k8s.io/priorityclasses': [
+    NAME,
+    { name: 'Value', type: 'integer', cell: (o) => num(o, 'value') },
+    { name: 'Global-Default', type: 'boolean', cell: (o) => get(o, 'globalDefault') === true },
+    AGE,
+    { name: 'PreemptionPolicy', cell: (o) => str(o, 'preemptionPolicy', '') },
+  ],
+  'policy/poddisruptionbudgets': [
+    NAME,
+    { name: 'Min Available', cell: (o) => str(o, 'spec.minAvailable', 'N/A') },
+    { name: 'Max Unavailable', cell: (o) => str(o, 'spec.maxUnavailable', 'N/A') },
+    { name: 'Allowed Disruptions', type: 'integer', cell: (o) => num(o, 'status.disruptionsAllowed') },
+    AGE,
+  ],
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': WEBHOOK_COLUMNS,
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': WEBHOOK_COLUMNS,
+  'apiregistration.k8s.io/apiservices': [
+    NAME,
+    {
+      name: 'Service',
+      cell: (o) =>
+        isObject(get(o, 'spec.service'))
+          ? `${str(o, 'spec.service.namespace', '')}/${str(o, 'spec.service.name', '')}`
+          : 'Local',
+    },
+    { name: 'Available', cell: apiServiceAvailable },
+    AGE,
+  ],
 };
+
+/** kube-aggregator's Available column: `True`, or `False (Reason)`, or `Unknown`. */
+function apiServiceAvailable(o: JsonObject): string {
+  const c = arr(get(o, 'status.conditions')).find((x) => x.type === 'Available');
+  if (!c) return 'Unknown';
+  return c.status === 'True' ? 'True' : `${String(c.status ?? '')} (${String(c.reason ?? '')})`;
+}
 
 /** printers.go printScale (KEP-2590, `kubectl get --subresource=scale`). */
 const SCALE_COLUMNS: readonly Column[] = [

@@ -9,6 +9,7 @@ export {
 } from './field-errors.js';
 export { asArray, asRecord, asString, at } from './json.js';
 export { type KindValidator, validateObject } from './kinds.js';
+export { validateLabelSelector } from './label-selector.js';
 export {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
@@ -18,3 +19,5 @@ export {
 } from './names.js';
 export { type NameRule, type ObjectMetaRules, validateObjectMeta } from './object-meta.js';
 export { checkPort, checkProtocol, isPort, validatePodSpec } from './pod.js';
+export { intOrPercentProblems } from './pod-disruption-budget.js';
+export { validatePriorityClassUpdate } from './priority-class.js';
