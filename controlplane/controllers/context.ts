@@ -3,6 +3,7 @@
  * for the whole manager, with the indexes controllers look things up by), a logger and a clock.
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import type {
   DaemonSet,
   Deployment,
@@ -12,6 +13,7 @@ import type {
   Node,
   OwnerReference,
   Pod,
+  PodDisruptionBudget,
   ReplicaSet,
   Service,
 } from '../../lib/api/index.js';
@@ -25,6 +27,7 @@ import {
   leasesResource,
   listWatcher,
   nodesResource,
+  podDisruptionBudgetsResource,
   podsResource,
   type ResourceDescriptor,
   replicaSetsResource,
@@ -58,6 +61,7 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -93,6 +97,9 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
+      [BY_NAMESPACE]: namespaceIdx,
+    });
     this.#all = [
       this.pods,
       this.nodes,
@@ -102,11 +109,15 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.podDisruptionBudgets,
     ] as unknown as Informer<KubeObject>[];
   }
 
   /** Runs every informer until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
+    // Each informer (and each controller) listens on the manager's signal: more than Node's
+    // default of 10 listeners is expected here, not a leak.
+    setMaxListeners(Math.max(getMaxListeners(signal), 2 * this.#all.length + 20), signal);
     return Promise.all(this.#all.map((i) => i.run(signal))).then(() => undefined);
   }
 

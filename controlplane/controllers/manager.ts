@@ -10,6 +10,7 @@ import { type Clock, realClock } from '../../lib/reconcile/index.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
 import { runLeaderElection } from './leader-election.js';
@@ -28,6 +29,7 @@ export const CONTROLLERS = [
   'nodelifecycle',
   'servicerepair',
   'garbagecollector',
+  'disruption',
 ] as const;
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLERS)[number];
@@ -137,6 +139,7 @@ export class ControllerManager {
       nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
       servicerepair: () => serviceRepairController(ctx),
       garbagecollector: () => garbageCollector(ctx),
+      disruption: () => disruptionController(ctx),
     };
     for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());
     try {

@@ -1,5 +1,4 @@
 /** policy/v1 in the JSON wire shape (k8s.io/api/policy/v1/types.go). */
-import type { WorkloadCondition } from './apps-v1.js';
 import type { IntOrString } from './core-v1.js';
 import type { KubeObject, LabelSelector } from './meta.js';
 
@@ -14,6 +13,16 @@ export interface PodDisruptionBudget extends KubeObject {
   status?: PodDisruptionBudgetStatus;
 }
 
+/** meta/v1 Condition (the shape of a PodDisruptionBudget's conditions). */
+export interface MetaCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  observedGeneration?: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
+}
+
 /** What the disruption controller last observed. */
 export interface PodDisruptionBudgetStatus {
   observedGeneration?: number;
@@ -23,7 +32,7 @@ export interface PodDisruptionBudgetStatus {
   currentHealthy: number;
   desiredHealthy: number;
   expectedPods: number;
-  conditions?: WorkloadCondition[];
+  conditions?: MetaCondition[];
 }
 
 /** The `DisruptionAllowed` condition type and the cause type of an eviction refused by a budget. */

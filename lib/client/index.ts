@@ -62,6 +62,7 @@ export {
   eventsResource,
   leasesResource,
   nodesResource,
+  podDisruptionBudgetsResource,
   podsResource,
   replicaSetsResource,
   servicesResource,

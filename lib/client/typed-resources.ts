@@ -11,6 +11,7 @@ import type {
   Lease,
   Node,
   Pod,
+  PodDisruptionBudget,
   ReplicaSet,
   Service,
 } from '../api/index.js';
@@ -62,5 +63,13 @@ export const leasesResource = defineResource<Lease>({
   version: 'v1',
   plural: 'leases',
   kind: 'Lease',
+  namespaced: true,
+});
+/** policy/v1 poddisruptionbudgets. */
+export const podDisruptionBudgetsResource = defineResource<PodDisruptionBudget>({
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  kind: 'PodDisruptionBudget',
   namespaced: true,
 });
