@@ -64,6 +64,7 @@ export {
   nodesResource,
   podDisruptionBudgetsResource,
   podsResource,
+  priorityClassesResource,
   replicaSetsResource,
   servicesResource,
 } from './typed-resources.js';

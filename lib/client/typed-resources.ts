@@ -12,6 +12,7 @@ import type {
   Node,
   Pod,
   PodDisruptionBudget,
+  PriorityClass,
   ReplicaSet,
   Service,
 } from '../api/index.js';
@@ -72,4 +73,12 @@ export const podDisruptionBudgetsResource = defineResource<PodDisruptionBudget>(
   plural: 'poddisruptionbudgets',
   kind: 'PodDisruptionBudget',
   namespaced: true,
+});
+/** scheduling.k8s.io/v1 priorityclasses. */
+export const priorityClassesResource = defineResource<PriorityClass>({
+  group: 'scheduling.k8s.io',
+  version: 'v1',
+  plural: 'priorityclasses',
+  kind: 'PriorityClass',
+  namespaced: false,
 });
