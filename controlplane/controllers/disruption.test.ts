@@ -3,6 +3,8 @@
  * simulated nodes, a stand-in kubelet and the scheduler: budget status from a Deployment's
  * pods, evictions allowed while the budget has room and refused with 429 once it has none.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Deployment, Pod, PodDisruptionBudget } from '../../lib/api/index.js';
 import {
@@ -12,6 +14,7 @@ import {
   podDisruptionBudgetsResource,
   podsResource,
 } from '../../lib/client/index.js';
+import { kubectl } from '../apiserver/test-helpers.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from './manager.js';
 import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
@@ -193,4 +196,45 @@ describe('disruption controller', () => {
       );
     expect(gone).toBe(true);
   }, 30_000);
+
+  it('kubectl drain evicts through the API: held by the budget (429, retried), then drained once it allows', async () => {
+    const home = join(env.server.dir, 'home');
+    mkdirSync(home, { recursive: true });
+    const k = (...args: string[]) =>
+      kubectl({ kubeconfig: env.server.server.kubeconfigPath, home }, args, { timeoutMs: 60_000 });
+    await createSimNode(env.client, 'drain-me', { cpu: '4', memory: '8Gi', labels: { pool: 'drain' } });
+    const d = deployment('pinned', 2);
+    d.spec.template.spec.nodeSelector = { pool: 'drain' };
+    await env.client.resource(deploymentsResource).create(d, { namespace: 'shop' });
+    await eventually('2 pinned pods ready', async () => (await readyPods('pinned')).length === 2);
+    await pdbs().create(
+      {
+        metadata: { name: 'pinned' },
+        spec: { minAvailable: 2, selector: { matchLabels: { app: 'pinned' } } },
+      },
+      { namespace: 'shop' },
+    );
+    await statusOf('pinned', (s) => s?.currentHealthy === 2 && s.observedGeneration === 1);
+    const held = await k('drain', 'drain-me', '--ignore-daemonsets', '--timeout=3s');
+    expect(held.code).not.toBe(0);
+    expect(held.stderr).toContain('error when evicting pods/"');
+    expect(held.stderr).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect((await readyPods('pinned')).length).toBe(2);
+    const patched = await k(
+      'patch',
+      'pdb',
+      'pinned',
+      '-n',
+      'shop',
+      '--type=merge',
+      '-p',
+      '{"spec":{"minAvailable":0}}',
+    );
+    expect(patched.code).toBe(0);
+    await statusOf('pinned', (s) => s?.observedGeneration === 2 && s.disruptionsAllowed === 2);
+    const drained = await k('drain', 'drain-me', '--ignore-daemonsets', '--timeout=30s');
+    expect(drained.stderr).toBe('');
+    expect(drained.stdout).toContain('node/drain-me drained');
+    expect(drained.stdout).toMatch(/pod\/pinned-\S+ evicted/);
+  }, 60_000);
 });
