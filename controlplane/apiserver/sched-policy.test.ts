@@ -402,7 +402,7 @@ describe('webhook configurations', () => {
       reason: 'InternalError',
       code: 500,
       message:
-        'Internal error occurred: failed calling webhook "check.example.com": failed to call webhook: Post "https://hooks.default.svc:443/validate": this API server does not call admission webhooks yet',
+        'Internal error occurred: failed calling webhook "check.example.com": failed to call webhook: Post "https://hooks.default.svc:443/validate?timeout=10s": this API server does not call admission webhooks yet',
     });
     // The object selector excludes labelled objects; other operations and kinds pass.
     expect((await cm('skipped', { skip: 'yes' })).status).toBe(201);
@@ -457,7 +457,7 @@ describe('webhook configurations', () => {
       (a) => a.status === 500,
     );
     expect(blocked.json.message).toContain(
-      'failed calling webhook "inject.example.com": failed to call webhook: Post "https://inject.example.com/mutate"',
+      'failed calling webhook "inject.example.com": failed to call webhook: Post "https://inject.example.com/mutate?timeout=10s"',
     );
     expect(
       (await api('POST', '/api/v1/namespaces/default/configmaps', { metadata: { name: 'free' } })).status,

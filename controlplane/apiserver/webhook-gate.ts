@@ -111,13 +111,15 @@ export function webhookMatches(
   return objectOk;
 }
 
+/** The URL kube-apiserver would POST to, with the `?timeout=` it adds. */
 function endpointOf(hook: JsonObject): string {
   const cc = isObject(hook.clientConfig) ? hook.clientConfig : {};
-  if (typeof cc.url === 'string') return cc.url;
+  const timeout = `?timeout=${typeof hook.timeoutSeconds === 'number' ? hook.timeoutSeconds : 10}s`;
+  if (typeof cc.url === 'string') return `${cc.url}${timeout}`;
   const svc = isObject(cc.service) ? cc.service : {};
   const port = typeof svc.port === 'number' ? svc.port : 443;
   const path = typeof svc.path === 'string' ? svc.path : '';
-  return `https://${String(svc.name ?? '')}.${String(svc.namespace ?? '')}.svc:${port}${path}`;
+  return `https://${String(svc.name ?? '')}.${String(svc.namespace ?? '')}.svc:${port}${path}${timeout}`;
 }
 
 /** The 500 kube-apiserver answers when a Fail webhook cannot be called. */
