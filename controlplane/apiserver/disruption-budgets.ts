@@ -125,9 +125,17 @@ export async function evictPod(args: {
   const evictionName = isObject(body.metadata) ? body.metadata.name : undefined;
   if (typeof evictionName === 'string' && evictionName !== '' && evictionName !== name)
     throw badRequest('name in URL does not match name in Eviction object');
+  await rest.admit(pods, {
+    operation: 'CREATE',
+    subresource: 'eviction',
+    namespace,
+    name,
+    object: { apiVersion: 'policy/v1', kind: 'Eviction', ...body },
+  });
   const options: DeleteOptions = {
     ...deleteOptions(new URLSearchParams(), isObject(body.deleteOptions) ? body.deleteOptions : {}),
     ...(args.dryRun ? { dryRun: true } : {}),
+    admitted: true,
   };
   const remove = async (): Promise<void> => {
     await rest.delete(pods, namespace, name, options);

@@ -88,6 +88,11 @@ export interface DeleteOptions extends WriteOptions {
   /** Deprecated form of the policy: true = Orphan, false = Background. */
   readonly orphanDependents?: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  /**
+   * Admission already ran for the request behind this delete (pods/eviction): the DELETE itself
+   * is not admitted again, as kube-apiserver's eviction deletes straight through the store.
+   */
+  readonly admitted?: boolean;
 }
 
 /** Watch event delivered to a sink. */
@@ -275,6 +280,11 @@ export class RestStorage {
     }
   }
 
+  /** Admission of a request answered outside the generic verbs (a subresource create such as pods/eviction). */
+  admit(info: ResourceInfo, request: Omit<AdmissionRequest, 'info'>): Promise<void> {
+    return this.#o.admission?.({ ...request, info }) ?? Promise.resolve();
+  }
+
   #admit(
     info: ResourceInfo,
     r: Omit<AdmissionRequest, 'info' | 'namespace' | 'subresource'> & {
@@ -421,11 +431,12 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admitAs = how.admitAs;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admitAs }),
     );
   }
 
@@ -439,9 +450,10 @@ export class RestStorage {
       readonly subresource: 'status' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admitAs: UpdateHow['admitAs'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admitAs } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -462,8 +474,8 @@ export class RestStorage {
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
       await this.#admit(info, {
-        operation: 'UPDATE',
-        subresource: subresource ?? '',
+        operation: admitAs?.operation ?? 'UPDATE',
+        subresource: admitAs?.subresource ?? subresource ?? '',
         namespace,
         name,
         object: merged,
@@ -633,7 +645,7 @@ export class RestStorage {
         if (rv !== undefined) metaOf(next).resourceVersion = rv;
         return next;
       },
-      { dryRun: options.dryRun ?? false },
+      { dryRun: options.dryRun ?? false, admitAs: { operation: 'UPDATE', subresource: 'scale' } },
     );
     return toScale(out, info.scalePaths);
   }
@@ -668,7 +680,7 @@ export class RestStorage {
         pod.spec = spec;
         return pod;
       },
-      { dryRun: options.dryRun ?? false },
+      { dryRun: options.dryRun ?? false, admitAs: { operation: 'CREATE', subresource: 'binding' } },
     );
   }
 
@@ -715,7 +727,8 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
-      await this.#admit(info, { operation: 'DELETE', namespace, name, oldObject: stored });
+      if (!options.admitted)
+        await this.#admit(info, { operation: 'DELETE', namespace, name, oldObject: stored });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const current = clone(stored);
       const finalizers = gcFinalizers(finalizersOf(stored), policy);
@@ -974,6 +987,8 @@ interface UpdateHow {
   readonly subresource?: 'status' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  /** How admission sees the write when it is a subresource other than status (binding, scale). */
+  readonly admitAs?: { readonly operation: 'CREATE' | 'UPDATE'; readonly subresource: string };
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -472,6 +472,67 @@ describe('webhook configurations', () => {
   });
 });
 
+describe('webhooks and subresources', () => {
+  const path = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations';
+  const gate = (name: string, operations: string[], resources: string[]) =>
+    api('POST', path, {
+      metadata: { name },
+      webhooks: [
+        {
+          name: `${name}.hooks.example.com`,
+          clientConfig: { url: 'https://hooks.example.com/' },
+          rules: [{ operations, apiGroups: [''], apiVersions: ['v1'], resources }],
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'sub' } },
+          sideEffects: 'None',
+          admissionReviewVersions: ['v1'],
+        },
+      ],
+    });
+  const podPath = '/api/v1/namespaces/sub/pods';
+  const refused = (a: Answer) =>
+    a.status === 500 && String(a.json.message).includes('failed calling webhook');
+
+  it('a rule on pods does not see pods/binding or pods/eviction; rules naming them do', async () => {
+    expect((await api('POST', '/api/v1/namespaces', { metadata: { name: 'sub' } })).status).toBe(201);
+    for (const n of ['p1', 'p2', 'p3']) expect((await api('POST', podPath, pod(n))).status).toBe(201);
+    expect((await gate('pod-writes', ['UPDATE', 'DELETE'], ['pods'])).status).toBe(201);
+    // The rule on pods UPDATE/DELETE: a label change and a delete are refused ...
+    expect(
+      refused(
+        await eventually(
+          () => api('PATCH', `${podPath}/p1`, { metadata: { labels: { a: 'b' } } }, merge),
+          refused,
+        ),
+      ),
+    ).toBe(true);
+    expect(refused(await api('DELETE', `${podPath}/p1`))).toBe(true);
+    // ... but binding (CREATE pods/binding) and eviction (CREATE pods/eviction, whose delete is not
+    // admitted again) are other resources to it.
+    const bind = await api('POST', `${podPath}/p1/binding`, {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: 'p1' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'n1' },
+    });
+    expect(bind.status).toBe(201);
+    expect((await api('POST', `${podPath}/p2/eviction`, { metadata: { name: 'p2' } })).status).toBe(201);
+    // Rules naming the subresources gate them.
+    expect((await gate('subs', ['CREATE'], ['pods/binding', 'pods/eviction'])).status).toBe(201);
+    const evict = await eventually(
+      () => api('POST', `${podPath}/p3/eviction`, { metadata: { name: 'p3' } }),
+      refused,
+    );
+    expect(refused(evict)).toBe(true);
+    const bind3 = await api('POST', `${podPath}/p3/binding`, {
+      metadata: { name: 'p3' },
+      target: { apiVersion: 'v1', kind: 'Node', name: 'n1' },
+    });
+    expect(refused(bind3)).toBe(true);
+    expect((await api('DELETE', `${path}/pod-writes`)).status).toBe(200);
+    expect((await api('DELETE', `${path}/subs`)).status).toBe(200);
+  });
+});
+
 describe('APIService', () => {
   const path = '/apis/apiregistration.k8s.io/v1/apiservices';
   const metrics = {
