@@ -471,8 +471,9 @@ export class RestStorage {
         );
       }
       const merged = this.#mergeSubresource(info, current, next, subresource);
-      carryOverMeta(merged, current, { generation: tracksGeneration(info) });
+      // Defaults first, so a write that only omits defaulted fields changes no generation.
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       await this.#admit(info, {
         operation: admitAs?.operation ?? 'UPDATE',
         subresource: admitAs?.subresource ?? subresource ?? '',

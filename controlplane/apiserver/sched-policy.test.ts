@@ -606,6 +606,86 @@ describe('APIService', () => {
   });
 });
 
+describe('install-manifest style apply of these kinds', () => {
+  // Shaped as ingress-nginx's admission webhook and metrics-server's APIService (trimmed).
+  const MANIFEST = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  name: ingress-nginx-admission
+  labels: {app.kubernetes.io/name: ingress-nginx}
+webhooks:
+- admissionReviewVersions: [v1]
+  clientConfig:
+    service: {name: ingress-nginx-controller-admission, namespace: ingress-nginx, path: /networking/v1/ingresses}
+  failurePolicy: Fail
+  matchPolicy: Equivalent
+  name: validate.nginx.ingress.kubernetes.io
+  rules:
+  - {apiGroups: [networking.k8s.io], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [ingresses]}
+  sideEffects: None
+---
+apiVersion: scheduling.k8s.io/v1
+kind: PriorityClass
+metadata: {name: app-high}
+value: 100000
+description: high
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: manifest-web, namespace: default}
+spec:
+  minAvailable: 1
+  selector: {matchLabels: {app: manifest-web}}
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata:
+  labels: {k8s-app: metrics-server}
+  name: v1beta1.custom.metrics.k8s.io
+spec:
+  group: custom.metrics.k8s.io
+  groupPriorityMinimum: 100
+  insecureSkipTLSVerify: true
+  service: {name: metrics-server, namespace: kube-system}
+  version: v1beta1
+  versionPriority: 100
+`;
+
+  it('applies client- and server-side twice, diff stays empty, generation kept, get -f and delete -f work', async () => {
+    const f = writeManifest('manifest.yaml', MANIFEST);
+    const first = await k('apply', '-f', f);
+    expect(first.stderr).toBe('');
+    expect(first.stdout.trim().split('\n')).toEqual([
+      'validatingwebhookconfiguration.admissionregistration.k8s.io/ingress-nginx-admission created',
+      'priorityclass.scheduling.k8s.io/app-high created',
+      'poddisruptionbudget.policy/manifest-web created',
+      'apiservice.apiregistration.k8s.io/v1beta1.custom.metrics.k8s.io created',
+    ]);
+    // Second apply: the webhook list merges by name (kubectl sends a partial entry). kubectl
+    // itself re-sends lists the server defaulted into (rules' scope) and a PDB's selector
+    // (patchStrategy replace), as against kube-apiserver; nothing changes.
+    const second = await k('apply', '-f', f);
+    expect(second.stderr).toBe('');
+    expect(second.stdout).toContain('priorityclass.scheduling.k8s.io/app-high unchanged');
+    expect(second.stdout).toContain(
+      'apiservice.apiregistration.k8s.io/v1beta1.custom.metrics.k8s.io unchanged',
+    );
+    const vwc =
+      '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/ingress-nginx-admission';
+    expect((await api('GET', vwc)).json.metadata).toMatchObject({ generation: 1 });
+    expect(await k('diff', '-f', f)).toMatchObject({ code: 0, stdout: '' });
+    for (let i = 0; i < 2; i++) expect((await k('apply', '--server-side', '-f', f)).code).toBe(0);
+    expect(await k('diff', '-f', f)).toMatchObject({ code: 0, stdout: '' });
+    expect((await api('GET', vwc)).json.metadata).toMatchObject({ generation: 1 });
+    const pdb = await api('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/manifest-web');
+    expect(pdb.json.metadata).toMatchObject({ generation: 1 });
+    expect((await k('get', '-f', f)).code).toBe(0);
+    const del = await k('delete', '-f', f);
+    expect(del.code).toBe(0);
+    expect((await api('GET', vwc)).status).toBe(404);
+  });
+});
+
 function writeManifest(name: string, text: string): string {
   const p = join(t.dir, name);
   writeFileSync(p, text);
