@@ -10,7 +10,7 @@ import { ObjectCache } from './object-cache.js';
 import type { JsonObject } from './patch.js';
 import { admitPriority } from './priority.js';
 import type { ResourceInfo } from './resources.js';
-import { checkWebhooks } from './webhook-gate.js';
+import { checkWebhooks, failingWebhooks } from './webhook-gate.js';
 
 /** One write as admission sees it; `object` may be changed in place by mutating plugins. */
 export interface AdmissionRequest {
@@ -44,6 +44,13 @@ export function admissionPlugins(store: Store): AdmissionPlugins {
   const mutating = new ObjectCache(store, '/registry/mutatingwebhookconfigurations/');
   const namespaces = new ObjectCache(store, '/registry/namespaces/');
   const caches = [priorityClasses, validating, mutating, namespaces];
+  let failing: { key: string; hooks: JsonObject[] } = { key: '', hooks: [] };
+  const failingNow = (): JsonObject[] => {
+    const key = `${mutating.version}/${validating.version}`;
+    if (failing.key !== key)
+      failing = { key, hooks: failingWebhooks(mutating.values(), validating.values()) };
+    return failing.hooks;
+  };
   return {
     async start() {
       await Promise.all(caches.map((c) => c.start()));
@@ -61,8 +68,7 @@ export function admissionPlugins(store: Store): AdmissionPlugins {
         },
       });
       checkWebhooks(request, {
-        mutating: [...mutating.values()],
-        validating: [...validating.values()],
+        failing: failingNow(),
         namespaceLabels: (name) => {
           const ns = namespaces.get(`/registry/namespaces/${name}`);
           const meta = ns?.metadata;

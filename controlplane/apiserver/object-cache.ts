@@ -11,6 +11,7 @@ export class ObjectCache {
   readonly #items = new Map<string, JsonObject>();
   #watch: WatchHandle | undefined;
   #stopped = false;
+  #version = 0;
 
   constructor(
     private readonly store: Store,
@@ -25,10 +26,12 @@ export class ObjectCache {
     if (this.#stopped) return;
     this.#items.clear();
     for (const kv of list.items) this.#items.set(kv.key, JSON.parse(kv.value) as JsonObject);
+    this.#version++;
     this.#watch = this.store.watch(this.prefix, list.revision, {
       onEvent: (e) => {
         if (e.type === 'delete') this.#items.delete(e.kv.key);
         else this.#items.set(e.kv.key, JSON.parse(e.kv.value) as JsonObject);
+        this.#version++;
         this.onChange?.();
       },
       onError: () => {
@@ -50,6 +53,11 @@ export class ObjectCache {
   /** The object stored under `key`, if cached. */
   get(key: string): JsonObject | undefined {
     return this.#items.get(key);
+  }
+
+  /** Rises on every change: a key for what callers derive from the objects. */
+  get version(): number {
+    return this.#version;
   }
 
   get size(): number {

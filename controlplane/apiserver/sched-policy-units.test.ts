@@ -6,7 +6,7 @@ import type { JsonObject } from './patch.js';
 import { globalDefaultClass, resolvePodPriority } from './priority.js';
 import { BUILTIN_RESOURCES, type ResourceInfo } from './resources.js';
 import { ApiError } from './status.js';
-import { checkWebhooks, ruleMatches, webhookMatches } from './webhook-gate.js';
+import { checkWebhooks, failingWebhooks, ruleMatches, webhookMatches } from './webhook-gate.js';
 
 const info = (plural: string): ResourceInfo => {
   const r = BUILTIN_RESOURCES.find((x) => x.plural === plural);
@@ -113,10 +113,25 @@ describe('webhook matching', () => {
     expect(webhookMatches(obj, request({ metadata: {} }), labels)).toBe(true);
   });
 
+  it('orders failing webhooks: mutating first, configurations by name, Ignore left out', () => {
+    const cfg = (name: string, ...hooks: JsonObject[]) => ({ metadata: { name }, webhooks: hooks });
+    const order = failingWebhooks(
+      [cfg('z', hook({ name: 'm.z.example.com' }))],
+      [
+        cfg('b', hook({ name: 'v.b.example.com' })),
+        cfg(
+          'a',
+          hook({ name: 'v.a1.example.com' }),
+          hook({ name: 'v.a2.example.com', failurePolicy: 'Ignore' }),
+        ),
+      ],
+    ).map((h) => h.name);
+    expect(order).toEqual(['m.z.example.com', 'v.a1.example.com', 'v.b.example.com']);
+  });
+
   it('refuses for Fail, passes Ignore, exempts the webhook configurations themselves', () => {
     const source = (h: JsonObject) => ({
-      mutating: [],
-      validating: [{ metadata: { name: 'v' }, webhooks: [h] }],
+      failing: failingWebhooks([], [{ metadata: { name: 'v' }, webhooks: [h] }]),
       namespaceLabels: () => ({}),
     });
     expect(() => checkWebhooks(request({ metadata: {} }), source(hook({ failurePolicy: 'Fail' })))).toThrow(

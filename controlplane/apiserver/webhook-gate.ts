@@ -23,10 +23,10 @@ const EXEMPT_RESOURCES = [
   'mutatingadmissionpolicybindings',
 ];
 
-/** The stored webhook configurations and the namespace labels the selectors need. */
+/** The webhooks that refuse when matched, in call order, and the namespace labels the selectors need. */
 export interface WebhookSource {
-  readonly mutating: readonly JsonObject[];
-  readonly validating: readonly JsonObject[];
+  /** From `failingWebhooks`: recomputed only when a configuration changes. */
+  readonly failing: readonly JsonObject[];
   namespaceLabels(name: string): Readonly<Record<string, string>>;
 }
 
@@ -136,21 +136,30 @@ function configsInOrder(list: readonly JsonObject[]): JsonObject[] {
 }
 
 /**
- * Refuses the write when a matching webhook's failurePolicy is Fail (the default); mutating
- * webhooks are consulted first, each set in name order, as kube-apiserver calls them.
+ * The webhooks whose failurePolicy is Fail (the default), in the order kube-apiserver calls
+ * them: mutating configurations first, each set in name order, webhooks in list order.
  */
-export function checkWebhooks(r: AdmissionRequest, source: WebhookSource): void {
-  if (source.mutating.length === 0 && source.validating.length === 0) return;
-  if (r.info.group === EXEMPT_GROUP && EXEMPT_RESOURCES.includes(r.info.plural)) return;
-  for (const configs of [source.mutating, source.validating]) {
-    for (const config of configsInOrder(configs)) {
+export function failingWebhooks(
+  mutating: Iterable<JsonObject>,
+  validating: Iterable<JsonObject>,
+): JsonObject[] {
+  const out: JsonObject[] = [];
+  for (const configs of [mutating, validating]) {
+    for (const config of configsInOrder([...configs])) {
       const hooks = Array.isArray(config.webhooks) ? config.webhooks.filter(isObject) : [];
-      for (const hook of hooks) {
-        if ((hook.failurePolicy ?? 'Fail') !== 'Fail') continue;
-        if (!webhookMatches(hook, r, (n) => source.namespaceLabels(n))) continue;
-        throw webhookCallError(String(hook.name ?? ''), endpointOf(hook));
-      }
+      for (const hook of hooks) if ((hook.failurePolicy ?? 'Fail') === 'Fail') out.push(hook);
     }
+  }
+  return out;
+}
+
+/** Refuses the write when one of the failing webhooks matches it. */
+export function checkWebhooks(r: AdmissionRequest, source: WebhookSource): void {
+  if (source.failing.length === 0) return;
+  if (r.info.group === EXEMPT_GROUP && EXEMPT_RESOURCES.includes(r.info.plural)) return;
+  for (const hook of source.failing) {
+    if (!webhookMatches(hook, r, (n) => source.namespaceLabels(n))) continue;
+    throw webhookCallError(String(hook.name ?? ''), endpointOf(hook));
   }
 }
 
