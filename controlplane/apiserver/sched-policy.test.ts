@@ -201,6 +201,10 @@ describe('PodDisruptionBudget and pods/eviction', () => {
       desiredHealthy: 0,
       expectedPods: 0,
     });
+    // A zero in an int-or-string pointer survives the protobuf body.
+    expect((await k('create', 'pdb', 'zero', '--selector=z=z', '--max-unavailable=0')).code).toBe(0);
+    const zero = await api('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/zero');
+    expect(zero.json.spec).toEqual({ maxUnavailable: 0, selector: { matchLabels: { z: 'z' } } });
     const both = await api('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', {
       metadata: { name: 'both' },
       spec: { minAvailable: 1, maxUnavailable: '10%', selector: { matchLabels: { a: 'b' } } },
