@@ -9,7 +9,7 @@
 import { type LabelSelector, matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
 import { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_BUDGET_CAUSE } from '../../lib/api/policy-v1.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
-import { deleteOptions } from './request-options.js';
+import { deleteOptions, writeOptions } from './request-options.js';
 import type { ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
 import { ApiError, badRequest } from './status.js';
@@ -132,9 +132,13 @@ export async function evictPod(args: {
     name,
     object: { apiVersion: 'policy/v1', kind: 'Eviction', ...body },
   });
+  const bodyOptions = isObject(body.deleteOptions) ? body.deleteOptions : {};
+  // `kubectl drain --dry-run=server` says dryRun inside the Eviction's deleteOptions.
+  const dryRun =
+    args.dryRun || writeOptions(new URLSearchParams(), 'delete', bodyOptions.dryRun).dryRun === true;
   const options: DeleteOptions = {
-    ...deleteOptions(new URLSearchParams(), isObject(body.deleteOptions) ? body.deleteOptions : {}),
-    ...(args.dryRun ? { dryRun: true } : {}),
+    ...deleteOptions(new URLSearchParams(), bodyOptions),
+    ...(dryRun ? { dryRun: true } : {}),
     admitted: true,
   };
   const remove = async (): Promise<void> => {
@@ -169,7 +173,7 @@ export async function evictPod(args: {
     }
     const next = decrementBudget(pdb, name, args.now());
     if (next instanceof ApiError) throw next;
-    if (!args.dryRun) {
+    if (!dryRun) {
       const pdbName = String((pdb.metadata as JsonObject).name);
       try {
         // `next` keeps the listed resourceVersion: a concurrent eviction makes this a 409.

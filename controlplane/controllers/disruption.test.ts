@@ -232,6 +232,12 @@ describe('disruption controller', () => {
     );
     expect(patched.code).toBe(0);
     await statusOf('pinned', (s) => s?.observedGeneration === 2 && s.disruptionsAllowed === 2);
+    // A server-side dry run evicts nothing and leaves the budget as it was.
+    const dry = await k('drain', 'drain-me', '--ignore-daemonsets', '--dry-run=server', '--timeout=10s');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('(server dry run)');
+    expect((await readyPods('pinned')).length).toBe(2);
+    expect((await pdbs().get('pinned', { namespace: 'shop' })).status?.disruptionsAllowed).toBe(2);
     const drained = await k('drain', 'drain-me', '--ignore-daemonsets', '--timeout=30s');
     expect(drained.stderr).toBe('');
     expect(drained.stdout).toContain('node/drain-me drained');
