@@ -55,7 +55,7 @@ async function run(
 
 const base = {
   CNI_CONTAINERID: 'c1',
-  CNI_NETNS: '/run/netns/x',
+  CNI_NETNS: '/proc/self/ns/net',
   CNI_IFNAME: 'eth0',
   CNI_PATH: '/opt/cni/bin',
 };
