@@ -307,4 +307,25 @@ describeKernel('hostile runtime input (real plugin executables)', () => {
     expect(inHost('/proc/sys/net/ipv4/conf/all/route_localnet')).toBe('0');
     expect(inHost('/proc/sys/net/ipv4/conf/default/route_localnet')).toBe('0');
   });
+
+  it.each([
+    ['a # (no batch line carries it: one exec per command)', 'e#0'],
+    ['both quote characters (likewise)', `a'b"`],
+    ['a leading quote (quoted in the batch)', "'e0"],
+  ])('bridge ADD, CHECK and DEL work with a kernel-valid CNI_IFNAME holding %s', async (_what, ifname) => {
+    const env = { CNI_IFNAME: ifname };
+    const add = await run('bridge', { env });
+    expect(add.code, add.stdout).toBe(0);
+    expect(ipJsonIn<{ ifname: string }>(pod, ['link', 'show', 'dev', ifname])[0]?.ifname).toBe(ifname);
+    const check = await run('bridge', {
+      env,
+      command: 'CHECK',
+      conf: (c) => ({ ...c, prevResult: add.json }),
+    });
+    expect(check.code, check.stdout).toBe(0);
+    const del = await run('bridge', { env, command: 'DEL' });
+    expect(del.code, del.stdout).toBe(0);
+    expect(ipJsonIn<{ ifname: string }>(pod, ['link', 'show']).map((l) => l.ifname)).toEqual(['lo']);
+    expect(files(dataDir).filter((f) => /\/[0-9.]+$/.test(f))).toEqual([]);
+  });
 });
