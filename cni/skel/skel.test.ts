@@ -97,6 +97,11 @@ describe('skel', () => {
     expect(JSON.parse(old.out).ips).toEqual([{ version: '4', address: '10.0.0.2/24', interface: 0 }]);
   });
 
+  it('lets DEL run with CNI_NETNS missing: the namespace may be gone already', async () => {
+    const r = await run({ ...base, CNI_COMMAND: 'DEL', CNI_NETNS: '/run/netns/sy-none' }, conf());
+    expect(r.code).toBe(0);
+  });
+
   it('lets DEL run with CNI_NETNS empty', async () => {
     const r = await run(
       { CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'c2', CNI_IFNAME: 'eth0', CNI_NETNS: '' },
@@ -158,6 +163,48 @@ describe('skel', () => {
       conf(),
       4,
       /^CNI_ARGS: unknown args \["K8S_POD_NAME=web"\]/,
+    ],
+    [
+      'ifname all',
+      { ...base, CNI_COMMAND: 'DEL', CNI_IFNAME: 'all' },
+      conf(),
+      4,
+      /^CNI_IFNAME: "all" is reserved/,
+    ],
+    [
+      'relative CNI_NETNS',
+      { ...base, CNI_COMMAND: 'ADD', CNI_NETNS: 'proc/self/ns/net' },
+      conf(),
+      4,
+      /^CNI_NETNS: "proc\/self\/ns\/net" is not an absolute path$/,
+    ],
+    [
+      'CNI_NETNS with a newline, on DEL too',
+      { ...base, CNI_COMMAND: 'DEL', CNI_NETNS: '/proc/self/ns/net\nlink del lo' },
+      conf(),
+      4,
+      /^CNI_NETNS: .* contains a line break$/,
+    ],
+    [
+      'missing CNI_NETNS on ADD (after the config checks)',
+      { ...base, CNI_COMMAND: 'ADD', CNI_NETNS: '/run/netns/sy-none' },
+      conf(),
+      3,
+      /^CNI_NETNS: network namespace \/run\/netns\/sy-none does not exist$/,
+    ],
+    [
+      'CNI_NETNS that is not a namespace',
+      { ...base, CNI_COMMAND: 'CHECK', CNI_NETNS: '/proc/self/status' },
+      conf(),
+      4,
+      /^CNI_NETNS: "\/proc\/self\/status" is not a namespace file/,
+    ],
+    [
+      'relative CNI_PATH entry',
+      { ...base, CNI_COMMAND: 'ADD', CNI_PATH: '/opt/cni/bin:bin' },
+      conf(),
+      4,
+      /^CNI_PATH: entry "bin" is not an absolute path$/,
     ],
     ['not JSON', { ...base, CNI_COMMAND: 'ADD' }, '{garbage', 6, /error decoding network config/],
     ['missing name', { ...base, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.1.0"}', 7, /^name: missing/],
