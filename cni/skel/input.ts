@@ -22,7 +22,9 @@ const IFNAME_MAX_BYTES = 15;
  * 0xA0), libcni's check on runes (unicode.IsSpace, which JS's \s matches). A name must pass both.
  */
 function hasWhitespace(name: string): boolean {
-  return /\s/.test(name) || Buffer.from(name).includes(0xa0);
+  if (/\s/.test(name)) return true;
+  // Only a non-ASCII character encodes to a byte 0xA0 (and Buffer's first use costs ~0.1 ms).
+  return /[\u0080-\uffff]/.test(name) && Buffer.from(name).includes(0xa0);
 }
 
 /**
