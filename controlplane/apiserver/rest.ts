@@ -711,9 +711,15 @@ export class RestStorage {
         meta.deletionTimestamp = hold.deadline;
         meta.deletionGracePeriodSeconds = hold.grace;
         if (options.dryRun) return { object: next, gone: false };
+        // A repeated DELETE that changes nothing (the namespace controller deletes a pod in its
+        // grace period on every pass) writes nothing and leaves the grace timer as it is, so
+        // the pod still goes at its deadline.
+        const unchanged = this.#encode(next) === this.#encode(stored);
         try {
-          const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
-          if (hold.grace > 0) this.#scheduleGrace(info, namespace, name, hold.grace);
+          const out = unchanged
+            ? stored
+            : this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+          if (hold.grace > 0 && !unchanged) this.#scheduleGrace(info, namespace, name, hold.grace);
           this.#collectAfterDelete(info, out);
           return { object: out, gone: false };
         } catch (err) {
