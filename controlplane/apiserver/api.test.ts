@@ -54,7 +54,7 @@ describe('Status errors', () => {
       status: 'Failure',
       message: 'pods "nope" not found',
       reason: 'NotFound',
-      details: { name: 'nope', group: '', kind: 'pods' },
+      details: { name: 'nope', kind: 'pods' },
       code: 404,
     });
     const cm = { metadata: { name: 'c1' }, data: { a: '1' } };

@@ -192,7 +192,16 @@ describe('NamespaceLifecycle admission', () => {
   it('answers 404 for a create in a namespace that does not exist', async () => {
     const r = await api('POST', '/api/v1/namespaces/nope/configmaps', { metadata: { name: 'x' } });
     expect(r.status).toBe(404);
-    expect(r.json).toMatchObject({ reason: 'NotFound', message: 'namespaces "nope" not found' });
+    expect(r.json).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'namespaces "nope" not found',
+      reason: 'NotFound',
+      details: { name: 'nope', kind: 'namespaces' },
+      code: 404,
+    });
   });
 });
 
