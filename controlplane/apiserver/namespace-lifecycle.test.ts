@@ -268,6 +268,10 @@ describe('namespace strategy (pure)', () => {
     expect(validateNamespaceFinalizers(ns(['x/y/z']), 'finalize').map((e) => e.field)).toEqual([
       'spec.finalizers[0]',
     ]);
+    const notAList = { metadata: {}, spec: { finalizers: 'kubernetes' } };
+    expect(validateNamespaceFinalizers(notAList, 'finalize').map((e) => e.field)).toEqual([
+      'spec.finalizers',
+    ]);
   });
 
   it('admission names the object, else its generateName, else Unknown', () => {

@@ -79,6 +79,11 @@ export function prepareNamespaceUpdate(next: JsonObject, current: JsonObject, ho
  */
 export function validateNamespaceFinalizers(ns: JsonObject, how: 'create' | 'finalize'): FieldError[] {
   const out: FieldError[] = [];
+  const raw = isObject(ns.spec) ? ns.spec.finalizers : undefined;
+  if (raw !== undefined && raw !== null && (!Array.isArray(raw) || raw.some((f) => typeof f !== 'string'))) {
+    // Not a list of names at all: never read as "no finalizers left".
+    return [invalidValue('spec.finalizers', raw, 'must be a list of finalizer names')];
+  }
   specFinalizersOf(ns).forEach((name, i) => {
     const field = how === 'create' ? 'spec.finalizers' : `spec.finalizers[${i}]`;
     const problem =
