@@ -15,6 +15,7 @@ import {
   podsResource,
   replicaSetsResource,
 } from '../../lib/client/index.js';
+import { parseRequestInfo } from '../apiserver/request-info.js';
 import { kubectl } from '../apiserver/test-helpers.js';
 import { ControllerManager } from './manager.js';
 import { eventually, startTestEnv, type TestEnv } from './test-env.js';
@@ -23,13 +24,31 @@ let env: TestEnv;
 let k: { kubeconfig: string; home: string };
 let manager: { stop: () => Promise<void> } | undefined;
 
-function startManager(): { stop: () => Promise<void> } {
+function startManager(
+  controllers: ConstructorParameters<typeof ControllerManager>[0]['controllers'] = [
+    'deployment',
+    'replicaset',
+    'garbagecollector',
+    'namespace',
+  ],
+  onRequest?: (method: string, path: string) => void,
+): { stop: () => Promise<void> } {
   const client = env.newClient();
-  const m = new ControllerManager({
-    client,
-    leaderElection: false,
-    controllers: ['deployment', 'replicaset', 'garbagecollector', 'namespace'],
-  });
+  if (onRequest) {
+    // Every request the manager sends, buffered or streamed (watches), is recorded.
+    const t = client.transport;
+    const request = t.request.bind(t);
+    const stream = t.stream.bind(t);
+    t.request = (req) => {
+      onRequest(req.method, req.path);
+      return request(req);
+    };
+    t.stream = (req) => {
+      onRequest(req.method, req.path);
+      return stream(req);
+    };
+  }
+  const m = new ControllerManager({ client, leaderElection: false, controllers });
   const ac = new AbortController();
   const done = m.run(ac.signal);
   return {
@@ -295,6 +314,40 @@ spec: {size: 1}
     await eventually('the namespace gone', async () => (await getNs('graceful')) === undefined, 40_000);
     // Not before the pod's grace period (counted from the controller's delete, ≥ 5 s in).
     expect(Date.now() - t0).toBeGreaterThanOrEqual(12_000);
+  });
+
+  it('needs nothing beyond what system:controller:namespace-controller grants', async () => {
+    await manager?.stop();
+    const seen: { method: string; path: string }[] = [];
+    manager = startManager(['namespace'], (method, path) => seen.push({ method, path }));
+    await namespaces().create({ metadata: { name: 'audited' } });
+    await env.client
+      .resource(coreResources.configmaps)
+      .create({ metadata: { name: 'c', namespace: 'audited' } } as KubeObject);
+    await env.client.resource(podsResource).create({
+      metadata: { name: 'p', namespace: 'audited' },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+    } as Pod);
+    await namespaces().delete('audited');
+    await eventually('the namespace gone', async () => (await getNs('audited')) === undefined, 30_000);
+    await manager.stop();
+    manager = startManager();
+
+    // The role's rules (bootstrap policy, controller_policy.go), and discovery for everyone.
+    const allowed = (method: string, path: string): boolean => {
+      const info = parseRequestInfo(method, path, new URLSearchParams());
+      if (!info) return method === 'GET' && /^\/(api|apis)(\/|$)/.test(path);
+      const { verb, group, resource, subresource } = info;
+      if (group === '' && resource === 'namespaces') {
+        if (subresource === '') return ['get', 'list', 'watch', 'delete'].includes(verb);
+        return (subresource === 'finalize' || subresource === 'status') && verb === 'update';
+      }
+      return subresource === '' && ['get', 'list', 'watch', 'delete', 'deletecollection'].includes(verb);
+    };
+    expect(seen.filter((r) => !allowed(r.method, r.path))).toEqual([]);
+    expect(seen).toContainEqual({ method: 'PUT', path: '/api/v1/namespaces/audited/finalize' });
+    expect(seen).toContainEqual({ method: 'PUT', path: '/api/v1/namespaces/audited/status' });
+    expect(seen).toContainEqual({ method: 'DELETE', path: '/api/v1/namespaces/audited/configmaps' });
   });
 
   it('the system namespaces still cannot be deleted', async () => {
