@@ -653,7 +653,8 @@ export class RestStorage {
 
   /**
    * DELETE. Returns the object and whether it is gone (200) or still terminating (202 when
-   * finalizers or a pod's grace period hold it).
+   * finalizers or a pod's grace period hold it). A namespace's first DELETE only marks it
+   * Terminating; it goes once spec.finalizers and metadata.finalizers are empty.
    */
   async delete(
     info: ResourceInfo,
