@@ -230,6 +230,17 @@ describe('summarizePass', () => {
     expect(byType.get('NamespaceDeletionContentFailure')?.status).toBe('False');
   });
 
+  it('discovery failing as a whole reports its own message', () => {
+    const s = summarizePass({ discoveryFailures: [], discoveryError: 'connection refused', outcomes: [] });
+    expect(s.errors).toEqual(['connection refused']);
+    expect(s.conditions[0]).toEqual({
+      type: 'NamespaceDeletionDiscoveryFailure',
+      status: 'True',
+      reason: 'DiscoveryFailed',
+      message: 'connection refused',
+    });
+  });
+
   it('discovery, parsing and content failures are errors with their conditions', () => {
     const s = summarizePass({
       discoveryFailures: [

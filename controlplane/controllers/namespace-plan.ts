@@ -181,6 +181,8 @@ export interface WantedCondition {
 export interface PassReport {
   /** Group-versions discovery could not read, with why. */
   readonly discoveryFailures: readonly { readonly groupVersion: string; readonly message: string }[];
+  /** Discovery failed as a whole (the group lists themselves could not be read). */
+  readonly discoveryError?: string;
   readonly parseError?: string;
   /** Per resource type: what is left, or why it could not be emptied. */
   readonly outcomes: readonly {
@@ -214,6 +216,10 @@ export function summarizePass(report: PassReport): PassSummary {
       'DiscoveryFailed',
       `Discovery failed for some groups, ${report.discoveryFailures.length} failing: ${message}`,
     );
+  }
+  if (report.discoveryError !== undefined) {
+    errors.push(report.discoveryError);
+    fail('NamespaceDeletionDiscoveryFailure', 'DiscoveryFailed', report.discoveryError);
   }
   if (report.parseError !== undefined) {
     errors.push(report.parseError);

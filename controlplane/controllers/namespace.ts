@@ -107,7 +107,12 @@ async function emptyNamespace(
   signal: AbortSignal,
 ): Promise<ReturnType<typeof summarizePass>> {
   const name = ns.metadata.name ?? '';
-  const discovered = await serverPreferredNamespacedResources(ctx.client);
+  // Discovery failing as a whole is reported like a partial failure, with nothing to delete.
+  let discoveryError: string | undefined;
+  const discovered = await serverPreferredNamespacedResources(ctx.client).catch((err: unknown) => {
+    discoveryError = errorText(err);
+    return { lists: [], failed: [] };
+  });
   const planned = deletionTargets(discovered.lists, podsFirst);
   const outcomes: { target: DeletionTarget; outcome?: ResourceOutcome; error?: string }[] = [];
   if (planned.kind === 'targets') {
@@ -125,6 +130,7 @@ async function emptyNamespace(
   }
   const report: PassReport = {
     discoveryFailures: discovered.failed,
+    ...(discoveryError !== undefined ? { discoveryError } : {}),
     ...(planned.kind === 'parse-error' ? { parseError: planned.message } : {}),
     outcomes,
   };
