@@ -29,7 +29,6 @@ import {
   immortalNamespaceError,
   isNamespace,
   NamespaceAdmission,
-  type NamespaceWrite,
   namespaceFinalized,
   prepareNamespaceCreate,
   prepareNamespaceUpdate,
@@ -521,7 +520,7 @@ export class RestStorage {
     info: ResourceInfo,
     current: JsonObject,
     next: JsonObject,
-    subresource: NamespaceWrite | undefined,
+    subresource: 'status' | 'finalize' | undefined,
   ): JsonObject {
     if (subresource === 'status') {
       const out = clone(current);
