@@ -128,6 +128,8 @@ async function emptyNamespace(
       }
     }
   }
+  // A pass cut short proves nothing is left: never finalize (or report) from it.
+  if (signal.aborted) throw new Error(`namespace ${name}: stopped in the middle of a pass`);
   const report: PassReport = {
     discoveryFailures: discovered.failed,
     ...(discoveryError !== undefined ? { discoveryError } : {}),
