@@ -9,6 +9,7 @@ import type {
   EndpointSlice,
   KubeObject,
   Lease,
+  Namespace,
   Node,
   OwnerReference,
   Pod,
@@ -24,6 +25,7 @@ import {
   type KubeClient,
   leasesResource,
   listWatcher,
+  namespacesResource,
   nodesResource,
   podsResource,
   type ResourceDescriptor,
@@ -58,6 +60,7 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly namespaces: Informer<Namespace>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -93,6 +96,7 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.namespaces = make('namespaces', namespacesResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -102,6 +106,7 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.namespaces,
     ] as unknown as Informer<KubeObject>[];
   }
 
