@@ -105,7 +105,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   '/Service': defaultService,
   '/Namespace': (o) => {
-    setDefault(obj(o, 'spec'), 'finalizers', ['kubernetes']);
+    // spec.finalizers gets `kubernetes` on create only (namespace-lifecycle.ts): a default
+    // would put it back on every update after the namespace controller removed it.
     setDefault(obj(o, 'status'), 'phase', 'Active');
     // Every namespace carries its own name as a label (NamespaceDefaultLabelName, 1.21+).
     const labels = obj(obj(o, 'metadata'), 'labels');

@@ -19,6 +19,7 @@ import {
 import { evictPod } from './disruption-budgets.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { isNamespace } from './namespace-lifecycle.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
@@ -395,6 +396,15 @@ async function serveResource(c: Ctx): Promise<void> {
       `${what} served by the node's kubelet, which this API server does not proxy`,
     );
   }
+  if (sub === 'finalize' && info.verb !== 'update') {
+    // namespaces/finalize serves PUT only (discovery lists just `update`).
+    c.req.resume();
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
+  }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
   const write = writeOptions(c.url.searchParams, info.verb);
   switch (info.verb) {
@@ -426,6 +436,8 @@ async function serveResource(c: Ctx): Promise<void> {
       return serveWatch(c, ns);
     case 'create': {
       const input = await body(c);
+      // NamespaceLifecycle admits subresource creates too (a binding, an eviction, a token).
+      if (sub) await rest.admitCreate(res_, ns, info.name);
       if (sub === 'binding') {
         await rest.bind(res_, ns ?? '', info.name, input, write);
         return sendJson(c.res, 201, {
@@ -480,7 +492,14 @@ async function serveResource(c: Ctx): Promise<void> {
       return sendJson(
         c.res,
         200,
-        await rest.update(res_, ns, info.name, input, sub === 'status' ? 'status' : undefined, write),
+        await rest.update(
+          res_,
+          ns,
+          info.name,
+          input,
+          sub === 'status' || sub === 'finalize' ? sub : undefined,
+          write,
+        ),
       );
     }
     case 'patch': {
@@ -529,7 +548,8 @@ async function serveResource(c: Ctx): Promise<void> {
     case 'delete': {
       const opts = await deleteRequest(c);
       const { object, gone } = await rest.delete(res_, ns, info.name, opts);
-      return sendJson(c.res, gone ? 200 : 202, object);
+      // kube-apiserver answers 200 to every DELETE of a namespace, marked or gone (storage.go).
+      return sendJson(c.res, gone || isNamespace(res_) ? 200 : 202, object);
     }
     case 'deletecollection': {
       const opts = await deleteRequest(c);

@@ -18,7 +18,8 @@ export type Subresource =
   | 'exec'
   | 'attach'
   | 'portforward'
-  | 'token';
+  | 'token'
+  | 'finalize';
 
 /** Everything the server needs to know about one resource type. */
 export interface ResourceInfo {
@@ -112,7 +113,7 @@ function define(group: string, version: string, specs: readonly Spec[]): Resourc
 /** Built-in resource types, in discovery order. */
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('', 'v1', [
-    { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status'] },
+    { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status', 'finalize'] },
     { kind: 'Node', namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' },
     {
       kind: 'Pod',

@@ -275,10 +275,6 @@ describe('deletion policy', () => {
       grace: 0,
     });
     expect(deletionHold({ info: cm, current: { metadata: {} }, options: {}, now })).toBeUndefined();
-    expect(
-      deletionHold({ info: { group: '', kind: 'Namespace' }, current: { metadata: {} }, options: {}, now })
-        ?.grace,
-    ).toBe(0);
   });
 
   it('turns the propagation policy into the collector finalizers; other finalizers stay', async () => {

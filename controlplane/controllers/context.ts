@@ -10,6 +10,7 @@ import type {
   EndpointSlice,
   KubeObject,
   Lease,
+  Namespace,
   Node,
   OwnerReference,
   Pod,
@@ -26,6 +27,7 @@ import {
   type KubeClient,
   leasesResource,
   listWatcher,
+  namespacesResource,
   nodesResource,
   podDisruptionBudgetsResource,
   podsResource,
@@ -61,6 +63,7 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly namespaces: Informer<Namespace>;
   readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
   readonly #all: Informer<KubeObject>[];
 
@@ -97,6 +100,7 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.namespaces = make('namespaces', namespacesResource, {});
     this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
       [BY_NAMESPACE]: namespaceIdx,
     });
@@ -109,6 +113,7 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.namespaces,
       this.podDisruptionBudgets,
     ] as unknown as Informer<KubeObject>[];
   }

@@ -1,6 +1,6 @@
 /**
  * The controller manager: Deployment → ReplicaSet → Pods, EndpointSlices, node IPAM, node
- * lifecycle and garbage collection, behind leader election on a Lease.
+ * lifecycle, garbage collection and namespace termination, behind leader election on a Lease.
  */
 
 export {
@@ -56,6 +56,22 @@ export {
   type ControllerName,
   type LeaderElectionConfig,
 } from './manager.js';
+export { type NamespaceControllerOptions, namespaceController } from './namespace.js';
+export {
+  CONDITION_TYPES,
+  type ConditionType,
+  type DeletionTarget,
+  deletionTargets,
+  finalizedSpec,
+  mergeConditions,
+  type PassReport,
+  type PassSummary,
+  podGraceEstimate,
+  requeueSeconds,
+  resourceOutcome,
+  summarizePass,
+  type WantedCondition,
+} from './namespace-plan.js';
 export {
   allocateFor,
   type IpamConfig,

@@ -3,6 +3,7 @@
  * leader Lease — the controllers. Losing the Lease stops every controller (their handlers are
  * detached and queues shut down); winning it again starts fresh ones over the warm caches.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
@@ -14,6 +15,7 @@ import { disruptionController } from './disruption.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
 import { runLeaderElection } from './leader-election.js';
+import { type NamespaceControllerOptions, namespaceController } from './namespace.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
@@ -29,8 +31,12 @@ export const CONTROLLERS = [
   'nodelifecycle',
   'servicerepair',
   'garbagecollector',
+  'namespace',
   'disruption',
 ] as const;
+/** Abort listeners a manager's signals may carry (informers, controllers, their waits). */
+const LISTENERS = 64;
+
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLERS)[number];
 
@@ -55,6 +61,7 @@ export interface ControllerManagerOptions {
   readonly controllers?: readonly ControllerName[];
   readonly nodeIpam?: NodeIpamOptions;
   readonly nodeLifecycle?: NodeLifecycleOptions;
+  readonly namespace?: NamespaceControllerOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -90,6 +97,9 @@ export class ControllerManager {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    // Every informer, and while leading every controller, listens for the abort: more than
+    // Node's default of 10 is expected here, not a leak.
+    setMaxListeners(LISTENERS, signal);
     const informers = this.informers.run(signal);
     const le = this.#o.leaderElection;
     try {
@@ -117,6 +127,7 @@ export class ControllerManager {
   }
 
   async #lead(signal: AbortSignal): Promise<void> {
+    setMaxListeners(LISTENERS, signal);
     await this.informers.waitForSync(signal).catch(() => undefined);
     if (signal.aborted) return;
     this.#leading = true;
@@ -139,6 +150,7 @@ export class ControllerManager {
       nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
       servicerepair: () => serviceRepairController(ctx),
       garbagecollector: () => garbageCollector(ctx),
+      namespace: () => namespaceController(ctx, this.#o.namespace ?? {}),
       disruption: () => disruptionController(ctx),
     };
     for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());

@@ -1,5 +1,12 @@
 export { Backoff, type BackoffOptions } from './backoff.js';
 export {
+  type ApiResource,
+  type ApiResourceList,
+  type DiscoveryResult,
+  type FailedGroupVersion,
+  serverPreferredNamespacedResources,
+} from './discovery.js';
+export {
   ApiError,
   isAlreadyExists,
   isConflict,
@@ -61,6 +68,7 @@ export {
   endpointSlicesResource,
   eventsResource,
   leasesResource,
+  namespacesResource,
   nodesResource,
   podDisruptionBudgetsResource,
   podsResource,

@@ -9,6 +9,7 @@ import type {
   EndpointSlice,
   Event as KubeEvent,
   Lease,
+  Namespace,
   Node,
   Pod,
   PodDisruptionBudget,
@@ -18,6 +19,8 @@ import type {
 } from '../api/index.js';
 import { coreResources, defineResource } from './resource.js';
 
+/** core/v1 namespaces. */
+export const namespacesResource = defineResource<Namespace>({ ...coreResources.namespaces });
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });
 /** core/v1 nodes. */
