@@ -6,12 +6,15 @@
  * O = groups, as in Kubernetes' x509 authenticator). Nothing → anonymous.
  *
  * Authorization (may they): system:masters may do everything; a node (`system:node:<name>`,
- * group system:nodes) may read what a kubelet reads and write only its own Node, its own Lease
- * and pods bound to it (the Node authorizer's rule); component users get fixed rule lists.
+ * group system:nodes) what the Node authorizer allows (node-authorizer.ts); component users get
+ * fixed rule lists.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { PolicyRule } from '../../lib/api/rbac-v1.js';
+import { authorizeNode, nodeRulesOf } from './node-authorizer.js';
+import type { NodeGraph } from './node-graph.js';
 
 /** An authenticated caller. */
 export interface UserInfo {
@@ -26,7 +29,10 @@ export interface RequestAttributes {
   readonly resource: string;
   readonly subresource: string;
   readonly namespace: string;
+  /** For list/watch: the name a `metadata.name=` field selector asks for. */
   readonly name: string;
+  /** The raw field selector of a list or watch. */
+  readonly fieldSelector?: string;
 }
 
 /** Parses a token file into token → user. Lines: token,user,uid[,"g1,g2"]. */
@@ -122,124 +128,62 @@ function allowedByRules(rules: readonly Rule[], attrs: RequestAttributes): boole
   );
 }
 
-/** The outcome of authorization; `podNode` asks the caller to check that the pod is bound to that node. */
+/** The outcome of authorization, with the deciding authorizer's reason when it gave one. */
 export interface Decision {
   readonly allowed: boolean;
-  readonly podNode?: string;
-  /** For creates: the object's metadata.name must be this (NodeRestriction admission). */
-  readonly createName?: string;
+  readonly reason?: string;
 }
 
-const NODE_USER_PREFIX = 'system:node:';
-
-/** The node a kubelet's user (`system:node:NAME` in group system:nodes) stands for, if it is one. */
-function nodeNameOf(user: UserInfo): string | undefined {
-  return user.groups.includes('system:nodes') && user.name.startsWith(NODE_USER_PREFIX)
-    ? user.name.slice(NODE_USER_PREFIX.length)
-    : undefined;
+/** State the authorizers decide from. */
+export interface AuthorizerContext {
+  /** Pods bound to nodes and what they reference (the Node authorizer's graph). */
+  readonly nodeGraph: NodeGraph;
 }
 
-/** Decides whether `user` may do `attrs`. */
-export function authorize(user: UserInfo, attrs: RequestAttributes): Decision {
+/**
+ * Decides whether `user` may do `attrs`: system:masters, then the Node authorizer (which never
+ * denies, so a node falls through to the rest), then the fixed component rules.
+ */
+export function authorize(user: UserInfo, attrs: RequestAttributes, ctx: AuthorizerContext): Decision {
   if (user.groups.includes('system:masters')) return { allowed: true };
   // system:basic-user: everyone may ask what they themselves may do.
   if (attrs.verb === 'create' && SELF_REVIEWS.includes(attrs.resource) && attrs.subresource === '')
     return { allowed: true };
-  const node = nodeNameOf(user);
-  if (node !== undefined) return authorizeNode(node, attrs);
+  const node = authorizeNode(user, attrs, ctx.nodeGraph);
+  if (node.decision === 'Allow') return { allowed: true };
   const rules = COMPONENT_RULES[user.name];
-  return rules && allowedByRules(rules, attrs) ? { allowed: true } : { allowed: false };
+  if (rules && allowedByRules(rules, attrs)) return { allowed: true };
+  return node.reason === '' ? { allowed: false } : { allowed: false, reason: node.reason };
 }
 
-/** The Node authorizer plus NodeRestriction, simplified (plugin/pkg/auth/authorizer/node). */
-function authorizeNode(node: string, a: RequestAttributes): Decision {
-  const read = READ.includes(a.verb);
-  switch (a.resource) {
-    case 'nodes':
-      if (read) return { allowed: true };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'leases':
-      if (a.namespace !== 'kube-node-lease') return { allowed: false };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'pods':
-      if (a.verb === 'list' || a.verb === 'watch') return { allowed: true };
-      if (a.verb === 'create' || a.name === '') return { allowed: false };
-      // get, status updates and deletes only for pods bound to this node: the caller checks.
-      if (
-        a.verb === 'get' ||
-        a.verb === 'delete' ||
-        ((a.verb === 'update' || a.verb === 'patch') && a.subresource === 'status')
-      ) {
-        return { allowed: true, podNode: node };
-      }
-      return { allowed: false };
-    case 'services':
-    case 'endpoints':
-    case 'endpointslices':
-    case 'namespaces':
-    case 'configmaps':
-    case 'secrets':
-      return { allowed: read };
-    case 'events':
-      return { allowed: a.verb === 'create' || a.verb === 'patch' || a.verb === 'update' };
-    default:
-      return { allowed: false };
-  }
-}
-
-/** One rule as SelfSubjectRulesReview reports it (rbac PolicyRule, API groups left as `*`). */
+/** One rule as SelfSubjectRulesReview reports it (rbac PolicyRule; no API groups = `*`). */
 export interface ListedRule {
   readonly verbs: readonly string[];
+  readonly apiGroups?: readonly string[];
   readonly resources: readonly string[];
   readonly resourceNames?: readonly string[];
 }
 
+const listed = (r: Readonly<PolicyRule>): ListedRule => ({
+  verbs: r.verbs,
+  ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}),
+  resources: r.resources ?? [],
+  ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+});
+
 /**
- * What `user` may do in `namespace`, as a rule list (`kubectl auth can-i --list`). `incomplete`
- * is true where a decision depends on the object (a node's pods: only those bound to it), as
- * Kubernetes reports for authorizers that cannot list their rules.
+ * What `user` may do (in any namespace), as a rule list (`kubectl auth can-i --list`). For a node:
+ * the `system:node` rules its authorizer checks, `incomplete` because the graph and the node's
+ * name narrow several of them per object (as Kubernetes reports for authorizers that cannot
+ * list their rules).
  */
-export function rulesOf(
-  user: UserInfo,
-  namespace: string,
-): { resourceRules: ListedRule[]; incomplete: boolean } {
+export function rulesOf(user: UserInfo): { resourceRules: ListedRule[]; incomplete: boolean } {
   if (user.groups.includes('system:masters')) {
     return { resourceRules: [{ verbs: ['*'], resources: ['*'] }], incomplete: false };
   }
   const basic: ListedRule[] = [{ verbs: ['create'], resources: SELF_REVIEWS }];
-  const node = nodeNameOf(user);
-  if (node !== undefined) {
-    const rules: ListedRule[] = [
-      ...basic,
-      {
-        verbs: READ,
-        resources: [
-          'services',
-          'endpoints',
-          'endpointslices',
-          'namespaces',
-          'configmaps',
-          'secrets',
-          'nodes',
-        ],
-      },
-      { verbs: ['list', 'watch'], resources: ['pods'] },
-      { verbs: ['create', 'patch', 'update'], resources: ['events'] },
-      { verbs: ['create'], resources: ['nodes'] },
-      { verbs: ['update', 'patch', 'delete'], resources: ['nodes', 'nodes/status'], resourceNames: [node] },
-    ];
-    if (namespace === 'kube-node-lease') {
-      rules.push({ verbs: ['create'], resources: ['leases'] });
-      rules.push({
-        verbs: ALL_VERBS.filter((v) => v !== 'create'),
-        resources: ['leases'],
-        resourceNames: [node],
-      });
-    }
-    return { resourceRules: rules, incomplete: true };
-  }
+  const node = nodeRulesOf(user);
+  if (node) return { resourceRules: [...basic, ...node.rules.map(listed)], incomplete: true };
   const rules = COMPONENT_RULES[user.name] ?? [];
   return {
     resourceRules: [...basic, ...rules.map((r) => ({ verbs: r.verbs, resources: r.resources }))],

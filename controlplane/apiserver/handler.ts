@@ -4,8 +4,16 @@
  * Each non-watch request has a deadline; each watch a timeout and a bounded send buffer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
-import { authenticate, authorize, impersonate, type RequestAttributes, type UserInfo } from './auth.js';
+import {
+  type AuthorizerContext,
+  authenticate,
+  authorize,
+  impersonate,
+  type RequestAttributes,
+  type UserInfo,
+} from './auth.js';
 import {
   AGGREGATED_V2,
   aggregatedDiscovery,
@@ -18,6 +26,7 @@ import {
 } from './discovery.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
@@ -49,6 +58,8 @@ export interface HandlerOptions {
   readonly serviceAccountKey?: Buffer;
   /** False until the store is open and the bootstrap objects exist. */
   readonly ready: () => boolean;
+  /** What the authorizers decide from. */
+  readonly authorizer: AuthorizerContext;
 }
 
 const PUBLIC_PATHS = new Set(['/version']);
@@ -154,9 +165,9 @@ async function handle(
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  const createName = await authorizeRequest(o, user, info, res_);
+  authorizeRequest(o, user, info, res_, url);
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
-  await serveResource({ o, now, req, res, url, info, res_, user, createName });
+  await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user) });
 }
 
 /** A bearer token this server issued for a service account (TokenRequest). */
@@ -217,19 +228,15 @@ async function serveReview(
     );
   }
   const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
-  const podsInfo = o.resources.lookup('', 'v1', 'pods');
   switch (c.res_.kind) {
     case 'SelfSubjectAccessReview':
       return sendJson(
         c.res,
         201,
-        await selfSubjectAccessReview({
+        selfSubjectAccessReview({
           user: c.user,
           body: input,
-          podBoundTo: async (namespace, name, node) => {
-            const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
-            return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
-          },
+          authorize: (attrs) => authorize(c.user, attrs, o.authorizer),
         }),
       );
     case 'SelfSubjectRulesReview':
@@ -282,25 +289,29 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, name = info.name): ApiError {
+/** The authorizer's 403 (responsewriters.Forbidden): the reason, when one was given, after a colon. */
+function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, reason?: string): ApiError {
+  const name = info.name;
   const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
   const subject = name ? `${qualifiedResource(res)} "${name}"` : qualifiedResource(res);
   const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
   return new ApiError(
     403,
     'Forbidden',
-    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
+    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}${reason ? `: ${reason}` : ''}`,
     { name, group: info.group, kind: info.resource },
   );
 }
 
-/** Authorizes; resolves to the name a create must use when the authorizer restricts it. */
-async function authorizeRequest(
+/** Authorizes the request, or throws the 403 Kubernetes answers. */
+function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
   res: ResourceInfo,
-): Promise<string | undefined> {
+  url: URL,
+): void {
+  const fieldSelector = url.searchParams.get('fieldSelector');
   const attrs: RequestAttributes = {
     verb: info.verb,
     group: info.group,
@@ -308,17 +319,27 @@ async function authorizeRequest(
     subresource: info.subresource,
     namespace: info.namespace ?? '',
     name: info.name,
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
   };
-  const decision = authorize(user, attrs);
-  let allowed = decision.allowed;
-  if (allowed && decision.podNode !== undefined) {
-    // Node authorizer: only pods bound to the node itself.
-    const pod = await o.rest.get(res, info.namespace, info.name).catch(() => undefined);
-    const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
-    allowed = pod !== undefined && nodeName === decision.podNode;
-  }
-  if (!allowed) throw forbidden(user, info, res);
-  return decision.createName;
+  const decision = authorize(user, attrs, o.authorizer);
+  if (!decision.allowed) throw forbidden(user, info, res, decision.reason);
+}
+
+/** The admission checks of `user`'s writes (NodeRestriction), with the reads they need. */
+function admission(o: HandlerOptions, user: UserInfo): Admit {
+  const lookup = async (group: string, plural: string, namespace: string | undefined, name: string) => {
+    const info = o.resources.lookup(group, 'v1', plural);
+    if (!info) return undefined;
+    return o.rest.get(info, namespace, name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) return undefined;
+      throw err;
+    });
+  };
+  return (a) =>
+    admitNodeRestriction(user, a, {
+      getPod: (namespace, name) => lookup('', 'pods', namespace, name),
+      getNode: (name) => lookup('', 'nodes', undefined, name),
+    });
 }
 
 interface Ctx {
@@ -330,7 +351,8 @@ interface Ctx {
   readonly info: RequestInfo;
   readonly res_: ResourceInfo;
   readonly user: UserInfo;
-  readonly createName: string | undefined;
+  /** Admission of this caller's writes. */
+  readonly admit: Admit;
 }
 
 function send(c: Ctx, code: number, obj: JsonObject): void {
@@ -395,7 +417,7 @@ async function serveResource(c: Ctx): Promise<void> {
     );
   }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
-  const write = writeOptions(c.url.searchParams, info.verb);
+  const write = { ...writeOptions(c.url.searchParams, info.verb), admit: c.admit };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
@@ -435,9 +457,20 @@ async function serveResource(c: Ctx): Promise<void> {
           code: 201,
         });
       }
+      if (sub === 'token' || sub === 'eviction') {
+        await c.admit({
+          operation: 'CREATE',
+          group: info.group,
+          resource: info.resource,
+          subresource: sub,
+          namespace: ns ?? '',
+          name: info.name,
+          ...(isObject(input) ? { object: input } : {}),
+        });
+      }
       if (sub === 'token') return sendJson(c.res, 201, await tokenRequest(c, ns ?? '', input));
       if (sub === 'eviction') {
-        await rest.delete(res_, ns, info.name, write);
+        await rest.delete(res_, ns, info.name, writeOptions(c.url.searchParams, info.verb));
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',
@@ -453,10 +486,6 @@ async function serveResource(c: Ctx): Promise<void> {
           `the server does not allow this method on the requested resource`,
         );
       if (strict) checkUnknownFields(res_, input);
-      if (c.createName !== undefined) {
-        const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
-        if (name !== c.createName) throw forbidden(c.user, info, res_, typeof name === 'string' ? name : '');
-      }
       return sendJson(c.res, 201, await rest.create(res_, ns, input, write));
     }
     case 'update': {
@@ -551,6 +580,7 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
   return {
     ...deleteOptions(q, input),
     ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
+    admit: c.admit,
   };
 }
 

@@ -10,6 +10,7 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -73,6 +74,8 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
+  /** Admission: sees the object as it would be stored (and the stored one) and may refuse the write. */
+  readonly admit?: Admit;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -332,6 +335,15 @@ export class RestStorage {
     }
     const ns = info.namespaced ? (meta.namespace as string) : undefined;
     await this.#checkNamespace(info, ns);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: metaString(body, 'name') ?? '',
+      object: body,
+    });
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.#now());
     if (tracksGeneration(info)) meta.generation = 1;
@@ -402,8 +414,9 @@ export class RestStorage {
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
+    const admit = how.admit;
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
     );
   }
 
@@ -417,9 +430,10 @@ export class RestStorage {
       readonly subresource: 'status' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admit: Admit | undefined;
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -439,6 +453,16 @@ export class RestStorage {
       const merged = this.#mergeSubresource(info, current, next, subresource);
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      await admit?.({
+        operation: 'UPDATE',
+        group: info.group,
+        resource: info.plural,
+        subresource: subresource ?? '',
+        namespace: namespace ?? '',
+        name,
+        object: merged,
+        oldObject: current,
+      });
       this.#validate(info, merged);
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
@@ -545,6 +569,7 @@ export class RestStorage {
     return this.#update(info, namespace, name, () => clone(input), {
       subresource,
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -565,6 +590,7 @@ export class RestStorage {
       subresource,
       precondition: { from: 'request', value: patchResourceVersion(body) },
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -685,6 +711,15 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      await options.admit?.({
+        operation: 'DELETE',
+        group: info.group,
+        resource: info.plural,
+        subresource: '',
+        namespace: namespace ?? '',
+        name,
+        oldObject: stored,
+      });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const current = clone(stored);
       const finalizers = gcFinalizers(finalizersOf(stored), policy);
@@ -943,6 +978,7 @@ interface UpdateHow {
   readonly subresource?: 'status' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  readonly admit?: Admit | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -5,7 +5,7 @@
  * (`kubectl auth whoami`, authentication.k8s.io/v1, GA in 1.28). Every authenticated user may
  * create them (the system:basic-user ClusterRole grants exactly that).
  */
-import { authorize, type RequestAttributes, rulesOf, type UserInfo } from './auth.js';
+import { type Decision, type RequestAttributes, rulesOf, type UserInfo } from './auth.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { badRequest } from './status.js';
 
@@ -48,15 +48,12 @@ function resourceAttributes(spec: JsonObject): RequestAttributes | undefined {
   };
 }
 
-/**
- * Answers a SelfSubjectAccessReview. `podBoundTo` settles the one decision authorization leaves
- * to the caller (is this pod bound to that node?).
- */
-export async function selfSubjectAccessReview(options: {
+/** Answers a SelfSubjectAccessReview; `authorize` decides for the caller. */
+export function selfSubjectAccessReview(options: {
   readonly user: UserInfo;
   readonly body: Json;
-  readonly podBoundTo: (namespace: string, name: string, node: string) => Promise<boolean>;
-}): Promise<JsonObject> {
+  readonly authorize: (attrs: RequestAttributes) => Decision;
+}): JsonObject {
   const spec = specOf(options.body);
   const attrs = resourceAttributes(spec);
   const nonResource = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
@@ -67,12 +64,9 @@ export async function selfSubjectAccessReview(options: {
     );
   }
   let allowed: boolean;
+  let reason: string | undefined;
   if (attrs !== undefined) {
-    const decision = authorize(options.user, attrs);
-    allowed = decision.allowed;
-    if (allowed && decision.podNode !== undefined) {
-      allowed = await options.podBoundTo(attrs.namespace, attrs.name, decision.podNode);
-    }
+    ({ allowed, reason } = options.authorize(attrs));
   } else {
     const path = str(nonResource ?? {}, 'path');
     const verb = str(nonResource ?? {}, 'verb');
@@ -82,6 +76,7 @@ export async function selfSubjectAccessReview(options: {
   }
   const status: JsonObject = { allowed };
   if (allowed && options.user.groups.includes('system:masters')) status.reason = 'system:masters';
+  else if (reason !== undefined) status.reason = reason;
   return {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',
@@ -91,14 +86,13 @@ export async function selfSubjectAccessReview(options: {
   };
 }
 
-/** Answers a SelfSubjectRulesReview: what the caller may do in `spec.namespace`. */
+/** Answers a SelfSubjectRulesReview: what the caller may do (the same in every `spec.namespace`). */
 export function selfSubjectRulesReview(options: {
   readonly user: UserInfo;
   readonly body: Json;
 }): JsonObject {
   const spec = specOf(options.body);
-  const namespace = str(spec, 'namespace');
-  const { resourceRules, incomplete } = rulesOf(options.user, namespace);
+  const { resourceRules, incomplete } = rulesOf(options.user);
   const master = options.user.groups.includes('system:masters');
   return {
     kind: 'SelfSubjectRulesReview',
@@ -108,7 +102,7 @@ export function selfSubjectRulesReview(options: {
     status: {
       resourceRules: resourceRules.map((r) => ({
         verbs: [...r.verbs],
-        apiGroups: ['*'],
+        apiGroups: [...(r.apiGroups ?? ['*'])],
         resources: [...r.resources],
         ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
       })),

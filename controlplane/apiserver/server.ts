@@ -12,6 +12,8 @@ import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { NodeGraph } from './node-graph.js';
+import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
@@ -105,6 +107,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
+  const nodeGraph = new NodeGraph();
+  let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
   const handler = createHandler({
@@ -113,6 +117,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
+    authorizer: { nodeGraph },
     serviceAccountKey,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
@@ -145,6 +150,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const port = (srv.address() as AddressInfo).port;
     await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
     await rest.resumeGracefulDeletions();
+    graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
     const kubeconfigPath = join(options.dataDir, 'admin.kubeconfig');
@@ -219,6 +225,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(repairer);
         clearInterval(reconciler);
         clearInterval(tokenWatch);
+        graphFeed?.stop();
         crds.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
@@ -228,6 +235,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     };
   } catch (err) {
+    graphFeed?.stop();
     crds.stop();
     srv.close();
     srv.closeAllConnections();
