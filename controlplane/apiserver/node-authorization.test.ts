@@ -4,10 +4,12 @@
  * read only what pods bound to them reference, write only their own Node, Lease and pods, and
  * get Kubernetes' 403 messages otherwise. Also through the real kubectl's `auth can-i`.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToken, kubeconfig } from './pki.js';
+import { startApiServer } from './server.js';
 import { type Answer, call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
@@ -373,5 +375,40 @@ describe('kubectl auth can-i for a node', () => {
     );
     expect(list.stdout).toMatch(/^serviceaccounts\/token\s+\[\]\s+\[\]\s+\[create\]$/m);
     expect(list.stdout).not.toMatch(/^\*\.\*/m);
+  });
+});
+
+describe('the graph across a restart', () => {
+  it('is rebuilt from the store before the server answers', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sy-apiserver-'));
+    try {
+      const options = { dataDir, host: '127.0.0.1', port: 0 };
+      let server = await startApiServer(options);
+      const token = addToken({ dir: dataDir, user: 'system:node:node-5', groups: ['system:nodes'] });
+      server.reloadTokens();
+      await created(call(server, 'POST', `${NS}/secrets`, { body: { metadata: { name: 'kept' } } }));
+      await created(
+        call(server, 'POST', `${NS}/pods`, {
+          body: {
+            metadata: { name: 'p' },
+            spec: {
+              nodeName: 'node-5',
+              containers: [{ name: 'c', image: 'busybox:1.36' }],
+              volumes: [{ name: 'a', secret: { secretName: 'kept' } }],
+            },
+          },
+        }),
+      );
+      await server.close();
+      server = await startApiServer(options);
+      try {
+        const get = await call(server, 'GET', `${NS}/secrets/kept`, { as: { token } });
+        expect(get.status).toBe(200);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
