@@ -154,7 +154,7 @@ describe('authentication and authorization', () => {
     expect(other.status).toBe(403);
     expect(other.json.reason).toBe('Forbidden');
     expect(other.json.message).toBe(
-      'pods "on-n2" is forbidden: User "system:node:node-1" cannot patch resource "pods/status" in API group "" in the namespace "default"',
+      'pods "on-n2" is forbidden: node "node-1" can only update pod status for pods with spec.nodeName set to itself',
     );
     expect((await asNode1('DELETE', '/api/v1/namespaces/default/pods/on-n2')).status).toBe(403);
     expect(

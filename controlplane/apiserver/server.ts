@@ -12,6 +12,8 @@ import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { NodeGraph } from './node-graph.js';
+import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
 import { type BootstrapPolicy, bootstrapPolicy } from './rbac/bootstrap-policy.js';
 import { type InstallReport, installBootstrapPolicy } from './rbac/install-bootstrap.js';
@@ -121,6 +123,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
+  const nodeGraph = new NodeGraph();
+  let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
   const handler = createHandler({
@@ -130,6 +134,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
+    authorizer: { nodeGraph },
     serviceAccountKey,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
@@ -167,6 +172,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       policy: (options.bootstrapPolicy ?? bootstrapPolicy)(),
     });
     await rest.resumeGracefulDeletions();
+    graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
     const kubeconfigPath = join(options.dataDir, 'admin.kubeconfig');
@@ -243,6 +249,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(repairer);
         clearInterval(reconciler);
         clearInterval(tokenWatch);
+        graphFeed?.stop();
         crds.stop();
         policyCache.stop();
         await new Promise<void>((resolve) => {
@@ -253,6 +260,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     };
   } catch (err) {
+    graphFeed?.stop();
     crds.stop();
     policyCache.stop();
     srv.close();
