@@ -115,7 +115,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await crds.start();
   const policyCache = new PolicyCache(store);
   await policyCache.start();
-  const authorizer = new Authorizer({ policy: policyCache, storeRevision: () => store.revision() });
+  const nodeGraph = new NodeGraph();
+  const authorizer = new Authorizer({
+    policy: policyCache,
+    storeRevision: () => store.revision(),
+    nodeGraph,
+  });
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -123,7 +128,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
-  const nodeGraph = new NodeGraph();
   let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
@@ -134,7 +138,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
-    authorizer: { nodeGraph },
     serviceAccountKey,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
