@@ -31,7 +31,7 @@ import { isObject, type Json, type JsonObject } from './patch.js';
 import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
-import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
 import {
   selfSubjectAccessReview,
@@ -175,12 +175,21 @@ async function handle(
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
-  const res_ = info && o.resources.lookup(info.group, info.version, info.resource);
-  if (!info || !res_ || !user) {
+  if (!info || !user) {
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  await authorizeRequest(o, user, info, res_, url.searchParams);
+  // Authorization comes before routing, as in kube-apiserver's filter chain: a type this server
+  // does not serve is 403 to whoever may not use it and 404 only to whoever may.
+  await authorizeRequest(o, user, info, url.searchParams).catch((err: unknown) => {
+    req.resume();
+    throw err;
+  });
+  const res_ = o.resources.lookup(info.group, info.version, info.resource);
+  if (!res_) {
+    req.resume();
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
   await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user, info, res_) });
 }
@@ -313,8 +322,8 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-function forbidden(user: UserInfo, attrs: RequestAttributes, res: ResourceInfo, reason: string): ApiError {
-  return new ApiError(403, 'Forbidden', forbiddenMessage(user, attrs, reason, qualifiedResource(res)), {
+function forbidden(user: UserInfo, attrs: RequestAttributes, reason: string): ApiError {
+  return new ApiError(403, 'Forbidden', forbiddenMessage(user, attrs, reason), {
     name: attrs.name,
     group: attrs.group,
     kind: attrs.resource,
@@ -341,7 +350,6 @@ async function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
-  res: ResourceInfo,
   query: URLSearchParams,
 ): Promise<void> {
   const fieldSelector = query.get('fieldSelector');
@@ -351,7 +359,7 @@ async function authorizeRequest(
     ...(fieldSelector !== null ? { fieldSelector } : {}),
   };
   const decision = await o.authorizer.authorize(user, { kind: 'resource', ...attrs });
-  if (!decision.allowed) throw forbidden(user, attrs, res, decision.reason);
+  if (!decision.allowed) throw forbidden(user, attrs, decision.reason);
 }
 
 /**
@@ -386,13 +394,19 @@ function admission(o: HandlerOptions, user: UserInfo, info: RequestInfo, res: Re
   };
 }
 
+/**
+ * The request's attributes. A request for a Namespace itself (`/api/v1/namespaces/NAME[/status]`)
+ * is in that namespace, as apiserver's RequestInfoFactory has it: a Role in `NAME` granting
+ * `get namespaces` lets its subjects read their own namespace.
+ */
 function attrsOf(info: RequestInfo): RequestAttributes {
+  const own = info.group === '' && info.resource === 'namespaces' ? info.name : '';
   return {
     verb: info.verb,
     group: info.group,
     resource: info.resource,
     subresource: info.subresource,
-    namespace: info.namespace ?? '',
+    namespace: info.namespace ?? own,
     name: info.name,
   };
 }
