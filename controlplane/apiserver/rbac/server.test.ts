@@ -334,6 +334,15 @@ describe('escalation prevention', () => {
     );
   });
 
+  it('fieldValidation=Strict refuses a mistyped rule field instead of widening the rule', async () => {
+    const r = await admin('POST', `${RBAC}/namespaces/team/roles?fieldValidation=Strict`, {
+      metadata: { name: 'typo' },
+      rules: [{ apiGroups: [''], resources: ['secrets'], resourceName: ['one'], verbs: ['get'] }],
+    });
+    expect(r.status).toBe(400);
+    expect(r.json.message).toMatch(/^strict decoding error: unknown field "rules.*resourceName"$/);
+  });
+
   it('validation errors name the field', async () => {
     const bad = await admin('POST', `${RBAC}/namespaces/team/roles`, {
       metadata: { name: 'bad' },
