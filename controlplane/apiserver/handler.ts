@@ -5,7 +5,14 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyPatch, type PatchType } from './apply-patch.js';
-import { authenticate, authorize, impersonate, type RequestAttributes, type UserInfo } from './auth.js';
+import {
+  type Authorizer,
+  authenticate,
+  forbiddenMessage,
+  forbiddenPathMessage,
+  type RequestAttributes,
+  type UserInfo,
+} from './auth.js';
 import {
   AGGREGATED_V2,
   aggregatedDiscovery,
@@ -19,11 +26,17 @@ import {
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
-import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
+import {
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+} from './reviews.js';
 import { ISSUER, issueToken, verifyToken } from './sa-tokens.js';
 import { ApiError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
@@ -34,6 +47,8 @@ import { openWatchStream } from './watch-stream.js';
 export interface HandlerOptions {
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
   /** Token → user, re-read by the caller when the file changes. */
   readonly tokens: () => ReadonlyMap<string, UserInfo>;
   /** `host:port` clients should use (legacy /api's serverAddressByClientCIDRs). */
@@ -118,10 +133,20 @@ async function handle(
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
-  const user = caller && impersonate(caller, req.headers);
+  const user = caller && (await o.authorizer.impersonate(caller, req.headers));
   if (user && 'forbidden' in user) {
     req.resume();
     throw new ApiError(403, 'Forbidden', user.forbidden);
+  }
+  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+  if (user && !info) {
+    // Non-resource paths are RBAC's too (system:discovery, system:public-info-viewer, ...).
+    const verb = (req.method ?? 'GET').toLowerCase();
+    const d = await o.authorizer.authorize(user, { kind: 'nonResource', verb, path: url.pathname });
+    if (!d.allowed) {
+      req.resume();
+      throw new ApiError(403, 'Forbidden', forbiddenPathMessage(user, verb, url.pathname, d.reason));
+    }
   }
   if (path === '/version') return sendJson(res, 200, versionInfo());
   if (isHealthPath(path)) {
@@ -148,13 +173,12 @@ async function handle(
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
-  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
   const res_ = info && o.resources.lookup(info.group, info.version, info.resource);
   if (!info || !res_ || !user) {
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  const createName = await authorizeRequest(o, user, info, res_);
+  const createName = await authorizeRequest(o, user, info, res_, url.searchParams);
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
   await serveResource({ o, now, req, res, url, info, res_, user, createName });
 }
@@ -208,7 +232,11 @@ async function serveReview(
     readonly user: UserInfo;
   },
 ): Promise<void> {
-  if (c.info.verb !== 'create' || c.info.name !== '' || c.info.namespace !== undefined) {
+  if (
+    c.info.verb !== 'create' ||
+    c.info.name !== '' ||
+    (c.info.namespace !== undefined) !== c.res_.namespaced
+  ) {
     c.req.resume();
     throw new ApiError(
       405,
@@ -218,22 +246,32 @@ async function serveReview(
   }
   const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
   const podsInfo = o.resources.lookup('', 'v1', 'pods');
+  const review = {
+    authorizer: o.authorizer,
+    user: c.user,
+    body: input,
+    podBoundTo: async (namespace: string, name: string, node: string) => {
+      const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
+      return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
+    },
+  };
   switch (c.res_.kind) {
     case 'SelfSubjectAccessReview':
+      return sendJson(c.res, 201, await selfSubjectAccessReview(review));
+    case 'SubjectAccessReview':
+      return sendJson(c.res, 201, await subjectAccessReview(review));
+    case 'LocalSubjectAccessReview':
       return sendJson(
         c.res,
         201,
-        await selfSubjectAccessReview({
-          user: c.user,
-          body: input,
-          podBoundTo: async (namespace, name, node) => {
-            const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
-            return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
-          },
-        }),
+        await subjectAccessReview({ ...review, namespace: c.info.namespace ?? '' }),
       );
     case 'SelfSubjectRulesReview':
-      return sendJson(c.res, 201, selfSubjectRulesReview({ user: c.user, body: input }));
+      return sendJson(
+        c.res,
+        201,
+        selfSubjectRulesReview({ authorizer: o.authorizer, user: c.user, body: input }),
+      );
     default:
       return sendJson(c.res, 201, selfSubjectReview(c.user));
   }
@@ -282,16 +320,38 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, name = info.name): ApiError {
-  const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const subject = name ? `${qualifiedResource(res)} "${name}"` : qualifiedResource(res);
-  const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
+function forbidden(
+  user: UserInfo,
+  attrs: RequestAttributes,
+  res: ResourceInfo,
+  reason = '',
+  name = attrs.name,
+): ApiError {
   return new ApiError(
     403,
     'Forbidden',
-    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
-    { name, group: info.group, kind: info.resource },
+    forbiddenMessage(user, { ...attrs, name }, reason, qualifiedResource(res)),
+    {
+      name,
+      group: attrs.group,
+      kind: attrs.resource,
+    },
   );
+}
+
+/**
+ * The name authorization sees: the URL's, or for a list or watch the one an exact
+ * `metadata.name=` field selector asks for (apiserver RequestInfoFactory does the same, so
+ * `resourceNames` rules cover `kubectl get pod/x -w` and the informers of one object).
+ */
+function authorizationName(info: RequestInfo, query: URLSearchParams): string {
+  if (info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info.name;
+  for (const term of (query.get('fieldSelector') ?? '').split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m && m[1] !== '' && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1] as string))
+      return m[1] as string;
+  }
+  return '';
 }
 
 /** Authorizes; resolves to the name a create must use when the authorizer restricts it. */
@@ -300,16 +360,10 @@ async function authorizeRequest(
   user: UserInfo,
   info: RequestInfo,
   res: ResourceInfo,
+  query: URLSearchParams,
 ): Promise<string | undefined> {
-  const attrs: RequestAttributes = {
-    verb: info.verb,
-    group: info.group,
-    resource: info.resource,
-    subresource: info.subresource,
-    namespace: info.namespace ?? '',
-    name: info.name,
-  };
-  const decision = authorize(user, attrs);
+  const attrs: RequestAttributes = { ...attrsOf(info), name: authorizationName(info, query) };
+  const decision = await o.authorizer.authorize(user, { kind: 'resource', ...attrs });
   let allowed = decision.allowed;
   if (allowed && decision.podNode !== undefined) {
     // Node authorizer: only pods bound to the node itself.
@@ -317,8 +371,19 @@ async function authorizeRequest(
     const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
     allowed = pod !== undefined && nodeName === decision.podNode;
   }
-  if (!allowed) throw forbidden(user, info, res);
+  if (!allowed) throw forbidden(user, attrs, res, decision.reason);
   return decision.createName;
+}
+
+function attrsOf(info: RequestInfo): RequestAttributes {
+  return {
+    verb: info.verb,
+    group: info.group,
+    resource: info.resource,
+    subresource: info.subresource,
+    namespace: info.namespace ?? '',
+    name: info.name,
+  };
 }
 
 interface Ctx {
@@ -395,7 +460,17 @@ async function serveResource(c: Ctx): Promise<void> {
     );
   }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
-  const write = writeOptions(c.url.searchParams, info.verb);
+  const admit =
+    res_.group === 'rbac.authorization.k8s.io'
+      ? rbacAdmission({
+          authorizer: o.authorizer,
+          user: c.user,
+          kind: res_.kind,
+          requestName: info.name,
+          namespace: ns ?? '',
+        })
+      : undefined;
+  const write = { ...writeOptions(c.url.searchParams, info.verb), ...(admit ? { admit } : {}) };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
@@ -455,7 +530,8 @@ async function serveResource(c: Ctx): Promise<void> {
       if (strict) checkUnknownFields(res_, input);
       if (c.createName !== undefined) {
         const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
-        if (name !== c.createName) throw forbidden(c.user, info, res_, typeof name === 'string' ? name : '');
+        if (name !== c.createName)
+          throw forbidden(c.user, attrsOf(info), res_, '', typeof name === 'string' ? name : '');
       }
       return sendJson(c.res, 201, await rest.create(res_, ns, input, write));
     }

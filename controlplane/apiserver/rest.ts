@@ -51,6 +51,8 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
+  readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -73,6 +75,11 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
+  /**
+   * Admission of the request's caller, run on the final object after validation and before it
+   * is stored (`current` undefined on create); throws to refuse (RBAC escalation checks).
+   */
+  readonly admit?: (next: JsonObject, current: JsonObject | undefined) => Promise<void>;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -349,6 +356,7 @@ export class RestStorage {
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     this.#validate(info, body);
+    await options.admit?.(body, undefined);
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -399,11 +407,12 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
     );
   }
 
@@ -417,9 +426,10 @@ export class RestStorage {
       readonly subresource: 'status' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admit: UpdateHow['admit'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -440,6 +450,9 @@ export class RestStorage {
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
       this.#validate(info, merged);
+      const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
+      if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
+      await admit?.(merged, current);
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -545,6 +558,7 @@ export class RestStorage {
     return this.#update(info, namespace, name, () => clone(input), {
       subresource,
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -565,6 +579,7 @@ export class RestStorage {
       subresource,
       precondition: { from: 'request', value: patchResourceVersion(body) },
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -943,6 +958,7 @@ interface UpdateHow {
   readonly subresource?: 'status' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  readonly admit?: WriteOptions['admit'] | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -8,11 +8,18 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openSqliteStore, type Store } from '../store/index.js';
-import { loadTokens, type UserInfo } from './auth.js';
+import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
+import {
+  type BootstrapPolicy,
+  type InstallReport,
+  installBootstrapPolicy,
+} from './rbac/install-bootstrap.js';
+import { PolicyCache } from './rbac/policy-cache.js';
+import { validateRbacObject, validateRbacUpdate } from './rbac/validation.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
@@ -30,6 +37,9 @@ function serviceAccountSigningKey(dataDir: string): Buffer {
   if (!existsSync(path)) writePrivate(path, `${randomBytes(32).toString('hex')}\n`);
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }
+
+/** Until the bootstrap policy module lands: no RBAC objects installed (see bootstrapPolicy). */
+const NO_POLICY: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [] };
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -55,6 +65,11 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
+  /**
+   * The RBAC bootstrap policy installed at every start (add-only). Default: none yet — the
+   * policy module (./rbac/bootstrap-policy.ts, `bootstrapPolicy()`) is wired here when it lands.
+   */
+  readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
 
 /** A running API server. */
@@ -66,6 +81,10 @@ export interface ApiServer {
   readonly store: Store;
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain every request goes through (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
+  /** What installing the bootstrap policy at this start did. */
+  readonly bootstrapReport: InstallReport;
   /** The admin bearer token from the token file. */
   readonly adminToken: string;
   /** Re-reads the token file (after adding users). */
@@ -94,10 +113,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (info.custom) return crds.validate(info, obj);
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition')
         return validateCrd(obj);
+      if (info.group === 'rbac.authorization.k8s.io') return validateRbacObject(info.kind, obj);
       return [];
     },
+    updateValidation: (info, next, current) =>
+      info.group === 'rbac.authorization.k8s.io' ? validateRbacUpdate(info.kind, next, current) : [],
   });
   await crds.start();
+  const policyCache = new PolicyCache(store);
+  await policyCache.start();
+  const authorizer = new Authorizer({ policy: policyCache, storeRevision: () => store.revision() });
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -110,6 +135,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const handler = createHandler({
     rest,
     resources,
+    authorizer,
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
@@ -144,6 +170,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     const port = (srv.address() as AddressInfo).port;
     await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
+    const bootstrapReport = await installBootstrapPolicy({
+      rest,
+      resources,
+      policy: options.bootstrapPolicy?.() ?? NO_POLICY,
+    });
     await rest.resumeGracefulDeletions();
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
@@ -209,6 +240,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       store,
       rest,
       resources,
+      authorizer,
+      bootstrapReport,
       adminToken,
       reloadTokens() {
         tokens = loadTokens(files.tokens);
@@ -220,6 +253,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(reconciler);
         clearInterval(tokenWatch);
         crds.stop();
+        policyCache.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -229,6 +263,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     };
   } catch (err) {
     crds.stop();
+    policyCache.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();

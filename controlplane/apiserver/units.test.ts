@@ -192,17 +192,22 @@ describe('tokens and authorization', () => {
       namespace,
       name,
     });
-    expect(authorize(node, a('patch', 'nodes', 'n1', 'status')).allowed).toBe(true);
-    expect(authorize(node, a('patch', 'nodes', 'n2', 'status')).allowed).toBe(false);
-    expect(authorize(node, a('create', 'nodes'))).toEqual({ allowed: true, createName: 'n1' });
-    expect(authorize(node, a('get', 'pods', 'p', '', 'default'))).toEqual({ allowed: true, podNode: 'n1' });
-    expect(authorize(node, a('update', 'pods', 'p', '', 'default')).allowed).toBe(false);
-    expect(authorize(node, a('update', 'leases', 'n1', '', 'kube-node-lease')).allowed).toBe(true);
-    expect(authorize(node, a('update', 'leases', 'n1', '', 'default')).allowed).toBe(false);
+    // Undefined: no opinion, RBAC decides (and without bindings, denies).
+    expect(authorize(node, a('patch', 'nodes', 'n1', 'status'))?.allowed).toBe(true);
+    expect(authorize(node, a('patch', 'nodes', 'n2', 'status'))).toBeUndefined();
+    expect(authorize(node, a('create', 'nodes'))).toEqual({ allowed: true, createName: 'n1', reason: '' });
+    expect(authorize(node, a('get', 'pods', 'p', '', 'default'))).toEqual({
+      allowed: true,
+      podNode: 'n1',
+      reason: '',
+    });
+    expect(authorize(node, a('update', 'pods', 'p', '', 'default'))).toBeUndefined();
+    expect(authorize(node, a('update', 'leases', 'n1', '', 'kube-node-lease'))?.allowed).toBe(true);
+    expect(authorize(node, a('update', 'leases', 'n1', '', 'default'))).toBeUndefined();
     const sched = { name: 'system:kube-scheduler', groups: [] };
-    expect(authorize(sched, a('create', 'pods', 'p', 'binding', 'default')).allowed).toBe(true);
-    expect(authorize(sched, a('delete', 'pods', 'p', '', 'default')).allowed).toBe(false);
-    expect(authorize({ name: 'nobody', groups: [] }, a('get', 'pods', 'p')).allowed).toBe(false);
+    expect(authorize(sched, a('create', 'pods', 'p', 'binding', 'default'))?.allowed).toBe(true);
+    expect(authorize(sched, a('delete', 'pods', 'p', '', 'default'))).toBeUndefined();
+    expect(authorize({ name: 'nobody', groups: [] }, a('get', 'pods', 'p'))).toBeUndefined();
   });
 });
 
