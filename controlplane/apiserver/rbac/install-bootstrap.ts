@@ -128,7 +128,6 @@ async function ensureOne(
   info: ResourceInfo,
   object: KubeObject,
   report: InstallReport,
-  ensureNamespace: (namespace: string) => Promise<void>,
 ): Promise<void> {
   const expected = structuredClone(object) as unknown as Obj;
   const ns = info.namespaced ? object.metadata.namespace : undefined;
@@ -141,8 +140,6 @@ async function ensureOne(
     if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
   }
   if (existing === undefined) {
-    // As the reconciler's tryEnsureNamespace: a Role's namespace is made when missing.
-    if (ns) await ensureNamespace(ns);
     await rest.create(info, ns, structuredClone(expected));
     report.created.push(id);
     return;
@@ -188,20 +185,8 @@ export async function installBootstrapPolicy(options: {
     ['roles', options.policy.roles],
     ['rolebindings', options.policy.roleBindings],
   ];
-  const ensureNamespace = async (name: string): Promise<void> => {
-    const nsInfo = options.resources.lookup('', 'v1', 'namespaces');
-    if (!nsInfo) return;
-    try {
-      await options.rest.get(nsInfo, undefined, name);
-    } catch (err) {
-      if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
-      await options.rest.create(nsInfo, undefined, { metadata: { name } }).catch((e: unknown) => {
-        if (!(e instanceof ApiError && e.statusCode === 409)) throw e;
-      });
-    }
-  };
   for (const [plural, objects] of steps) {
-    for (const o of objects) await ensureOne(options.rest, info(plural), o, report, ensureNamespace);
+    for (const o of objects) await ensureOne(options.rest, info(plural), o, report);
   }
   return report;
 }
