@@ -4,8 +4,8 @@
  * own credentials), compared with what Kubernetes allows.
  *
  * The EXPECTED column is computed here, independently of our code, from:
- * - the upstream bootstrap-policy objects kept in ./testdata (each file names repository, path
- *   and commit), evaluated by the small RBAC evaluator below, written from the semantics of
+ * - the upstream bootstrap-policy objects kept in ./testdata, and CoreDNS's deployment RBAC
+ *   for the DNS account (each file names repository, path and commit), evaluated by the small RBAC evaluator below, written from the semantics of
  *   plugin/pkg/auth/authorizer/rbac/rbac.go and pkg/apis/rbac/v1/evaluation_helpers.go
  *   (first allow wins; ClusterRoleBindings then the namespace's RoleBindings; `*` and `*∕sub`
  *   resource wildcards; resourceNames need a named request; URL rules match exactly or by a
@@ -197,11 +197,13 @@ const IDENTITIES: readonly Identity[] = [
   { user: 'alice', groups: [AUTHENTICATED] },
   sa('default', 'nobody'),
   sa('kube-system', 'kube-dns'),
+  // Cluster DNS as kubeadm deploys CoreDNS (its ClusterRole system:coredns).
+  sa('kube-system', 'coredns'),
 ];
 
 // ---- the independent evaluator (expected column) ------------------------------------------------
 
-const upstream = loadUpstreamPolicy();
+const upstream = loadUpstreamPolicy({ addons: true });
 
 function ruleAllows(rule: PolicyRule, r: Req): boolean {
   const verbOk = rule.verbs.includes('*') || rule.verbs.includes(r.verb);
@@ -513,6 +515,25 @@ describe('authorization matrix: real requests with each identity’s own credent
       body: { metadata: { name: 'x' } },
     });
     expect(create.status).toBe(403);
+  });
+
+  it('cluster DNS (kube-system/coredns): lists and watches what it serves, reads nothing by name', async () => {
+    await mustCreate('/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'coredns' } });
+    const tr = await admin('POST', '/api/v1/namespaces/kube-system/serviceaccounts/coredns/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {},
+    });
+    const token = (tr.json.status as { token: string }).token;
+    for (const path of [
+      '/api/v1/services',
+      '/api/v1/namespaces',
+      '/api/v1/pods',
+      '/apis/discovery.k8s.io/v1/endpointslices',
+    ])
+      expect((await get(token, path)).status, path).toBe(200);
+    expect((await get(token, '/api/v1/namespaces/default/services/kubernetes')).status).toBe(403);
+    expect((await get(token, '/api/v1/secrets')).status).toBe(403);
   });
 
   it('a service account without bindings: discovery and self reviews only', async () => {

@@ -15,21 +15,28 @@ export interface UpstreamPolicy {
   readonly roleBindings: readonly RoleBinding[];
 }
 
-const FILES = [
+/** Kubernetes' own bootstrap policy (plugin/pkg/auth/authorizer/rbac/bootstrappolicy). */
+const KUBERNETES_FILES = [
   'upstream-cluster-roles.yaml',
   'upstream-cluster-role-bindings.yaml',
   'upstream-controller-roles.yaml',
   'upstream-namespace-roles.yaml',
 ];
+/** The RBAC of add-ons whose roles our components take over (CoreDNS's deployment). */
+const ADDON_FILES = ['upstream-coredns.yaml'];
 
 interface ListDoc {
   readonly kind: string;
   readonly items: readonly { readonly kind: string }[];
 }
 
-/** Every item of every upstream file, sorted into kinds. */
-export function loadUpstreamPolicy(): UpstreamPolicy {
-  const items = FILES.flatMap((f) => {
+/**
+ * Every item of the upstream files, sorted into kinds: Kubernetes' bootstrap policy, and with
+ * `addons` also the add-ons' RBAC (as a cluster that runs them has it).
+ */
+export function loadUpstreamPolicy(options: { readonly addons?: boolean } = {}): UpstreamPolicy {
+  const files = options.addons ? [...KUBERNETES_FILES, ...ADDON_FILES] : KUBERNETES_FILES;
+  const items = files.flatMap((f) => {
     const doc = parse(readFileSync(new URL(f, import.meta.url), 'utf8')) as ListDoc;
     if (doc.kind !== 'List') throw new Error(`${f}: expected a v1 List, got kind ${doc.kind}`);
     return doc.items;
