@@ -5,18 +5,20 @@
  * CSV: token,user,uid,"groups"), or a client certificate signed by our CA (CN = user,
  * O = groups, as in Kubernetes' x509 authenticator). Nothing → anonymous.
  *
- * Authorization (may they), as kube-apiserver's chain: system:masters may do everything; a node
- * (`system:node:<name>`, group system:nodes) may read what a kubelet reads and write only its own
- * Node, its own Lease and pods bound to it (the Node authorizer's rule); then RBAC
+ * Authorization (may they), as kube-apiserver's chain: system:masters may do everything; then the
+ * Node authorizer (node-authorizer.ts: a kubelet `system:node:<name>` in group system:nodes gets
+ * what pods bound to it use, its own Node and Lease, and the system:node rules); then RBAC
  * (./rbac/authorizer.ts) over the Roles, ClusterRoles and bindings in the store.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { PolicyRule } from '../../lib/api/rbac-v1.js';
+import { authorizeNode, nodeRulesOf } from './node-authorizer.js';
+import type { NodeGraph } from './node-graph.js';
 import { rbacAuthorize, rbacRulesFor } from './rbac/authorizer.js';
 import type { PolicyCache, PolicySource } from './rbac/policy-cache.js';
-import { type Attributes, ruleAllows } from './rbac/rule-match.js';
+import type { Attributes } from './rbac/rule-match.js';
 
 /** An authenticated caller. */
 export interface UserInfo {
@@ -31,7 +33,10 @@ export interface RequestAttributes {
   readonly resource: string;
   readonly subresource: string;
   readonly namespace: string;
+  /** For list/watch: the name a `metadata.name=` field selector asks for. */
   readonly name: string;
+  /** The raw field selector of a list or watch (the Node authorizer reads `spec.nodeName=`). */
+  readonly fieldSelector?: string;
 }
 
 /** Parses a token file into token → user. Lines: token,user,uid[,"g1,g2"]. */
@@ -81,125 +86,32 @@ export function authenticate(
   return undefined;
 }
 
-const READ = ['get', 'list', 'watch'];
-const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
-
-/**
- * Rule lists of the component users, until the bootstrap policy's bindings grant them the same
- * (bootstrapPolicy() from ./rbac/bootstrap-policy.ts; see installBootstrapPolicy). Evaluated with
- * the RBAC rule matcher, so SelfSubjectRulesReview and authorization read one rule source.
- */
-const COMPONENT_RULES: Readonly<Record<string, readonly PolicyRule[]>> = {
-  'system:kube-scheduler': [
-    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
-    { verbs: ['create'], apiGroups: ['*'], resources: ['pods/binding', 'events'] },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['pods/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
-  ],
-  'system:kube-controller-manager': [{ verbs: ALL_VERBS, apiGroups: ['*'], resources: ['*'] }],
-  'system:kube-proxy': [
-    { verbs: READ, apiGroups: ['*'], resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
-    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
-  ],
-  'system:switchyard:dns': [
-    {
-      verbs: READ,
-      apiGroups: ['*'],
-      resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'],
-    },
-  ],
-  'system:switchyard:ingress': [
-    {
-      verbs: READ,
-      apiGroups: ['*'],
-      resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'],
-    },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['ingresses/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
-    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
-  ],
-  'system:switchyard:lb': [
-    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['services/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases', 'events'] },
-  ],
-};
-
-/** The outcome of authorization; `podNode` asks the caller to check that the pod is bound to that node. */
+/** The outcome of authorization. */
 export interface Decision {
   readonly allowed: boolean;
   /** Why (an allow's binding, or a denial's resolution errors); '' when there is nothing to say. */
   readonly reason: string;
-  readonly podNode?: string;
-  /** For creates: the object's metadata.name must be this (NodeRestriction admission). */
-  readonly createName?: string;
 }
 
-const NODE_USER_PREFIX = 'system:node:';
 const MASTERS = 'system:masters';
-
-/** The node a kubelet's user (`system:node:NAME` in group system:nodes) stands for, if it is one. */
-function nodeNameOf(user: UserInfo): string | undefined {
-  return user.groups.includes('system:nodes') && user.name.startsWith(NODE_USER_PREFIX)
-    ? user.name.slice(NODE_USER_PREFIX.length)
-    : undefined;
-}
 
 /**
  * The authorizers before RBAC, in kube-apiserver's order: system:masters (the privileged-group
- * authorizer) allows everything, then the Node authorizer, then the component users' interim rule
- * lists. Undefined is "no opinion": RBAC decides.
+ * authorizer) allows everything, then the Node authorizer. Component users (scheduler,
+ * controller manager, proxy, ...) have no rule lists of their own: the bootstrap policy's
+ * bindings grant them their roles through RBAC. `allowed` undefined is "no opinion": RBAC
+ * decides; `reason` is the Node authorizer's when it had one (a union authorizer reports the
+ * reasons of those that passed).
  */
-export function authorize(user: UserInfo, attrs: RequestAttributes): Decision | undefined {
+export function authorize(
+  user: UserInfo,
+  attrs: RequestAttributes,
+  nodeGraph: NodeGraph,
+): { readonly allowed?: true; readonly reason: string } {
   if (user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
-  const node = nodeNameOf(user);
-  // Node authorizer: node-authorizer.ts replaces authorizeNode when it lands (same place in the chain).
-  if (node !== undefined) {
-    const d = authorizeNode(node, attrs);
-    return d.allowed ? { ...d, reason: '' } : undefined;
-  }
-  const rules = COMPONENT_RULES[user.name];
-  return rules?.some((r) => ruleAllows(r, { kind: 'resource', ...attrs }))
-    ? { allowed: true, reason: '' }
-    : undefined;
-}
-
-/** The Node authorizer plus NodeRestriction, simplified (plugin/pkg/auth/authorizer/node). */
-function authorizeNode(node: string, a: RequestAttributes): Omit<Decision, 'reason'> {
-  const read = READ.includes(a.verb);
-  switch (a.resource) {
-    case 'nodes':
-      if (read) return { allowed: true };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'leases':
-      if (a.namespace !== 'kube-node-lease') return { allowed: false };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'pods':
-      if (a.verb === 'list' || a.verb === 'watch') return { allowed: true };
-      if (a.verb === 'create' || a.name === '') return { allowed: false };
-      // get, status updates and deletes only for pods bound to this node: the caller checks.
-      if (
-        a.verb === 'get' ||
-        a.verb === 'delete' ||
-        ((a.verb === 'update' || a.verb === 'patch') && a.subresource === 'status')
-      ) {
-        return { allowed: true, podNode: node };
-      }
-      return { allowed: false };
-    case 'services':
-    case 'endpoints':
-    case 'endpointslices':
-    case 'namespaces':
-    case 'configmaps':
-    case 'secrets':
-      return { allowed: read };
-    case 'events':
-      return { allowed: a.verb === 'create' || a.verb === 'patch' || a.verb === 'update' };
-    default:
-      return { allowed: false };
-  }
+  const node = authorizeNode(user, attrs, nodeGraph);
+  if (node.decision === 'Allow') return { allowed: true, reason: node.reason };
+  return { reason: node.reason };
 }
 
 /** What a user may do in a namespace (SelfSubjectRulesReview's status). */
@@ -209,37 +121,6 @@ export interface RulesReview {
   /** True where an authorizer cannot list its rules (the Node authorizer's object checks). */
   readonly incomplete: boolean;
   readonly evaluationError?: string;
-}
-
-/** The rule lists of a node's kubelet, as the Node authorizer reports them (object checks aside). */
-function nodeRules(node: string, namespace: string): PolicyRule[] {
-  const g = ['*'];
-  const rules: PolicyRule[] = [
-    {
-      verbs: READ,
-      apiGroups: g,
-      resources: ['services', 'endpoints', 'endpointslices', 'namespaces', 'configmaps', 'secrets', 'nodes'],
-    },
-    { verbs: ['list', 'watch'], apiGroups: g, resources: ['pods'] },
-    { verbs: ['create', 'patch', 'update'], apiGroups: g, resources: ['events'] },
-    { verbs: ['create'], apiGroups: g, resources: ['nodes'] },
-    {
-      verbs: ['update', 'patch', 'delete'],
-      apiGroups: g,
-      resources: ['nodes', 'nodes/status'],
-      resourceNames: [node],
-    },
-  ];
-  if (namespace === 'kube-node-lease') {
-    rules.push({ verbs: ['create'], apiGroups: g, resources: ['leases'] });
-    rules.push({
-      verbs: ALL_VERBS.filter((v) => v !== 'create'),
-      apiGroups: g,
-      resources: ['leases'],
-      resourceNames: [node],
-    });
-  }
-  return rules;
 }
 
 /** How long a denial waits for the RBAC cache to see writes acknowledged before the request. */
@@ -252,10 +133,17 @@ const CATCH_UP_MS = 1000;
 export class Authorizer {
   readonly #policy: PolicyCache;
   readonly #storeRevision: () => Promise<number>;
+  readonly #nodeGraph: NodeGraph;
 
-  constructor(options: { readonly policy: PolicyCache; readonly storeRevision: () => Promise<number> }) {
+  constructor(options: {
+    readonly policy: PolicyCache;
+    readonly storeRevision: () => Promise<number>;
+    /** The Node authorizer's graph (kept current by feedNodeGraph). */
+    readonly nodeGraph: NodeGraph;
+  }) {
     this.#policy = options.policy;
     this.#storeRevision = options.storeRevision;
+    this.#nodeGraph = options.nodeGraph;
   }
 
   /** The RBAC objects the chain reads. */
@@ -265,12 +153,22 @@ export class Authorizer {
 
   /** Decides a resource or non-resource request. */
   async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {
+    let before = '';
     if (attrs.kind === 'resource') {
-      const first = authorize(user, attrs);
-      if (first) return first;
+      const first = authorize(user, attrs, this.#nodeGraph);
+      if (first.allowed) return { allowed: true, reason: first.reason };
+      before = first.reason;
     } else if (user.groups.includes(MASTERS)) {
       return { allowed: true, reason: '' };
     }
+    const d = await this.#rbac(user, attrs);
+    // No one allowed: the reasons of every authorizer that gave one, one per line (union.go).
+    return d.allowed || before === ''
+      ? d
+      : { allowed: false, reason: [before, d.reason].filter((r) => r).join('\n') };
+  }
+
+  async #rbac(user: UserInfo, attrs: Attributes): Promise<Decision> {
     const d = rbacAuthorize(this.#policy, user, attrs);
     if (d.allowed) return d;
     // A binding written just before this request may not have reached the cache yet.
@@ -294,13 +192,10 @@ export class Authorizer {
         incomplete: false,
       };
     }
-    const node = nodeNameOf(user);
+    // A node's system:node rules: what its authorizer checks, narrowed per object (incomplete).
+    const node = nodeRulesOf(user);
     const { rules, errors } = rbacRulesFor(this.#policy, user, namespace);
-    const all = [
-      ...(node !== undefined ? nodeRules(node, namespace) : []),
-      ...(COMPONENT_RULES[user.name] ?? []),
-      ...rules,
-    ];
+    const all = [...(node?.rules ?? []), ...rules];
     return {
       resourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length === 0),
       nonResourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length > 0),

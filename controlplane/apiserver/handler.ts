@@ -4,6 +4,7 @@
  * Each non-watch request has a deadline; each watch a timeout and a bounded send buffer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import {
   type Authorizer,
@@ -25,6 +26,7 @@ import {
 } from './discovery.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -178,9 +180,9 @@ async function handle(
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  const createName = await authorizeRequest(o, user, info, res_, url.searchParams);
+  await authorizeRequest(o, user, info, res_, url.searchParams);
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
-  await serveResource({ o, now, req, res, url, info, res_, user, createName });
+  await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user, info, res_) });
 }
 
 /** A bearer token this server issued for a service account (TokenRequest). */
@@ -245,16 +247,7 @@ async function serveReview(
     );
   }
   const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
-  const podsInfo = o.resources.lookup('', 'v1', 'pods');
-  const review = {
-    authorizer: o.authorizer,
-    user: c.user,
-    body: input,
-    podBoundTo: async (namespace: string, name: string, node: string) => {
-      const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
-      return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
-    },
-  };
+  const review = { authorizer: o.authorizer, user: c.user, body: input };
   switch (c.res_.kind) {
     case 'SelfSubjectAccessReview':
       return sendJson(c.res, 201, await selfSubjectAccessReview(review));
@@ -320,23 +313,12 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-function forbidden(
-  user: UserInfo,
-  attrs: RequestAttributes,
-  res: ResourceInfo,
-  reason = '',
-  name = attrs.name,
-): ApiError {
-  return new ApiError(
-    403,
-    'Forbidden',
-    forbiddenMessage(user, { ...attrs, name }, reason, qualifiedResource(res)),
-    {
-      name,
-      group: attrs.group,
-      kind: attrs.resource,
-    },
-  );
+function forbidden(user: UserInfo, attrs: RequestAttributes, res: ResourceInfo, reason: string): ApiError {
+  return new ApiError(403, 'Forbidden', forbiddenMessage(user, attrs, reason, qualifiedResource(res)), {
+    name: attrs.name,
+    group: attrs.group,
+    kind: attrs.resource,
+  });
 }
 
 /**
@@ -354,25 +336,54 @@ function authorizationName(info: RequestInfo, query: URLSearchParams): string {
   return '';
 }
 
-/** Authorizes; resolves to the name a create must use when the authorizer restricts it. */
+/** Authorizes the request, or throws the 403 Kubernetes answers. */
 async function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
   res: ResourceInfo,
   query: URLSearchParams,
-): Promise<string | undefined> {
-  const attrs: RequestAttributes = { ...attrsOf(info), name: authorizationName(info, query) };
+): Promise<void> {
+  const fieldSelector = query.get('fieldSelector');
+  const attrs: RequestAttributes = {
+    ...attrsOf(info),
+    name: authorizationName(info, query),
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
+  };
   const decision = await o.authorizer.authorize(user, { kind: 'resource', ...attrs });
-  let allowed = decision.allowed;
-  if (allowed && decision.podNode !== undefined) {
-    // Node authorizer: only pods bound to the node itself.
-    const pod = await o.rest.get(res, info.namespace, info.name).catch(() => undefined);
-    const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
-    allowed = pod !== undefined && nodeName === decision.podNode;
-  }
-  if (!allowed) throw forbidden(user, attrs, res, decision.reason);
-  return decision.createName;
+  if (!decision.allowed) throw forbidden(user, attrs, res, decision.reason);
+}
+
+/**
+ * The admission of `user`'s writes, in kube-apiserver's order: NodeRestriction (with the reads it
+ * needs), then RBAC's escalation checks for the RBAC kinds.
+ */
+function admission(o: HandlerOptions, user: UserInfo, info: RequestInfo, res: ResourceInfo): Admit {
+  const lookup = async (plural: string, namespace: string | undefined, name: string) => {
+    const found = o.resources.lookup('', 'v1', plural);
+    if (!found) return undefined;
+    return o.rest.get(found, namespace, name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) return undefined;
+      throw err;
+    });
+  };
+  const rbac =
+    res.group === 'rbac.authorization.k8s.io'
+      ? rbacAdmission({
+          authorizer: o.authorizer,
+          user,
+          kind: res.kind,
+          requestName: info.name,
+          namespace: res.namespaced ? (info.namespace ?? '') : '',
+        })
+      : undefined;
+  return async (a) => {
+    await admitNodeRestriction(user, a, {
+      getPod: (namespace, name) => lookup('pods', namespace, name),
+      getNode: (name) => lookup('nodes', undefined, name),
+    });
+    if (rbac && a.object && a.operation !== 'DELETE') await rbac(a.object, a.oldObject);
+  };
 }
 
 function attrsOf(info: RequestInfo): RequestAttributes {
@@ -395,7 +406,8 @@ interface Ctx {
   readonly info: RequestInfo;
   readonly res_: ResourceInfo;
   readonly user: UserInfo;
-  readonly createName: string | undefined;
+  /** Admission of this caller's writes. */
+  readonly admit: Admit;
 }
 
 function send(c: Ctx, code: number, obj: JsonObject): void {
@@ -460,17 +472,7 @@ async function serveResource(c: Ctx): Promise<void> {
     );
   }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
-  const admit =
-    res_.group === 'rbac.authorization.k8s.io'
-      ? rbacAdmission({
-          authorizer: o.authorizer,
-          user: c.user,
-          kind: res_.kind,
-          requestName: info.name,
-          namespace: ns ?? '',
-        })
-      : undefined;
-  const write = { ...writeOptions(c.url.searchParams, info.verb), ...(admit ? { admit } : {}) };
+  const write = { ...writeOptions(c.url.searchParams, info.verb), admit: c.admit };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
@@ -510,9 +512,20 @@ async function serveResource(c: Ctx): Promise<void> {
           code: 201,
         });
       }
+      if (sub === 'token' || sub === 'eviction') {
+        await c.admit({
+          operation: 'CREATE',
+          group: info.group,
+          resource: info.resource,
+          subresource: sub,
+          namespace: ns ?? '',
+          name: info.name,
+          ...(isObject(input) ? { object: input } : {}),
+        });
+      }
       if (sub === 'token') return sendJson(c.res, 201, await tokenRequest(c, ns ?? '', input));
       if (sub === 'eviction') {
-        await rest.delete(res_, ns, info.name, write);
+        await rest.delete(res_, ns, info.name, writeOptions(c.url.searchParams, info.verb));
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',
@@ -528,11 +541,6 @@ async function serveResource(c: Ctx): Promise<void> {
           `the server does not allow this method on the requested resource`,
         );
       if (strict) checkUnknownFields(res_, input);
-      if (c.createName !== undefined) {
-        const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
-        if (name !== c.createName)
-          throw forbidden(c.user, attrsOf(info), res_, '', typeof name === 'string' ? name : '');
-      }
       return sendJson(c.res, 201, await rest.create(res_, ns, input, write));
     }
     case 'update': {
@@ -627,6 +635,7 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
   return {
     ...deleteOptions(q, input),
     ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
+    admit: c.admit,
   };
 }
 

@@ -10,6 +10,7 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -76,10 +77,11 @@ export interface WriteOptions {
    */
   readonly dryRun?: boolean;
   /**
-   * Admission of the request's caller, run on the final object after validation and before it
-   * is stored (`current` undefined on create); throws to refuse (RBAC escalation checks).
+   * Admission of the request's caller (admission.ts), run on the final object after validation
+   * and before it is stored, and on the stored object before a delete; rejects to refuse
+   * (NodeRestriction, RBAC escalation checks).
    */
-  readonly admit?: (next: JsonObject, current: JsonObject | undefined) => Promise<void>;
+  readonly admit?: Admit;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -356,7 +358,15 @@ export class RestStorage {
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     this.#validate(info, body);
-    await options.admit?.(body, undefined);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: meta.name as string,
+      object: body,
+    });
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -452,7 +462,16 @@ export class RestStorage {
       this.#validate(info, merged);
       const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
       if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
-      await admit?.(merged, current);
+      await admit?.({
+        operation: 'UPDATE',
+        group: info.group,
+        resource: info.plural,
+        subresource: subresource ?? '',
+        namespace: namespace ?? '',
+        name,
+        object: merged,
+        oldObject: current,
+      });
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -700,6 +719,15 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      await options.admit?.({
+        operation: 'DELETE',
+        group: info.group,
+        resource: info.plural,
+        subresource: '',
+        namespace: namespace ?? '',
+        name,
+        oldObject: stored,
+      });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const current = clone(stored);
       const finalizers = gcFinalizers(finalizersOf(stored), policy);

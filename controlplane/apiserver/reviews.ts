@@ -63,19 +63,10 @@ function attributesOf(kind: string, spec: JsonObject): Attributes {
   return { kind: 'nonResource', verb: str(nonResource ?? {}, 'verb'), path: str(nonResource ?? {}, 'path') };
 }
 
-/** Decides an access review; `podBoundTo` settles the one check the Node authorizer leaves to the caller. */
-async function decide(
-  authorizer: Authorizer,
-  user: UserInfo,
-  attrs: Attributes,
-  podBoundTo: (namespace: string, name: string, node: string) => Promise<boolean>,
-): Promise<JsonObject> {
+/** Decides an access review. */
+async function decide(authorizer: Authorizer, user: UserInfo, attrs: Attributes): Promise<JsonObject> {
   const d = await authorizer.authorize(user, attrs);
-  let allowed = d.allowed;
-  if (allowed && d.podNode !== undefined && attrs.kind === 'resource') {
-    allowed = await podBoundTo(attrs.namespace, attrs.name, d.podNode);
-  }
-  return { allowed, ...(d.reason !== '' ? { reason: d.reason } : {}) };
+  return { allowed: d.allowed, ...(d.reason !== '' ? { reason: d.reason } : {}) };
 }
 
 /** Options every access review needs. */
@@ -83,18 +74,12 @@ export interface ReviewOptions {
   readonly authorizer: Authorizer;
   readonly user: UserInfo;
   readonly body: Json;
-  readonly podBoundTo: (namespace: string, name: string, node: string) => Promise<boolean>;
 }
 
 /** Answers a SelfSubjectAccessReview: may the caller do what the spec describes? */
 export async function selfSubjectAccessReview(o: ReviewOptions): Promise<JsonObject> {
   const spec = specOf(o.body);
-  const status = await decide(
-    o.authorizer,
-    o.user,
-    attributesOf('SelfSubjectAccessReview', spec),
-    o.podBoundTo,
-  );
+  const status = await decide(o.authorizer, o.user, attributesOf('SelfSubjectAccessReview', spec));
   return {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',
@@ -142,7 +127,7 @@ export async function subjectAccessReview(
     }
     attrs = { ...attrs, namespace: o.namespace };
   }
-  const status = await decide(o.authorizer, { name, groups }, attrs, o.podBoundTo);
+  const status = await decide(o.authorizer, { name, groups }, attrs);
   return {
     kind,
     apiVersion: 'authorization.k8s.io/v1',

@@ -12,12 +12,11 @@ import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { NodeGraph } from './node-graph.js';
+import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
-import {
-  type BootstrapPolicy,
-  type InstallReport,
-  installBootstrapPolicy,
-} from './rbac/install-bootstrap.js';
+import { type BootstrapPolicy, bootstrapPolicy } from './rbac/bootstrap-policy.js';
+import { type InstallReport, installBootstrapPolicy } from './rbac/install-bootstrap.js';
 import { PolicyCache } from './rbac/policy-cache.js';
 import { validateRbacObject, validateRbacUpdate } from './rbac/validation.js';
 import { ResourceRegistry } from './resources.js';
@@ -37,9 +36,6 @@ function serviceAccountSigningKey(dataDir: string): Buffer {
   if (!existsSync(path)) writePrivate(path, `${randomBytes(32).toString('hex')}\n`);
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }
-
-/** Until the bootstrap policy module lands: no RBAC objects installed (see bootstrapPolicy). */
-const NO_POLICY: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [] };
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -65,10 +61,7 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
-  /**
-   * The RBAC bootstrap policy installed at every start (add-only). Default: none yet — the
-   * policy module (./rbac/bootstrap-policy.ts, `bootstrapPolicy()`) is wired here when it lands.
-   */
+  /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
   readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
 
@@ -122,7 +115,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   await crds.start();
   const policyCache = new PolicyCache(store);
   await policyCache.start();
-  const authorizer = new Authorizer({ policy: policyCache, storeRevision: () => store.revision() });
+  const nodeGraph = new NodeGraph();
+  const authorizer = new Authorizer({
+    policy: policyCache,
+    storeRevision: () => store.revision(),
+    nodeGraph,
+  });
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -130,6 +128,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
+  let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
   const handler = createHandler({
@@ -173,9 +172,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const bootstrapReport = await installBootstrapPolicy({
       rest,
       resources,
-      policy: options.bootstrapPolicy?.() ?? NO_POLICY,
+      policy: (options.bootstrapPolicy ?? bootstrapPolicy)(),
     });
     await rest.resumeGracefulDeletions();
+    graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
     const kubeconfigPath = join(options.dataDir, 'admin.kubeconfig');
@@ -252,6 +252,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(repairer);
         clearInterval(reconciler);
         clearInterval(tokenWatch);
+        graphFeed?.stop();
         crds.stop();
         policyCache.stop();
         await new Promise<void>((resolve) => {
@@ -262,6 +263,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     };
   } catch (err) {
+    graphFeed?.stop();
     crds.stop();
     policyCache.stop();
     srv.close();

@@ -5,7 +5,7 @@
  * ../bootstrap-policy.ts; tests that need it use it.
  */
 import type { ClusterRole, ClusterRoleBinding } from '../../../../lib/api/rbac-v1.js';
-import type { BootstrapPolicy } from '../install-bootstrap.js';
+import type { BootstrapPolicy } from '../bootstrap-policy.js';
 
 const G = 'rbac.authorization.k8s.io';
 const LABELS = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
