@@ -536,6 +536,58 @@ describe('authorization matrix: real requests with each identity’s own credent
     expect((await get(token, '/api/v1/secrets')).status).toBe(403);
   });
 
+  it('our LB and ingress accounts (switchyard-system): what MetalLB and ingress-nginx accounts may', async () => {
+    const tokenOfSa = async (name: string): Promise<string> => {
+      await mustCreate('/api/v1/namespaces/switchyard-system/serviceaccounts', { metadata: { name } });
+      const tr = await admin('POST', `/api/v1/namespaces/switchyard-system/serviceaccounts/${name}/token`, {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {},
+      });
+      return (tr.json.status as { token: string }).token;
+    };
+    const putStatus = (token: string, path: string) =>
+      call(server.server, 'PATCH', path, {
+        ...as(token),
+        body: { status: {} },
+        contentType: 'application/merge-patch+json',
+      });
+    // metallb-system:controller: Services read, their status written, nodes listed; its own
+    // namespace's secrets (the memberlist key).
+    const controller = await tokenOfSa('lb-controller');
+    expect((await get(controller, '/api/v1/services')).status).toBe(200);
+    expect(
+      (await putStatus(controller, '/api/v1/namespaces/default/services/kubernetes/status')).status,
+    ).toBe(200);
+    expect((await putStatus(controller, '/api/v1/namespaces/default/services/kubernetes')).status).toBe(403);
+    expect((await get(controller, '/api/v1/namespaces/switchyard-system/secrets')).status).toBe(200);
+    expect((await get(controller, '/api/v1/namespaces/default/secrets')).status).toBe(403);
+    // metallb-system:speaker: reads Services, endpoints and nodes; writes no status.
+    const speaker = await tokenOfSa('lb-speaker');
+    expect((await get(speaker, '/apis/discovery.k8s.io/v1/endpointslices')).status).toBe(200);
+    expect((await get(speaker, '/api/v1/nodes')).status).toBe(200);
+    expect((await putStatus(speaker, '/api/v1/namespaces/default/services/kubernetes/status')).status).toBe(
+      403,
+    );
+    // ingress-nginx: Ingresses and classes read, Ingress status written, Secrets listed for TLS.
+    const ingress = await tokenOfSa('ingress-controller');
+    expect((await get(ingress, '/apis/networking.k8s.io/v1/ingresses')).status).toBe(200);
+    expect((await get(ingress, '/apis/networking.k8s.io/v1/ingressclasses')).status).toBe(200);
+    expect((await get(ingress, '/api/v1/secrets')).status).toBe(200);
+    expect((await get(ingress, '/api/v1/namespaces/default/secrets/s1')).status).toBe(403);
+    const ing = await admin('POST', '/apis/networking.k8s.io/v1/namespaces/default/ingresses', {
+      metadata: { name: 'web' },
+      spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+    });
+    expect(ing.status).toBe(201);
+    expect(
+      (await putStatus(ingress, '/apis/networking.k8s.io/v1/namespaces/default/ingresses/web/status')).status,
+    ).toBe(200);
+    expect(
+      (await putStatus(ingress, '/apis/networking.k8s.io/v1/namespaces/default/ingresses/web')).status,
+    ).toBe(403);
+  });
+
   it('a service account without bindings: discovery and self reviews only', async () => {
     await mustCreate('/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'nobody' } });
     const tr = await admin('POST', '/api/v1/namespaces/default/serviceaccounts/nobody/token', {
