@@ -161,6 +161,18 @@ const RBAC_BINDING: Schema = {
   3: f('roleRef', 'message', { message: () => ROLE_REF }),
 };
 
+// apimachinery meta/v1 generated.proto: the body of a typed client's DELETE (kubectl auth
+// reconcile replacing a binding whose roleRef changed).
+const DELETE_OPTIONS: Schema = {
+  1: f('gracePeriodSeconds', 'int', { keepZero: true }),
+  2: f('preconditions', 'message', {
+    message: () => ({ 1: f('uid', 'string'), 2: f('resourceVersion', 'string') }),
+  }),
+  3: f('orphanDependents', 'bool', { keepZero: true }),
+  4: f('propagationPolicy', 'string'),
+  5: f('dryRun', 'string', { repeated: true }),
+};
+
 const KINDS: Readonly<Record<string, Schema>> = {
   'rbac.authorization.k8s.io/Role': RBAC_ROLE,
   'rbac.authorization.k8s.io/ClusterRole': {
@@ -416,12 +428,13 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
   const apiVersion = String(typeMeta.apiVersion ?? '');
   const kind = String(typeMeta.kind ?? '');
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  const schema = KINDS[`${group}/${kind}`];
+  // DeleteOptions is registered in every group-version (metav1.AddToGroupVersion).
+  const schema = kind === 'DeleteOptions' ? DELETE_OPTIONS : KINDS[`${group}/${kind}`];
   if (!schema) {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, the RBAC kinds and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, the RBAC kinds, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

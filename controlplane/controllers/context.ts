@@ -4,6 +4,7 @@
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
@@ -17,6 +18,7 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
@@ -58,6 +60,7 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly clusterRoles: Informer<ClusterRole>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -93,6 +96,7 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -102,6 +106,7 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.clusterRoles,
     ] as unknown as Informer<KubeObject>[];
   }
 

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
+import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
@@ -29,6 +30,7 @@ export const CONTROLLERS = [
   'nodelifecycle',
   'servicerepair',
   'garbagecollector',
+  'clusterroleaggregation',
 ] as const;
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLERS)[number];
@@ -49,6 +51,7 @@ export const CONTROLLER_SERVICE_ACCOUNT: Readonly<Record<ControllerName, string>
   nodelifecycle: 'node-controller',
   servicerepair: 'service-repair',
   garbagecollector: 'generic-garbage-collector',
+  clusterroleaggregation: 'clusterrole-aggregation-controller',
 };
 
 /** Leader election timing. */
@@ -176,6 +179,7 @@ export class ControllerManager {
       nodelifecycle: (ctx) => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
       servicerepair: (ctx) => serviceRepairController(ctx),
       garbagecollector: (ctx) => garbageCollector(ctx),
+      clusterroleaggregation: (ctx) => clusterRoleAggregationController(ctx),
     };
     try {
       for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name](await contextFor(name)));

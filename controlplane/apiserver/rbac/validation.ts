@@ -32,7 +32,8 @@ export function defaultBinding(o: JsonObject): void {
   for (const s of Array.isArray(o.subjects) ? o.subjects : []) {
     if (!isObject(s) || (s.apiGroup !== undefined && s.apiGroup !== '')) continue;
     if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = RBAC_GROUP;
-    else if (s.kind === 'ServiceAccount') s.apiGroup = '';
+    // An empty apiGroup is omitted on the wire (omitempty).
+    else delete s.apiGroup;
   }
 }
 
