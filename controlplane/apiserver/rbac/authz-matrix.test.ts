@@ -517,6 +517,37 @@ describe('authorization matrix: real requests with each identity’s own credent
     expect(create.status).toBe(403);
   });
 
+  it('the service repair loop (kube-system/service-repair, no upstream role): reads Services, writes Events', async () => {
+    await mustCreate('/api/v1/namespaces/kube-system/serviceaccounts', {
+      metadata: { name: 'service-repair' },
+    });
+    const tr = await admin('POST', '/api/v1/namespaces/kube-system/serviceaccounts/service-repair/token', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {},
+    });
+    const token = (tr.json.status as { token: string }).token;
+    expect((await get(token, '/api/v1/services')).status).toBe(200);
+    const event = await call(server.server, 'POST', '/api/v1/namespaces/default/events', {
+      ...as(token),
+      body: {
+        metadata: { name: 'dup.1' },
+        involvedObject: { kind: 'Service', namespace: 'default', name: 'kubernetes' },
+        reason: 'ClusterIPAlreadyAllocated',
+        message: 'test',
+        type: 'Warning',
+      },
+    });
+    expect(event.status).toBe(201);
+    expect((await get(token, '/api/v1/pods')).status).toBe(403);
+    const update = await call(server.server, 'PATCH', '/api/v1/namespaces/default/services/kubernetes', {
+      ...as(token),
+      body: { metadata: { labels: { x: 'y' } } },
+      contentType: 'application/merge-patch+json',
+    });
+    expect(update.status).toBe(403);
+  });
+
   it('cluster DNS (kube-system/coredns): lists and watches what it serves, reads nothing by name', async () => {
     await mustCreate('/api/v1/namespaces/kube-system/serviceaccounts', { metadata: { name: 'coredns' } });
     const tr = await admin('POST', '/api/v1/namespaces/kube-system/serviceaccounts/coredns/token', {
