@@ -189,7 +189,7 @@ export class ControllerManager {
       if (!signal.aborted) throw err;
     } finally {
       for (const c of started) c.detach();
-      await credentials?.close();
+      credentials?.close();
       this.#leading = false;
       this.#log.info('controllers stopped', { identity: this.identity });
     }

@@ -59,7 +59,7 @@ describe('ServiceAccountClients (controller-manager --use-service-account-creden
         'system:serviceaccount:kube-system:node-controller',
       );
     } finally {
-      await creds.close();
+      creds.close();
     }
   });
 
@@ -81,7 +81,7 @@ describe('ServiceAccountClients (controller-manager --use-service-account-creden
       });
       expect(sa.metadata.labels).toEqual({ mine: 'yes' });
     } finally {
-      await creds.close();
+      creds.close();
     }
   });
 
@@ -99,7 +99,7 @@ describe('ServiceAccountClients (controller-manager --use-service-account-creden
     expect((await whoami(client))?.userInfo?.username).toBe(
       'system:serviceaccount:kube-system:daemon-set-controller',
     );
-    await creds.close();
+    creds.close();
     expect(clock.pending).toBe(0);
   });
 
@@ -117,7 +117,13 @@ describe('ServiceAccountClients (controller-manager --use-service-account-creden
     await eventually('a second retry to be scheduled', () => clock.pending === 1);
     ac.abort();
     await expect(pending).rejects.toThrow();
-    await creds.close();
+    // Closing also ends a fetch that is still retrying.
+    const stuck = creds.clientFor('node-controller', new AbortController().signal);
+    await eventually('a retry to be scheduled', () => clock.pending === 1);
+    const settled = expect(stuck).rejects.toThrow(/closed/);
+    creds.close();
+    await clock.advance(1000);
+    await settled;
     dead.close();
   });
 });

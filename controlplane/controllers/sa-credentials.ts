@@ -68,6 +68,8 @@ export class ServiceAccountClients {
   readonly #clock: Clock;
   readonly #log: Logger | undefined;
   readonly #byName = new Map<string, Promise<Credential>>();
+  /** Credentials handed out, for close(). */
+  readonly #made = new Set<Credential>();
   #closed = false;
 
   constructor(options: ServiceAccountClientsOptions) {
@@ -93,29 +95,40 @@ export class ServiceAccountClients {
     return (await pending).client;
   }
 
-  /** Stops renewals and closes every client made. */
-  async close(): Promise<void> {
+  /**
+   * Stops renewals and closes every client made; a credential still being fetched is closed
+   * as soon as it arrives (its `clientFor` rejects).
+   */
+  close(): void {
     this.#closed = true;
-    const all = await Promise.allSettled(this.#byName.values());
-    for (const r of all) {
-      if (r.status !== 'fulfilled') continue;
-      if (r.value.timer !== undefined) this.#clock.clearTimeout(r.value.timer);
-      r.value.client.close();
-    }
+    for (const c of this.#made) this.#dispose(c);
+    this.#made.clear();
     this.#byName.clear();
+  }
+
+  #dispose(c: Credential): void {
+    if (c.timer !== undefined) this.#clock.clearTimeout(c.timer);
+    c.client.close();
   }
 
   async #first(name: string, signal: AbortSignal): Promise<Credential> {
     for (;;) {
       signal.throwIfAborted();
+      if (this.#closed)
+        throw new Error(`controller credentials for ${CONTROLLER_SA_NAMESPACE}/${name}: closed`);
       try {
         await this.#ensureServiceAccount(name, signal);
         const { token, expiresAt } = await this.#requestToken(name, signal);
         const credential: Credential = { token, expiresAt, client: this.#clientWith(() => credential.token) };
+        if (this.#closed) {
+          this.#dispose(credential);
+          throw new Error(`controller credentials for ${CONTROLLER_SA_NAMESPACE}/${name}: closed`);
+        }
+        this.#made.add(credential);
         this.#scheduleRenewal(name, credential);
         return credential;
       } catch (err: unknown) {
-        if (signal.aborted) throw err;
+        if (signal.aborted || this.#closed) throw err;
         this.#log?.warn('controller credentials: retrying', {
           serviceAccount: `${CONTROLLER_SA_NAMESPACE}/${name}`,
           error: messageOf(err),

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../lib/api/meta.js';
 import type { PolicyRule, RoleRef, Subject } from '../../../lib/api/rbac-v1.js';
+import { CONTROLLER_SERVICE_ACCOUNT } from '../../controllers/manager.js';
 import {
   AUTOUPDATE_ANNOTATION,
   BOOTSTRAPPING_LABEL,
   bootstrapPolicy,
   CONTROLLER_SERVICE_ACCOUNTS,
 } from './bootstrap-policy.js';
+import { loadUpstreamPolicy } from './testdata/upstream.js';
 
 const policy = bootstrapPolicy();
 const all: KubeObject[] = [
@@ -148,6 +150,51 @@ describe('bootstrapPolicy', () => {
       (byName.get(role)?.rules ?? []).some((r) => r.verbs.includes(verb) && r.resources?.includes(resource));
     expect(grants('system:aggregate-to-view', 'get', 'secrets')).toBe(false);
     expect(grants('system:aggregate-to-edit', 'update', 'secrets')).toBe(true);
+  });
+
+  it('equals upstream for every upstream object kept as test data (rules as sets, subjects, roleRef, metadata)', () => {
+    const upstream = loadUpstreamPolicy();
+    /** One rule as a canonical string: each list sorted, so order within and across rules is ignored. */
+    const canon = (r: PolicyRule): string =>
+      JSON.stringify([
+        [...r.verbs].sort(),
+        [...(r.apiGroups ?? [])].sort(),
+        [...(r.resources ?? [])].sort(),
+        [...(r.resourceNames ?? [])].sort(),
+        [...(r.nonResourceURLs ?? [])].sort(),
+      ]);
+    const shape = (
+      o: KubeObject & { rules?: PolicyRule[] | null; subjects?: Subject[]; roleRef?: RoleRef },
+    ) => ({
+      labels: o.metadata.labels,
+      annotations: o.metadata.annotations,
+      rules: o.rules === undefined ? undefined : (o.rules ?? []).map(canon).sort(),
+      subjects: o.subjects ?? [],
+      roleRef: o.roleRef,
+    });
+    const ours = new Map(all.map((o) => [key(o), o]));
+    const theirs = [
+      ...upstream.clusterRoles,
+      ...upstream.clusterRoleBindings,
+      ...upstream.roles,
+      ...upstream.roleBindings,
+    ];
+    expect(theirs.length).toBeGreaterThan(40);
+    for (const u of theirs) {
+      const mine = ours.get(key(u));
+      expect(mine, key(u)).toBeDefined();
+      if (mine) expect(shape(mine), key(u)).toEqual(shape(u));
+    }
+  });
+
+  it("has a binding for every service account the controller manager's controllers run as", () => {
+    const bound = new Set(
+      policy.clusterRoleBindings.flatMap((b) =>
+        (b.subjects ?? []).filter((s) => s.kind === 'ServiceAccount').map((s) => `${s.namespace}/${s.name}`),
+      ),
+    );
+    for (const sa of Object.values(CONTROLLER_SERVICE_ACCOUNT))
+      expect(bound.has(`kube-system/${sa}`), sa).toBe(true);
   });
 
   it('returns fresh objects on each call', () => {

@@ -36,6 +36,7 @@
  * Our components' own custom resources (LB address pools and the like) are not granted here:
  * the component that defines them adds them to its role.
  */
+import type { ObjectMeta } from '../../../lib/api/meta.js';
 import type {
   ClusterRole,
   ClusterRoleBinding,
@@ -141,7 +142,7 @@ const eventsRule = (): PolicyRule => rule(['create', 'patch', 'update'], [CORE, 
 
 // ---- object builders -------------------------------------------------------------------------
 
-function meta(name: string, labels: Record<string, string> = {}, namespace?: string) {
+function meta(name: string, labels: Record<string, string> = {}, namespace?: string): ObjectMeta {
   return {
     name,
     ...(namespace !== undefined ? { namespace } : {}),
