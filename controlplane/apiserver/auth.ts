@@ -5,9 +5,10 @@
  * CSV: token,user,uid,"groups"), or a client certificate signed by our CA (CN = user,
  * O = groups, as in Kubernetes' x509 authenticator). Nothing → anonymous.
  *
- * Authorization (may they): system:masters may do everything; a node (`system:node:<name>`,
- * group system:nodes) what the Node authorizer allows (node-authorizer.ts); component users get
- * fixed rule lists.
+ * Authorization (may they), as kube-apiserver's chain: system:masters may do everything; then the
+ * Node authorizer (node-authorizer.ts: a kubelet `system:node:<name>` in group system:nodes gets
+ * what pods bound to it use, its own Node and Lease, and the system:node rules); then RBAC
+ * (./rbac/authorizer.ts) over the Roles, ClusterRoles and bindings in the store.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
@@ -15,6 +16,9 @@ import type { TLSSocket } from 'node:tls';
 import type { PolicyRule } from '../../lib/api/rbac-v1.js';
 import { authorizeNode, nodeRulesOf } from './node-authorizer.js';
 import type { NodeGraph } from './node-graph.js';
+import { rbacAuthorize, rbacRulesFor } from './rbac/authorizer.js';
+import type { PolicyCache, PolicySource } from './rbac/policy-cache.js';
+import { type Attributes, ruleAllows } from './rbac/rule-match.js';
 
 /** An authenticated caller. */
 export interface UserInfo {
@@ -31,7 +35,7 @@ export interface RequestAttributes {
   readonly namespace: string;
   /** For list/watch: the name a `metadata.name=` field selector asks for. */
   readonly name: string;
-  /** The raw field selector of a list or watch. */
+  /** The raw field selector of a list or watch (the Node authorizer reads `spec.nodeName=`). */
   readonly fieldSelector?: string;
 }
 
@@ -83,141 +87,228 @@ export function authenticate(
 }
 
 const READ = ['get', 'list', 'watch'];
-const SELF_REVIEWS = ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'];
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 
-interface Rule {
-  readonly verbs: readonly string[];
-  /** `resource` or `resource/subresource`; `*` for all. */
-  readonly resources: readonly string[];
-}
-
-/** Rule lists of the control-plane and node components (a fixed RBAC). */
-const COMPONENT_RULES: Readonly<Record<string, readonly Rule[]>> = {
+/**
+ * Rule lists of the component users, until the bootstrap policy's bindings grant them the same
+ * (bootstrapPolicy() from ./rbac/bootstrap-policy.ts; see installBootstrapPolicy). Evaluated with
+ * the RBAC rule matcher, so SelfSubjectRulesReview and authorization read one rule source.
+ */
+const COMPONENT_RULES: Readonly<Record<string, readonly PolicyRule[]>> = {
   'system:kube-scheduler': [
-    { verbs: READ, resources: ['*'] },
-    { verbs: ['create'], resources: ['pods/binding', 'events'] },
-    { verbs: ['update', 'patch'], resources: ['pods/status'] },
-    { verbs: ALL_VERBS, resources: ['leases'] },
+    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['create'], apiGroups: ['*'], resources: ['pods/binding', 'events'] },
+    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['pods/status'] },
+    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
   ],
-  'system:kube-controller-manager': [{ verbs: ALL_VERBS, resources: ['*'] }],
+  'system:kube-controller-manager': [{ verbs: ALL_VERBS, apiGroups: ['*'], resources: ['*'] }],
   'system:kube-proxy': [
-    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
-    { verbs: ['create', 'patch'], resources: ['events'] },
+    { verbs: READ, apiGroups: ['*'], resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
+    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
   ],
   'system:switchyard:dns': [
-    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'] },
+    {
+      verbs: READ,
+      apiGroups: ['*'],
+      resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'],
+    },
   ],
   'system:switchyard:ingress': [
-    { verbs: READ, resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'] },
-    { verbs: ['update', 'patch'], resources: ['ingresses/status'] },
-    { verbs: ALL_VERBS, resources: ['leases'] },
-    { verbs: ['create', 'patch'], resources: ['events'] },
+    {
+      verbs: READ,
+      apiGroups: ['*'],
+      resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'],
+    },
+    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['ingresses/status'] },
+    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
+    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
   ],
   'system:switchyard:lb': [
-    { verbs: READ, resources: ['*'] },
-    { verbs: ['update', 'patch'], resources: ['services/status'] },
-    { verbs: ALL_VERBS, resources: ['leases', 'events'] },
+    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
+    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['services/status'] },
+    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases', 'events'] },
   ],
 };
 
-function allowedByRules(rules: readonly Rule[], attrs: RequestAttributes): boolean {
-  const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
-  return rules.some(
-    (r) => r.verbs.includes(attrs.verb) && (r.resources.includes('*') || r.resources.includes(res)),
-  );
-}
-
-/** The outcome of authorization, with the deciding authorizer's reason when it gave one. */
+/** The outcome of authorization. */
 export interface Decision {
   readonly allowed: boolean;
-  readonly reason?: string;
+  /** Why (an allow's binding, or a denial's resolution errors); '' when there is nothing to say. */
+  readonly reason: string;
 }
 
-/** State the authorizers decide from. */
-export interface AuthorizerContext {
-  /** Pods bound to nodes and what they reference (the Node authorizer's graph). */
-  readonly nodeGraph: NodeGraph;
-}
+const MASTERS = 'system:masters';
 
 /**
- * Decides whether `user` may do `attrs`: system:masters, then the Node authorizer (which never
- * denies, so a node falls through to the rest), then the fixed component rules.
+ * The authorizers before RBAC, in kube-apiserver's order: system:masters (the privileged-group
+ * authorizer) allows everything, then the Node authorizer, then the component users' interim rule
+ * lists. `allowed` undefined is "no opinion": RBAC decides; `reason` is the Node authorizer's
+ * when it had one (a union authorizer reports the reasons of those that passed).
  */
-export function authorize(user: UserInfo, attrs: RequestAttributes, ctx: AuthorizerContext): Decision {
-  if (user.groups.includes('system:masters')) return { allowed: true };
-  // system:basic-user: everyone may ask what they themselves may do.
-  if (attrs.verb === 'create' && SELF_REVIEWS.includes(attrs.resource) && attrs.subresource === '')
-    return { allowed: true };
-  const node = authorizeNode(user, attrs, ctx.nodeGraph);
-  if (node.decision === 'Allow') return { allowed: true };
-  const rules = COMPONENT_RULES[user.name];
-  if (rules && allowedByRules(rules, attrs)) return { allowed: true };
-  return node.reason === '' ? { allowed: false } : { allowed: false, reason: node.reason };
-}
-
-/** One rule as SelfSubjectRulesReview reports it (rbac PolicyRule; no API groups = `*`). */
-export interface ListedRule {
-  readonly verbs: readonly string[];
-  readonly apiGroups?: readonly string[];
-  readonly resources: readonly string[];
-  readonly resourceNames?: readonly string[];
-}
-
-const listed = (r: Readonly<PolicyRule>): ListedRule => ({
-  verbs: r.verbs,
-  ...(r.apiGroups ? { apiGroups: r.apiGroups } : {}),
-  resources: r.resources ?? [],
-  ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
-});
-
-/**
- * What `user` may do (in any namespace), as a rule list (`kubectl auth can-i --list`). For a node:
- * the `system:node` rules its authorizer checks, `incomplete` because the graph and the node's
- * name narrow several of them per object (as Kubernetes reports for authorizers that cannot
- * list their rules).
- */
-export function rulesOf(user: UserInfo): { resourceRules: ListedRule[]; incomplete: boolean } {
-  if (user.groups.includes('system:masters')) {
-    return { resourceRules: [{ verbs: ['*'], resources: ['*'] }], incomplete: false };
-  }
-  const basic: ListedRule[] = [{ verbs: ['create'], resources: SELF_REVIEWS }];
-  const node = nodeRulesOf(user);
-  if (node) return { resourceRules: [...basic, ...node.rules.map(listed)], incomplete: true };
-  const rules = COMPONENT_RULES[user.name] ?? [];
-  return {
-    resourceRules: [...basic, ...rules.map((r) => ({ verbs: r.verbs, resources: r.resources }))],
-    incomplete: false,
-  };
-}
-
-/**
- * Impersonation (`kubectl --as USER --as-group G`): the `Impersonate-User` and
- * `Impersonate-Group` headers replace the caller's identity when the caller may impersonate —
- * here only system:masters, who hold every verb including `impersonate`. Returns the caller
- * unchanged without those headers; throws the Forbidden message Kubernetes' impersonation
- * filter writes otherwise (staging/src/k8s.io/apiserver/pkg/endpoints/filters/impersonation.go).
- */
-export function impersonate(
+export function authorize(
   user: UserInfo,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): UserInfo | { readonly forbidden: string } {
-  const name = headers['impersonate-user'];
-  const rawGroups = headers['impersonate-group'];
-  const groups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
-  if (name === undefined && groups.length === 0) return user;
-  const target = Array.isArray(name) ? name[0] : name;
-  if (target === undefined || target === '') {
-    return { forbidden: 'requested impersonation of groups without impersonating a user' };
+  attrs: RequestAttributes,
+  nodeGraph: NodeGraph,
+): { readonly allowed?: true; readonly reason: string } {
+  if (user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
+  const node = authorizeNode(user, attrs, nodeGraph);
+  if (node.decision === 'Allow') return { allowed: true, reason: node.reason };
+  const rules = COMPONENT_RULES[user.name];
+  if (rules?.some((r) => ruleAllows(r, { kind: 'resource', ...attrs }))) return { allowed: true, reason: '' };
+  return { reason: node.reason };
+}
+
+/** What a user may do in a namespace (SelfSubjectRulesReview's status). */
+export interface RulesReview {
+  readonly resourceRules: PolicyRule[];
+  readonly nonResourceRules: PolicyRule[];
+  /** True where an authorizer cannot list its rules (the Node authorizer's object checks). */
+  readonly incomplete: boolean;
+  readonly evaluationError?: string;
+}
+
+/** How long a denial waits for the RBAC cache to see writes acknowledged before the request. */
+const CATCH_UP_MS = 1000;
+
+/**
+ * The whole authorizer chain (kube-apiserver's union authorizer: system:masters → Node → RBAC),
+ * for requests, access reviews, rule reviews, impersonation and escalation checks alike.
+ */
+export class Authorizer {
+  readonly #policy: PolicyCache;
+  readonly #storeRevision: () => Promise<number>;
+  readonly #nodeGraph: NodeGraph;
+
+  constructor(options: {
+    readonly policy: PolicyCache;
+    readonly storeRevision: () => Promise<number>;
+    /** The Node authorizer's graph (kept current by feedNodeGraph). */
+    readonly nodeGraph: NodeGraph;
+  }) {
+    this.#policy = options.policy;
+    this.#storeRevision = options.storeRevision;
+    this.#nodeGraph = options.nodeGraph;
   }
-  if (!user.groups.includes('system:masters')) {
+
+  /** The RBAC objects the chain reads. */
+  get policy(): PolicySource {
+    return this.#policy;
+  }
+
+  /** Decides a resource or non-resource request. */
+  async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {
+    let before = '';
+    if (attrs.kind === 'resource') {
+      const first = authorize(user, attrs, this.#nodeGraph);
+      if (first.allowed) return { allowed: true, reason: first.reason };
+      before = first.reason;
+    } else if (user.groups.includes(MASTERS)) {
+      return { allowed: true, reason: '' };
+    }
+    const d = await this.#rbac(user, attrs);
+    // No one allowed: the reasons of every authorizer that gave one, one per line (union.go).
+    return d.allowed || before === ''
+      ? d
+      : { allowed: false, reason: [before, d.reason].filter((r) => r).join('\n') };
+  }
+
+  async #rbac(user: UserInfo, attrs: Attributes): Promise<Decision> {
+    const d = rbacAuthorize(this.#policy, user, attrs);
+    if (d.allowed) return d;
+    // A binding written just before this request may not have reached the cache yet.
+    const revision = await this.#storeRevision();
+    if (revision <= this.#policy.revision) return d;
+    await this.#policy.syncTo(revision, CATCH_UP_MS);
+    return rbacAuthorize(this.#policy, user, attrs);
+  }
+
+  /** The RBAC rules of `user` in `namespace` ('' = cluster-wide), for escalation checks. */
+  rbacRules(user: UserInfo, namespace: string): { readonly rules: PolicyRule[]; readonly errors: string[] } {
+    return rbacRulesFor(this.#policy, user, namespace);
+  }
+
+  /** Everything `user` may do in `namespace`, as SelfSubjectRulesReview reports it. */
+  rulesFor(user: UserInfo, namespace: string): RulesReview {
+    if (user.groups.includes(MASTERS)) {
+      return {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        incomplete: false,
+      };
+    }
+    // A node's system:node rules: what its authorizer checks, narrowed per object (incomplete).
+    const node = nodeRulesOf(user);
+    const { rules, errors } = rbacRulesFor(this.#policy, user, namespace);
+    const all = [...(node?.rules ?? []), ...(COMPONENT_RULES[user.name] ?? []), ...rules];
     return {
-      forbidden: `users "${target}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+      resourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length === 0),
+      nonResourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length > 0),
+      incomplete: node !== undefined || errors.length > 0,
+      ...(errors.length > 0 ? { evaluationError: errors.join(', ') } : {}),
     };
   }
-  // An impersonated user is authenticated like any other (the filter adds the group).
-  return {
-    name: target,
-    groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'],
-  };
+
+  /**
+   * Impersonation (`kubectl --as USER --as-group G`, staging/src/k8s.io/apiserver/pkg/endpoints/
+   * filters/impersonation.go): the `Impersonate-User` and `Impersonate-Group` headers replace
+   * the caller's identity when the caller may `impersonate` the user (or service account) and
+   * each group. Returns the caller unchanged without those headers, else the new identity or
+   * the Forbidden message of the first refused check.
+   */
+  async impersonate(
+    user: UserInfo,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): Promise<UserInfo | { readonly forbidden: string }> {
+    const name = headers['impersonate-user'];
+    const rawGroups = headers['impersonate-group'];
+    const groups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
+    if (name === undefined && groups.length === 0) return user;
+    const target = Array.isArray(name) ? name[0] : name;
+    if (target === undefined || target === '') {
+      return { forbidden: 'requested impersonation of groups without impersonating a user' };
+    }
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(target);
+    const checks: RequestAttributes[] = [
+      sa
+        ? { ...IMPERSONATE, resource: 'serviceaccounts', namespace: sa[1] as string, name: sa[2] as string }
+        : { ...IMPERSONATE, resource: 'users', name: target },
+      ...groups.map((g) => ({ ...IMPERSONATE, resource: 'groups', name: g })),
+    ];
+    for (const attrs of checks) {
+      const d = await this.authorize(user, { kind: 'resource', ...attrs });
+      if (!d.allowed) return { forbidden: forbiddenMessage(user, attrs, d.reason) };
+    }
+    // A service account impersonated without groups gets its own; everyone is authenticated.
+    const given =
+      groups.length === 0 && sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : groups;
+    return {
+      name: target,
+      groups: [...given.filter((g) => g !== 'system:authenticated'), 'system:authenticated'],
+    };
+  }
+}
+
+const IMPERSONATE = { verb: 'impersonate', group: '', subresource: '', namespace: '', name: '' } as const;
+
+/**
+ * kube-apiserver's 403 message (endpoints/handlers/responsewriters ForbiddenStatusError):
+ * `pods "p" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "n"`,
+ * with `: <reason>` when the authorizer gave one.
+ */
+export function forbiddenMessage(
+  user: UserInfo,
+  a: RequestAttributes,
+  reason: string,
+  qualified = a.group === '' ? a.resource : `${a.resource}.${a.group}`,
+): string {
+  const what = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const subject = a.name ? `${qualified} "${a.name}"` : qualified;
+  const scope = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
+  const tail = reason === '' ? '' : `: ${reason}`;
+  return `${subject} is forbidden: User "${user.name}" cannot ${a.verb} resource "${what}" in API group "${a.group}"${scope}${tail}`;
+}
+
+/** The non-resource form: `forbidden: User "u" cannot get path "/metrics"`. */
+export function forbiddenPathMessage(user: UserInfo, verb: string, path: string, reason: string): string {
+  return `forbidden: User "${user.name}" cannot ${verb} path "${path}"${reason === '' ? '' : `: ${reason}`}`;
 }

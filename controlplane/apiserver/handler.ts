@@ -7,10 +7,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import {
-  type AuthorizerContext,
+  type Authorizer,
   authenticate,
-  authorize,
-  impersonate,
+  forbiddenMessage,
+  forbiddenPathMessage,
   type RequestAttributes,
   type UserInfo,
 } from './auth.js';
@@ -28,11 +28,17 @@ import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
 import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
-import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
+import {
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+} from './reviews.js';
 import { ISSUER, issueToken, verifyToken } from './sa-tokens.js';
 import { ApiError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
@@ -43,6 +49,8 @@ import { openWatchStream } from './watch-stream.js';
 export interface HandlerOptions {
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
   /** Token → user, re-read by the caller when the file changes. */
   readonly tokens: () => ReadonlyMap<string, UserInfo>;
   /** `host:port` clients should use (legacy /api's serverAddressByClientCIDRs). */
@@ -58,8 +66,6 @@ export interface HandlerOptions {
   readonly serviceAccountKey?: Buffer;
   /** False until the store is open and the bootstrap objects exist. */
   readonly ready: () => boolean;
-  /** What the authorizers decide from. */
-  readonly authorizer: AuthorizerContext;
 }
 
 const PUBLIC_PATHS = new Set(['/version']);
@@ -129,10 +135,20 @@ async function handle(
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
-  const user = caller && impersonate(caller, req.headers);
+  const user = caller && (await o.authorizer.impersonate(caller, req.headers));
   if (user && 'forbidden' in user) {
     req.resume();
     throw new ApiError(403, 'Forbidden', user.forbidden);
+  }
+  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+  if (user && !info) {
+    // Non-resource paths are RBAC's too (system:discovery, system:public-info-viewer, ...).
+    const verb = (req.method ?? 'GET').toLowerCase();
+    const d = await o.authorizer.authorize(user, { kind: 'nonResource', verb, path: url.pathname });
+    if (!d.allowed) {
+      req.resume();
+      throw new ApiError(403, 'Forbidden', forbiddenPathMessage(user, verb, url.pathname, d.reason));
+    }
   }
   if (path === '/version') return sendJson(res, 200, versionInfo());
   if (isHealthPath(path)) {
@@ -159,15 +175,14 @@ async function handle(
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
-  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
   const res_ = info && o.resources.lookup(info.group, info.version, info.resource);
   if (!info || !res_ || !user) {
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  authorizeRequest(o, user, info, res_, url);
+  await authorizeRequest(o, user, info, res_, url.searchParams);
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
-  await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user) });
+  await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user, info, res_) });
 }
 
 /** A bearer token this server issued for a service account (TokenRequest). */
@@ -219,7 +234,11 @@ async function serveReview(
     readonly user: UserInfo;
   },
 ): Promise<void> {
-  if (c.info.verb !== 'create' || c.info.name !== '' || c.info.namespace !== undefined) {
+  if (
+    c.info.verb !== 'create' ||
+    c.info.name !== '' ||
+    (c.info.namespace !== undefined) !== c.res_.namespaced
+  ) {
     c.req.resume();
     throw new ApiError(
       405,
@@ -228,19 +247,24 @@ async function serveReview(
     );
   }
   const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
+  const review = { authorizer: o.authorizer, user: c.user, body: input };
   switch (c.res_.kind) {
     case 'SelfSubjectAccessReview':
+      return sendJson(c.res, 201, await selfSubjectAccessReview(review));
+    case 'SubjectAccessReview':
+      return sendJson(c.res, 201, await subjectAccessReview(review));
+    case 'LocalSubjectAccessReview':
       return sendJson(
         c.res,
         201,
-        selfSubjectAccessReview({
-          user: c.user,
-          body: input,
-          authorize: (attrs) => authorize(c.user, attrs, o.authorizer),
-        }),
+        await subjectAccessReview({ ...review, namespace: c.info.namespace ?? '' }),
       );
     case 'SelfSubjectRulesReview':
-      return sendJson(c.res, 201, selfSubjectRulesReview({ user: c.user, body: input }));
+      return sendJson(
+        c.res,
+        201,
+        selfSubjectRulesReview({ authorizer: o.authorizer, user: c.user, body: input }),
+      );
     default:
       return sendJson(c.res, 201, selfSubjectReview(c.user));
   }
@@ -289,57 +313,88 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-/** The authorizer's 403 (responsewriters.Forbidden): the reason, when one was given, after a colon. */
-function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, reason?: string): ApiError {
-  const name = info.name;
-  const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const subject = name ? `${qualifiedResource(res)} "${name}"` : qualifiedResource(res);
-  const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
-  return new ApiError(
-    403,
-    'Forbidden',
-    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}${reason ? `: ${reason}` : ''}`,
-    { name, group: info.group, kind: info.resource },
-  );
+function forbidden(user: UserInfo, attrs: RequestAttributes, res: ResourceInfo, reason: string): ApiError {
+  return new ApiError(403, 'Forbidden', forbiddenMessage(user, attrs, reason, qualifiedResource(res)), {
+    name: attrs.name,
+    group: attrs.group,
+    kind: attrs.resource,
+  });
+}
+
+/**
+ * The name authorization sees: the URL's, or for a list or watch the one an exact
+ * `metadata.name=` field selector asks for (apiserver RequestInfoFactory does the same, so
+ * `resourceNames` rules cover `kubectl get pod/x -w` and the informers of one object).
+ */
+function authorizationName(info: RequestInfo, query: URLSearchParams): string {
+  if (info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info.name;
+  for (const term of (query.get('fieldSelector') ?? '').split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m && m[1] !== '' && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1] as string))
+      return m[1] as string;
+  }
+  return '';
 }
 
 /** Authorizes the request, or throws the 403 Kubernetes answers. */
-function authorizeRequest(
+async function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
   res: ResourceInfo,
-  url: URL,
-): void {
-  const fieldSelector = url.searchParams.get('fieldSelector');
+  query: URLSearchParams,
+): Promise<void> {
+  const fieldSelector = query.get('fieldSelector');
   const attrs: RequestAttributes = {
+    ...attrsOf(info),
+    name: authorizationName(info, query),
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
+  };
+  const decision = await o.authorizer.authorize(user, { kind: 'resource', ...attrs });
+  if (!decision.allowed) throw forbidden(user, attrs, res, decision.reason);
+}
+
+/**
+ * The admission of `user`'s writes, in kube-apiserver's order: NodeRestriction (with the reads it
+ * needs), then RBAC's escalation checks for the RBAC kinds.
+ */
+function admission(o: HandlerOptions, user: UserInfo, info: RequestInfo, res: ResourceInfo): Admit {
+  const lookup = async (plural: string, namespace: string | undefined, name: string) => {
+    const found = o.resources.lookup('', 'v1', plural);
+    if (!found) return undefined;
+    return o.rest.get(found, namespace, name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) return undefined;
+      throw err;
+    });
+  };
+  const rbac =
+    res.group === 'rbac.authorization.k8s.io'
+      ? rbacAdmission({
+          authorizer: o.authorizer,
+          user,
+          kind: res.kind,
+          requestName: info.name,
+          namespace: res.namespaced ? (info.namespace ?? '') : '',
+        })
+      : undefined;
+  return async (a) => {
+    await admitNodeRestriction(user, a, {
+      getPod: (namespace, name) => lookup('pods', namespace, name),
+      getNode: (name) => lookup('nodes', undefined, name),
+    });
+    if (rbac && a.object && a.operation !== 'DELETE') await rbac(a.object, a.oldObject);
+  };
+}
+
+function attrsOf(info: RequestInfo): RequestAttributes {
+  return {
     verb: info.verb,
     group: info.group,
     resource: info.resource,
     subresource: info.subresource,
     namespace: info.namespace ?? '',
     name: info.name,
-    ...(fieldSelector !== null ? { fieldSelector } : {}),
   };
-  const decision = authorize(user, attrs, o.authorizer);
-  if (!decision.allowed) throw forbidden(user, info, res, decision.reason);
-}
-
-/** The admission checks of `user`'s writes (NodeRestriction), with the reads they need. */
-function admission(o: HandlerOptions, user: UserInfo): Admit {
-  const lookup = async (group: string, plural: string, namespace: string | undefined, name: string) => {
-    const info = o.resources.lookup(group, 'v1', plural);
-    if (!info) return undefined;
-    return o.rest.get(info, namespace, name).catch((err: unknown) => {
-      if (err instanceof ApiError && err.statusCode === 404) return undefined;
-      throw err;
-    });
-  };
-  return (a) =>
-    admitNodeRestriction(user, a, {
-      getPod: (namespace, name) => lookup('', 'pods', namespace, name),
-      getNode: (name) => lookup('', 'nodes', undefined, name),
-    });
 }
 
 interface Ctx {

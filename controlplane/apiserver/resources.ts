@@ -138,6 +138,14 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('authorization.k8s.io', 'v1', [
     { kind: 'SelfSubjectAccessReview', namespaced: false, virtual: true },
     { kind: 'SelfSubjectRulesReview', namespaced: false, virtual: true },
+    { kind: 'SubjectAccessReview', namespaced: false, virtual: true },
+    { kind: 'LocalSubjectAccessReview', virtual: true },
+  ]),
+  ...define('rbac.authorization.k8s.io', 'v1', [
+    { kind: 'Role' },
+    { kind: 'ClusterRole', namespaced: false },
+    { kind: 'RoleBinding' },
+    { kind: 'ClusterRoleBinding', namespaced: false },
   ]),
 ];
 

@@ -52,6 +52,8 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
+  readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -74,7 +76,11 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
-  /** Admission: sees the object as it would be stored (and the stored one) and may refuse the write. */
+  /**
+   * Admission of the request's caller (admission.ts), run on the final object after validation
+   * and before it is stored, and on the stored object before a delete; rejects to refuse
+   * (NodeRestriction, RBAC escalation checks).
+   */
   readonly admit?: Admit;
 }
 
@@ -335,15 +341,6 @@ export class RestStorage {
     }
     const ns = info.namespaced ? (meta.namespace as string) : undefined;
     await this.#checkNamespace(info, ns);
-    await options.admit?.({
-      operation: 'CREATE',
-      group: info.group,
-      resource: info.plural,
-      subresource: '',
-      namespace: ns ?? '',
-      name: metaString(body, 'name') ?? '',
-      object: body,
-    });
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.#now());
     if (tracksGeneration(info)) meta.generation = 1;
@@ -361,6 +358,15 @@ export class RestStorage {
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     this.#validate(info, body);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: meta.name as string,
+      object: body,
+    });
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -411,10 +417,10 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
-    const admit = how.admit;
     return this.#keyLocks.run(key, () =>
       this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
     );
@@ -430,7 +436,7 @@ export class RestStorage {
       readonly subresource: 'status' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
-      readonly admit: Admit | undefined;
+      readonly admit: UpdateHow['admit'];
     },
   ): Promise<JsonObject> {
     const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
@@ -453,6 +459,9 @@ export class RestStorage {
       const merged = this.#mergeSubresource(info, current, next, subresource);
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      this.#validate(info, merged);
+      const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
+      if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
       await admit?.({
         operation: 'UPDATE',
         group: info.group,
@@ -463,7 +472,6 @@ export class RestStorage {
         object: merged,
         oldObject: current,
       });
-      this.#validate(info, merged);
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -978,7 +986,7 @@ interface UpdateHow {
   readonly subresource?: 'status' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
-  readonly admit?: Admit | undefined;
+  readonly admit?: WriteOptions['admit'] | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

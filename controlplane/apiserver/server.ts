@@ -8,13 +8,20 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { openSqliteStore, type Store } from '../store/index.js';
-import { loadTokens, type UserInfo } from './auth.js';
+import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { NodeGraph } from './node-graph.js';
 import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
+import {
+  type BootstrapPolicy,
+  type InstallReport,
+  installBootstrapPolicy,
+} from './rbac/install-bootstrap.js';
+import { PolicyCache } from './rbac/policy-cache.js';
+import { validateRbacObject, validateRbacUpdate } from './rbac/validation.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
@@ -32,6 +39,9 @@ function serviceAccountSigningKey(dataDir: string): Buffer {
   if (!existsSync(path)) writePrivate(path, `${randomBytes(32).toString('hex')}\n`);
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }
+
+/** Until the bootstrap policy module lands: no RBAC objects installed (see bootstrapPolicy). */
+const NO_POLICY: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [] };
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -57,6 +67,11 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
+  /**
+   * The RBAC bootstrap policy installed at every start (add-only). Default: none yet — the
+   * policy module (./rbac/bootstrap-policy.ts, `bootstrapPolicy()`) is wired here when it lands.
+   */
+  readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
 
 /** A running API server. */
@@ -68,6 +83,10 @@ export interface ApiServer {
   readonly store: Store;
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain every request goes through (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
+  /** What installing the bootstrap policy at this start did. */
+  readonly bootstrapReport: InstallReport;
   /** The admin bearer token from the token file. */
   readonly adminToken: string;
   /** Re-reads the token file (after adding users). */
@@ -96,10 +115,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (info.custom) return crds.validate(info, obj);
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition')
         return validateCrd(obj);
+      if (info.group === 'rbac.authorization.k8s.io') return validateRbacObject(info.kind, obj);
       return [];
     },
+    updateValidation: (info, next, current) =>
+      info.group === 'rbac.authorization.k8s.io' ? validateRbacUpdate(info.kind, next, current) : [],
   });
   await crds.start();
+  const policyCache = new PolicyCache(store);
+  await policyCache.start();
+  const nodeGraph = new NodeGraph();
+  const authorizer = new Authorizer({
+    policy: policyCache,
+    storeRevision: () => store.revision(),
+    nodeGraph,
+  });
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -107,17 +137,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
-  const nodeGraph = new NodeGraph();
   let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
   const handler = createHandler({
     rest,
     resources,
+    authorizer,
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
-    authorizer: { nodeGraph },
     serviceAccountKey,
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
@@ -149,6 +178,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     const port = (srv.address() as AddressInfo).port;
     await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
+    const bootstrapReport = await installBootstrapPolicy({
+      rest,
+      resources,
+      policy: options.bootstrapPolicy?.() ?? NO_POLICY,
+    });
     await rest.resumeGracefulDeletions();
     graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
@@ -215,6 +249,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       store,
       rest,
       resources,
+      authorizer,
+      bootstrapReport,
       adminToken,
       reloadTokens() {
         tokens = loadTokens(files.tokens);
@@ -227,6 +263,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(tokenWatch);
         graphFeed?.stop();
         crds.stop();
+        policyCache.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -237,6 +274,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   } catch (err) {
     graphFeed?.stop();
     crds.stop();
+    policyCache.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();
