@@ -9,64 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToken, kubeconfig } from './pki.js';
-import type { BootstrapPolicy } from './rbac/install-bootstrap.js';
 import { startApiServer } from './server.js';
 import { type Answer, call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
-
-/**
- * The part of the bootstrap policy kubectl needs as a node: discovery and the self reviews for
- * everyone authenticated (upstream's system:discovery and system:basic-user with their bindings).
- */
-const SELF_SERVICE: BootstrapPolicy = {
-  clusterRoles: [
-    {
-      metadata: { name: 'system:discovery' },
-      rules: [
-        {
-          verbs: ['get'],
-          nonResourceURLs: [
-            '/api',
-            '/api/*',
-            '/apis',
-            '/apis/*',
-            '/healthz',
-            '/livez',
-            '/openapi',
-            '/openapi/*',
-            '/readyz',
-            '/version',
-            '/version/',
-          ],
-        },
-      ],
-    },
-    {
-      metadata: { name: 'system:basic-user' },
-      rules: [
-        {
-          verbs: ['create'],
-          apiGroups: ['authorization.k8s.io'],
-          resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'],
-        },
-        { verbs: ['create'], apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'] },
-      ],
-    },
-  ],
-  clusterRoleBindings: ['system:discovery', 'system:basic-user'].map((name) => ({
-    metadata: { name },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
-    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'system:authenticated' }],
-  })),
-  roles: [],
-  roleBindings: [],
-};
 
 let t: TestServer;
 let node1: string;
 let node2: string;
 
 beforeAll(async () => {
-  t = await startTestServer({ bootstrapPolicy: () => SELF_SERVICE });
+  t = await startTestServer();
   const dir = join(t.dir, 'data');
   node1 = addToken({ dir, user: 'system:node:node-1', groups: ['system:nodes'] });
   node2 = addToken({ dir, user: 'system:node:node-2', groups: ['system:nodes'] });

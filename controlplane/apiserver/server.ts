@@ -15,11 +15,8 @@ import { createHandler } from './handler.js';
 import { NodeGraph } from './node-graph.js';
 import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
-import {
-  type BootstrapPolicy,
-  type InstallReport,
-  installBootstrapPolicy,
-} from './rbac/install-bootstrap.js';
+import { type BootstrapPolicy, bootstrapPolicy } from './rbac/bootstrap-policy.js';
+import { type InstallReport, installBootstrapPolicy } from './rbac/install-bootstrap.js';
 import { PolicyCache } from './rbac/policy-cache.js';
 import { validateRbacObject, validateRbacUpdate } from './rbac/validation.js';
 import { ResourceRegistry } from './resources.js';
@@ -39,9 +36,6 @@ function serviceAccountSigningKey(dataDir: string): Buffer {
   if (!existsSync(path)) writePrivate(path, `${randomBytes(32).toString('hex')}\n`);
   return Buffer.from(readFileSync(path, 'utf8').trim(), 'hex');
 }
-
-/** Until the bootstrap policy module lands: no RBAC objects installed (see bootstrapPolicy). */
-const NO_POLICY: BootstrapPolicy = { clusterRoles: [], clusterRoleBindings: [], roles: [], roleBindings: [] };
 
 /** Options of `startApiServer`. */
 export interface ApiServerOptions {
@@ -67,10 +61,7 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
-  /**
-   * The RBAC bootstrap policy installed at every start (add-only). Default: none yet — the
-   * policy module (./rbac/bootstrap-policy.ts, `bootstrapPolicy()`) is wired here when it lands.
-   */
+  /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
   readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
 
@@ -181,7 +172,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const bootstrapReport = await installBootstrapPolicy({
       rest,
       resources,
-      policy: options.bootstrapPolicy?.() ?? NO_POLICY,
+      policy: (options.bootstrapPolicy ?? bootstrapPolicy)(),
     });
     await rest.resumeGracefulDeletions();
     graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });

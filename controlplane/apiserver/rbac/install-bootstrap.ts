@@ -8,30 +8,13 @@
  */
 
 import type { KubeObject } from '../../../lib/api/meta.js';
-import type {
-  ClusterRole,
-  ClusterRoleBinding,
-  PolicyRule,
-  Role,
-  RoleBinding,
-  Subject,
-} from '../../../lib/api/rbac-v1.js';
+import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
 import { isObject, type JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { RestStorage } from '../rest.js';
 import { ApiError } from '../status.js';
+import { AUTOUPDATE_ANNOTATION, type BootstrapPolicy } from './bootstrap-policy.js';
 import { uncovered } from './escalation.js';
-
-/** What `bootstrapPolicy()` returns: every object of the bootstrap policy. */
-export interface BootstrapPolicy {
-  readonly clusterRoles: readonly ClusterRole[];
-  readonly clusterRoleBindings: readonly ClusterRoleBinding[];
-  readonly roles: readonly Role[];
-  readonly roleBindings: readonly RoleBinding[];
-}
-
-/** The opt-out annotation. */
-export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
 
 /** What the install did, per object (`clusterroles/admin`), for logs and tests. */
 export interface InstallReport {
@@ -123,8 +106,21 @@ function reconcileBinding(expected: Obj, existing: Obj): { next: Obj; recreate: 
   return changed ? { next, recreate: false } : undefined;
 }
 
+/** Reconciliation creates the namespace of a namespaced object when it is missing. */
+async function ensureNamespace(rest: RestStorage, namespaces: ResourceInfo, name: string): Promise<void> {
+  try {
+    await rest.get(namespaces, undefined, name);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
+    await rest.create(namespaces, undefined, { metadata: { name } }).catch((e: unknown) => {
+      if (!(e instanceof ApiError && e.statusCode === 409)) throw e;
+    });
+  }
+}
+
 async function ensureOne(
   rest: RestStorage,
+  namespaces: ResourceInfo,
   info: ResourceInfo,
   object: KubeObject,
   report: InstallReport,
@@ -140,6 +136,7 @@ async function ensureOne(
     if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
   }
   if (existing === undefined) {
+    if (ns !== undefined) await ensureNamespace(rest, namespaces, ns);
     await rest.create(info, ns, structuredClone(expected));
     report.created.push(id);
     return;
@@ -179,6 +176,8 @@ export async function installBootstrapPolicy(options: {
     if (!i) throw new Error(`rbac.authorization.k8s.io/v1 ${plural} is not served`);
     return i;
   };
+  const namespaces = options.resources.lookup('', 'v1', 'namespaces');
+  if (!namespaces) throw new Error('v1 namespaces is not served');
   const steps: [string, readonly KubeObject[]][] = [
     ['clusterroles', options.policy.clusterRoles],
     ['clusterrolebindings', options.policy.clusterRoleBindings],
@@ -186,7 +185,7 @@ export async function installBootstrapPolicy(options: {
     ['rolebindings', options.policy.roleBindings],
   ];
   for (const [plural, objects] of steps) {
-    for (const o of objects) await ensureOne(options.rest, info(plural), o, report);
+    for (const o of objects) await ensureOne(options.rest, namespaces, info(plural), o, report);
   }
   return report;
 }
