@@ -18,7 +18,7 @@ import { authorizeNode, nodeRulesOf } from './node-authorizer.js';
 import type { NodeGraph } from './node-graph.js';
 import { rbacAuthorize, rbacRulesFor } from './rbac/authorizer.js';
 import type { PolicyCache, PolicySource } from './rbac/policy-cache.js';
-import { type Attributes, ruleAllows } from './rbac/rule-match.js';
+import type { Attributes } from './rbac/rule-match.js';
 
 /** An authenticated caller. */
 export interface UserInfo {
@@ -86,50 +86,6 @@ export function authenticate(
   return undefined;
 }
 
-const READ = ['get', 'list', 'watch'];
-const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
-
-/**
- * Rule lists of the component users, until the bootstrap policy's bindings grant them the same
- * (bootstrapPolicy() from ./rbac/bootstrap-policy.ts; see installBootstrapPolicy). Evaluated with
- * the RBAC rule matcher, so SelfSubjectRulesReview and authorization read one rule source.
- */
-const COMPONENT_RULES: Readonly<Record<string, readonly PolicyRule[]>> = {
-  'system:kube-scheduler': [
-    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
-    { verbs: ['create'], apiGroups: ['*'], resources: ['pods/binding', 'events'] },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['pods/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
-  ],
-  'system:kube-controller-manager': [{ verbs: ALL_VERBS, apiGroups: ['*'], resources: ['*'] }],
-  'system:kube-proxy': [
-    { verbs: READ, apiGroups: ['*'], resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
-    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
-  ],
-  'system:switchyard:dns': [
-    {
-      verbs: READ,
-      apiGroups: ['*'],
-      resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'],
-    },
-  ],
-  'system:switchyard:ingress': [
-    {
-      verbs: READ,
-      apiGroups: ['*'],
-      resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'],
-    },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['ingresses/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases'] },
-    { verbs: ['create', 'patch'], apiGroups: ['*'], resources: ['events'] },
-  ],
-  'system:switchyard:lb': [
-    { verbs: READ, apiGroups: ['*'], resources: ['*'] },
-    { verbs: ['update', 'patch'], apiGroups: ['*'], resources: ['services/status'] },
-    { verbs: ALL_VERBS, apiGroups: ['*'], resources: ['leases', 'events'] },
-  ],
-};
-
 /** The outcome of authorization. */
 export interface Decision {
   readonly allowed: boolean;
@@ -141,9 +97,11 @@ const MASTERS = 'system:masters';
 
 /**
  * The authorizers before RBAC, in kube-apiserver's order: system:masters (the privileged-group
- * authorizer) allows everything, then the Node authorizer, then the component users' interim rule
- * lists. `allowed` undefined is "no opinion": RBAC decides; `reason` is the Node authorizer's
- * when it had one (a union authorizer reports the reasons of those that passed).
+ * authorizer) allows everything, then the Node authorizer. Component users (scheduler,
+ * controller manager, proxy, ...) have no rule lists of their own: the bootstrap policy's
+ * bindings grant them their roles through RBAC. `allowed` undefined is "no opinion": RBAC
+ * decides; `reason` is the Node authorizer's when it had one (a union authorizer reports the
+ * reasons of those that passed).
  */
 export function authorize(
   user: UserInfo,
@@ -153,8 +111,6 @@ export function authorize(
   if (user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
   const node = authorizeNode(user, attrs, nodeGraph);
   if (node.decision === 'Allow') return { allowed: true, reason: node.reason };
-  const rules = COMPONENT_RULES[user.name];
-  if (rules?.some((r) => ruleAllows(r, { kind: 'resource', ...attrs }))) return { allowed: true, reason: '' };
   return { reason: node.reason };
 }
 
@@ -239,7 +195,7 @@ export class Authorizer {
     // A node's system:node rules: what its authorizer checks, narrowed per object (incomplete).
     const node = nodeRulesOf(user);
     const { rules, errors } = rbacRulesFor(this.#policy, user, namespace);
-    const all = [...(node?.rules ?? []), ...(COMPONENT_RULES[user.name] ?? []), ...rules];
+    const all = [...(node?.rules ?? []), ...rules];
     return {
       resourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length === 0),
       nonResourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length > 0),
