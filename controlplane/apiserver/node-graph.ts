@@ -167,9 +167,8 @@ export class NodeGraph {
     const node = this.#destinationOf(to);
     if (node !== undefined) this.#count(from, node, 1);
     else {
-      let plain = this.#plain.get(from);
-      if (!plain) this.#plain.set(from, (plain = new Set()));
-      plain.add(to);
+      const plain = this.#plain.get(from) ?? new Set<string>();
+      this.#plain.set(from, plain.add(to));
     }
   }
 
@@ -182,8 +181,8 @@ export class NodeGraph {
   }
 
   #count(from: string, node: string, delta: number): void {
-    let counts = this.#dest.get(from);
-    if (!counts) this.#dest.set(from, (counts = new Map()));
+    const counts = this.#dest.get(from) ?? new Map<string, number>();
+    this.#dest.set(from, counts);
     const n = (counts.get(node) ?? 0) + delta;
     if (n > 0) counts.set(node, n);
     else counts.delete(node);
