@@ -142,6 +142,23 @@ describe('Node authorizer: reads through the pods bound to the node', () => {
     expect((one.json.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toEqual([
       's-vol',
     ]);
+    // A kubelet's secret manager watches one Secret at a time this way.
+    const watch = await n1(
+      'GET',
+      `${NS}/secrets?watch=true&fieldSelector=metadata.name%3Ds-vol&timeoutSeconds=1`,
+    );
+    expect(watch.status).toBe(200);
+    expect(
+      watch.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } }),
+    ).toEqual([
+      expect.objectContaining({
+        type: 'ADDED',
+        object: expect.objectContaining({ metadata: expect.objectContaining({ name: 's-vol' }) }),
+      }),
+    ]);
     const theirs = await n1('GET', `${NS}/secrets?fieldSelector=metadata.name%3Ds-other`);
     expect(theirs.json.message).toBe(noRelation('node-1', 'list', 'secrets', 's-other'));
   });
