@@ -4,6 +4,7 @@
  * read only what pods bound to them reference, write only their own Node, Lease and pods, and
  * get Kubernetes' 403 messages otherwise. Also through the real kubectl's `auth can-i`.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +141,23 @@ describe('Node authorizer: reads through the pods bound to the node', () => {
     expect(one.status).toBe(200);
     expect((one.json.items as { metadata: { name: string } }[]).map((i) => i.metadata.name)).toEqual([
       's-vol',
+    ]);
+    // A kubelet's secret manager watches one Secret at a time this way.
+    const watch = await n1(
+      'GET',
+      `${NS}/secrets?watch=true&fieldSelector=metadata.name%3Ds-vol&timeoutSeconds=1`,
+    );
+    expect(watch.status).toBe(200);
+    expect(
+      watch.text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name: string } } }),
+    ).toEqual([
+      expect.objectContaining({
+        type: 'ADDED',
+        object: expect.objectContaining({ metadata: expect.objectContaining({ name: 's-vol' }) }),
+      }),
     ]);
     const theirs = await n1('GET', `${NS}/secrets?fieldSelector=metadata.name%3Ds-other`);
     expect(theirs.json.message).toBe(noRelation('node-1', 'list', 'secrets', 's-other'));
@@ -375,6 +393,54 @@ describe('kubectl auth can-i for a node', () => {
     );
     expect(list.stdout).toMatch(/^serviceaccounts\/token\s+\[\]\s+\[\]\s+\[create\]$/m);
     expect(list.stdout).not.toMatch(/^\*\.\*/m);
+  });
+});
+
+describe('node identity by client certificate', () => {
+  it('CN system:node:<name>, O system:nodes is that node (the x509 authenticator)', async () => {
+    const pki = join(t.dir, 'data', 'pki');
+    const key = join(t.dir, 'node-1.key');
+    const csr = join(t.dir, 'node-1.csr');
+    const cert = join(t.dir, 'node-1.crt');
+    execFileSync('openssl', [
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-out',
+      key,
+    ]);
+    execFileSync('openssl', [
+      'req',
+      '-new',
+      '-key',
+      key,
+      '-subj',
+      '/O=system:nodes/CN=system:node:node-1',
+      '-out',
+      csr,
+    ]);
+    execFileSync('openssl', [
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      join(pki, 'ca.crt'),
+      '-CAkey',
+      join(pki, 'ca.key'),
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      cert,
+    ]);
+    await secret('s-cert');
+    await pod('cert-1', { nodeName: 'node-1', volumes: [{ name: 'a', secret: { secretName: 's-cert' } }] });
+    const get = (name: string) => call(t.server, 'GET', `${NS}/secrets/${name}`, { as: { cert, key } });
+    await eventually(async () => (await get('s-cert')).status, 200);
+    expect((await get('s-other')).json.message).toBe(noRelation('node-1', 'get', 'secrets', 's-other'));
   });
 });
 

@@ -129,6 +129,27 @@ describe('NodeGraph', () => {
     expect(g.dump()).toEqual(['configmap/ns/new', 'node//n2', 'pod/ns/a']);
   });
 
+  it('an object many pods share follows each pod in and out (the destination index)', () => {
+    const g = new NodeGraph();
+    const shared = { name: 'root-ca', projected: { sources: [{ configMap: { name: 'kube-root-ca.crt' } }] } };
+    for (let i = 0; i < 6; i++) g.addPod(refs(pod(`p${i}`, `n${i % 3}`, { volumes: [shared] })));
+    for (const n of ['n0', 'n1', 'n2'])
+      expect(g.hasPathFrom(n, 'configmap', 'ns', 'kube-root-ca.crt')).toBe(true);
+    g.deletePod('ns', 'p0');
+    expect(g.hasPathFrom('n0', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(true); // p3 is on n0 too
+    g.deletePod('ns', 'p3');
+    expect(g.hasPathFrom('n0', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(false);
+    expect(g.hasPathFrom('n1', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(true);
+    // A pod moving to another node moves the access with it.
+    g.addPod(refs(pod('p1', 'n0', { volumes: [shared] })));
+    expect(g.hasPathFrom('n0', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(true);
+    expect(g.hasPathFrom('n1', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(true); // p4
+    g.deletePod('ns', 'p4');
+    expect(g.hasPathFrom('n1', 'configmap', 'ns', 'kube-root-ca.crt')).toBe(false);
+    for (const p of ['p1', 'p2', 'p5']) g.deletePod('ns', p);
+    expect(g.dump()).toEqual([]);
+  });
+
   it('mirror pods give their node nothing but the pod itself', () => {
     const g = new NodeGraph();
     const mirror = pod(

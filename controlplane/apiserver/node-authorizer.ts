@@ -13,6 +13,7 @@
 import type { PolicyRule } from '../../lib/api/rbac-v1.js';
 import { parseFieldSelector } from './field-selector.js';
 import type { NodeGraph, VertexType } from './node-graph.js';
+import { ruleAllows } from './rbac/rule-match.js';
 
 /** The caller, as the authorizer sees it. */
 export interface NodeUser {
@@ -50,7 +51,7 @@ const READ = ['get', 'list', 'watch'];
 /**
  * The `system:node` ClusterRole's rules (bootstrappolicy NodeRules() of 1.32, as in its golden
  * testdata/cluster-roles.yaml, feature-gated rules off). The one list: the authorizer decides
- * with it and `auth can-i --list` reports it, and the bootstrap policy can install it as the role.
+ * with it, `auth can-i --list` reports it, and the bootstrap policy installs it as the role.
  */
 export const NODE_RULES: readonly Readonly<PolicyRule>[] = [
   { apiGroups: ['authentication.k8s.io'], resources: ['tokenreviews'], verbs: ['create'] },
@@ -97,19 +98,6 @@ export const NODE_RULES: readonly Readonly<PolicyRule>[] = [
 export function nodeIdentity(user: NodeUser): { readonly node: string } | undefined {
   if (!user.groups.includes(NODES_GROUP) || !user.name.startsWith(NODE_USER_PREFIX)) return undefined;
   return { node: user.name.slice(NODE_USER_PREFIX.length) };
-}
-
-/** RBAC's rule match for a resource request (rbac/v1 evaluation helpers: verb, group, resource, name). */
-function ruleAllows(rule: Readonly<PolicyRule>, a: NodeRequest): boolean {
-  const has = (list: readonly string[] | undefined, v: string): boolean =>
-    list !== undefined && (list.includes('*') || list.includes(v));
-  if (!has(rule.verbs, a.verb) || !has(rule.apiGroups, a.group)) return false;
-  const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const resourceOk = (rule.resources ?? []).some(
-    (r) => r === '*' || r === combined || (a.subresource !== '' && r === `*/${a.subresource}`),
-  );
-  const names = rule.resourceNames ?? [];
-  return resourceOk && (names.length === 0 || names.includes(a.name));
 }
 
 const allow: NodeDecision = { decision: 'Allow', reason: '' };
@@ -173,7 +161,7 @@ export function authorizeNode(user: NodeUser, a: NodeRequest, graph: NodeGraph):
     case '/pods':
       return podObject(node, a, related);
   }
-  return NODE_RULES.some((r) => ruleAllows(r, a)) ? allow : noOpinion('');
+  return NODE_RULES.some((r) => ruleAllows(r, { kind: 'resource', ...a })) ? allow : noOpinion('');
 }
 
 /** Node objects: write by verb (NodeRestriction narrows), read only its own. */

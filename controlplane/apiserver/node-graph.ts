@@ -142,6 +142,14 @@ export class NodeGraph {
   /** vertex → vertices it points to, and the reverse. A vertex exists while it has an entry here. */
   readonly #out = new Map<string, Set<string>>();
   readonly #in = new Map<string, Set<string>>();
+  /**
+   * vertex → node → how many of its edges end at that node or at a pod bound to it (graph.go's
+   * destination edge index): a Secret or ConfigMap that thousands of pods use (every pod's
+   * `kube-root-ca.crt`) answers in one lookup instead of a walk over its pods.
+   */
+  readonly #dest = new Map<string, Map<string, number>>();
+  /** The edges the index does not count (secret → pv → pvc): the only ones a walk follows. */
+  readonly #plain = new Map<string, Set<string>>();
 
   #vertex(key: string): string {
     if (!this.#out.has(key)) {
@@ -152,8 +160,32 @@ export class NodeGraph {
   }
 
   #edge(from: string, to: string): void {
-    this.#out.get(this.#vertex(from))?.add(this.#vertex(to));
+    const out = this.#out.get(this.#vertex(from));
+    if (!out || out.has(to)) return;
+    out.add(this.#vertex(to));
     this.#in.get(to)?.add(from);
+    const node = this.#destinationOf(to);
+    if (node !== undefined) this.#count(from, node, 1);
+    else {
+      const plain = this.#plain.get(from) ?? new Set<string>();
+      this.#plain.set(from, plain.add(to));
+    }
+  }
+
+  /** The node an edge into `to` leads to: `to` itself, or the node of a pod (its one out-edge). */
+  #destinationOf(to: string): string | undefined {
+    const type = typeOf(to);
+    if (type === 'node') return to;
+    if (type === 'pod') return this.#out.get(to)?.values().next().value;
+    return undefined;
+  }
+
+  #count(from: string, node: string, delta: number): void {
+    const counts = this.#dest.get(from) ?? new Map<string, number>();
+    this.#dest.set(from, counts);
+    const n = (counts.get(node) ?? 0) + delta;
+    if (n > 0) counts.set(node, n);
+    else counts.delete(node);
   }
 
   #degree(key: string): number {
@@ -161,10 +193,18 @@ export class NodeGraph {
   }
 
   #remove(key: string): void {
+    // In-edges first: a pod's node (its out-edge) is still there to uncount.
+    const node = this.#destinationOf(key);
+    for (const from of this.#in.get(key) ?? []) {
+      this.#out.get(from)?.delete(key);
+      if (node !== undefined) this.#count(from, node, -1);
+      else this.#plain.get(from)?.delete(key);
+    }
     for (const to of this.#out.get(key) ?? []) this.#in.get(to)?.delete(key);
-    for (const from of this.#in.get(key) ?? []) this.#out.get(from)?.delete(key);
     this.#out.delete(key);
     this.#in.delete(key);
+    this.#dest.delete(key);
+    this.#plain.delete(key);
   }
 
   /** Removes a vertex and every neighbour whose only edge was to or from it (deleteVertexLocked). */
@@ -218,7 +258,11 @@ export class NodeGraph {
     this.#deleteVertex(keyOf('volumeattachment', '', name));
   }
 
-  /** True when a path leads from the object's vertex to `nodeName` (hasPathFrom); other nodes end a path. */
+  /**
+   * True when a path leads from the object's vertex to `nodeName` (hasPathFrom). Every way into a
+   * node ends in an edge the index counts, so the walk follows only the edges it does not count
+   * (secret → pv → pvc) and asks the index at each vertex.
+   */
   hasPathFrom(nodeName: string, type: VertexType, namespace: string, name: string): boolean {
     const target = keyOf('node', '', nodeName);
     const start = keyOf(type, namespace, name);
@@ -226,9 +270,9 @@ export class NodeGraph {
     const seen = new Set<string>([start]);
     const stack = [start];
     for (let v = stack.pop(); v !== undefined; v = stack.pop()) {
-      for (const next of this.#out.get(v) ?? []) {
-        if (next === target) return true;
-        if (seen.has(next) || typeOf(next) === 'node') continue;
+      if (this.#dest.get(v)?.has(target)) return true;
+      for (const next of this.#plain.get(v) ?? []) {
+        if (seen.has(next)) continue;
         seen.add(next);
         stack.push(next);
       }

@@ -70,20 +70,5 @@ export function parseRequestInfo(
     default:
       verb = method.toLowerCase();
   }
-  // A list or watch of one object by `metadata.name=` is authorized as a request for that name.
-  const selected = verb === 'list' || verb === 'watch' ? selectedName(query.get('fieldSelector')) : undefined;
-  return { group, version, namespace, resource, name: selected ?? name, subresource, verb };
-}
-
-/**
- * The name a field selector requires exactly (`metadata.name=x` or `==`), if it is a valid path
- * segment (RequestInfoFactory, fields.Selector.RequiresExactMatch).
- */
-function selectedName(selector: string | null): string | undefined {
-  for (const term of (selector ?? '').split(',')) {
-    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
-    const name = m?.[1];
-    if (name !== undefined && name !== '' && name !== '.' && name !== '..' && !/[/%]/.test(name)) return name;
-  }
-  return undefined;
+  return { group, version, namespace, resource, name, subresource, verb };
 }

@@ -47,6 +47,7 @@ import type {
   Subject,
 } from '../../../lib/api/rbac-v1.js';
 import { RBAC_GROUP } from '../../../lib/api/rbac-v1.js';
+import { NODE_RULES } from '../node-authorizer.js';
 
 /** The whole bootstrap set. */
 export interface BootstrapPolicy {
@@ -108,7 +109,6 @@ const CERTIFICATES = 'certificates.k8s.io';
 const AUTHENTICATION = 'authentication.k8s.io';
 const AUTHORIZATION = 'authorization.k8s.io';
 const EVENTS = 'events.k8s.io';
-const NODE = 'node.k8s.io';
 
 const READ = ['get', 'list', 'watch'];
 const LIST_WATCH = ['list', 'watch'];
@@ -208,32 +208,9 @@ function roleBinding(namespace: string, name: string, ref: RoleRef, subjects: Su
 
 // ---- policy.go: cluster roles ----------------------------------------------------------------
 
-/** NodeRules(): what the system:node role would grant a kubelet (the Node authorizer's fallback). */
+/** NodeRules(): the Node authorizer's own list (node-authorizer.ts), installed as the unbound role. */
 function nodeRules(): PolicyRule[] {
-  return [
-    rule(['create'], [AUTHENTICATION], ['tokenreviews']),
-    rule(['create'], [AUTHORIZATION], ['subjectaccessreviews', 'localsubjectaccessreviews']),
-    rule(READ, [CORE], ['services']),
-    rule(['create', 'get', 'list', 'watch'], [CORE], ['nodes']),
-    rule(['update', 'patch'], [CORE], ['nodes/status']),
-    rule(['update', 'patch'], [CORE], ['nodes']),
-    rule(['create', 'update', 'patch'], [CORE], ['events']),
-    rule(READ, [CORE], ['pods']),
-    rule(['create', 'delete'], [CORE], ['pods']),
-    rule(['update', 'patch'], [CORE], ['pods/status']),
-    rule(['create'], [CORE], ['pods/eviction']),
-    rule(READ, [CORE], ['secrets', 'configmaps']),
-    rule(['get'], [CORE], ['persistentvolumeclaims', 'persistentvolumes']),
-    rule(['get'], [CORE], ['endpoints']),
-    rule(['create', 'get', 'list', 'watch'], [CERTIFICATES], ['certificatesigningrequests']),
-    rule(['get', 'create', 'update', 'patch', 'delete'], [COORDINATION], ['leases']),
-    rule(['get'], [STORAGE], ['volumeattachments']),
-    rule(['create'], [CORE], ['serviceaccounts/token']),
-    rule(['get', 'update', 'patch'], [CORE], ['persistentvolumeclaims/status']),
-    rule(READ, [STORAGE], ['csidrivers']),
-    rule(['get', 'create', 'update', 'patch', 'delete'], [STORAGE], ['csinodes']),
-    rule(READ, [NODE], ['runtimeclasses']),
-  ];
+  return NODE_RULES.map((r) => structuredClone(r) as PolicyRule);
 }
 
 function aggregateToAdmin(): PolicyRule[] {

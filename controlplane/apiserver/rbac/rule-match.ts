@@ -19,6 +19,8 @@ export interface ResourceAttributes {
   readonly subresource: string;
   readonly namespace: string;
   readonly name: string;
+  /** The raw field selector of a list or watch. */
+  readonly fieldSelector?: string;
 }
 
 /** A non-resource request (`GET /healthz`): verb is the lower-case HTTP method. */
