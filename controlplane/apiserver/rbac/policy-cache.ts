@@ -34,14 +34,8 @@ export interface PolicySource {
 /** An in-memory, watch-fed copy of the four RBAC kinds. */
 export class PolicyCache implements PolicySource {
   readonly #store: Store;
-  readonly #maps: Record<Kind, Map<string, Entry<unknown>>> = {
-    roles: new Map(),
-    clusterroles: new Map(),
-    rolebindings: new Map(),
-    clusterrolebindings: new Map(),
-  };
-  /** Namespace → names of its RoleBindings, so a request reads only its namespace's. */
-  readonly #bindingsByNs = new Map<string, Set<string>>();
+  /** Replaced whole on a relist, so readers never see a half-filled cache. */
+  #c: Contents = emptyContents();
   #revision = 0;
   #watch: WatchHandle | undefined;
   #stopped = false;
@@ -56,14 +50,13 @@ export class PolicyCache implements PolicySource {
   async start(): Promise<void> {
     this.#stopped = false;
     let from = Number.POSITIVE_INFINITY;
+    const fresh = emptyContents();
     for (const kind of Object.keys(PREFIX) as Kind[]) {
-      const map = this.#maps[kind];
-      map.clear();
-      if (kind === 'rolebindings') this.#bindingsByNs.clear();
       const page = await this.#store.list(PREFIX[kind]);
       from = Math.min(from, page.revision);
-      for (const kv of page.items) this.#put(kind, kv.key, kv.value, kv.modRevision);
+      for (const kv of page.items) put(fresh, kind, kv.key, kv.value, kv.modRevision);
     }
+    this.#c = fresh;
     // Watch from the oldest list: events the later lists already saw are skipped by revision.
     this.#revision = Math.max(this.#revision, from);
     this.#watch = this.#store.watch('/registry/', from, {
@@ -110,27 +103,22 @@ export class PolicyCache implements PolicySource {
   }
 
   clusterRole(name: string): ClusterRole | undefined {
-    return this.#maps.clusterroles.get(name)?.object as ClusterRole | undefined;
+    return this.#c.maps.clusterroles.get(name)?.object as ClusterRole | undefined;
   }
 
   role(namespace: string, name: string): Role | undefined {
-    return this.#maps.roles.get(`${namespace}/${name}`)?.object as Role | undefined;
+    return this.#c.maps.roles.get(`${namespace}/${name}`)?.object as Role | undefined;
   }
 
   *clusterRoleBindings(): Iterable<ClusterRoleBinding> {
-    for (const e of this.#maps.clusterrolebindings.values()) yield e.object as ClusterRoleBinding;
+    for (const e of this.#c.maps.clusterrolebindings.values()) yield e.object as ClusterRoleBinding;
   }
 
   *roleBindings(namespace: string): Iterable<RoleBinding> {
-    for (const name of this.#bindingsByNs.get(namespace) ?? []) {
-      const e = this.#maps.rolebindings.get(`${namespace}/${name}`);
+    for (const name of this.#c.bindingsByNs.get(namespace) ?? []) {
+      const e = this.#c.maps.rolebindings.get(`${namespace}/${name}`);
       if (e) yield e.object as RoleBinding;
     }
-  }
-
-  /** Every ClusterRole (the aggregation check and tests). */
-  *clusterRoles(): Iterable<ClusterRole> {
-    for (const e of this.#maps.clusterroles.values()) yield e.object as ClusterRole;
   }
 
   #restart(): void {
@@ -149,10 +137,10 @@ export class PolicyCache implements PolicySource {
     const kind = kindOf(key);
     if (kind !== undefined) {
       const id = key.slice(PREFIX[kind].length);
-      const have = this.#maps[kind].get(id);
+      const have = this.#c.maps[kind].get(id);
       if (have === undefined || have.revision < e.kv.modRevision) {
-        if (e.type === 'delete') this.#delete(kind, id);
-        else this.#put(kind, key, e.kv.value, e.kv.modRevision);
+        if (e.type === 'delete') remove(this.#c, kind, id);
+        else put(this.#c, kind, key, e.kv.value, e.kv.modRevision);
       }
     }
     if (e.kv.modRevision > this.#revision) {
@@ -160,33 +148,52 @@ export class PolicyCache implements PolicySource {
       for (const w of [...this.#waiters]) if (w.revision <= this.#revision) w.done();
     }
   }
+}
 
-  #put(kind: Kind, key: string, value: string, revision: number): void {
-    let object: unknown;
-    try {
-      object = JSON.parse(value);
-    } catch {
-      return;
-    }
-    const id = key.slice(PREFIX[kind].length);
-    this.#maps[kind].set(id, { object, revision });
-    if (kind === 'rolebindings') {
-      const [ns = '', name = ''] = id.split('/');
-      let names = this.#bindingsByNs.get(ns);
-      if (!names) {
-        names = new Set();
-        this.#bindingsByNs.set(ns, names);
-      }
-      names.add(name);
-    }
+/** The four kinds by key, and each namespace's RoleBinding names. */
+interface Contents {
+  readonly maps: Record<Kind, Map<string, Entry<unknown>>>;
+  /** Namespace → names of its RoleBindings, so a request reads only its namespace's. */
+  readonly bindingsByNs: Map<string, Set<string>>;
+}
+
+function emptyContents(): Contents {
+  return {
+    maps: {
+      roles: new Map(),
+      clusterroles: new Map(),
+      rolebindings: new Map(),
+      clusterrolebindings: new Map(),
+    },
+    bindingsByNs: new Map(),
+  };
+}
+
+function put(c: Contents, kind: Kind, key: string, value: string, revision: number): void {
+  let object: unknown;
+  try {
+    object = JSON.parse(value);
+  } catch {
+    return;
   }
-
-  #delete(kind: Kind, id: string): void {
-    this.#maps[kind].delete(id);
-    if (kind === 'rolebindings') {
-      const [ns = '', name = ''] = id.split('/');
-      this.#bindingsByNs.get(ns)?.delete(name);
+  const id = key.slice(PREFIX[kind].length);
+  c.maps[kind].set(id, { object, revision });
+  if (kind === 'rolebindings') {
+    const [ns = '', name = ''] = id.split('/');
+    let names = c.bindingsByNs.get(ns);
+    if (!names) {
+      names = new Set();
+      c.bindingsByNs.set(ns, names);
     }
+    names.add(name);
+  }
+}
+
+function remove(c: Contents, kind: Kind, id: string): void {
+  c.maps[kind].delete(id);
+  if (kind === 'rolebindings') {
+    const [ns = '', name = ''] = id.split('/');
+    c.bindingsByNs.get(ns)?.delete(name);
   }
 }
 
