@@ -360,6 +360,17 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   'rbac.authorization.k8s.io/clusterroles': ROLE_COLUMNS,
   'rbac.authorization.k8s.io/rolebindings': BINDING_COLUMNS,
   'rbac.authorization.k8s.io/clusterrolebindings': BINDING_COLUMNS,
+  // printers.go printValidatingWebhook / printMutatingWebhook.
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
+  ],
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
+  ],
   '/events': [
     {
       name: 'Last Seen',

@@ -7,7 +7,7 @@
  * is 403. Types this server does not serve (MetalLB's CRDs, admission webhooks) still go
  * through authorization first: 404 when allowed, 403 when not, as kube-apiserver answers.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -385,5 +385,49 @@ describe('MetalLB v0.15.3 RBAC, applied unchanged', () => {
     expect(await can('update', 'services', '-n', 'apps', as('controller'))).toBe('no');
     expect(await can('list', 'pods', '-n', ns, as('speaker'))).toBe('yes');
     expect(await can('list', 'pods', '-n', 'apps', as('speaker'))).toBe('no');
+  });
+});
+
+describe('the other kinds of those install manifests', () => {
+  it('a Job and a ValidatingWebhookConfiguration are stored (not acted on), so the whole files apply', async () => {
+    const file = join(t.dir, 'rest.yaml');
+    writeFileSync(
+      file,
+      `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: demo-webhook}
+webhooks:
+- name: validate.demo.example.com
+  admissionReviewVersions: [v1]
+  sideEffects: None
+  clientConfig:
+    service: {namespace: demo, name: demo-admission, path: /validate}
+  rules:
+  - apiGroups: [networking.k8s.io]
+    apiVersions: [v1]
+    operations: [CREATE, UPDATE]
+    resources: [ingresses]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: certgen, namespace: default}
+spec:
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers:
+      - {name: create, image: example.com/certgen:v1, args: [create]}
+`,
+    );
+    const applied = await k('apply', '-f', file);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout.trim().split('\n')).toEqual([
+      'validatingwebhookconfiguration.admissionregistration.k8s.io/demo-webhook created',
+      'job.batch/certgen created',
+    ]);
+    const hooks = await k('get', 'validatingwebhookconfigurations', 'demo-webhook');
+    expect(hooks.stdout).toMatch(/^NAME\s+WEBHOOKS\s+AGE$/m);
+    expect(hooks.stdout).toMatch(/^demo-webhook\s+1\s+\S+$/m);
+    expect((await k('get', 'jobs', '-o', 'name')).stdout.trim()).toBe('job.batch/certgen');
   });
 });
