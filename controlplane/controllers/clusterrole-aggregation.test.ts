@@ -8,10 +8,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateAll, aggregatedRules } from '../../lib/api/rbac-aggregation.js';
 import type { ClusterRole, PolicyRule } from '../../lib/api/rbac-v1.js';
 import { clusterRolesResource, KubeClient, parseKubeconfig } from '../../lib/client/index.js';
 import { uncovered } from '../apiserver/rbac/escalation.js';
-import { aggregatedRules } from './clusterrole-aggregation.js';
 import { ControllerManager } from './manager.js';
 import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
@@ -37,6 +37,21 @@ describe('aggregatedRules (pure)', () => {
     ];
     expect(aggregatedRules(target, all)).toEqual([get('services'), get('pods'), get('secrets')]);
     expect(aggregatedRules(role('plain', {}, []), all)).toBeUndefined();
+  });
+
+  it('aggregateAll follows chains (view feeds edit) to a fixed point', () => {
+    const agg = (name: string, label: string, labels: Record<string, string> = {}): ClusterRole => ({
+      metadata: { name, labels },
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { [label]: 'true' } }] },
+    });
+    const out = aggregateAll([
+      agg('edit', 'to-edit'),
+      agg('view', 'to-view', { 'to-edit': 'true' }),
+      role('view-src', { 'to-view': 'true' }, [get('pods')]),
+      role('edit-src', { 'to-edit': 'true' }, [get('secrets')]),
+    ]);
+    expect(out.get('view')).toEqual([get('pods')]);
+    expect(out.get('edit')).toEqual([get('secrets'), get('pods')]);
   });
 });
 

@@ -8,6 +8,7 @@
  */
 
 import type { KubeObject } from '../../../lib/api/meta.js';
+import { aggregateAll } from '../../../lib/api/rbac-aggregation.js';
 import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
 import { isObject, type JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
@@ -178,8 +179,15 @@ export async function installBootstrapPolicy(options: {
   };
   const namespaces = options.resources.lookup('', 'v1', 'namespaces');
   if (!namespaces) throw new Error('v1 namespaces is not served');
+  // The aggregated roles (admin, edit, view) start with what the aggregation controller would
+  // give them, so an API server alone already grants them; the controller keeps them current.
+  const seeded = aggregateAll(options.policy.clusterRoles);
+  const clusterRoles = options.policy.clusterRoles.map((r) => {
+    const rules = seeded.get(r.metadata.name ?? '');
+    return rules ? { ...r, rules } : r;
+  });
   const steps: [string, readonly KubeObject[]][] = [
-    ['clusterroles', options.policy.clusterRoles],
+    ['clusterroles', clusterRoles],
     ['clusterrolebindings', options.policy.clusterRoleBindings],
     ['roles', options.policy.roles],
     ['rolebindings', options.policy.roleBindings],

@@ -174,7 +174,6 @@ describe('kubectl: a service account with a Role and RoleBinding', () => {
     );
     const ok = await c('-n', 'shop', 'create', 'role', 'pod-getter', '--verb=get', '--resource=pods');
     expect(ok.stdout.trim()).toBe('role.rbac.authorization.k8s.io/pod-getter created');
-    // (admin/edit/view are aggregated and stay empty without the controller manager: bind cluster-admin.)
     const bindAdmin = await c(
       '-n',
       'shop',
@@ -257,6 +256,23 @@ describe('kubectl: cluster roles, bindings, printing and reconcile', () => {
     expect(await canI('get', 'namespaces/shop', '--as=someone', '--as-group=ops')).toBe('yes');
     expect(await canI('get', 'namespaces/shop', '--as=someone')).toBe('no');
     expect(await canI('get', '/healthz/etcd', '--as=someone')).toBe('no');
+  });
+
+  it('admin, edit and view grant at once on an API server alone (seeded from the bootstrap policy)', async () => {
+    expect(
+      (await k('-n', 'shop', 'create', 'rolebinding', 'viewer', '--clusterrole=view', '--user=vic')).code,
+    ).toBe(0);
+    expect(
+      (await k('-n', 'shop', 'create', 'rolebinding', 'editor', '--clusterrole=edit', '--user=eve')).code,
+    ).toBe(0);
+    const can = async (...args: string[]) => (await k('auth', 'can-i', '-n', 'shop', ...args)).stdout.trim();
+    expect(await can('list', 'pods', '--as=vic')).toBe('yes');
+    expect(await can('get', 'secrets', '--as=vic')).toBe('no');
+    expect(await can('create', 'deployments.apps', '--as=vic')).toBe('no');
+    expect(await can('create', 'deployments.apps', '--as=eve')).toBe('yes');
+    expect(await can('get', 'secrets', '--as=eve')).toBe('yes');
+    expect(await can('create', 'rolebindings.rbac.authorization.k8s.io', '--as=eve')).toBe('no');
+    expect(await can('list', 'pods', '-n', 'default', '--as=eve')).toBe('no');
   });
 
   it('auth reconcile -f creates, then unions, and replaces a binding whose roleRef changed', async () => {
