@@ -4,6 +4,7 @@
  * other components of this project read are defaulted.
  */
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { defaultBinding } from './rbac/validation.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
@@ -117,6 +118,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   'apps/DaemonSet': defaultDaemonSet,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
+  'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
 };
 
 /** The API server itself accepts the names at once, so a CRD is Established when stored. */

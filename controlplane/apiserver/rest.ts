@@ -10,6 +10,7 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -63,6 +64,8 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
+  readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -85,6 +88,12 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
+  /**
+   * Admission of the request's caller (admission.ts), run on the final object after validation
+   * and before it is stored, and on the stored object before a delete; rejects to refuse
+   * (NodeRestriction, RBAC escalation checks).
+   */
+  readonly admit?: Admit;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -349,6 +358,15 @@ export class RestStorage {
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     if (isNamespace(info)) prepareNamespaceCreate(body);
     this.#validate(info, body, isNamespace(info) ? validateNamespaceFinalizers(body, 'create') : []);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: meta.name as string,
+      object: body,
+    });
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -399,11 +417,12 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
     );
   }
 
@@ -417,9 +436,10 @@ export class RestStorage {
       readonly subresource: 'status' | 'finalize' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admit: UpdateHow['admit'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -446,6 +466,18 @@ export class RestStorage {
         merged,
         subresource === 'finalize' ? validateNamespaceFinalizers(merged, 'finalize') : [],
       );
+      const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
+      if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
+      await admit?.({
+        operation: 'UPDATE',
+        group: info.group,
+        resource: info.plural,
+        subresource: subresource ?? '',
+        namespace: namespace ?? '',
+        name,
+        object: merged,
+        oldObject: current,
+      });
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -553,6 +585,7 @@ export class RestStorage {
     return this.#update(info, namespace, name, () => clone(input), {
       subresource,
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -573,6 +606,7 @@ export class RestStorage {
       subresource,
       precondition: { from: 'request', value: patchResourceVersion(body) },
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -684,6 +718,15 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      await options.admit?.({
+        operation: 'DELETE',
+        group: info.group,
+        resource: info.plural,
+        subresource: '',
+        namespace: namespace ?? '',
+        name,
+        oldObject: stored,
+      });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const finalizers = gcFinalizers(finalizersOf(stored), policy);
       if (isNs && metaString(stored, 'deletionTimestamp') === undefined) {
@@ -938,6 +981,7 @@ interface UpdateHow {
   readonly subresource?: 'status' | 'finalize' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  readonly admit?: WriteOptions['admit'] | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -4,6 +4,7 @@
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
@@ -18,6 +19,7 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
@@ -61,6 +63,7 @@ export class SharedInformers {
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
   readonly namespaces: Informer<Namespace>;
+  readonly clusterRoles: Informer<ClusterRole>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -97,6 +100,7 @@ export class SharedInformers {
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
     this.namespaces = make('namespaces', namespacesResource, {});
+    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -107,6 +111,7 @@ export class SharedInformers {
       this.replicaSets,
       this.daemonSets,
       this.namespaces,
+      this.clusterRoles,
     ] as unknown as Informer<KubeObject>[];
   }
 
