@@ -7,6 +7,7 @@ import { defaultApiService } from './api-services.js';
 import { defaultPodDisruptionBudget } from './disruption-budgets.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { defaultPriorityClass } from './priority.js';
+import { defaultBinding } from './rbac/validation.js';
 import { defaultWebhookConfiguration } from './webhook-gate.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
@@ -121,6 +122,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   'apps/DaemonSet': defaultDaemonSet,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
+  'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
   'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
   'policy/PodDisruptionBudget': defaultPodDisruptionBudget,
   'admissionregistration.k8s.io/ValidatingWebhookConfiguration': (o) => defaultWebhookConfiguration(o, false),

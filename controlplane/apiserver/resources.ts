@@ -66,6 +66,7 @@ export function tracksGeneration(info: Pick<ResourceInfo, 'group' | 'custom'>): 
 
 const GENERATION_GROUPS = [
   'apps',
+  'batch',
   'discovery.k8s.io',
   'networking.k8s.io',
   'apiextensions.k8s.io',
@@ -139,6 +140,14 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
   ]),
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
+  // Stored and served so real projects' install manifests apply unchanged; no job controller
+  // runs Jobs here.
+  ...define('batch', 'v1', [{ kind: 'Job', all: true, sub: ['status'] }]),
+  // Webhooks are not called: a write a Fail webhook matches is refused (webhook-gate.ts).
+  ...define('admissionregistration.k8s.io', 'v1', [
+    { kind: 'ValidatingWebhookConfiguration', namespaced: false },
+    { kind: 'MutatingWebhookConfiguration', namespaced: false },
+  ]),
   ...define('apiextensions.k8s.io', 'v1', [
     { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
   ]),
@@ -148,10 +157,6 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('policy', 'v1', [
     { kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'], prefix: 'poddisruptionbudgets' },
   ]),
-  ...define('admissionregistration.k8s.io', 'v1', [
-    { kind: 'ValidatingWebhookConfiguration', namespaced: false },
-    { kind: 'MutatingWebhookConfiguration', namespaced: false },
-  ]),
   // kube-aggregator keeps APIServices under their group's name.
   ...define('apiregistration.k8s.io', 'v1', [
     { kind: 'APIService', namespaced: false, sub: ['status'], prefix: 'apiregistration.k8s.io/apiservices' },
@@ -160,6 +165,14 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('authorization.k8s.io', 'v1', [
     { kind: 'SelfSubjectAccessReview', namespaced: false, virtual: true },
     { kind: 'SelfSubjectRulesReview', namespaced: false, virtual: true },
+    { kind: 'SubjectAccessReview', namespaced: false, virtual: true },
+    { kind: 'LocalSubjectAccessReview', virtual: true },
+  ]),
+  ...define('rbac.authorization.k8s.io', 'v1', [
+    { kind: 'Role' },
+    { kind: 'ClusterRole', namespaced: false },
+    { kind: 'RoleBinding' },
+    { kind: 'ClusterRoleBinding', namespaced: false },
   ]),
 ];
 

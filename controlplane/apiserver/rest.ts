@@ -10,6 +10,7 @@ import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { Admit } from './admission.js';
 import type { AdmissionRequest, ServerAdmission } from './admission-plugins.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
@@ -69,6 +70,8 @@ export interface RestOptions {
    * before validation (mutating plugins may change the object), and before every delete.
    */
   readonly admission?: ServerAdmission;
+  /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
+  readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -91,6 +94,12 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
+  /**
+   * Admission of the request's caller (admission.ts), run on the final object after validation
+   * and before it is stored, and on the stored object before a delete; rejects to refuse
+   * (NodeRestriction, RBAC escalation checks).
+   */
+  readonly admit?: Admit;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -381,6 +390,15 @@ export class RestStorage {
     if (isNamespace(info)) prepareNamespaceCreate(body);
     await this.#admit(info, { operation: 'CREATE', namespace: ns, name: meta.name as string, object: body });
     this.#validate(info, body, isNamespace(info) ? validateNamespaceFinalizers(body, 'create') : []);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: meta.name as string,
+      object: body,
+    });
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -432,11 +450,22 @@ export class RestStorage {
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
     const admitAs = how.admitAs;
+    const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admitAs }),
+      this.#updateOnce(info, {
+        namespace,
+        name,
+        key,
+        mutate,
+        subresource,
+        precondition,
+        dryRun,
+        admit,
+        admitAs,
+      }),
     );
   }
 
@@ -450,10 +479,11 @@ export class RestStorage {
       readonly subresource: 'status' | 'finalize' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admit: UpdateHow['admit'];
       readonly admitAs: UpdateHow['admitAs'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun, admitAs } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit, admitAs } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -489,6 +519,18 @@ export class RestStorage {
         merged,
         subresource === 'finalize' ? validateNamespaceFinalizers(merged, 'finalize') : [],
       );
+      const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
+      if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
+      await admit?.({
+        operation: 'UPDATE',
+        group: info.group,
+        resource: info.plural,
+        subresource: subresource ?? '',
+        namespace: namespace ?? '',
+        name,
+        object: merged,
+        oldObject: current,
+      });
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -596,6 +638,7 @@ export class RestStorage {
     return this.#update(info, namespace, name, () => clone(input), {
       subresource,
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -616,6 +659,7 @@ export class RestStorage {
       subresource,
       precondition: { from: 'request', value: patchResourceVersion(body) },
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -729,6 +773,15 @@ export class RestStorage {
       }
       if (!options.admitted)
         await this.#admit(info, { operation: 'DELETE', namespace, name, oldObject: stored });
+      await options.admit?.({
+        operation: 'DELETE',
+        group: info.group,
+        resource: info.plural,
+        subresource: '',
+        namespace: namespace ?? '',
+        name,
+        oldObject: stored,
+      });
       // The propagation policy becomes finalizers the garbage collector acts on.
       const finalizers = gcFinalizers(finalizersOf(stored), policy);
       if (isNs && metaString(stored, 'deletionTimestamp') === undefined) {
@@ -983,6 +1036,7 @@ interface UpdateHow {
   readonly subresource?: 'status' | 'finalize' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  readonly admit?: WriteOptions['admit'] | undefined;
   /** How admission sees the write when it is a subresource other than status (binding, scale). */
   readonly admitAs?: { readonly operation: 'CREATE' | 'UPDATE'; readonly subresource: string };
 }

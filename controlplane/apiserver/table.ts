@@ -153,10 +153,31 @@ function sliceEndpoints(o: JsonObject): string {
   return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
 }
 
-const WEBHOOK_COLUMNS: readonly Column[] = [
+const ROLE_COLUMNS: readonly Column[] = [
   NAME,
-  { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+  { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
+];
+
+/** rbac SubjectsStrings: users, groups and `ns/name` service accounts, each joined by ", ". */
+function subjectsOf(o: JsonObject, kind: string): string {
+  return arr(o.subjects)
+    .filter((s) => s.kind === kind)
+    .map((s) =>
+      kind === 'ServiceAccount' && typeof s.namespace === 'string' && s.namespace !== ''
+        ? `${s.namespace}/${String(s.name ?? '')}`
+        : String(s.name ?? ''),
+    )
+    .join(', ');
+}
+
+/** printers.go printRoleBinding / printClusterRoleBinding. */
+const BINDING_COLUMNS: readonly Column[] = [
+  NAME,
+  { name: 'Role', cell: (o) => `${str(o, 'roleRef.kind', '')}/${str(o, 'roleRef.name', '')}` },
   AGE,
+  { name: 'Users', priority: 1, cell: (o) => subjectsOf(o, 'User') },
+  { name: 'Groups', priority: 1, cell: (o) => subjectsOf(o, 'Group') },
+  { name: 'ServiceAccounts', priority: 1, cell: (o) => subjectsOf(o, 'ServiceAccount') },
 ];
 
 const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
@@ -334,6 +355,22 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     NAME,
     { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
   ],
+  // printers.go printRole / printClusterRole: the creation time itself, in UTC.
+  'rbac.authorization.k8s.io/roles': ROLE_COLUMNS,
+  'rbac.authorization.k8s.io/clusterroles': ROLE_COLUMNS,
+  'rbac.authorization.k8s.io/rolebindings': BINDING_COLUMNS,
+  'rbac.authorization.k8s.io/clusterrolebindings': BINDING_COLUMNS,
+  // printers.go printValidatingWebhook / printMutatingWebhook.
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
+  ],
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
+  ],
   '/events': [
     {
       name: 'Last Seen',
@@ -352,8 +389,7 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     },
     { name: 'Message', cell: (o) => str(o, 'message', '').trim() },
   ],
-  // printers.go printPriorityClass, printPodDisruptionBudget, print*WebhookConfiguration;
-  // kube-aggregator's APIService table.
+  // printers.go printPriorityClass, printPodDisruptionBudget; kube-aggregator's APIService table.
   'scheduling.k8s.io/priorityclasses': [
     NAME,
     { name: 'Value', type: 'integer', cell: (o) => num(o, 'value') },
@@ -368,8 +404,6 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     { name: 'Allowed Disruptions', type: 'integer', cell: (o) => num(o, 'status.disruptionsAllowed') },
     AGE,
   ],
-  'admissionregistration.k8s.io/validatingwebhookconfigurations': WEBHOOK_COLUMNS,
-  'admissionregistration.k8s.io/mutatingwebhookconfigurations': WEBHOOK_COLUMNS,
   'apiregistration.k8s.io/apiservices': [
     NAME,
     {

@@ -3,8 +3,8 @@
  * for the whole manager, with the indexes controllers look things up by), a logger and a clock.
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
-import { getMaxListeners, setMaxListeners } from 'node:events';
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
@@ -20,6 +20,7 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
@@ -64,6 +65,7 @@ export class SharedInformers {
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
   readonly namespaces: Informer<Namespace>;
+  readonly clusterRoles: Informer<ClusterRole>;
   readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
   readonly #all: Informer<KubeObject>[];
 
@@ -101,6 +103,7 @@ export class SharedInformers {
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
     this.namespaces = make('namespaces', namespacesResource, {});
+    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
       [BY_NAMESPACE]: namespaceIdx,
     });
@@ -114,15 +117,13 @@ export class SharedInformers {
       this.replicaSets,
       this.daemonSets,
       this.namespaces,
+      this.clusterRoles,
       this.podDisruptionBudgets,
     ] as unknown as Informer<KubeObject>[];
   }
 
   /** Runs every informer until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
-    // Each informer (and each controller) listens on the manager's signal: more than Node's
-    // default of 10 listeners is expected here, not a leak.
-    setMaxListeners(Math.max(getMaxListeners(signal), 2 * this.#all.length + 20), signal);
     return Promise.all(this.#all.map((i) => i.run(signal))).then(() => undefined);
   }
 

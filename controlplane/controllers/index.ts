@@ -50,6 +50,7 @@ export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
 export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
 export { type ControllerManagerFlags, parseControllers, runControllerManager } from './main.js';
 export {
+  CONTROLLER_SERVICE_ACCOUNT,
   CONTROLLERS,
   ControllerManager,
   type ControllerManagerOptions,
@@ -95,6 +96,11 @@ export {
   type ReplicaSetStatus,
   replicaSetController,
 } from './replicaset.js';
+export {
+  CONTROLLER_SA_NAMESPACE,
+  ServiceAccountClients,
+  type ServiceAccountClientsOptions,
+} from './sa-credentials.js';
 export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
 export {
   createSimNode,

@@ -5,5 +5,6 @@ export * from './core-v1.js';
 export * from './meta.js';
 export * from './networking-v1.js';
 export * from './policy-v1.js';
+export * from './rbac-aggregation.js';
 export * from './rbac-v1.js';
 export * from './scheduling-v1.js';

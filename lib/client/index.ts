@@ -63,6 +63,7 @@ export {
 export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,

@@ -4,6 +4,7 @@
  */
 
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
@@ -68,6 +69,14 @@ export const leasesResource = defineResource<Lease>({
   plural: 'leases',
   kind: 'Lease',
   namespaced: true,
+});
+/** rbac.authorization.k8s.io/v1 clusterroles. */
+export const clusterRolesResource = defineResource<ClusterRole>({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'clusterroles',
+  kind: 'ClusterRole',
+  namespaced: false,
 });
 /** policy/v1 poddisruptionbudgets. */
 export const podDisruptionBudgetsResource = defineResource<PodDisruptionBudget>({
