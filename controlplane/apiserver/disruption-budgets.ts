@@ -28,7 +28,7 @@ export function defaultPodDisruptionBudget(o: JsonObject): void {
 }
 
 /** Whether a budget's selector selects these labels: a null selector none, an empty one all (policy/v1). */
-export function budgetSelects(pdb: JsonObject, labels: Readonly<Record<string, string>>): boolean {
+function budgetSelects(pdb: JsonObject, labels: Readonly<Record<string, string>>): boolean {
   const spec = isObject(pdb.spec) ? pdb.spec : {};
   if (!isObject(spec.selector)) return false;
   try {
@@ -39,7 +39,7 @@ export function budgetSelects(pdb: JsonObject, labels: Readonly<Record<string, s
 }
 
 /** podutil.IsPodReady: the Ready condition is True. */
-export function podIsReady(pod: JsonObject): boolean {
+function podIsReady(pod: JsonObject): boolean {
   const status = isObject(pod.status) ? pod.status : {};
   const conds = Array.isArray(status.conditions) ? status.conditions.filter(isObject) : [];
   return conds.some((c) => c.type === 'Ready' && c.status === 'True');

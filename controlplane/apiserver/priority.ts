@@ -24,7 +24,7 @@ export interface PriorityClassSource {
 }
 
 /** The built-in classes as stored objects (created at start, as kube-apiserver's post-start hook). */
-export function systemPriorityClasses(): JsonObject[] {
+function systemPriorityClasses(): JsonObject[] {
   return SYSTEM_PRIORITY_CLASSES.map((c) => ({
     apiVersion: 'scheduling.k8s.io/v1',
     kind: 'PriorityClass',

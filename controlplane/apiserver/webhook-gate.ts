@@ -123,7 +123,7 @@ function endpointOf(hook: JsonObject): string {
 }
 
 /** The 500 kube-apiserver answers when a Fail webhook cannot be called. */
-export function webhookCallError(name: string, endpoint: string): ApiError {
+function webhookCallError(name: string, endpoint: string): ApiError {
   const cause = `failed calling webhook "${name}": failed to call webhook: Post "${endpoint}": this API server does not call admission webhooks yet`;
   return new ApiError(500, 'InternalError', `Internal error occurred: ${cause}`, {
     causes: [{ message: cause }],

@@ -24,7 +24,7 @@ import {
 import { isPodReady } from './pods.js';
 
 /** How long an eviction's entry in `disruptedPods` holds a pod out of the healthy count (DeletionTimeout). */
-export const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
+const DISRUPTED_POD_TIMEOUT_MS = 2 * 60 * 1000;
 
 /** A pod's controller as far as the budget is concerned: its uid and scale, or why it is unknown. */
 export type ControllerScale =

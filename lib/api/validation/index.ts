@@ -19,5 +19,4 @@ export {
 } from './names.js';
 export { type NameRule, type ObjectMetaRules, validateObjectMeta } from './object-meta.js';
 export { checkPort, checkProtocol, isPort, validatePodSpec } from './pod.js';
-export { intOrPercentProblems } from './pod-disruption-budget.js';
 export { validatePriorityClassUpdate } from './priority-class.js';

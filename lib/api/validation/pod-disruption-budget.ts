@@ -6,7 +6,7 @@ import { validateLabelSelector } from './label-selector.js';
 const EVICTION_POLICIES = ['AlwaysAllow', 'IfHealthyBudget'];
 
 /** An int ≥ 0 or a percentage string of at most 100% (ValidatePositiveIntOrPercent + IsNotMoreThan100Percent). */
-export function intOrPercentProblems(value: unknown, path: string): FieldError[] {
+function intOrPercentProblems(value: unknown, path: string): FieldError[] {
   if (typeof value === 'number') {
     if (!Number.isInteger(value)) return [invalidValue(path, value, 'must be an integer')];
     return value < 0 ? [invalidValue(path, value, 'must be greater than or equal to 0')] : [];

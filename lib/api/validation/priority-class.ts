@@ -6,7 +6,7 @@ import {
 } from '../scheduling-v1.js';
 import { type FieldError, forbidden, invalidValue, notSupported } from './field-errors.js';
 
-export const PREEMPTION_POLICIES = ['Never', 'PreemptLowerPriority'];
+const PREEMPTION_POLICIES = ['Never', 'PreemptLowerPriority'];
 
 /** Why a `system-…` class is not one of the built-in ones, or undefined when it is. */
 function systemClassProblem(name: string, value: unknown, globalDefault: boolean): string | undefined {
