@@ -3,6 +3,7 @@
  * defaulters do (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go). Only the fields clients and the
  * other components of this project read are defaulted.
  */
+import { defaultCronJob, defaultJob } from './batch-defaults.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
@@ -115,6 +116,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
     defaultTemplate(obj(o, 'spec'));
   },
   'apps/DaemonSet': defaultDaemonSet,
+  'batch/Job': (o) => defaultJob(o, defaultPodSpec),
+  'batch/CronJob': (o) => defaultCronJob(o, defaultPodSpec),
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
 };
 

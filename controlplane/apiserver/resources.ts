@@ -63,7 +63,7 @@ export function tracksGeneration(info: Pick<ResourceInfo, 'group' | 'custom'>): 
   return info.custom || GENERATION_GROUPS.includes(info.group);
 }
 
-const GENERATION_GROUPS = ['apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io'];
+const GENERATION_GROUPS = ['apps', 'batch', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io'];
 
 /** `deployments.apps`, or `pods` for core: the name Status messages use. */
 export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
@@ -124,6 +124,10 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'Deployment', short: ['deploy'], all: true, sub: ['status', 'scale'] },
     { kind: 'ReplicaSet', short: ['rs'], all: true, sub: ['status', 'scale'] },
     { kind: 'DaemonSet', short: ['ds'], all: true, sub: ['status'] },
+  ]),
+  ...define('batch', 'v1', [
+    { kind: 'Job', all: true, sub: ['status'] },
+    { kind: 'CronJob', short: ['cj'], all: true, sub: ['status'] },
   ]),
   ...define('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
   ...define('networking.k8s.io', 'v1', [

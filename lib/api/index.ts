@@ -1,5 +1,7 @@
 export * from './apps-v1.js';
+export * from './batch-v1.js';
 export * from './core-v1.js';
+export * from './cron.js';
 export * from './meta.js';
 export * from './networking-v1.js';
 export * from './rbac-v1.js';

@@ -3,6 +3,7 @@
  * this project (pod templates, service ports and types, workload selectors and replicas,
  * EndpointSlice address types, Ingress rules). Keyed by `group/Kind`.
  */
+import { validateCronJob, validateJob } from './batch.js';
 import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
 import { asArray, asRecord, asString } from './json.js';
 import { dns1123SubdomainProblem } from './names.js';
@@ -165,6 +166,8 @@ const SPEC_VALIDATORS: Readonly<Record<string, KindValidator>> = {
   'apps/DaemonSet': (o) => validateWorkload(o, false),
   'discovery.k8s.io/EndpointSlice': validateEndpointSlice,
   'networking.k8s.io/Ingress': validateIngress,
+  'batch/Job': validateJob,
+  'batch/CronJob': validateCronJob,
 };
 
 /** Validates a whole object of `group`/`kind`: metadata first, then the kind's own rules. */
