@@ -4,9 +4,11 @@
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
 import type {
+  CronJob,
   DaemonSet,
   Deployment,
   EndpointSlice,
+  Job,
   KubeObject,
   Lease,
   Node,
@@ -17,10 +19,12 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   Informer,
+  jobsResource,
   type KubeClient,
   leasesResource,
   listWatcher,
@@ -58,6 +62,8 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly jobs: Informer<Job>;
+  readonly cronJobs: Informer<CronJob>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -93,6 +99,8 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.jobs = make('jobs', jobsResource, { [BY_OWNER]: ownerIndex });
+    this.cronJobs = make('cronjobs', cronJobsResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -102,6 +110,8 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.jobs,
+      this.cronJobs,
     ] as unknown as Informer<KubeObject>[];
   }
 

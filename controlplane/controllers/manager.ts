@@ -8,10 +8,12 @@ import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
+import { type CronJobControllerOptions, cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
+import { type JobControllerOptions, jobController } from './job.js';
 import { runLeaderElection } from './leader-election.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
@@ -27,6 +29,8 @@ export const CONTROLLERS = [
   'nodeipam',
   'nodelifecycle',
   'servicerepair',
+  'job',
+  'cronjob',
   'garbagecollector',
 ] as const;
 /** A controller name. */
@@ -53,6 +57,8 @@ export interface ControllerManagerOptions {
   readonly controllers?: readonly ControllerName[];
   readonly nodeIpam?: NodeIpamOptions;
   readonly nodeLifecycle?: NodeLifecycleOptions;
+  readonly job?: JobControllerOptions;
+  readonly cronJob?: CronJobControllerOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -136,6 +142,8 @@ export class ControllerManager {
       nodeipam: () => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
       nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
       servicerepair: () => serviceRepairController(ctx),
+      job: () => jobController(ctx, this.#o.job ?? {}),
+      cronjob: () => cronJobController(ctx, this.#o.cronJob ?? {}),
       garbagecollector: () => garbageCollector(ctx),
     };
     for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());

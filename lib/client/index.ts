@@ -56,10 +56,12 @@ export {
 export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   eventsResource,
+  jobsResource,
   leasesResource,
   nodesResource,
   podsResource,

@@ -1,0 +1,137 @@
+/**
+ * The Job controller: runs a Job's pods to completion (`planJob` decides; this adapter creates
+ * and deletes pods, writes the status, and deletes a finished Job whose
+ * `ttlSecondsAfterFinished` has run out — the TTL-after-finished controller's job, done here).
+ * Pods are created with the Job as controller owner and the template's labels; what was asked
+ * for but not yet seen in the informer is remembered (`Expectations`), so a lagging cache never
+ * starts a pod twice.
+ */
+import type { Job, Pod } from '../../lib/api/index.js';
+import { isConflict, isNotFound, jobsResource, podsResource } from '../../lib/client/index.js';
+import type { ReconcileResult } from '../../lib/reconcile/index.js';
+import {
+  BY_OWNER,
+  type ControllerContext,
+  controllerRef,
+  keyOfObj,
+  makeController,
+  type RunningController,
+  splitKey,
+} from './context.js';
+import { type JobPlanOptions, planJob } from './job-plan.js';
+import { podFromTemplate } from './pods.js';
+import { Expectations } from './replicaset.js';
+
+/** Options of the Job controller. */
+export type JobControllerOptions = JobPlanOptions;
+
+/** JSON with object keys sorted, so equal statuses compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+function sameStatus(a: Job['status'], b: Job['status']): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {});
+}
+
+/** Starts the Job controller's handlers; run the returned controller while leading. */
+export function jobController(ctx: ControllerContext, options: JobControllerOptions = {}): RunningController {
+  const { informers: inf, client } = ctx;
+  const expectations = new Expectations();
+  const pods = client.resource(podsResource);
+  const jobs = client.resource(jobsResource);
+
+  const owned = (job: Job): Pod[] =>
+    inf.pods.cache
+      .byIndex(BY_OWNER, job.metadata.uid ?? '')
+      .filter((p) => controllerRef(p)?.uid === job.metadata.uid);
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const job = inf.jobs.cache.get(key);
+    if (!job || job.metadata.deletionTimestamp) {
+      expectations.forget(key);
+      return { kind: 'done' };
+    }
+    const { namespace, name } = splitKey(key);
+    const plan = planJob(job, expectations.adjust(key, owned(job)), ctx.clock.now(), options);
+    if (plan.deleteJob) {
+      await jobs
+        .delete(name, {
+          namespace,
+          propagationPolicy: 'Foreground',
+          preconditions: { uid: job.metadata.uid ?? '' },
+        })
+        .catch((err: unknown) => {
+          if (!isNotFound(err) && !isConflict(err)) throw err;
+        });
+      expectations.forget(key);
+      return { kind: 'done' };
+    }
+    if (plan.create > 0) {
+      const owner = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name,
+        uid: job.metadata.uid ?? '',
+        controller: true,
+        blockOwnerDeletion: true,
+      };
+      const todo = Array.from({ length: plan.create }, () =>
+        podFromTemplate(job.spec.template, { namespace, generateName: `${name}-`, owner }),
+      );
+      for (let i = 0; i < todo.length; i += 20) {
+        const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
+        for (const p of made) expectations.created(key, p);
+      }
+    }
+    for (const p of plan.delete) {
+      expectations.deleted(key, keyOfObj(p));
+      await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+    }
+    if (!sameStatus(job.status, plan.status)) {
+      try {
+        await jobs.updateStatus({ ...job, status: plan.status }, { namespace });
+      } catch (err: unknown) {
+        if (isConflict(err)) return { kind: 'requeueAfter', ms: 50 };
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (plan.requeueAfterMs !== undefined) return { kind: 'requeueAfter', ms: plan.requeueAfterMs + 10 };
+    return { kind: 'done' };
+  };
+
+  const controller = makeController(ctx, 'job', reconcile, 4);
+  const enqueueOwner = (p: Pod): void => {
+    const ref = controllerRef(p);
+    if (ref?.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
+    controller.enqueue(`${p.metadata.namespace ?? ''}/${ref.name}`);
+  };
+  const seen = (p: Pod, gone: boolean): void => {
+    expectations.observed(keyOfObj(p), gone, gone || p.metadata.deletionTimestamp !== undefined);
+    enqueueOwner(p);
+  };
+  const detachJobs = inf.jobs.addEventHandler({
+    onAdd: (j) => controller.enqueue(keyOfObj(j)),
+    onUpdate: (_o, j) => controller.enqueue(keyOfObj(j)),
+    onDelete: (j) => controller.enqueue(keyOfObj(j)),
+  });
+  const detachPods = inf.pods.addEventHandler({
+    onAdd: (p) => seen(p, false),
+    onUpdate: (_o, p) => seen(p, false),
+    onDelete: (p) => seen(p, true),
+  });
+  return {
+    name: 'job',
+    controller,
+    detach: () => {
+      detachJobs();
+      detachPods();
+    },
+  };
+}
