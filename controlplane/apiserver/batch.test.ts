@@ -154,6 +154,63 @@ spec:
   });
 });
 
+describe('Job updates and kubectl apply', () => {
+  const manifest = (image: string) => `apiVersion: batch/v1
+kind: Job
+metadata: {name: applied}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: OnFailure
+      containers: [{name: c, image: ${image}, command: [sh, -c, "exit 0"]}]
+`;
+
+  it('applies, re-applies unchanged, and refuses a changed template as immutable', async () => {
+    const first = await k('apply', '-f', file('applied.yaml', manifest('busybox:1.36')));
+    expect(first.stderr).toBe('');
+    expect(first.stdout.trim()).toBe('job.batch/applied created');
+    const again = await k('apply', '-f', file('applied.yaml', manifest('busybox:1.36')));
+    expect(again.stdout.trim()).toBe('job.batch/applied unchanged');
+    const changed = await k('apply', '-f', file('applied.yaml', manifest('busybox:1.37')));
+    expect(changed.code).toBe(1);
+    expect(changed.stderr).toContain('The Job "applied" is invalid: spec.template: Invalid value:');
+    expect(changed.stderr).toContain('field is immutable');
+    const selector = await k(
+      'patch',
+      'job',
+      'applied',
+      '--type=merge',
+      '-p',
+      '{"spec":{"selector":{"matchLabels":{"a":"b"}}}}',
+    );
+    expect(selector.stderr).toContain('spec.selector: Invalid value:');
+    expect(selector.stderr).toContain('field is immutable');
+  });
+
+  it('fieldValidation=Strict (kubectl default) names an unknown field of a Job', async () => {
+    const r = await k(
+      'apply',
+      '-f',
+      file(
+        'typo.yaml',
+        `apiVersion: batch/v1
+kind: Job
+metadata: {name: typo}
+spec:
+  completion: 3
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+`,
+      ),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown field "spec.completion"');
+  });
+});
+
 describe('CronJob', () => {
   it('kubectl create cronjob (protobuf) stores the defaults; get cj prints its columns', async () => {
     const r = await k('create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'true');
@@ -228,6 +285,21 @@ ${spec}
     expect(ok.stderr).toBe('');
     const get = await k('get', 'cronjob', 'zoned');
     expect(get.stdout).toMatch(/^zoned\s+0 9 \* \* MON-FRI\s+Europe\/Berlin\s+False\s+0\s+<none>/m);
+  });
+
+  it('kubectl create job --from=cronjob/NAME makes a Job owned by the CronJob', async () => {
+    const r = await k('create', 'job', 'manual-run', '--from=cronjob/tick');
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('job.batch/manual-run created');
+    const cj = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/cronjobs/tick'))
+      .json as unknown as CronJob;
+    const job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/manual-run'))
+      .json as unknown as Job;
+    expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
+    expect(job.metadata.ownerReferences).toEqual([
+      { apiVersion: 'batch/v1', kind: 'CronJob', name: 'tick', uid: cj.metadata.uid, controller: true },
+    ]);
+    expect(job.spec.template.spec.containers[0]?.command).toEqual(['true']);
   });
 
   it('is in discovery with its short name and in `get all`', async () => {

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.js';
-import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
+import { type FieldError, validateObject, validateObjectUpdate } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
@@ -269,13 +269,11 @@ export class RestStorage {
     }
   }
 
-  #validate(info: ResourceInfo, o: JsonObject): void {
+  #validate(info: ResourceInfo, o: JsonObject, old?: JsonObject): void {
+    const kind = { group: info.custom ? '' : info.group, kind: info.custom ? '' : info.kind };
     const errs = [
-      ...validateObject(o, {
-        group: info.custom ? '' : info.group,
-        kind: info.custom ? '' : info.kind,
-        namespaced: info.namespaced,
-      }),
+      ...validateObject(o, { ...kind, namespaced: info.namespaced }),
+      ...(old ? validateObjectUpdate(o, old, kind) : []),
       ...(this.#o.extraValidation?.(info, o) ?? []),
     ];
     if (errs.length > 0) throw invalidError(info, metaString(o, 'name') ?? '', errs);
@@ -439,7 +437,7 @@ export class RestStorage {
       const merged = this.#mergeSubresource(info, current, next, subresource);
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
-      this.#validate(info, merged);
+      this.#validate(info, merged, current);
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).

@@ -155,3 +155,44 @@ export function validateCronJob(obj: Record<string, unknown>): FieldError[] {
     errs.push(notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));
   return errs;
 }
+
+/** JSON with object keys sorted: equal values compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => {
+    const r = asRecord(x);
+    return r ? Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x;
+  });
+}
+
+/** Pod template fields a suspended Job that never started may still change (scheduling directives). */
+const MUTABLE_WHILE_SUSPENDED = ['nodeSelector', 'affinity', 'tolerations', 'schedulingGates'];
+
+function withoutSchedulingDirectives(template: unknown): unknown {
+  const t = structuredClone(asRecord(template) ?? {});
+  const meta = asRecord(t.metadata);
+  if (meta) {
+    delete meta.labels;
+    delete meta.annotations;
+  }
+  const spec = asRecord(t.spec);
+  if (spec) for (const f of MUTABLE_WHILE_SUSPENDED) delete spec[f];
+  return t;
+}
+
+/** Job fields that may not change after creation (ValidateJobSpecUpdate). */
+export function validateJobUpdate(obj: Record<string, unknown>, old: Record<string, unknown>): FieldError[] {
+  const errs: FieldError[] = [];
+  const spec = asRecord(obj.spec) ?? {};
+  const prev = asRecord(old.spec) ?? {};
+  for (const f of ['selector', 'completionMode', 'completions', 'podFailurePolicy']) {
+    if (canonical(spec[f]) !== canonical(prev[f]))
+      errs.push(invalidValue(`spec.${f}`, spec[f], 'field is immutable'));
+  }
+  const suspendedUnstarted = prev.suspend === true && at(old, 'status.startTime') === undefined;
+  const same = suspendedUnstarted
+    ? canonical(withoutSchedulingDirectives(spec.template)) ===
+      canonical(withoutSchedulingDirectives(prev.template))
+    : canonical(spec.template) === canonical(prev.template);
+  if (!same) errs.push(invalidValue('spec.template', spec.template, 'field is immutable'));
+  return errs;
+}

@@ -3,7 +3,7 @@
  * this project (pod templates, service ports and types, workload selectors and replicas,
  * EndpointSlice address types, Ingress rules). Keyed by `group/Kind`.
  */
-import { validateCronJob, validateJob } from './batch.js';
+import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
 import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
 import { asArray, asRecord, asString } from './json.js';
 import { dns1123SubdomainProblem } from './names.js';
@@ -183,4 +183,20 @@ export function validateObject(
   const spec = SPEC_VALIDATORS[key];
   if (spec) errs.push(...spec(obj));
   return errs;
+}
+
+/** Rules comparing an update with the stored object (immutable fields), by `group/Kind`. */
+const UPDATE_VALIDATORS: Readonly<
+  Record<string, (obj: Record<string, unknown>, old: Record<string, unknown>) => FieldError[]>
+> = {
+  'batch/Job': validateJobUpdate,
+};
+
+/** Validates an update of `old` to `obj` beyond what `validateObject` checks. */
+export function validateObjectUpdate(
+  obj: Record<string, unknown>,
+  old: Record<string, unknown>,
+  options: { readonly group: string; readonly kind: string },
+): FieldError[] {
+  return UPDATE_VALIDATORS[`${options.group}/${options.kind}`]?.(obj, old) ?? [];
 }
