@@ -8,7 +8,13 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CronJob, Job, Pod } from '../../lib/api/index.js';
-import { coreResources, cronJobsResource, jobsResource, podsResource } from '../../lib/client/index.js';
+import {
+  coreResources,
+  cronJobsResource,
+  eventsResource,
+  jobsResource,
+  podsResource,
+} from '../../lib/client/index.js';
 import { FakeClock } from '../../lib/reconcile/index.js';
 import { kubectl } from '../apiserver/test-helpers.js';
 import { Scheduler } from '../scheduler/scheduler.js';
@@ -146,6 +152,14 @@ describe('Job', () => {
       ]);
       expect(p.metadata.labels?.['batch.kubernetes.io/controller-uid']).toBe(done.metadata.uid);
     }
+    const reasons = await eventually('job events', async () => {
+      const events = (await env.client.resource(eventsResource).list({ namespace: 'j1' })).items;
+      const r = events.filter((e) => e.involvedObject.name === 'three').map((e) => e.reason ?? '');
+      return r.includes('Completed') ? r.sort() : undefined;
+    });
+    expect(reasons).toEqual(['Completed', 'SuccessfulCreate', 'SuccessfulCreate', 'SuccessfulCreate']);
+    const described = await kubectl(kube, ['describe', 'job', 'three', '-n', 'j1']);
+    expect(described.stdout).toMatch(/Normal\s+Completed\s+\S+\s+job-controller\s+Job completed/);
   }, 30_000);
 
   it('pods that fail: backoffLimit 2 → three failed pods, FailureTarget then Failed (BackoffLimitExceeded)', async () => {

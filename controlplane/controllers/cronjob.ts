@@ -24,6 +24,9 @@ import {
   splitKey,
 } from './context.js';
 import { jobReference, planCronJob } from './cronjob-plan.js';
+import { recordEvent } from './events.js';
+
+const CRONJOB_REF = { apiVersion: 'batch/v1', kind: 'CronJob' };
 
 /** Options of the CronJob controller. */
 export interface CronJobControllerOptions {
@@ -75,7 +78,7 @@ export function cronJobController(
     return gone;
   };
 
-  const deleteJob = async (j: Job): Promise<void> => {
+  const deleteJob = async (cj: CronJob, j: Job): Promise<void> => {
     await jobs
       .delete(j.metadata.name ?? '', {
         namespace: j.metadata.namespace ?? '',
@@ -84,6 +87,11 @@ export function cronJobController(
       .catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
+    void recordEvent(ctx, 'cronjob-controller', cj, CRONJOB_REF, {
+      type: 'Normal',
+      reason: 'SuccessfulDelete',
+      message: `Deleted job ${j.metadata.name ?? ''}`,
+    });
   };
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
@@ -97,12 +105,17 @@ export function cronJobController(
       now: clock.now(),
       defaultZone,
     });
-    for (const j of plan.deleteActive) await deleteJob(j);
+    for (const j of plan.deleteActive) await deleteJob(cj, j);
     const status = { ...plan.status, active: [...(plan.status.active ?? [])] };
     if (plan.create) {
       try {
         const made = await jobs.create(plan.create, { namespace });
         status.active.push(jobReference(made));
+        void recordEvent(ctx, 'cronjob-controller', cj, CRONJOB_REF, {
+          type: 'Normal',
+          reason: 'SuccessfulCreate',
+          message: `Created job ${made.metadata.name ?? ''}`,
+        });
       } catch (err: unknown) {
         // Made by an earlier pass whose status write was lost: the informer will show it.
         if (!isAlreadyExists(err)) throw err;
@@ -117,7 +130,7 @@ export function cronJobController(
         if (!isNotFound(err)) throw err;
       }
     }
-    for (const j of plan.deleteFinished) await deleteJob(j);
+    for (const j of plan.deleteFinished) await deleteJob(cj, j);
     if (plan.requeueAfterMs !== undefined) return { kind: 'requeueAfter', ms: plan.requeueAfterMs };
     return { kind: 'done' };
   };

@@ -18,6 +18,7 @@ import {
   type RunningController,
   splitKey,
 } from './context.js';
+import { type EventNote, recordEvent } from './events.js';
 import { type JobPlanOptions, planJob } from './job-plan.js';
 import { podFromTemplate } from './pods.js';
 import { Expectations } from './replicaset.js';
@@ -36,6 +37,29 @@ function canonical(v: unknown): string {
 
 function sameStatus(a: Job['status'], b: Job['status']): boolean {
   return canonical(a ?? {}) === canonical(b ?? {});
+}
+
+const JOB_REF = { apiVersion: 'batch/v1', kind: 'Job' };
+
+/** The events kube's Job controller records for conditions that became True (or Suspended False). */
+function transitions(before: Job['status'], after: Job['status']): EventNote[] {
+  const was = (type: string, status = 'True') =>
+    before?.conditions?.some((c) => c.type === type && c.status === status) === true;
+  const out: EventNote[] = [];
+  for (const c of after?.conditions ?? []) {
+    if (c.type === 'Suspended') {
+      if (c.status === 'True' && !was('Suspended'))
+        out.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+      if (c.status === 'False' && was('Suspended'))
+        out.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+      continue;
+    }
+    if (c.status !== 'True' || was(c.type)) continue;
+    if (c.type === 'Complete') out.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+    if (c.type === 'Failed')
+      out.push({ type: 'Warning', reason: c.reason ?? 'Failed', message: c.message ?? 'Job failed' });
+  }
+  return out;
 }
 
 /** Starts the Job controller's handlers; run the returned controller while leading. */
@@ -85,7 +109,14 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
       );
       for (let i = 0; i < todo.length; i += 20) {
         const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
-        for (const p of made) expectations.created(key, p);
+        for (const p of made) {
+          expectations.created(key, p);
+          void recordEvent(ctx, 'job-controller', job, JOB_REF, {
+            type: 'Normal',
+            reason: 'SuccessfulCreate',
+            message: `Created pod: ${p.metadata.name ?? ''}`,
+          });
+        }
       }
     }
     for (const p of plan.delete) {
@@ -93,10 +124,17 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
       await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
+      void recordEvent(ctx, 'job-controller', job, JOB_REF, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${p.metadata.name ?? ''}`,
+      });
     }
     if (!sameStatus(job.status, plan.status)) {
       try {
         await jobs.updateStatus({ ...job, status: plan.status }, { namespace });
+        for (const note of transitions(job.status, plan.status))
+          void recordEvent(ctx, 'job-controller', job, JOB_REF, note);
       } catch (err: unknown) {
         if (isConflict(err)) return { kind: 'requeueAfter', ms: 50 };
         if (!isNotFound(err)) throw err;
