@@ -188,6 +188,75 @@ spec:
     expect(selector.stderr).toContain('field is immutable');
   });
 
+  it('an install-manifest style Job: apply twice (client- and server-side) is unchanged, diff is empty', async () => {
+    const path = file(
+      'certgen.yaml',
+      `apiVersion: v1
+kind: Namespace
+metadata: {name: certs}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  labels: {app.kubernetes.io/name: certgen, app.kubernetes.io/component: admission-webhook}
+  name: certgen-create
+  namespace: certs
+spec:
+  ttlSecondsAfterFinished: 3600
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: certgen, app.kubernetes.io/component: admission-webhook}
+      name: certgen-create
+    spec:
+      automountServiceAccountToken: true
+      containers:
+      - args: [create, --namespace=$(POD_NAMESPACE)]
+        env:
+        - name: POD_NAMESPACE
+          valueFrom: {fieldRef: {fieldPath: metadata.namespace}}
+        image: registry.example/certgen:v1.4.4
+        imagePullPolicy: IfNotPresent
+        name: create
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+          readOnlyRootFilesystem: true
+          runAsNonRoot: true
+          runAsUser: 65532
+          seccompProfile: {type: RuntimeDefault}
+      nodeSelector: {kubernetes.io/os: linux}
+      restartPolicy: OnFailure
+      serviceAccountName: certgen
+`,
+    );
+    const first = await k('apply', '-f', path);
+    expect(first.stderr).toBe('');
+    expect(first.stdout).toContain('job.batch/certgen-create created');
+    const before = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
+      .json as unknown as Job;
+    expect(before.metadata.labels).toEqual({
+      'app.kubernetes.io/name': 'certgen',
+      'app.kubernetes.io/component': 'admission-webhook',
+    });
+    const again = await k('apply', '-f', path);
+    expect(again.stdout).toContain('job.batch/certgen-create unchanged');
+    const diff = await k('diff', '-f', path);
+    expect(diff.stdout).toBe('');
+    expect(diff.code).toBe(0);
+    for (let i = 0; i < 2; i++) {
+      const ssa = await k('apply', '--server-side', '--force-conflicts', '-f', path);
+      expect(ssa.stderr).toBe('');
+      expect(ssa.stdout).toContain('job.batch/certgen-create serverside-applied');
+    }
+    const after = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
+      .json as unknown as Job;
+    expect(after.metadata.generation).toBe(before.metadata.generation);
+    expect(after.spec).toEqual(before.spec);
+    expect((await k('get', '-f', path)).code).toBe(0);
+    const del = await k('delete', 'job', 'certgen-create', '-n', 'certs');
+    expect(del.stdout).toContain('job.batch "certgen-create" deleted');
+  });
+
   it('fieldValidation=Strict (kubectl default) names an unknown field of a Job', async () => {
     const r = await k(
       'apply',
