@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CronJob, Job, Pod } from '../../lib/api/index.js';
 import { planCronJob, rfc3339In } from './cronjob-plan.js';
-import { planJob } from './job-plan.js';
+import { formatIndexes, planJob } from './job-plan.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -165,6 +165,33 @@ describe('planJob', () => {
     expect(early.requeueAfterMs).toBe(40_000);
     expect(planJob(finished, [pod('Succeeded')], T0 + 60_000).deleteJob).toBe(true);
     expect(planJob(job({}, finished.status), [], T0 + 1e9).deleteJob).toBe(false);
+  });
+
+  it('Indexed: one pod per missing index (lowest first), completedIndexes, duplicates and done indexes deleted', () => {
+    const at = (i: number, phase: 'Running' | 'Succeeded') => {
+      const p = pod(phase);
+      p.metadata.annotations = { 'batch.kubernetes.io/job-completion-index': String(i) };
+      return p;
+    };
+    const j = job({ completionMode: 'Indexed', completions: 5, parallelism: 3 });
+    const first = planJob(j, [], T0);
+    expect(first.indexes).toEqual([0, 1, 2]);
+    const dup = at(1, 'Running');
+    const redundant = at(0, 'Running');
+    const p = planJob(j, [at(0, 'Succeeded'), at(1, 'Running'), dup, redundant, at(3, 'Succeeded')], T0);
+    expect(p.status.succeeded).toBe(2);
+    expect(p.status.completedIndexes).toBe('0,3');
+    expect(p.delete).toHaveLength(2);
+    expect(p.delete).toContain(redundant);
+    expect(p.indexes).toEqual([2, 4]);
+    const done = planJob(
+      j,
+      [0, 1, 2, 3, 4].map((i) => at(i, 'Succeeded')),
+      T0,
+    );
+    expect(done.status.completedIndexes).toBe('0-4');
+    expect(cond(done, 'Complete')?.status).toBe('True');
+    expect(formatIndexes(new Set([1, 3, 4, 5, 7, 8]))).toBe('1,3-5,7,8');
   });
 
   it('never lowers the counts already reported', () => {

@@ -162,6 +162,38 @@ describe('Job', () => {
     expect(described.stdout).toMatch(/Normal\s+Completed\s+\S+\s+job-controller\s+Job completed/);
   }, 30_000);
 
+  it('Indexed completion mode: one succeeded pod per index, completedIndexes, hostnames', async () => {
+    await namespace('j7');
+    await jobs().create(
+      jobOf('idx', 'j7', ['sh', '-c', 'exit 0'], {
+        completionMode: 'Indexed',
+        completions: 4,
+        parallelism: 2,
+      }),
+      { namespace: 'j7' },
+    );
+    const done = await eventually(
+      'indexed job complete',
+      async () => {
+        const j = await getJob('j7', 'idx');
+        return condition(j, 'Complete') ? j : undefined;
+      },
+      20_000,
+    );
+    expect(done.status).toMatchObject({ succeeded: 4, completedIndexes: '0-3' });
+    const pods = await podsOf('j7', 'idx');
+    const byIndex = pods
+      .map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'])
+      .sort();
+    expect(byIndex).toEqual(['0', '1', '2', '3']);
+    for (const p of pods) {
+      const i = p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'];
+      expect(p.metadata.name).toMatch(new RegExp(`^idx-${i}-[a-z0-9]{5}$`));
+      expect(p.spec.hostname).toBe(`idx-${i}`);
+      expect(p.metadata.labels?.['batch.kubernetes.io/job-completion-index']).toBe(i);
+    }
+  }, 30_000);
+
   it('pods that fail: backoffLimit 2 → three failed pods, FailureTarget then Failed (BackoffLimitExceeded)', async () => {
     await namespace('j2');
     await jobs().create(jobOf('doomed', 'j2', ['sh', '-c', 'exit 3'], { backoffLimit: 2 }), {

@@ -9,7 +9,14 @@
  * first, then — once no pod is active or terminating — `Failed` or `Complete` (with
  * `completionTime`).
  */
-import type { Job, JobCondition, JobConditionType, JobStatus, Pod } from '../../lib/api/index.js';
+import {
+  JOB_COMPLETION_INDEX,
+  type Job,
+  type JobCondition,
+  type JobConditionType,
+  type JobStatus,
+  type Pod,
+} from '../../lib/api/index.js';
 import { timestamp } from './context.js';
 import { deletionOrder, isPodActive, isPodReady } from './pods.js';
 
@@ -25,6 +32,8 @@ export interface JobPlanOptions {
 export interface JobPlan {
   /** Pods to create from the template now. */
   readonly create: number;
+  /** For an Indexed Job, the completion index of each pod to create (as many as `create`). */
+  readonly indexes: readonly number[];
   /** Active pods to delete. */
   readonly delete: readonly Pod[];
   /** The status to report. */
@@ -108,6 +117,42 @@ function failedAt(p: Pod): number {
   return known.length > 0 ? Math.max(...known) : Date.parse(p.metadata.creationTimestamp ?? '') || 0;
 }
 
+/** A pod's completion index, if it has a valid one below `completions`. */
+export function completionIndexOf(p: Pod, completions: number): number | undefined {
+  const v = p.metadata.annotations?.[JOB_COMPLETION_INDEX];
+  if (v === undefined || !/^\d+$/.test(v)) return undefined;
+  const n = Number(v);
+  return n < completions ? n : undefined;
+}
+
+/** `status.completedIndexes` text (`1,3-5,7`) to a set. */
+function parseIndexes(text: string | undefined, completions: number): Set<number> {
+  const out = new Set<number>();
+  for (const part of (text ?? '').split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m) continue;
+    const hi = Math.min(Number(m[2] ?? m[1]), completions - 1);
+    for (let i = Number(m[1]); i <= hi; i++) out.add(i);
+  }
+  return out;
+}
+
+/** A set of indexes as `status.completedIndexes`: ascending, three or more in a row as `a-b`. */
+export function formatIndexes(indexes: ReadonlySet<number>): string {
+  const sorted = [...indexes].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] ?? 0) + 1) j++;
+    const lo = sorted[i] ?? 0;
+    const hi = sorted[j] ?? 0;
+    if (j - i >= 2) parts.push(`${lo}-${hi}`);
+    else for (let k = i; k <= j; k++) parts.push(String(sorted[k]));
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
 function minDefined(...xs: (number | undefined)[]): number | undefined {
   const d = xs.filter((x): x is number => x !== undefined);
   return d.length === 0 ? undefined : Math.max(0, Math.min(...d));
@@ -126,10 +171,18 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
       p.status?.phase !== 'Failed',
   );
   const failedPods = owned.filter((p) => p.status?.phase === 'Failed');
-  const succeeded = Math.max(
-    prev.succeeded ?? 0,
-    owned.filter((p) => p.status?.phase === 'Succeeded').length,
-  );
+  const indexed = spec.completionMode === 'Indexed' && typeof spec.completions === 'number';
+  const completionsN = spec.completions ?? 0;
+  // Indexed: each index counts once, however many of its pods succeeded.
+  const doneIndexes = parseIndexes(indexed ? prev.completedIndexes : undefined, completionsN);
+  if (indexed)
+    for (const p of owned) {
+      const i = completionIndexOf(p, completionsN);
+      if (i !== undefined && p.status?.phase === 'Succeeded') doneIndexes.add(i);
+    }
+  const succeeded = indexed
+    ? doneIndexes.size
+    : Math.max(prev.succeeded ?? 0, owned.filter((p) => p.status?.phase === 'Succeeded').length);
   const failed = Math.max(prev.failed ?? 0, failedPods.length);
   const conditions = (prev.conditions ?? []).map((c) => ({ ...c }));
   const base = (n: { create: number; delete: readonly Pod[] }): JobStatus => {
@@ -145,6 +198,7 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
       terminating: terminating.length + n.delete.length,
       uncountedTerminatedPods: prev.uncountedTerminatedPods ?? {},
     };
+    if (indexed) out.completedIndexes = formatIndexes(doneIndexes);
     if (conditions.length === 0) delete out.conditions;
     for (const k of ['active', 'succeeded', 'failed'] as const) if (out[k] === 0) delete out[k];
     return out;
@@ -158,6 +212,7 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
     const status = base({ create: 0, delete: active });
     return {
       create: 0,
+      indexes: [],
       delete: active,
       status,
       deleteJob: due !== undefined && now >= due,
@@ -233,13 +288,13 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
     status.conditions = conditions;
     if (startTime !== undefined) status.startTime = startTime;
     // The TTL, if any, counts from the terminal condition: the next pass sees the Job finished.
-    return { create: 0, delete: active, status, deleteJob: false, requeueAfterMs: undefined };
+    return { create: 0, indexes: [], delete: active, status, deleteJob: false, requeueAfterMs: undefined };
   }
 
   if (suspended) {
     const status = base({ create: 0, delete: active });
     if (startTime !== undefined) status.startTime = startTime;
-    return { create: 0, delete: active, status, deleteJob: false, requeueAfterMs: undefined };
+    return { create: 0, indexes: [], delete: active, status, deleteJob: false, requeueAfterMs: undefined };
   }
 
   // Running: as many active pods as parallelism allows and the remaining completions need.
@@ -251,8 +306,23 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
         ? Math.min(active.length, parallelism)
         : parallelism
       : Math.max(0, Math.min(parallelism, completions - succeeded));
+  // Indexed: a pod whose index is done, invalid or held by another active pod goes.
+  const surplus: Pod[] = [];
+  let running = active;
+  if (indexed) {
+    const held = new Set<number>();
+    running = [];
+    for (const p of [...active].sort((a, b) => deletionOrder(b, a))) {
+      const i = completionIndexOf(p, completionsN);
+      if (i === undefined || doneIndexes.has(i) || held.has(i)) surplus.push(p);
+      else {
+        held.add(i);
+        running.push(p);
+      }
+    }
+  }
   // With podReplacementPolicy Failed, a terminating pod still holds its place until it is gone.
-  const occupied = active.length + (spec.podReplacementPolicy === 'Failed' ? terminating.length : 0);
+  const occupied = running.length + (spec.podReplacementPolicy === 'Failed' ? terminating.length : 0);
   let create = Math.max(0, want - occupied);
   let backoffInMs: number | undefined;
   if (create > 0 && failedPods.length > 0) {
@@ -265,12 +335,20 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
       backoffInMs = wait;
     }
   }
-  const excess = Math.max(0, active.length - want);
-  const del = excess > 0 ? [...active].sort(deletionOrder).slice(0, excess) : [];
+  const indexes: number[] = [];
+  if (indexed) {
+    const taken = new Set(running.map((p) => completionIndexOf(p, completionsN)));
+    for (let i = 0; i < completionsN && indexes.length < create; i++)
+      if (!doneIndexes.has(i) && !taken.has(i)) indexes.push(i);
+    create = indexes.length;
+  }
+  const excess = Math.max(0, running.length - want);
+  const del = [...surplus, ...(excess > 0 ? [...running].sort(deletionOrder).slice(0, excess) : [])];
   const status = base({ create, delete: del });
   status.startTime = startTime ?? nowText;
   return {
     create,
+    indexes,
     delete: del,
     status,
     deleteJob: false,

@@ -6,7 +6,7 @@
  * for but not yet seen in the informer is remembered (`Expectations`), so a lagging cache never
  * starts a pod twice.
  */
-import type { Job, Pod } from '../../lib/api/index.js';
+import { JOB_COMPLETION_INDEX, type Job, type OwnerReference, type Pod } from '../../lib/api/index.js';
 import { isConflict, isNotFound, jobsResource, podsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
@@ -40,6 +40,26 @@ function sameStatus(a: Job['status'], b: Job['status']): boolean {
 }
 
 const JOB_REF = { apiVersion: 'batch/v1', kind: 'Job' };
+
+/**
+ * A pod of an Indexed Job for completion index `i`: named `<job>-<i>-<random>`, the index in an
+ * annotation and a label, hostname `<job>-<i>`, and `JOB_COMPLETION_INDEX` in every container's
+ * environment (read from the annotation), as the Job controller makes them.
+ */
+function indexedPod(job: Job, i: number, namespace: string, owner: OwnerReference): Pod {
+  const name = job.metadata.name ?? '';
+  const pod = podFromTemplate(job.spec.template, { namespace, generateName: `${name}-${i}-`, owner });
+  pod.metadata.annotations = { ...pod.metadata.annotations, [JOB_COMPLETION_INDEX]: String(i) };
+  pod.metadata.labels = { ...pod.metadata.labels, [JOB_COMPLETION_INDEX]: String(i) };
+  pod.spec.hostname ??= `${name}-${i}`;
+  const env = {
+    name: 'JOB_COMPLETION_INDEX',
+    valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } },
+  };
+  for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])])
+    if (!c.env?.some((e) => e.name === env.name)) c.env = [...(c.env ?? []), env];
+  return pod;
+}
 
 /** The events kube's Job controller records for conditions that became True (or Suspended False). */
 function transitions(before: Job['status'], after: Job['status']): EventNote[] {
@@ -104,9 +124,12 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
         controller: true,
         blockOwnerDeletion: true,
       };
-      const todo = Array.from({ length: plan.create }, () =>
-        podFromTemplate(job.spec.template, { namespace, generateName: `${name}-`, owner }),
-      );
+      const todo =
+        plan.indexes.length > 0
+          ? plan.indexes.map((i) => indexedPod(job, i, namespace, owner))
+          : Array.from({ length: plan.create }, () =>
+              podFromTemplate(job.spec.template, { namespace, generateName: `${name}-`, owner }),
+            );
       for (let i = 0; i < todo.length; i += 20) {
         const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
         for (const p of made) {

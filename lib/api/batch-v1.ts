@@ -9,6 +9,8 @@ export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 /** The pre-1.27 forms of the two labels, still written. */
 export const LEGACY_CONTROLLER_UID_LABEL = 'controller-uid';
 export const LEGACY_JOB_NAME_LABEL = 'job-name';
+/** Annotation (and label) giving an Indexed Job's pod its completion index. */
+export const JOB_COMPLETION_INDEX = 'batch.kubernetes.io/job-completion-index';
 /** Annotation on a CronJob's Job: its scheduled time, RFC 3339 in the CronJob's zone. */
 export const CRONJOB_SCHEDULED_TIMESTAMP = 'batch.kubernetes.io/cronjob-scheduled-timestamp';
 
