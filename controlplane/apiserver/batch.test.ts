@@ -142,6 +142,15 @@ spec:
     expect(JSON.stringify(noSelector.json)).toContain('spec.selector: Required value');
   });
 
+  it('refuses a Job name too long for its job-name label', async () => {
+    const long = 'x'.repeat(64);
+    const r = await k('create', 'job', long, '--image=busybox');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `spec.template.labels: Invalid value: "${long}": must be no more than 63 characters`,
+    );
+  });
+
   it('tracks generation: a spec change bumps it, a status write does not', async () => {
     await k('patch', 'job', 'pi', '--type=merge', '-p', '{"spec":{"parallelism":2}}');
     let job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi'))

@@ -9,6 +9,7 @@ import { JOB_CONTROLLER_UID_LABEL } from '../batch-v1.js';
 import { isKnownTimeZone, parseSchedule } from '../cron.js';
 import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
 import { asRecord, asString, at } from './json.js';
+import { labelValueProblem, qualifiedNameProblem } from './names.js';
 import { validatePodSpec } from './pod.js';
 
 const NON_NEGATIVE = 'must be greater than or equal to 0';
@@ -46,6 +47,14 @@ function validateJobSpec(spec: Record<string, unknown>, path: string): FieldErro
   if (!template) {
     errs.push(required(`${path}.template`));
     return errs;
+  }
+  // The template's labels (the generated `job-name` ones included, so a Job name longer than a
+  // label value is refused here, as upstream).
+  for (const [k, v] of Object.entries(asRecord(at(template, 'metadata.labels')) ?? {})) {
+    const kp = qualifiedNameProblem(k);
+    if (kp) errs.push(invalidValue(`${path}.template.labels`, k, kp));
+    const vp = typeof v === 'string' ? labelValueProblem(v) : 'must be a string';
+    if (vp) errs.push(invalidValue(`${path}.template.labels`, v, vp));
   }
   const podSpec = asRecord(template.spec);
   errs.push(...validatePodSpec(podSpec, `${path}.template.spec`));
