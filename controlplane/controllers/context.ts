@@ -3,6 +3,7 @@
  * for the whole manager, with the indexes controllers look things up by), a logger and a clock.
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
+import { setMaxListeners } from 'node:events';
 import type {
   CronJob,
   DaemonSet,
@@ -117,6 +118,8 @@ export class SharedInformers {
 
   /** Runs every informer until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
+    // Every informer and controller listens for the abort: more than Node's default 10.
+    setMaxListeners(64, signal);
     return Promise.all(this.#all.map((i) => i.run(signal))).then(() => undefined);
   }
 
