@@ -308,6 +308,19 @@ describe('planCronJob', () => {
     expect(allow.status.active?.map((r) => r.name)).toEqual(['cj-old']);
   });
 
+  it('a frequent schedule a year behind finds the most recent time in a few steps', () => {
+    const yearAgo = iso(T0 - 365 * 86_400_000);
+    const started = Date.now();
+    const p = planCronJob(
+      cronJob({ schedule: '* * * * *' }, { lastScheduleTime: yearAgo }),
+      input(T0 + 30_000),
+    );
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(p.scheduledTime).toBe(T0);
+    const yearly = planCronJob(cronJob({ schedule: '@yearly' }, { lastScheduleTime: yearAgo }), input(T0));
+    expect(yearly.scheduledTime).toBe(Date.parse('2026-01-01T00:00:00Z'));
+  });
+
   it('startingDeadlineSeconds: a time missed by more than the deadline is not run', () => {
     const p = planCronJob(cronJob({ startingDeadlineSeconds: 30 }), input(T0 + 5 * 60_000 + 31_000));
     expect(p.create).toBeUndefined();

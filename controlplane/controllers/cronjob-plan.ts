@@ -53,8 +53,12 @@ export interface CronJobPlanInput {
   readonly defaultZone: string;
 }
 
-/** Most schedule times walked to find the most recent one (kube warns past 100 missed). */
-const MAX_MISSED = 100_000;
+/**
+ * Windows (ms before now) tried, smallest first, when looking for the most recent schedule
+ * time: the first one holding a time bounds the walk, so a frequent schedule far behind (a
+ * CronJob suspended for a year) costs a few steps, not one per missed minute.
+ */
+const WINDOWS_MS = [2 * 60_000, 2 * 3_600_000, 2 * 86_400_000, 62 * 86_400_000, 800 * 86_400_000];
 
 function isSucceeded(j: Job): boolean {
   return j.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') === true;
@@ -138,14 +142,19 @@ function scheduleTimes(
   earliest: number,
   now: number,
 ): { recent: number | undefined; next: number | undefined } {
-  let recent: number | undefined;
-  let t = s.next(earliest, zone);
-  for (let i = 0; t !== undefined && t <= now && i < MAX_MISSED; i++) {
-    recent = t;
-    t = s.next(t, zone);
+  const next = s.next(now, zone);
+  for (const w of [...WINDOWS_MS, now - earliest]) {
+    const from = Math.max(earliest, now - w);
+    let t = s.next(from, zone);
+    if (t === undefined || t > now) {
+      if (from === earliest) break;
+      continue;
+    }
+    let recent = t;
+    for (t = s.next(t, zone); t !== undefined && t <= now; t = s.next(t, zone)) recent = t;
+    return { recent, next };
   }
-  while (t !== undefined && t <= now) t = s.next(t, zone);
-  return { recent, next: t };
+  return { recent: undefined, next };
 }
 
 /** Pure: the plan for `cj`. */
