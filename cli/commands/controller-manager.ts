@@ -11,7 +11,7 @@ export const controllerManagerCommand: Command = {
 
   --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
                                           nodeipam, nodelifecycle, servicerepair, job, cronjob,
-                                          garbagecollector; default all)
+                                          ttlafterfinished, garbagecollector; default all)
   --cluster-cidr CIDR                     pod address range for node IPAM (default 10.244.0.0/16)
   --node-cidr-mask-size N                 prefix length of each node's podCIDR (default 24)
   --node-monitor-grace-period SECONDS     Lease silence before a node is NotReady (default 40)

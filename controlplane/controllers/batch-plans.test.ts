@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CronJob, Job, Pod } from '../../lib/api/index.js';
 import { planCronJob, rfc3339In } from './cronjob-plan.js';
-import { formatIndexes, planJob } from './job-plan.js';
+import { formatIndexes, jobExpiresAt, planJob } from './job-plan.js';
 
 const T0 = Date.parse('2026-06-01T12:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -155,16 +155,17 @@ describe('planJob', () => {
     expect(resumed.create).toBe(1);
   });
 
-  it('deletes a finished Job once ttlSecondsAfterFinished has passed', () => {
+  it('a finished Job expires ttlSecondsAfterFinished after its terminal condition', () => {
     const finished = job(
       { ttlSecondsAfterFinished: 60 },
       { conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: iso(T0) }], succeeded: 1 },
     );
-    const early = planJob(finished, [pod('Succeeded')], T0 + 20_000);
-    expect(early.deleteJob).toBe(false);
-    expect(early.requeueAfterMs).toBe(40_000);
-    expect(planJob(finished, [pod('Succeeded')], T0 + 60_000).deleteJob).toBe(true);
-    expect(planJob(job({}, finished.status), [], T0 + 1e9).deleteJob).toBe(false);
+    expect(jobExpiresAt(finished)).toBe(T0 + 60_000);
+    expect(jobExpiresAt(job({}, finished.status))).toBeUndefined();
+    expect(jobExpiresAt(job({ ttlSecondsAfterFinished: 0 }))).toBeUndefined();
+    const p = planJob(finished, [pod('Succeeded')], T0 + 1e9);
+    expect(p.create).toBe(0);
+    expect(p.requeueAfterMs).toBeUndefined();
   });
 
   it('Indexed: one pod per missing index (lowest first), completedIndexes, duplicates and done indexes deleted', () => {

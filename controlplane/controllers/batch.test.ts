@@ -64,7 +64,7 @@ beforeAll(async () => {
   const manager = new ControllerManager({
     client: cmClient,
     leaderElection: false,
-    controllers: ['job', 'cronjob', 'garbagecollector'],
+    controllers: ['job', 'cronjob', 'ttlafterfinished', 'garbagecollector'],
     job: { backoffBaseMs: 100 },
     cronJob: { clock: cronClock, defaultTimeZone: 'UTC' },
   });

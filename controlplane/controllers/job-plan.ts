@@ -38,9 +38,7 @@ export interface JobPlan {
   readonly delete: readonly Pod[];
   /** The status to report. */
   readonly status: JobStatus;
-  /** `ttlSecondsAfterFinished` has run out: delete the Job. */
-  readonly deleteJob: boolean;
-  /** Look again after this long (a deadline, a backoff or the TTL), if anything is pending. */
+  /** Look again after this long (a deadline or a backoff), if anything is pending. */
   readonly requeueAfterMs: number | undefined;
 }
 
@@ -204,21 +202,15 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
     return out;
   };
 
-  // Finished: nothing runs any more; only the TTL is left.
-  const finishedAt = jobFinishedAt(job);
-  if (finishedAt !== undefined) {
-    const ttl = spec.ttlSecondsAfterFinished;
-    const due = ttl === undefined ? undefined : finishedAt + ttl * 1000;
-    const status = base({ create: 0, delete: active });
+  // Finished: nothing runs any more (the TTL-after-finished controller may delete the Job).
+  if (jobFinishedAt(job) !== undefined)
     return {
       create: 0,
       indexes: [],
       delete: active,
-      status,
-      deleteJob: due !== undefined && now >= due,
-      requeueAfterMs: due !== undefined && now < due ? due - now : undefined,
+      status: base({ create: 0, delete: active }),
+      requeueAfterMs: undefined,
     };
-  }
 
   let startTime = prev.startTime;
   const suspended = spec.suspend === true;
@@ -287,14 +279,13 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
     }
     status.conditions = conditions;
     if (startTime !== undefined) status.startTime = startTime;
-    // The TTL, if any, counts from the terminal condition: the next pass sees the Job finished.
-    return { create: 0, indexes: [], delete: active, status, deleteJob: false, requeueAfterMs: undefined };
+    return { create: 0, indexes: [], delete: active, status, requeueAfterMs: undefined };
   }
 
   if (suspended) {
     const status = base({ create: 0, delete: active });
     if (startTime !== undefined) status.startTime = startTime;
-    return { create: 0, indexes: [], delete: active, status, deleteJob: false, requeueAfterMs: undefined };
+    return { create: 0, indexes: [], delete: active, status, requeueAfterMs: undefined };
   }
 
   // Running: as many active pods as parallelism allows and the remaining completions need.
@@ -351,7 +342,16 @@ export function planJob(job: Job, owned: readonly Pod[], now: number, options: J
     indexes,
     delete: del,
     status,
-    deleteJob: false,
     requeueAfterMs: minDefined(deadlineInMs, backoffInMs),
   };
+}
+
+/**
+ * When a finished Job's `ttlSecondsAfterFinished` runs out (the TTL-after-finished controller's
+ * rule): its finish time plus the TTL; undefined while it runs or without a TTL.
+ */
+export function jobExpiresAt(job: Job): number | undefined {
+  const ttl = job.spec.ttlSecondsAfterFinished;
+  const finished = jobFinishedAt(job);
+  return ttl === undefined || ttl === null || finished === undefined ? undefined : finished + ttl * 1000;
 }

@@ -1,7 +1,6 @@
 /**
  * The Job controller: runs a Job's pods to completion (`planJob` decides; this adapter creates
- * and deletes pods, writes the status, and deletes a finished Job whose
- * `ttlSecondsAfterFinished` has run out — the TTL-after-finished controller's job, done here).
+ * and deletes pods and writes the status).
  * Pods are created with the Job as controller owner and the template's labels; what was asked
  * for but not yet seen in the informer is remembered (`Expectations`), so a lagging cache never
  * starts a pod twice.
@@ -102,19 +101,6 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
     }
     const { namespace, name } = splitKey(key);
     const plan = planJob(job, expectations.adjust(key, owned(job)), ctx.clock.now(), options);
-    if (plan.deleteJob) {
-      await jobs
-        .delete(name, {
-          namespace,
-          propagationPolicy: 'Foreground',
-          preconditions: { uid: job.metadata.uid ?? '' },
-        })
-        .catch((err: unknown) => {
-          if (!isNotFound(err) && !isConflict(err)) throw err;
-        });
-      expectations.forget(key);
-      return { kind: 'done' };
-    }
     if (plan.create > 0) {
       const owner = {
         apiVersion: 'batch/v1',

@@ -19,6 +19,7 @@ import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
 import { serviceRepairController } from './service-repair.js';
+import { ttlAfterFinishedController } from './ttl-after-finished.js';
 
 /** Every controller, in start order. */
 export const CONTROLLERS = [
@@ -31,6 +32,7 @@ export const CONTROLLERS = [
   'servicerepair',
   'job',
   'cronjob',
+  'ttlafterfinished',
   'garbagecollector',
 ] as const;
 /** A controller name. */
@@ -144,6 +146,7 @@ export class ControllerManager {
       servicerepair: () => serviceRepairController(ctx),
       job: () => jobController(ctx, this.#o.job ?? {}),
       cronjob: () => cronJobController(ctx, this.#o.cronJob ?? {}),
+      ttlafterfinished: () => ttlAfterFinishedController(ctx),
       garbagecollector: () => garbageCollector(ctx),
     };
     for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());
