@@ -185,13 +185,14 @@ spec:
     expect(changed.code).toBe(1);
     expect(changed.stderr).toContain('The Job "applied" is invalid: spec.template: Invalid value:');
     expect(changed.stderr).toContain('field is immutable');
+    // A selector that still matches the template: only immutability refuses it.
     const selector = await k(
       'patch',
       'job',
       'applied',
       '--type=merge',
       '-p',
-      '{"spec":{"selector":{"matchLabels":{"a":"b"}}}}',
+      '{"spec":{"selector":{"matchLabels":{"job-name":"applied"}}}}',
     );
     expect(selector.stderr).toContain('spec.selector: Invalid value:');
     expect(selector.stderr).toContain('field is immutable');

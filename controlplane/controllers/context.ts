@@ -3,8 +3,8 @@
  * for the whole manager, with the indexes controllers look things up by), a logger and a clock.
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
-import { setMaxListeners } from 'node:events';
 import type {
+  ClusterRole,
   CronJob,
   DaemonSet,
   Deployment,
@@ -12,6 +12,7 @@ import type {
   Job,
   KubeObject,
   Lease,
+  Namespace,
   Node,
   OwnerReference,
   Pod,
@@ -20,6 +21,7 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  clusterRolesResource,
   cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
@@ -29,6 +31,7 @@ import {
   type KubeClient,
   leasesResource,
   listWatcher,
+  namespacesResource,
   nodesResource,
   podsResource,
   type ResourceDescriptor,
@@ -65,6 +68,8 @@ export class SharedInformers {
   readonly daemonSets: Informer<DaemonSet>;
   readonly jobs: Informer<Job>;
   readonly cronJobs: Informer<CronJob>;
+  readonly namespaces: Informer<Namespace>;
+  readonly clusterRoles: Informer<ClusterRole>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -102,6 +107,8 @@ export class SharedInformers {
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
     this.jobs = make('jobs', jobsResource, { [BY_OWNER]: ownerIndex });
     this.cronJobs = make('cronjobs', cronJobsResource, {});
+    this.namespaces = make('namespaces', namespacesResource, {});
+    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -113,13 +120,13 @@ export class SharedInformers {
       this.daemonSets,
       this.jobs,
       this.cronJobs,
+      this.namespaces,
+      this.clusterRoles,
     ] as unknown as Informer<KubeObject>[];
   }
 
   /** Runs every informer until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
-    // Every informer and controller listens for the abort: more than Node's default 10.
-    setMaxListeners(64, signal);
     return Promise.all(this.#all.map((i) => i.run(signal))).then(() => undefined);
   }
 

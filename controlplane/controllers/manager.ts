@@ -3,10 +3,12 @@
  * leader Lease — the controllers. Losing the Lease stops every controller (their handlers are
  * detached and queues shut down); winning it again starts fresh ones over the warm caches.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
+import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
 import { type CronJobControllerOptions, cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
@@ -15,9 +17,11 @@ import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
 import { type JobControllerOptions, jobController } from './job.js';
 import { runLeaderElection } from './leader-election.js';
+import { type NamespaceControllerOptions, namespaceController } from './namespace.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
+import { ServiceAccountClients } from './sa-credentials.js';
 import { serviceRepairController } from './service-repair.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 
@@ -34,9 +38,37 @@ export const CONTROLLERS = [
   'cronjob',
   'ttlafterfinished',
   'garbagecollector',
+  'namespace',
+  'clusterroleaggregation',
 ] as const;
+/** Abort listeners a manager's signals may carry (informers, controllers, their waits). */
+const LISTENERS = 64;
+
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLERS)[number];
+
+/**
+ * The service account (in kube-system) each controller runs as with service-account
+ * credentials, named as kube-controller-manager names them, so each gets the bootstrap
+ * policy's `system:controller:<name>` role (node IPAM and node lifecycle share
+ * `node-controller`, as upstream). `service-repair` has no upstream counterpart: upstream runs
+ * that loop inside kube-apiserver; its role is `switchyard:controller:service-repair`.
+ */
+export const CONTROLLER_SERVICE_ACCOUNT: Readonly<Record<ControllerName, string>> = {
+  deployment: 'deployment-controller',
+  replicaset: 'replicaset-controller',
+  daemonset: 'daemon-set-controller',
+  endpointslice: 'endpointslice-controller',
+  nodeipam: 'node-controller',
+  nodelifecycle: 'node-controller',
+  servicerepair: 'service-repair',
+  job: 'job-controller',
+  cronjob: 'cronjob-controller',
+  ttlafterfinished: 'ttl-after-finished-controller',
+  garbagecollector: 'generic-garbage-collector',
+  namespace: 'namespace-controller',
+  clusterroleaggregation: 'clusterrole-aggregation-controller',
+};
 
 /** Leader election timing. */
 export interface LeaderElectionConfig {
@@ -57,10 +89,19 @@ export interface ControllerManagerOptions {
   /** `false` runs the controllers at once without a Lease (a single instance). */
   readonly leaderElection?: LeaderElectionConfig | false;
   readonly controllers?: readonly ControllerName[];
+  /**
+   * Run each controller with its own service account's token (kube-controller-manager's
+   * `--use-service-account-credentials`); otherwise every controller uses `client`. The shared
+   * informers and the leader Lease always use `client`, as upstream.
+   */
+  readonly useServiceAccountCredentials?: boolean;
+  /** Token lifetime with service-account credentials (default 3600 s). */
+  readonly tokenExpirationSeconds?: number;
   readonly nodeIpam?: NodeIpamOptions;
   readonly nodeLifecycle?: NodeLifecycleOptions;
   readonly job?: JobControllerOptions;
   readonly cronJob?: CronJobControllerOptions;
+  readonly namespace?: NamespaceControllerOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -96,6 +137,9 @@ export class ControllerManager {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    // Every informer, and while leading every controller, listens for the abort: more than
+    // Node's default of 10 is expected here, not a leak.
+    setMaxListeners(LISTENERS, signal);
     const informers = this.informers.run(signal);
     const le = this.#o.leaderElection;
     try {
@@ -123,37 +167,56 @@ export class ControllerManager {
   }
 
   async #lead(signal: AbortSignal): Promise<void> {
+    setMaxListeners(LISTENERS, signal);
     await this.informers.waitForSync(signal).catch(() => undefined);
     if (signal.aborted) return;
     this.#leading = true;
     this.#terms += 1;
     this.#log.info('starting controllers', { identity: this.identity });
-    const ctx: ControllerContext = {
-      client: this.#o.client,
+    const credentials = this.#o.useServiceAccountCredentials
+      ? new ServiceAccountClients({
+          root: this.#o.client,
+          clock: this.#clock,
+          logger: this.#log,
+          ...(this.#o.tokenExpirationSeconds !== undefined
+            ? { expirationSeconds: this.#o.tokenExpirationSeconds }
+            : {}),
+        })
+      : undefined;
+    const contextFor = async (name: ControllerName): Promise<ControllerContext> => ({
+      client: credentials
+        ? await credentials.clientFor(CONTROLLER_SERVICE_ACCOUNT[name], signal)
+        : this.#o.client,
       informers: this.informers,
       logger: this.#log,
       clock: this.#clock,
-    };
+    });
     const enabled = new Set(this.#o.controllers ?? CONTROLLERS);
     const started: RunningController[] = [];
-    const make: Record<ControllerName, () => RunningController> = {
-      deployment: () => deploymentController(ctx),
-      replicaset: () => replicaSetController(ctx),
-      daemonset: () => daemonSetController(ctx),
-      endpointslice: () => endpointSliceController(ctx),
-      nodeipam: () => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
-      nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
-      servicerepair: () => serviceRepairController(ctx),
-      job: () => jobController(ctx, this.#o.job ?? {}),
-      cronjob: () => cronJobController(ctx, this.#o.cronJob ?? {}),
-      ttlafterfinished: () => ttlAfterFinishedController(ctx),
-      garbagecollector: () => garbageCollector(ctx),
+    const make: Record<ControllerName, (ctx: ControllerContext) => RunningController> = {
+      deployment: (ctx) => deploymentController(ctx),
+      replicaset: (ctx) => replicaSetController(ctx),
+      daemonset: (ctx) => daemonSetController(ctx),
+      endpointslice: (ctx) => endpointSliceController(ctx),
+      nodeipam: (ctx) => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
+      nodelifecycle: (ctx) => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
+      servicerepair: (ctx) => serviceRepairController(ctx),
+      job: (ctx) => jobController(ctx, this.#o.job ?? {}),
+      cronjob: (ctx) => cronJobController(ctx, this.#o.cronJob ?? {}),
+      ttlafterfinished: (ctx) => ttlAfterFinishedController(ctx),
+      garbagecollector: (ctx) => garbageCollector(ctx),
+      clusterroleaggregation: (ctx) => clusterRoleAggregationController(ctx),
+      namespace: (ctx) => namespaceController(ctx, this.#o.namespace ?? {}),
     };
-    for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());
     try {
+      for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name](await contextFor(name)));
       await Promise.all(started.map((c) => c.controller.run(signal)));
+    } catch (err: unknown) {
+      // Aborted while waiting for credentials: leadership ended before the controllers started.
+      if (!signal.aborted) throw err;
     } finally {
       for (const c of started) c.detach();
+      credentials?.close();
       this.#leading = false;
       this.#log.info('controllers stopped', { identity: this.identity });
     }

@@ -4,6 +4,7 @@
  */
 
 import type {
+  ClusterRole,
   CronJob,
   DaemonSet,
   Deployment,
@@ -11,6 +12,7 @@ import type {
   Job,
   Event as KubeEvent,
   Lease,
+  Namespace,
   Node,
   Pod,
   ReplicaSet,
@@ -18,6 +20,8 @@ import type {
 } from '../api/index.js';
 import { coreResources, defineResource } from './resource.js';
 
+/** core/v1 namespaces. */
+export const namespacesResource = defineResource<Namespace>({ ...coreResources.namespaces });
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });
 /** core/v1 nodes. */
@@ -81,4 +85,12 @@ export const cronJobsResource = defineResource<CronJob>({
   plural: 'cronjobs',
   kind: 'CronJob',
   namespaced: true,
+});
+/** rbac.authorization.k8s.io/v1 clusterroles. */
+export const clusterRolesResource = defineResource<ClusterRole>({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'clusterroles',
+  kind: 'ClusterRole',
+  namespaced: false,
 });
