@@ -64,6 +64,8 @@ beforeAll(async () => {
   const manager = new ControllerManager({
     client: cmClient,
     leaderElection: false,
+    // Each controller as its own service account, under the bootstrap policy's roles.
+    useServiceAccountCredentials: true,
     controllers: ['job', 'cronjob', 'ttlafterfinished', 'garbagecollector'],
     job: { backoffBaseMs: 100 },
     cronJob: { clock: cronClock, defaultTimeZone: 'UTC' },
