@@ -546,7 +546,7 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
       rule(['update'], [BATCH], ['cronjobs/status']),
       rule(['update'], [BATCH], ['cronjobs/finalizers']),
-      rule(['list', 'delete'], [CORE], ['pods']),
+      rule(['list', 'watch', 'delete'], [CORE], ['pods']),
       eventsRule(),
     ],
     'daemon-set-controller': [
