@@ -4,6 +4,7 @@
  * other components of this project read are defaulted.
  */
 import { defaultApiService } from './api-services.js';
+import { defaultCronJob, defaultJob } from './batch-defaults.js';
 import { defaultPodDisruptionBudget } from './disruption-budgets.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { defaultPriorityClass } from './priority.js';
@@ -121,6 +122,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
     defaultTemplate(obj(o, 'spec'));
   },
   'apps/DaemonSet': defaultDaemonSet,
+  'batch/Job': (o) => defaultJob(o, defaultPodSpec),
+  'batch/CronJob': (o) => defaultCronJob(o, defaultPodSpec),
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
   'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
   'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,

@@ -34,12 +34,22 @@ const f = (name: string, type: Field['type'], extra: Partial<Field> = {}): Field
   ...extra,
 });
 
+// apimachinery meta/v1 OwnerReference (`kubectl create job --from=cronjob/NAME` sets one).
+const OWNER_REFERENCE: Schema = {
+  1: f('kind', 'string'),
+  3: f('name', 'string'),
+  4: f('uid', 'string'),
+  5: f('apiVersion', 'string'),
+  6: f('controller', 'bool', { keepZero: true }),
+  7: f('blockOwnerDeletion', 'bool', { keepZero: true }),
+};
 const OBJECT_META: Schema = {
   1: f('name', 'string'),
   2: f('generateName', 'string'),
   3: f('namespace', 'string'),
   11: f('labels', 'map', { value: 'string' }),
   12: f('annotations', 'map', { value: 'string' }),
+  13: f('ownerReferences', 'message', { repeated: true, message: () => OWNER_REFERENCE }),
   14: f('finalizers', 'string', { repeated: true }),
 };
 const LABEL_SELECTOR_REQ: Schema = {
@@ -84,6 +94,20 @@ const POD_SPEC: Schema = {
 const POD_TEMPLATE: Schema = {
   1: f('metadata', 'message', { message: () => OBJECT_META }),
   2: f('spec', 'message', { message: () => POD_SPEC }),
+};
+// Pointer fields of a JobSpec keep an explicit zero (`completions: 0`, `suspend: false`).
+const JOB_SPEC: Schema = {
+  1: f('parallelism', 'int', { keepZero: true }),
+  2: f('completions', 'int', { keepZero: true }),
+  3: f('activeDeadlineSeconds', 'int', { keepZero: true }),
+  4: f('selector', 'message', { message: () => LABEL_SELECTOR }),
+  5: f('manualSelector', 'bool', { keepZero: true }),
+  6: f('template', 'message', { message: () => POD_TEMPLATE }),
+  7: f('backoffLimit', 'int', { keepZero: true }),
+  8: f('ttlSecondsAfterFinished', 'int', { keepZero: true }),
+  9: f('completionMode', 'string', { keepZero: true }),
+  10: f('suspend', 'bool', { keepZero: true }),
+  14: f('podReplacementPolicy', 'string', { keepZero: true }),
 };
 const SERVICE_PORT: Schema = {
   1: f('name', 'string'),
@@ -297,6 +321,31 @@ const KINDS: Readonly<Record<string, Schema>> = {
       }),
     }),
   },
+  // k8s.io/api batch/v1 generated.proto (kubectl create job|cronjob).
+  'batch/Job': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', { message: () => JOB_SPEC }),
+  },
+  'batch/CronJob': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('schedule', 'string'),
+        2: f('startingDeadlineSeconds', 'int', { keepZero: true }),
+        3: f('concurrencyPolicy', 'string'),
+        4: f('suspend', 'bool', { keepZero: true }),
+        5: f('jobTemplate', 'message', {
+          message: () => ({
+            1: f('metadata', 'message', { message: () => OBJECT_META }),
+            2: f('spec', 'message', { message: () => JOB_SPEC }),
+          }),
+        }),
+        6: f('successfulJobsHistoryLimit', 'int', { keepZero: true }),
+        7: f('failedJobsHistoryLimit', 'int', { keepZero: true }),
+        8: f('timeZone', 'string', { keepZero: true }),
+      }),
+    }),
+  },
 };
 
 /** The Kubernetes protobuf magic: "k8s" and a zero byte (apimachinery protobuf.go). */
@@ -453,7 +502,7 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, the RBAC kinds, PriorityClass, PodDisruptionBudget, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, Job, CronJob, the RBAC kinds, PriorityClass, PodDisruptionBudget, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

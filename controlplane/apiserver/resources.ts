@@ -134,15 +134,16 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'ReplicaSet', short: ['rs'], all: true, sub: ['status', 'scale'] },
     { kind: 'DaemonSet', short: ['ds'], all: true, sub: ['status'] },
   ]),
+  ...define('batch', 'v1', [
+    { kind: 'Job', all: true, sub: ['status'] },
+    { kind: 'CronJob', short: ['cj'], all: true, sub: ['status'] },
+  ]),
   ...define('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
   ...define('networking.k8s.io', 'v1', [
     { kind: 'Ingress', plural: 'ingresses', short: ['ing'], sub: ['status'], prefix: 'ingress' },
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
   ]),
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
-  // Stored and served so real projects' install manifests apply unchanged; no job controller
-  // runs Jobs here.
-  ...define('batch', 'v1', [{ kind: 'Job', all: true, sub: ['status'] }]),
   // Webhooks are not called: a write a Fail webhook matches is refused (webhook-gate.ts).
   ...define('admissionregistration.k8s.io', 'v1', [
     { kind: 'ValidatingWebhookConfiguration', namespaced: false },

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { validateObjectUpdate } from '../../lib/api/validation/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { admissionPlugins } from './admission-plugins.js';
 import { ApiServiceAvailability } from './api-services.js';
@@ -115,7 +116,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return [];
     },
     updateValidation: (info, next, current) =>
-      info.group === 'rbac.authorization.k8s.io' ? validateRbacUpdate(info.kind, next, current) : [],
+      info.group === 'rbac.authorization.k8s.io'
+        ? validateRbacUpdate(info.kind, next, current)
+        : info.custom
+          ? []
+          : validateObjectUpdate(next, current, info),
   });
   await crds.start();
   await admission.start();

@@ -5,9 +5,11 @@
  */
 import type {
   ClusterRole,
+  CronJob,
   DaemonSet,
   Deployment,
   EndpointSlice,
+  Job,
   KubeObject,
   Lease,
   Namespace,
@@ -21,10 +23,12 @@ import type {
 import {
   type Cache,
   clusterRolesResource,
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   Informer,
+  jobsResource,
   type KubeClient,
   leasesResource,
   listWatcher,
@@ -64,6 +68,8 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly jobs: Informer<Job>;
+  readonly cronJobs: Informer<CronJob>;
   readonly namespaces: Informer<Namespace>;
   readonly clusterRoles: Informer<ClusterRole>;
   readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
@@ -102,6 +108,8 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.jobs = make('jobs', jobsResource, { [BY_OWNER]: ownerIndex });
+    this.cronJobs = make('cronjobs', cronJobsResource, {});
     this.namespaces = make('namespaces', namespacesResource, {});
     this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
@@ -116,6 +124,8 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.jobs,
+      this.cronJobs,
       this.namespaces,
       this.clusterRoles,
       this.podDisruptionBudgets,

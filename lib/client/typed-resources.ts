@@ -5,9 +5,11 @@
 
 import type {
   ClusterRole,
+  CronJob,
   DaemonSet,
   Deployment,
   EndpointSlice,
+  Job,
   Event as KubeEvent,
   Lease,
   Namespace,
@@ -68,6 +70,22 @@ export const leasesResource = defineResource<Lease>({
   version: 'v1',
   plural: 'leases',
   kind: 'Lease',
+  namespaced: true,
+});
+/** batch/v1 jobs. */
+export const jobsResource = defineResource<Job>({
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  kind: 'Job',
+  namespaced: true,
+});
+/** batch/v1 cronjobs. */
+export const cronJobsResource = defineResource<CronJob>({
+  group: 'batch',
+  version: 'v1',
+  plural: 'cronjobs',
+  kind: 'CronJob',
   namespaced: true,
 });
 /** rbac.authorization.k8s.io/v1 clusterroles. */

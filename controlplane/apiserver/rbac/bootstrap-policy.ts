@@ -80,15 +80,18 @@ export const SWITCHYARD_SYSTEM_NAMESPACE = 'switchyard-system';
  */
 export const CONTROLLER_SERVICE_ACCOUNTS = [
   'clusterrole-aggregation-controller',
+  'cronjob-controller',
   'daemon-set-controller',
   'deployment-controller',
   'disruption-controller',
   'endpointslice-controller',
   'generic-garbage-collector',
+  'job-controller',
   'namespace-controller',
   'node-controller',
   'replicaset-controller',
   'service-account-controller',
+  'ttl-after-finished-controller',
 ] as const;
 
 /** Our own controller loops without an upstream controller role (`switchyard:controller:<name>`). */
@@ -539,6 +542,14 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       // escalate: it writes rules it does not itself hold.
       rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC_GROUP], ['clusterroles']),
     ],
+    'cronjob-controller': [
+      rule(['get', 'list', 'watch', 'update'], [BATCH], ['cronjobs']),
+      rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
+      rule(['update'], [BATCH], ['cronjobs/status']),
+      rule(['update'], [BATCH], ['cronjobs/finalizers']),
+      rule(['list', 'watch', 'delete'], [CORE], ['pods']),
+      eventsRule(),
+    ],
     'daemon-set-controller': [
       rule(READ, [EXTENSIONS, APPS], ['daemonsets']),
       rule(['update'], [EXTENSIONS, APPS], ['daemonsets/status']),
@@ -585,6 +596,13 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
       eventsRule(),
     ],
+    'job-controller': [
+      rule(['get', 'list', 'watch', 'update', 'patch'], [BATCH], ['jobs']),
+      rule(['update'], [BATCH], ['jobs/status']),
+      rule(['update'], [BATCH], ['jobs/finalizers']),
+      rule(['list', 'watch', 'create', 'delete', 'patch'], [CORE], ['pods']),
+      eventsRule(),
+    ],
     'namespace-controller': [
       rule(['get', 'list', 'watch', 'delete'], [CORE], ['namespaces']),
       rule(['update'], [CORE], ['namespaces/finalize', 'namespaces/status']),
@@ -606,6 +624,10 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       eventsRule(),
     ],
     'service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), eventsRule()],
+    'ttl-after-finished-controller': [
+      rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']),
+      eventsRule(),
+    ],
   };
 }
 

@@ -8,7 +8,7 @@ export {
   required,
 } from './field-errors.js';
 export { asArray, asRecord, asString, at } from './json.js';
-export { type KindValidator, validateObject } from './kinds.js';
+export { type KindValidator, validateObject, validateObjectUpdate } from './kinds.js';
 export { validateLabelSelector } from './label-selector.js';
 export {
   dns1123LabelProblem,
