@@ -4,7 +4,7 @@
  * read back field by field with a small wire-format reader written from the .proto's numbers.
  */
 import { describe, expect, it } from 'vitest';
-import { negotiateOpenapiV2, schemaV2 } from './openapi-v2.js';
+import { negotiateOpenapiV2, pathItemV2, schemaV2 } from './openapi-v2.js';
 import { encodeOpenapiV2 } from './openapi-v2-proto.js';
 
 describe('schemaV2: structural v3 schema to v2 (apiextensions ToStructuralOpenAPIV2)', () => {
@@ -78,6 +78,59 @@ describe('schemaV2: structural v3 schema to v2 (apiextensions ToStructuralOpenAP
         meta: { description: 'md', $ref: '#/definitions/io.k8s.X' },
         empty: { type: 'object' },
       },
+    });
+  });
+});
+
+describe('pathItemV2: v3 operations as Swagger 2.0 writes them', () => {
+  it('query parameters carry their type; request body and response schemas move out of `content`', () => {
+    const v2 = pathItemV2({
+      patch: {
+        'x-kubernetes-group-version-kind': { group: 'apps', version: 'v1', kind: 'Deployment' },
+        parameters: [{ name: 'fieldValidation', in: 'query', schema: { type: 'string', uniqueItems: true } }],
+        requestBody: {
+          required: true,
+          content: {
+            'application/merge-patch+json': { schema: { $ref: '#/components/schemas/io.k8s.Patch' } },
+            'application/apply-patch+yaml': { schema: { $ref: '#/components/schemas/io.k8s.Patch' } },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'OK',
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/io.k8s.api.apps.v1.Deployment' } },
+            },
+          },
+          '401': { description: 'Unauthorized' },
+        },
+      },
+    });
+    expect(v2).toEqual({
+      patch: {
+        'x-kubernetes-group-version-kind': { group: 'apps', version: 'v1', kind: 'Deployment' },
+        consumes: ['application/merge-patch+json', 'application/apply-patch+yaml'],
+        produces: ['application/json'],
+        parameters: [
+          { name: 'body', in: 'body', required: true, schema: { $ref: '#/definitions/io.k8s.Patch' } },
+          { name: 'fieldValidation', in: 'query', type: 'string' },
+        ],
+        responses: {
+          '200': { description: 'OK', schema: { $ref: '#/definitions/io.k8s.api.apps.v1.Deployment' } },
+          '401': { description: 'Unauthorized' },
+        },
+      },
+    });
+  });
+});
+
+describe('schemaV2 on schemas that are not structural', () => {
+  it('drops what kubectl cannot parse: tuple items, lists of types', () => {
+    expect(schemaV2({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }] })).toEqual(
+      {},
+    );
+    expect(schemaV2({ type: ['string', 'integer'], description: 'd' })).toEqual({
+      description: 'd',
     });
   });
 });

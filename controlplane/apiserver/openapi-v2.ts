@@ -51,16 +51,49 @@ export function openapiV2(registry: ResourceRegistry): JsonObject {
 
 const OPERATIONS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'] as const;
 
-/** A v3 path item as v2 writes it: query parameters carry `type` beside them, not a schema. */
-function pathItemV2(item: JsonObject): JsonObject {
+/**
+ * A v3 path item as v2 writes it: a parameter's type beside it rather than in a schema, the
+ * request body as a `body` parameter with its media types as `consumes`, each response's
+ * schema bare with the media types as `produces`, schemas converted.
+ */
+export function pathItemV2(item: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const op of OPERATIONS) {
     const o = item[op];
     if (!isObject(o)) continue;
-    const { parameters, requestBody: _body, ...rest } = o;
+    const { parameters, requestBody, responses, ...rest } = o;
+    const params = Array.isArray(parameters) ? parameters.filter(isObject).map(parameterV2) : [];
+    const consumes: string[] = [];
+    if (isObject(requestBody) && isObject(requestBody.content)) {
+      const media = Object.entries(requestBody.content);
+      consumes.push(...media.map(([type]) => type));
+      const first = media.map(([, m]) => m).find(isObject);
+      params.unshift({
+        name: 'body',
+        in: 'body',
+        ...(requestBody.required === true ? { required: true } : {}),
+        ...(isObject(first) && isObject(first.schema) ? { schema: schemaV2(first.schema) } : {}),
+      });
+    }
+    const produces = new Set<string>();
+    const answers: JsonObject = {};
+    for (const [code, r] of Object.entries(isObject(responses) ? responses : {})) {
+      if (!isObject(r)) continue;
+      const { content, ...response } = r;
+      const media = isObject(content) ? Object.entries(content) : [];
+      for (const [type] of media) produces.add(type);
+      const first = media.map(([, m]) => m).find(isObject);
+      answers[code] =
+        isObject(first) && isObject(first.schema)
+          ? { ...response, schema: schemaV2(first.schema) }
+          : response;
+    }
     out[op] = {
       ...rest,
-      ...(Array.isArray(parameters) ? { parameters: parameters.filter(isObject).map(parameterV2) } : {}),
+      ...(consumes.length ? { consumes } : {}),
+      ...(produces.size ? { produces: [...produces] } : {}),
+      ...(params.length ? { parameters: params } : {}),
+      ...(isObject(responses) ? { responses: answers } : {}),
     };
   }
   return out;
@@ -95,7 +128,9 @@ export function schemaV2(s: JsonObject): JsonObject {
     delete out.items;
     delete out.properties;
   }
-  if (untyped) delete out.type;
+  // Not structural (a tuple's items, a list of types): what kubectl's parser cannot read goes.
+  if (!isObject(out.items)) delete out.items;
+  if (untyped || typeof out.type !== 'string') delete out.type;
   if (out.type === 'array' && out.items === undefined) delete out.type;
   if (preserve && out.type === 'object') delete out.type;
   if (isObject(out.properties)) {
