@@ -99,6 +99,19 @@ data: {a: b}
       expect((await call(t.server, 'GET', `/api/v1/namespaces/default/configmaps/${name}`)).status).toBe(200);
     }
   });
+
+  it.each([
+    [['create'], 'created'],
+    [['apply', '--server-side'], 'serverside-applied'],
+  ])('kubectl %s -f does the same', async (verb, done) => {
+    for (const name of ['before', 'after']) {
+      await call(t.server, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`);
+    }
+    const r = await k(...verb, '-f', join(t.dir, 'multi.yaml'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe(`configmap/before ${done}\nconfigmap/after ${done}\n`);
+    expect(r.stderr).toContain('no matches for kind "Sprocket" in version "nowhere.example.com/v1"');
+  });
 });
 
 describe('kind: List, validated client-side against /openapi/v2', () => {
