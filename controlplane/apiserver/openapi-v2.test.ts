@@ -126,9 +126,7 @@ describe('pathItemV2: v3 operations as Swagger 2.0 writes them', () => {
 
 describe('schemaV2 on schemas that are not structural', () => {
   it('drops what kubectl cannot parse: tuple items, lists of types', () => {
-    expect(schemaV2({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }] })).toEqual(
-      {},
-    );
+    expect(schemaV2({ type: 'array', items: [{ type: 'string' }, { type: 'integer' }] })).toEqual({});
     expect(schemaV2({ type: ['string', 'integer'], description: 'd' })).toEqual({
       description: 'd',
     });
