@@ -2,7 +2,7 @@
  * Reading bodies and writing answers: a hard 3 MiB request limit (kube-apiserver's
  * MaxRequestBodyBytes, 413 beyond it), JSON, YAML or protobuf bodies, and every error as a Status.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Json } from './patch.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
@@ -69,7 +69,13 @@ export function sendJson(
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    // A body not read through (an early 401, a 413 mid-upload) closes the connection after the
+    // answer, as Go's server does, rather than reading whatever the client still sends.
+    ...(res.req.complete ? {} : { Connection: 'close' }),
+  });
   res.end(text);
 }
 
@@ -77,4 +83,17 @@ export function sendJson(
 export function sendError(res: ServerResponse, err: unknown): void {
   const { code, status } = toStatus(err);
   sendJson(res, code, status);
+}
+
+/**
+ * A whole HTTP/1.1 answer carrying an error as a Status, for sockets Node hands over without a
+ * ServerResponse (CONNECT); the connection closes after it.
+ */
+export function rawErrorResponse(err: unknown): string {
+  const { code, status } = toStatus(err);
+  const text = JSON.stringify(status);
+  return (
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+  );
 }

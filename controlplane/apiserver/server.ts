@@ -4,19 +4,25 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
+import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { rawErrorResponse } from './http-io.js';
+import { type ApiServerMetrics, createApiServerMetrics, methodLabel } from './metrics.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
 import { firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
+import { ApiError } from './status.js';
 
 /** The kubeconfigs written beside admin.kubeconfig, one per control-plane component. */
 const COMPONENT_USERS = [
@@ -55,6 +61,8 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
+  /** Where request failures of our own are logged (default: JSON lines on stderr). */
+  readonly logger?: Logger;
 }
 
 /** A running API server. */
@@ -68,6 +76,8 @@ export interface ApiServer {
   readonly resources: ResourceRegistry;
   /** The admin bearer token from the token file. */
   readonly adminToken: string;
+  /** The counters served on /metrics. */
+  readonly metrics: ApiServerMetrics;
   /** Re-reads the token file (after adding users). */
   reloadTokens(): void;
   close(): Promise<void>;
@@ -107,7 +117,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
   let ready = false;
   let server: Server | undefined;
+  const metrics = createApiServerMetrics();
   const handler = createHandler({
+    logger: options.logger ?? createLogger({ component: 'apiserver' }),
+    metrics,
     rest,
     resources,
     tokens: () => tokens,
@@ -120,6 +133,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   const srv = createServer(
     {
+      // Bounds per client, near kube-apiserver's (ReadHeaderTimeout 32 s, IdleTimeout 90 s):
+      // headers within 30 s, the whole request (headers + body, whose size readBody caps at
+      // 3 MiB) within 60 s, an idle keep-alive connection closed after 65 s, checked every 5 s.
+      // Headers are capped at Node's 16 KiB (431 beyond it); the request line counts in them.
+      headersTimeout: 30_000,
+      requestTimeout: 60_000,
+      connectionsCheckingInterval: 5_000,
+      maxHeaderSize: 16 * 1024,
       key: readFileSync(files.serverKey),
       cert: readFileSync(files.serverCert),
       ca: readFileSync(files.caCert),
@@ -130,10 +151,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     handler,
   );
   server = srv;
-  // Slow-loris bounds: the whole request (headers + body) must arrive within 60 s.
-  srv.headersTimeout = 30_000;
-  srv.requestTimeout = 60_000;
   srv.keepAliveTimeout = 65_000;
+  // CONNECT never reaches the request handler (Node hands over the socket): answer it here.
+  srv.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    metrics.requests.inc({ method: methodLabel(req.method), code: 405 });
+    socket.end(
+      rawErrorResponse(
+        new ApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        ),
+      ),
+    );
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
@@ -210,6 +242,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       rest,
       resources,
       adminToken,
+      metrics,
       reloadTokens() {
         tokens = loadTokens(files.tokens);
       },
