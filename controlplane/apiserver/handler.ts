@@ -88,6 +88,12 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
   const metrics = o.metrics;
   return (req, res) => {
     res.once('finish', () => metrics.requests.inc({ method: methodLabel(req.method), code: res.statusCode }));
+    if (req.method === 'PRI') {
+      // The HTTP/2 preface's method: Node's parser destroys the connection right after handing
+      // such a request over, so only an answer written now, synchronously, reaches the client.
+      sendError(res, badRequest('HTTP/2 is not served here; use HTTP/1.1'));
+      return;
+    }
     // Everything about the request — its target included — is read inside `serve`, an async
     // function: whatever it throws, synchronously or not, ends in `fail`, never in the process.
     serve(o, now, req, res).catch((err: unknown) => fail(o, req, res, err));

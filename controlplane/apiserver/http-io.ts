@@ -29,6 +29,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       size += c.length;
       if (size > limit) {
         failed = true;
+        chunks.length = 0;
         reject(tooLarge());
         return;
       }
@@ -37,8 +38,16 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    // The client went away or broke the framing mid-body: its fault, not a bug of ours.
+    const gone = (why: string): void => {
+      if (failed) return;
+      failed = true;
+      chunks.length = 0;
+      reject(badRequest(`the request body could not be read: ${why}`));
+    };
+    req.on('error', (err) => gone(err.message));
+    req.on('close', () => {
+      if (!req.complete) gone('the connection closed before the body ended');
     });
   });
 }
@@ -69,14 +78,29 @@ export function sendJson(
     return;
   }
   const text = JSON.stringify(body);
+  const unread = bodyLeftUnread(res.req);
   res.writeHead(code, {
     'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(text),
-    // A body not read through (an early 401, a 413 mid-upload) closes the connection after the
-    // answer, as Go's server does, rather than reading whatever the client still sends.
-    ...(res.req.complete ? {} : { Connection: 'close' }),
+    ...(unread ? { Connection: 'close' } : {}),
   });
   res.end(text);
+}
+
+/** Go's maxPostHandlerReadBytes: an unread body up to this size is drained to keep the connection. */
+const DRAIN_BYTES = 256 * 1024;
+
+/**
+ * Whether the answer should close the connection because the request body is still arriving
+ * and may be large (an early 401, a 413 mid-upload): chunked, or declared over 256 KiB. Node
+ * drains a smaller unread body after the answer and keeps the connection, as Go's server does.
+ * (`complete` alone does not tell: it is false for every answer written before the parser has
+ * seen the end of the request, bodiless GETs included.)
+ */
+function bodyLeftUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return Number(req.headers['content-length'] ?? '0') > DRAIN_BYTES;
 }
 
 /** Writes any error as a Kubernetes Status. */

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
+import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { rawErrorResponse } from './http-io.js';
@@ -152,6 +153,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   );
   server = srv;
   srv.keepAliveTimeout = 65_000;
+  srv.on('secureConnection', lingerBeforeClose);
+  srv.on('request', (req: IncomingMessage, res: ServerResponse) => trackAnswer(req.socket, res));
+  srv.on('clientError', answerClientError);
   // CONNECT never reaches the request handler (Node hands over the socket): answer it here.
   srv.on('connect', (req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => undefined);

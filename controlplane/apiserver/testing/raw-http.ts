@@ -37,12 +37,15 @@ export class RawConnection {
   readonly #pending: Pending[] = [];
   #buf: Buffer = Buffer.alloc(0);
   #closed = false;
+  #closeAnnounced = false;
+  #seen = '';
   /** Parsing state of the response being read. */
   #current: { status: number; headers: Record<string, string>; bodyStart: number } | undefined;
 
   private constructor(socket: TLSSocket) {
     this.#socket = socket;
     socket.on('data', (d: Buffer) => {
+      if (this.#seen.length < 4096) this.#seen += d.subarray(0, 4096).toString('latin1');
       this.#buf = this.#buf.length === 0 ? d : Buffer.concat([this.#buf, d]);
       this.#parse();
     });
@@ -74,6 +77,20 @@ export class RawConnection {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Whether a response said `Connection: close` (requests pipelined behind it go unanswered). */
+  get closeAnnounced(): boolean {
+    return this.#closeAnnounced;
+  }
+
+  /** The status of the first final (non-1xx) answer seen so far, 0 before one: a stream's status. */
+  get firstStatus(): number {
+    for (const m of this.#seen.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3}) /g)) {
+      const code = Number(m[1]);
+      if (code >= 200) return code;
+    }
+    return 0;
   }
 
   /** Writes a request; resolves with its response or with `closed`. */
@@ -137,6 +154,7 @@ export class RawConnection {
           if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
         }
         this.#current = { status: Number(m[1]), headers, bodyStart: end + 4 };
+        if ((headers.connection ?? '').toLowerCase() === 'close') this.#closeAnnounced = true;
       }
       const cur = this.#current;
       const first = this.#pending[0];
