@@ -33,12 +33,15 @@ const TOTAL = Number(process.env.SWITCHYARD_FUZZ_REQUESTS ?? 100_000);
 const WARMUP = Math.floor(TOTAL / 5);
 const WORKERS = Number(process.env.SWITCHYARD_FUZZ_WORKERS ?? 12);
 const PIPELINE_DEPTH = Number(process.env.SWITCHYARD_FUZZ_DEPTH ?? 4);
+const MAX_STREAMS = 48;
 const PROTECTED = 'fuzz-keep';
 
 let dir: string;
 let bundle: string;
 let child: ChildProcess | undefined;
 let stderr = '';
+/** Set when the server process ends: its exit code or signal. */
+let exited: string | undefined;
 
 interface Server {
   readonly url: string;
@@ -77,6 +80,9 @@ beforeAll(async () => {
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
   });
   child = c;
+  c.on('exit', (code, signal) => {
+    exited = signal ?? String(code);
+  });
   server = await new Promise<Server>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${stderr}`)), 30_000);
     c.stderr?.on('data', (d: Buffer) => {
@@ -104,15 +110,31 @@ afterAll(() => {
   rmSync(bundle, { force: true });
 });
 
-/** The server's RSS after two full collections. */
+/**
+ * The server's RSS once it is quiet: a second to let lingering connections close, two full
+ * collections, then the median of three readings 100 ms apart (RSS jitters by a few MiB as
+ * malloc arenas and TLS buffers come and go).
+ */
 async function serverRss(): Promise<number> {
   const c = child as ChildProcess;
+  await new Promise((r) => setTimeout(r, 1000));
   await new Promise<void>((resolve) => {
     c.once('message', () => resolve());
     c.send('gc');
   });
-  const status = readFileSync(`/proc/${c.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024;
+  const readings: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const status = readFileSync(`/proc/${c.pid}/status`, 'utf8');
+    readings.push(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1]) * 1024);
+  }
+  return readings.sort((a, b) => a - b)[1] as number;
+}
+
+/** CPU seconds the server process has used (utime + stime). */
+function serverCpuSeconds(): number {
+  const fields = readFileSync(`/proc/${child?.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** Every resource type the server serves, from its discovery documents. */
@@ -238,11 +260,23 @@ async function fuzz(
   const retry: { index: number; request: FuzzRequest }[] = [];
   let session: Buffer | undefined;
   const open = async (): Promise<RawConnection> => {
-    const c = await RawConnection.open(server.port, session);
-    session = c.session() ?? session;
-    return c;
+    try {
+      return await RawConnection.open(server.port, session);
+    } catch (err) {
+      // Refused or reset: say why, if the reason is the server's death.
+      await new Promise((r) => setTimeout(r, 200));
+      if (exited !== undefined)
+        throw new Error(
+          `the apiserver exited (${exited}) during the fuzz, seed ${SEED}:\n${stderr.slice(-3000)}`,
+        );
+      throw err;
+    }
   };
   const take = (): { index: number; request: FuzzRequest } | undefined => {
+    if (exited !== undefined)
+      throw new Error(
+        `the apiserver exited (${exited}) during the fuzz, seed ${SEED}:\n${stderr.slice(-3000)}`,
+      );
     const again = retry.shift();
     if (again) return again;
     if (remaining <= 0) return undefined;
@@ -256,6 +290,7 @@ async function fuzz(
       timer.unref();
     });
 
+  const streams = new Set<Promise<void>>();
   const solo = async (index: number, r: FuzzRequest): Promise<void> => {
     const conn = await open();
     const answer = conn.send({ bytes: r.bytes, head: r.head });
@@ -277,7 +312,7 @@ async function fuzz(
     }
     const wait = r.streaming ? 2500 : r.mustAnswer ? 20_000 : 1000;
     const o = await Promise.race([answer, timeout(wait)]);
-    if (o.kind === 'timeout' && r.streaming && conn.firstStatus === 200) {
+    if (o.kind === 'timeout' && conn.firstStatus === 200) {
       // A watch still streaming: its 200 came, that is its answer.
       t.streams++;
       t.answered++;
@@ -285,6 +320,7 @@ async function fuzz(
     } else {
       judge(t, index, r, o);
     }
+    session = conn.session() ?? session;
     conn.close();
   };
 
@@ -307,6 +343,14 @@ async function fuzz(
     for (;;) {
       const item = take();
       if (!item) break;
+      if (item.request.streaming) {
+        // Watches run beside the workers (up to MAX_STREAMS at once) for their timeoutSeconds,
+        // so events of the fuzz's own writes reach them while the fuzz goes on.
+        const stream = solo(item.index, item.request).finally(() => streams.delete(stream));
+        streams.add(stream);
+        if (streams.size >= MAX_STREAMS) await Promise.race(streams);
+        continue;
+      }
       if (item.request.solo) {
         await solo(item.index, item.request);
         continue;
@@ -324,6 +368,7 @@ async function fuzz(
     for (let again = retry.shift(); again; again = retry.shift()) await solo(again.index, again.request);
   };
   await Promise.all(Array.from({ length: WORKERS }, () => worker()));
+  await Promise.all(streams);
 }
 
 function metricValue(text: string, name: string): number {
@@ -336,6 +381,8 @@ function metricValue(text: string, name: string): number {
 describe('API server fuzz', () => {
   it(`survives ${TOTAL} random and mutated requests with every answer a Status, seeded objects untouched and RSS flat`, async () => {
     const started = Date.now();
+    const cpuAtStart = serverCpuSeconds();
+    const ownCpuAtStart = process.cpuUsage();
     console.log(`fuzz seed ${SEED} (replay: SWITCHYARD_FUZZ_SEED=${SEED}), ${TOTAL} requests`);
     const seeded: { path: string; text: string }[] = [];
     for (const s of SEEDED) {
@@ -382,18 +429,18 @@ describe('API server fuzz', () => {
     await fuzz(WARMUP, next, t);
     const rssWarm = await serverRss();
     const warmAt = Date.now();
-    // The rest in tenths, RSS sampled after each, so a leak shows as a trend, not one number.
+    // The rest in quarters, RSS sampled after each, so a leak shows as a trend, not one number.
     const series = [rssWarm];
     for (let left = TOTAL - WARMUP; left > 0; ) {
-      const n = Math.min(left, Math.ceil((TOTAL - WARMUP) / 9));
+      const n = Math.min(left, Math.ceil((TOTAL - WARMUP) / 4));
       await fuzz(n, next, t);
       left -= n;
       series.push(await serverRss());
     }
     const fuzzEnded = Date.now();
-    // Let the watches the fuzz opened run out (timeoutSeconds ≤ 2) before measuring.
-    await new Promise((r) => setTimeout(r, 3000));
-    const rssAfter = await serverRss();
+    const serverCpu = serverCpuSeconds() - cpuAtStart;
+    const ownCpu = process.cpuUsage(ownCpuAtStart);
+    const rssAfter = series[series.length - 1] as number;
 
     const statuses = [...t.byStatus.entries()]
       .sort((a, b) => a[0] - b[0])
@@ -402,7 +449,8 @@ describe('API server fuzz', () => {
     console.log(
       `fuzz: ${t.sent} requests (${t.answered} answered, ${t.streams} of them watch streams, ${t.unansweredAllowed} incomplete on purpose, ${t.retried} re-sent after a close) in ${((fuzzEnded - started) / 1000).toFixed(1)} s, ${Math.round((t.sent - WARMUP) / ((fuzzEnded - warmAt) / 1000))} req/s after warm-up\n` +
         `fuzz: statuses ${statuses}\n` +
-        `fuzz: server RSS (MiB) after warm-up and each tenth: ${series.map((r) => (r / 2 ** 20).toFixed(1)).join(' ')}\n` +
+        `fuzz: CPU seconds: server ${serverCpu.toFixed(1)}, fuzzer ${((ownCpu.user + ownCpu.system) / 1e6).toFixed(1)}\n` +
+        `fuzz: server RSS (MiB) after warm-up and each quarter: ${series.map((r) => (r / 2 ** 20).toFixed(1)).join(' ')}\n` +
         `fuzz: server RSS after warm-up ${(rssWarm / 2 ** 20).toFixed(1)} MiB, after the run ${(rssAfter / 2 ** 20).toFixed(1)} MiB (${(((rssAfter - rssWarm) / rssWarm) * 100).toFixed(1)} %)`,
     );
     if (t.failures.length > 0)

@@ -4,7 +4,7 @@
  * neighbours of each. Every one gets an HTTP answer, and the server keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test-helpers.js';
+import { call, startTestServer, type TestServer } from './test-helpers.js';
 import { type RawOutcome, rawRequest } from './testing/raw-http.js';
 
 let t: TestServer;
@@ -79,4 +79,62 @@ describe('bad escapes, bad parameters and odd targets are 4xx, never 500', () =>
       await serverStillAnswers();
     });
   }
+});
+
+describe('inputs the fuzz test found to be 500s, now 400s', () => {
+  it('limit beyond a safe integer (SQLite refused it: datatype mismatch)', async () => {
+    const r = await call(t.server, 'GET', '/api/v1/pods?limit=99999999999999999999');
+    expect(r.status).toBe(400);
+    expect(r.json).toMatchObject({ kind: 'Status', code: 400, reason: 'BadRequest' });
+  });
+
+  it('gracePeriodSeconds beyond a safe integer', async () => {
+    const r = await call(
+      t.server,
+      'DELETE',
+      '/api/v1/namespaces/default/configmaps/x?gracePeriodSeconds=99999999999999999999',
+    );
+    expect(r.status).toBe(400);
+  });
+
+  it('bodies nested deeper than 1000 levels (the stack overflowed in patch, clone and stringify)', async () => {
+    const made = await call(t.server, 'POST', '/api/v1/namespaces/default/configmaps', {
+      body: { metadata: { name: 'deep' }, data: { a: 'b' } },
+    });
+    expect(made.status).toBe(201);
+    const d = 100_000;
+    const deepObject = `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`;
+    const deepArray = '['.repeat(d) + ']'.repeat(d);
+    const cases: [string, string, string, string][] = [
+      ['PATCH', 'deep', `{"data":${deepObject}}`, 'application/merge-patch+json'],
+      ['PATCH', 'deep', `{"metadata":{"labels":${deepObject}}}`, 'application/strategic-merge-patch+json'],
+      [
+        'PATCH',
+        'deep',
+        `[{"op":"add","path":"/data/x","value":${deepArray}}]`,
+        'application/json-patch+json',
+      ],
+      ['PATCH', 'deep', `data: ${'['.repeat(d)}${']'.repeat(d)}`, 'application/apply-patch+yaml'],
+      ['PUT', 'deep', `{"metadata":{"name":"deep"},"x":${deepArray}}`, 'application/json'],
+      ['POST', '', `{"metadata":{"name":"deeper"},"x":${deepObject}}`, 'application/json'],
+    ];
+    for (const [method, name, body, contentType] of cases) {
+      const r = await call(
+        t.server,
+        method,
+        `/api/v1/namespaces/default/configmaps${name ? `/${name}` : ''}`,
+        {
+          body: Buffer.from(body),
+          contentType,
+        },
+      );
+      expect(r.status, `${method} ${contentType}: ${r.text.slice(0, 200)}`).toBe(400);
+    }
+    const shallow = `${'{"a":'.repeat(900)}1${'}'.repeat(900)}`;
+    const ok = await call(t.server, 'PATCH', '/api/v1/namespaces/default/configmaps/deep', {
+      body: Buffer.from(`{"metadata":{"annotations":{"x":${JSON.stringify(shallow)}}}}`),
+      contentType: 'application/merge-patch+json',
+    });
+    expect(ok.status).toBe(200);
+  });
 });

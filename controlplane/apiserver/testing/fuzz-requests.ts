@@ -1073,7 +1073,7 @@ function rawLine(rng: Rng, target: FuzzTarget): FuzzRequest {
     // A request whose line Node cannot parse is answered 400 by Node; one that parses is ours.
     // Either way something must come back, except where the framing leaves a body owed.
     mustAnswer: !headers.some((h) => /^(Content-Length: 1e3|Transfer-Encoding: gzip)$/.test(h)),
-    streaming: /watch/i.test(line.toString('latin1')),
+    streaming: asksForWatch(line.toString('latin1')),
     admin,
     label: `raw ${JSON.stringify(line.subarray(0, 120).toString('latin1'))}`,
   };
@@ -1139,6 +1139,11 @@ function framing(rng: Rng, target: FuzzTarget): FuzzRequest {
   }
 }
 
+/** Whether a target asks for a watch: a `watch` parameter (any value: the sender cannot know which the server takes) or a `/watch/` path. */
+function asksForWatch(target: string): boolean {
+  return /[?&;]watch=/.test(target) || /\/watch\//.test(target);
+}
+
 /** The next fuzz request. */
 export function nextRequest(rng: Rng, target: FuzzTarget): FuzzRequest {
   const roll = rng.next();
@@ -1150,8 +1155,8 @@ export function nextRequest(rng: Rng, target: FuzzTarget): FuzzRequest {
   }
   const p = guard(structured(rng, target, false), target);
   const bytes = serialize(p, rng.chance(0.1) ? 'chunked' : 'length');
-  // A query that asks for a watch in any spelling streams; keep it off shared connections.
-  const streaming = /watch/i.test(p.path + p.query);
+  // A query that asks for a watch streams; keep it off shared connections.
+  const streaming = asksForWatch(p.path + p.query);
   const closes = p.headers.some(([k, v]) => k === 'Connection' && v === 'close');
   return finish(p, bytes, { solo: streaming || closes || parserMayRefuse(bytes), streaming });
 }

@@ -39,6 +39,7 @@ export class RawConnection {
   #closed = false;
   #closeAnnounced = false;
   #seen = '';
+  #ticket: Buffer | undefined;
   /** Parsing state of the response being read. */
   #current: { status: number; headers: Record<string, string>; bodyStart: number } | undefined;
 
@@ -50,6 +51,10 @@ export class RawConnection {
       this.#parse();
     });
     socket.on('close', () => this.#onClose());
+    // TLS 1.3 sends tickets after the handshake; getSession() right after it has none yet.
+    socket.on('session', (ticket: Buffer) => {
+      this.#ticket = ticket;
+    });
     socket.on('error', () => undefined);
   }
 
@@ -70,9 +75,9 @@ export class RawConnection {
     });
   }
 
-  /** The TLS session, for resuming on the next connection. */
+  /** The latest TLS session ticket the server sent, for resuming on the next connection. */
   session(): Buffer | undefined {
-    return this.#socket.getSession();
+    return this.#ticket;
   }
 
   get closed(): boolean {
