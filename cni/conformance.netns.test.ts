@@ -5,7 +5,7 @@
  * leave (pod interfaces, addresses, routes; bridge address, ports, hairpin, promisc, MTU) must
  * be equal. Known, intended differences are listed in cni/README.md and asserted below.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -297,5 +297,96 @@ describeKernel('side-by-side conformance with the reference plugins', () => {
     }
     expect(left.ours).toBe(0);
     expect(left.reference).toBe(1);
+  });
+
+  it('hostile runtime input: codes side by side, and neither leaves a port, a pod link or a reservation', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'sy-conf-hostile-'));
+    const target = newPod();
+    const withNewline = join(scratch, 'x\nlink add syevil type bridge');
+    symlinkSync(target.path, withNewline);
+    mkdirSync(join(scratch, 'dir'));
+    const rows: [string, Record<string, string>, Record<string, unknown>][] = [
+      ['CNI_IFNAME ..', { CNI_IFNAME: '..' }, {}],
+      ['CNI_IFNAME all', { CNI_IFNAME: 'all' }, {}],
+      ['CNI_IFNAME of 16 bytes', { CNI_IFNAME: 'abcdefghijklmnop' }, {}],
+      ['CNI_IFNAME with a newline', { CNI_IFNAME: 'eth0\nx' }, {}],
+      ['CNI_NETNS relative', { CNI_NETNS: 'run/netns/x' }, {}],
+      ['CNI_NETNS missing', { CNI_NETNS: `/run/netns/${uniqueName('g')}` }, {}],
+      ['CNI_NETNS not a namespace', { CNI_NETNS: join(scratch, 'dir') }, {}],
+      ['CNI_NETNS with a newline', { CNI_NETNS: withNewline }, {}],
+      ['CNI_CONTAINERID ../x', { CNI_CONTAINERID: '../x' }, {}],
+      ['bridge all', {}, { bridge: 'all' }],
+      ['bridge ../../x', {}, { bridge: '../../x' }],
+    ];
+    const seen: Record<string, Record<string, unknown>> = { ours: {}, reference: {} };
+    try {
+      for (const impl of impls) {
+        // The base call works (and leaves the bridge, as bridges stay), so each row's failure is its own.
+        const base = configFor(impl, scenarios[0] as Scenario, 12);
+        expect((await run(impl, 'ADD', target, base)).code).toBe(0);
+        expect((await run(impl, 'DEL', target, base)).code).toBe(0);
+        for (const [name, env, conf] of rows) {
+          const pod = newPod();
+          const c = { ...base, ...conf };
+          const out = await run(impl, 'ADD', pod, c, env);
+          const reservations = () =>
+            readdirSync(impl.dataDir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+              /\/[0-9a-f.:]+$/.test(f),
+            ).length;
+          const state = {
+            code: out.code === 0 ? 0 : out.json?.code,
+            ports: ipJsonIn<Link>(impl.host, ['link', 'show', 'master', 'sycf12']).length,
+            podLinks: [pod.name, target.name].flatMap((ns) => ipJsonIn<Link>(ns, ['link', 'show'])).length,
+            reservations: reservations(),
+          };
+          (seen[impl.label] as Record<string, unknown>)[name] = state;
+          if (out.code === 0) {
+            const path = env.CNI_NETNS ?? pod.path;
+            expect((await run(impl, 'DEL', pod, c, { ...env, CNI_NETNS: path })).code).toBe(0);
+            expect(reservations()).toBe(0);
+          }
+        }
+      }
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    const nothing = { ports: 0, podLinks: 2, reservations: 0 };
+    const codes = (o: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(o).map(([k, v]) => [k, (v as { code: unknown }).code]));
+    expect(codes(seen.ours as Record<string, unknown>)).toEqual({
+      'CNI_IFNAME ..': 4,
+      'CNI_IFNAME all': 4,
+      'CNI_IFNAME of 16 bytes': 4,
+      'CNI_IFNAME with a newline': 4,
+      'CNI_NETNS relative': 4,
+      'CNI_NETNS missing': 3,
+      'CNI_NETNS not a namespace': 4,
+      'CNI_NETNS with a newline': 4,
+      'CNI_CONTAINERID ../x': 4,
+      'bridge all': 7,
+      'bridge ../../x': 7,
+    });
+    // libcni checks the interface name's length and characters and the container ID (code 4);
+    // everything the kernel or the netns library refuses comes back as 999. A CNI_NETNS with a
+    // line break is just a path to netlink, so the reference attaches the pod through it.
+    expect(codes(seen.reference as Record<string, unknown>)).toEqual({
+      'CNI_IFNAME ..': 4,
+      'CNI_IFNAME all': 999,
+      'CNI_IFNAME of 16 bytes': 4,
+      'CNI_IFNAME with a newline': 4,
+      'CNI_NETNS relative': 999,
+      'CNI_NETNS missing': 999,
+      'CNI_NETNS not a namespace': 999,
+      'CNI_NETNS with a newline': 0,
+      'CNI_CONTAINERID ../x': 4,
+      'bridge all': 999,
+      'bridge ../../x': 999,
+    });
+    for (const [label, rowsSeen] of Object.entries(seen)) {
+      for (const [name, state] of Object.entries(rowsSeen)) {
+        if ((state as { code: unknown }).code === 0) continue;
+        expect(state, `${label}: ${name}`).toMatchObject(nothing);
+      }
+    }
   });
 });

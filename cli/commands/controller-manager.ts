@@ -5,17 +5,21 @@ import { COMPONENT_FLAGS, componentFlags, componentFlagsUsage, intFlag, parseFla
 
 export const controllerManagerCommand: Command = {
   name: 'controller-manager',
-  summary: 'run the controllers (deployments, replicasets, endpointslices, node IPAM and lifecycle, GC)',
+  summary:
+    'run the controllers (deployments, replicasets, endpointslices, node IPAM and lifecycle, GC, namespaces)',
   usage: `usage: switchyard controller-manager [--kubeconfig FILE] [flags]
 
   --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
-                                          nodeipam, nodelifecycle, servicerepair, garbagecollector;
-                                          default all)
+                                          nodeipam, nodelifecycle, servicerepair, garbagecollector,
+                                          namespace; default all)
   --cluster-cidr CIDR                     pod address range for node IPAM (default 10.244.0.0/16)
   --node-cidr-mask-size N                 prefix length of each node's podCIDR (default 24)
   --node-monitor-grace-period SECONDS     Lease silence before a node is NotReady (default 40)
   --pod-eviction-timeout SECONDS          NotReady time before its pods are evicted (default 300)
   --no-leader-elect                       act at once without taking the kube-system Lease
+  --use-service-account-credentials       run each controller as its own service account
+                                          (kube-system/<controller>, token by TokenRequest), so it
+                                          holds only its system:controller:<controller> role
 ${componentFlagsUsage(42)}`,
   async run(args, ctx) {
     const parsed = parseFlags(args, {
@@ -26,6 +30,7 @@ ${componentFlagsUsage(42)}`,
       'node-monitor-grace-period': { type: 'string' },
       'pod-eviction-timeout': { type: 'string' },
       'no-leader-elect': { type: 'boolean' },
+      'use-service-account-credentials': { type: 'boolean' },
     });
     const f = parsed.flags;
     const str = (name: string): string | undefined =>
@@ -47,6 +52,7 @@ ${componentFlagsUsage(42)}`,
         ...num('node-monitor-grace-period', 'nodeMonitorGracePeriodSeconds', 1, 86_400),
         ...num('pod-eviction-timeout', 'podEvictionTimeoutSeconds', 1, 86_400),
         leaderElect: f['no-leader-elect'] !== true,
+        useServiceAccountCredentials: f['use-service-account-credentials'] === true,
       },
       ctx.stderr,
     );

@@ -4,7 +4,6 @@
  * (the reference bridge leaves its veth when IPAM fails). DEL is best effort and idempotent:
  * it succeeds with CNI_NETNS empty or gone and without prevResult, and always releases IPAM.
  */
-import { existsSync } from 'node:fs';
 import {
   CniCode,
   CniError,
@@ -14,8 +13,8 @@ import {
   type ResultIp,
   type ResultRoute,
 } from '../../lib/cni/index.js';
-import { assertNetns, findAddrs, findLink, type IpAddrLink, nftApply, runBatch } from '../ip/index.js';
-import type { Plugin, PluginCall } from '../skel/index.js';
+import { findAddrs, findLink, type IpAddrLink, type IpCommand, nftApply, runBatch } from '../ip/index.js';
+import { netnsFault, type Plugin, type PluginCall, resultProblem } from '../skel/index.js';
 import { type BridgeConfig, parseBridgeConfig } from './config.js';
 import { ipamFor } from './ipam.js';
 
@@ -70,7 +69,6 @@ function withDefaultRoutes(
 /** ADD: bridge, veth, IPAM, container addresses and routes, gateway, masquerading; undone on failure. */
 export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result> {
   const { conf, env } = call;
-  assertNetns(env.netns);
   const host = hostVethName();
   // Fails with code 100 before IPAM when CNI_IFNAME exists in the container (SPEC.md §"ADD").
   const side = setUpHostSide(conf, { host, ifname: env.ifname, netns: env.netns });
@@ -81,6 +79,10 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
     if (ipam) {
       ipamResult = await ipam.add();
       undos.push(() => ipam.del());
+      // A delegated IPAM's addresses and routes go to `ip` next: hold them to the same rules.
+      const bad = resultProblem(ipamResult, 'ipam result');
+      if (bad)
+        throw new CniError(CniCode.DelegateFailed, `${bad.field}: ${bad.problem}`, { field: bad.field });
     }
     const ips = (ipamResult.ips ?? []).map((a) => ({ ...a, interface: 2 }));
     const routes = withDefaultRoutes(conf, ips, ipamResult.routes ?? []);
@@ -122,11 +124,11 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
 export async function bridgeDel(call: PluginCall<BridgeConfig>): Promise<void> {
   const { conf, env } = call;
   const addresses = new Set((conf.prevResult?.ips ?? []).map((a) => a.address.split('/')[0] ?? ''));
-  if (env.netns !== '' && existsSync(env.netns)) {
+  if (env.netns !== '' && !netnsFault(env.netns)) {
     // One exec: read the addresses (for ipMasq) and delete the link. A failure means the
     // interface is already gone, which is the goal (DEL is best effort).
-    const lines = conf.ipMasq ? [`addr show dev ${env.ifname}`] : [];
-    lines.push(`link del dev ${env.ifname}`);
+    const lines: IpCommand[] = conf.ipMasq ? [['addr', 'show', 'dev', env.ifname]] : [];
+    lines.push(['link', 'del', 'dev', env.ifname]);
     const out = runBatch(lines, { netns: env.netns });
     const link = out.shows[0]?.[0] as IpAddrLink | undefined;
     for (const a of link?.addr_info ?? []) if (a.scope !== 'link') addresses.add(a.local);
@@ -146,7 +148,6 @@ export async function bridgeCheck(call: PluginCall<BridgeConfig>): Promise<void>
     throw new CniError(CniCode.InvalidNetworkConfig, 'prevResult: required for CHECK', {
       field: 'prevResult',
     });
-  assertNetns(env.netns);
   const inner = findAddrs(env.ifname, { netns: env.netns });
   if (!inner) throw new CniError(CniCode.CheckFailed, `${env.ifname} not found in ${env.netns}`);
   if (!inner.flags?.includes('UP'))

@@ -48,7 +48,17 @@ describe('bridge config', () => {
     [
       'bridge name',
       { bridge: 'a-very-long-bridge-name' },
-      'bridge: "a-very-long-bridge-name" is longer than 15 bytes',
+      'bridge: "a-very-long-bridge-name" is 23 bytes, longer than 15',
+    ],
+    [
+      'bridge name all',
+      { bridge: 'all' },
+      'bridge: "all" is reserved (/proc/sys/net/*/conf/all is not an interface)',
+    ],
+    [
+      'prevResult interface name',
+      { prevResult: { cniVersion: '1.1.0', interfaces: [{ name: 'x\ny' }] } },
+      'prevResult.interfaces[0].name: "x\\ny" contains whitespace',
     ],
     ['boolean type', { ipMasq: 'yes' }, 'ipMasq: must be true or false, got "yes"'],
     ['missing ipam', { ipam: undefined }, 'ipam: must be an object'],

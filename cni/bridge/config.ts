@@ -3,10 +3,10 @@
  * Keys and defaults follow the reference bridge (notes/cni.md §2.1); keys match
  * case-insensitively as Go's JSON decoder does.
  */
-import { type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
+import type { NetConf, Result } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { getCi, type IpamConfig, parseIpamConfig } from '../host-local/index.js';
-import { type CniEnv, ifnameProblem } from '../skel/index.js';
+import { type CniEnv, ifnameProblem, parsePrevResult } from '../skel/index.js';
 
 /** The validated bridge configuration. */
 export interface BridgeConfig {
@@ -101,6 +101,6 @@ export function parseBridgeConfig(conf: NetConf, env: CniEnv): BridgeConfig {
     mac: macOf(conf, env),
     ipamType: ipamType as string | undefined,
     hostLocal: ipamType === 'host-local' ? parseIpamConfig(conf, env) : undefined,
-    prevResult: conf.prevResult === undefined ? undefined : parseResult(conf.prevResult),
+    prevResult: parsePrevResult(conf),
   };
 }

@@ -7,7 +7,15 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type ResultIp, type ResultRoute } from '../../lib/cni/index.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
-import { type IpAddrLink, type IpLink, ip, localLinkNames, runBatch, spawnSync } from '../ip/index.js';
+import {
+  type IpAddrLink,
+  type IpCommand,
+  type IpLink,
+  ip,
+  localLinkNames,
+  runBatch,
+  spawnSync,
+} from '../ip/index.js';
 import type { BridgeConfig } from './config.js';
 
 /**
@@ -31,23 +39,42 @@ function hostLines(
   o: { host: string; ifname: string; netns: string },
   createBridge: boolean,
 ) {
-  const lines: string[] = [];
+  const lines: IpCommand[] = [];
+  const mtu = conf.mtu === undefined ? [] : ['mtu', String(conf.mtu)];
   if (createBridge) {
-    let add = `link add name ${conf.bridge}`;
-    if (conf.mtu !== undefined) add += ` mtu ${conf.mtu}`;
-    add += ' type bridge';
-    if (conf.vlan) add += ' vlan_filtering 1';
-    lines.push(add);
+    lines.push([
+      'link',
+      'add',
+      'name',
+      conf.bridge,
+      ...mtu,
+      'type',
+      'bridge',
+      ...(conf.vlan ? ['vlan_filtering', '1'] : []),
+    ]);
   }
-  lines.push(`link set dev ${conf.bridge} up${conf.promiscMode ? ' promisc on' : ''}`);
+  lines.push(['link', 'set', 'dev', conf.bridge, 'up', ...(conf.promiscMode ? ['promisc', 'on'] : [])]);
   const vethLine = lines.length;
-  const mtu = conf.mtu === undefined ? '' : ` mtu ${conf.mtu}`;
-  const mac = conf.mac === undefined ? '' : ` address ${conf.mac}`;
-  lines.push(`link add ${o.host}${mtu} type veth peer name ${o.ifname}${mtu}${mac} netns ${o.netns}`);
-  lines.push(`link set dev ${o.host} master ${conf.bridge}`);
-  if (conf.hairpinMode) lines.push(`link set dev ${o.host} type bridge_slave hairpin on`);
-  lines.push(`link set dev ${o.host} up`);
-  lines.push(`addr show dev ${conf.bridge}`, `link show dev ${o.host}`);
+  const mac = conf.mac === undefined ? [] : ['address', conf.mac];
+  lines.push([
+    'link',
+    'add',
+    o.host,
+    ...mtu,
+    'type',
+    'veth',
+    'peer',
+    'name',
+    o.ifname,
+    ...mtu,
+    ...mac,
+    'netns',
+    o.netns,
+  ]);
+  lines.push(['link', 'set', 'dev', o.host, 'master', conf.bridge]);
+  if (conf.hairpinMode) lines.push(['link', 'set', 'dev', o.host, 'type', 'bridge_slave', 'hairpin', 'on']);
+  lines.push(['link', 'set', 'dev', o.host, 'up']);
+  lines.push(['addr', 'show', 'dev', conf.bridge], ['link', 'show', 'dev', o.host]);
   return { lines, vethLine };
 }
 
@@ -85,7 +112,7 @@ export function setUpHostSide(
       );
     }
     if (failed > vethLine || failed < 0) deleteLink(o.host);
-    throw out.error ?? new CniError(CniCode.KernelFailure, `ip batch failed: ${lines.join('; ')}`);
+    throw out.error ?? new CniError(CniCode.KernelFailure, `ip batch failed: ${JSON.stringify(lines)}`);
   }
 }
 
@@ -120,19 +147,24 @@ export function setUpContainerSide(o: {
   ips: readonly ResultIp[];
   routes: readonly ResultRoute[];
 }): IpLink | undefined {
-  const lines = o.ips.map(
-    (a) => `addr add ${a.address} dev ${o.ifname}${familyOf(a.address) === '6' ? ' nodad' : ''}`,
-  );
-  lines.push(`link set dev ${o.ifname} up`);
+  const dev = ['dev', o.ifname];
+  const lines: IpCommand[] = o.ips.map((a) => [
+    'addr',
+    'add',
+    a.address,
+    ...dev,
+    ...(familyOf(a.address) === '6' ? ['nodad'] : []),
+  ]);
+  lines.push(['link', 'set', ...dev, 'up']);
   for (const r of o.routes) {
     const gw = r.gw ?? o.ips.find((a) => familyOf(a.address) === familyOf(r.dst))?.gateway;
-    let line = `route add ${r.dst}${gw ? ` via ${gw}` : ''} dev ${o.ifname}`;
-    if (r.mtu !== undefined) line += ` mtu ${r.mtu}`;
-    if (r.priority !== undefined) line += ` metric ${r.priority}`;
-    if (r.table !== undefined) line += ` table ${r.table}`;
+    const line = ['route', 'add', r.dst, ...(gw ? ['via', gw] : []), ...dev];
+    if (r.mtu !== undefined) line.push('mtu', String(r.mtu));
+    if (r.priority !== undefined) line.push('metric', String(r.priority));
+    if (r.table !== undefined) line.push('table', String(r.table));
     lines.push(line);
   }
-  lines.push(`link show dev ${o.ifname}`);
+  lines.push(['link', 'show', ...dev]);
   const out = runBatch(lines, { netns: o.netns });
   if (!out.ok) throw out.error ?? new CniError(CniCode.KernelFailure, `configuring ${o.ifname} failed`);
   return out.shows[0]?.[0] as IpLink | undefined;

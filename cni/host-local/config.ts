@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { type Dns, type NetConf, parseRoute, type ResultRoute } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import type { CniEnv } from '../skel/index.js';
+import { absolutePathProblem } from '../skel/input.js';
 import {
   add,
   type Cidr,
@@ -181,13 +182,18 @@ export function parseIpamConfig(conf: NetConf, env?: CniEnv): IpamConfig {
     if (route.gw !== undefined) mustIp(route.gw, `${f}.gw`);
     return route;
   });
+  // Reservations live under dataDir/<name> (name is checked by the skel); a relative dataDir
+  // would depend on the runtime's working directory, which the spec leaves open.
   const dataDir = getCi(ipam, 'dataDir') ?? DEFAULT_DATA_DIR;
-  if (typeof dataDir !== 'string' || dataDir === '')
-    throw invalid('ipam.dataDir', 'must be a non-empty path');
+  if (typeof dataDir !== 'string') throw invalid('ipam.dataDir', 'must be an absolute path');
+  const dirProblem = absolutePathProblem(dataDir);
+  if (dirProblem) throw invalid('ipam.dataDir', dirProblem);
   const resolvConf = getCi(ipam, 'resolvConf');
   let dns: Dns | undefined;
   if (resolvConf !== undefined) {
-    if (typeof resolvConf !== 'string') throw invalid('ipam.resolvConf', 'must be a path');
+    if (typeof resolvConf !== 'string') throw invalid('ipam.resolvConf', 'must be an absolute path');
+    const fileProblem = absolutePathProblem(resolvConf);
+    if (fileProblem) throw invalid('ipam.resolvConf', fileProblem);
     try {
       dns = parseResolvConf(readFileSync(resolvConf, 'utf8'));
     } catch (err: unknown) {

@@ -30,7 +30,7 @@ const config = (name: string) => ({
 const env = (cmd: string, id: string) => ({
   CNI_COMMAND: cmd,
   CNI_CONTAINERID: id,
-  CNI_NETNS: '/x',
+  CNI_NETNS: '/proc/self/ns/net',
   CNI_IFNAME: 'eth0',
 });
 const reservations = (name: string) =>

@@ -1,11 +1,13 @@
 /** Kernel adapters for the plugins: iproute2 (`ip`, `ip -batch`, `ip -json`, in a netns by path) and `nft -f -`. */
 export {
-  assertNetns,
   type BatchOutcome,
+  batchText,
+  batchWord,
   findAddrs,
   findLink,
   type InNs,
   type IpAddrLink,
+  type IpCommand,
   type IpLink,
   ip,
   ipJson,

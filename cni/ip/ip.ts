@@ -5,7 +5,7 @@
  * `nsenter --net=PATH`. Plugins run once per invocation, so a couple of short execs beat
  * loading a netlink binding at start-up (see cni/README.md, "Start-up cost").
  */
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { CniCode, CniError } from '../../lib/cni/index.js';
 import { EEXIST, ENODEV, ENOENT, isNotFound, systemError } from '../../lib/errors/index.js';
@@ -19,7 +19,9 @@ export interface InNs {
 /** Maps iproute2's error text to a coded error (NotFound / AlreadyExists / System). */
 function ipError(args: readonly string[], stderr: string, status: number | null): Error {
   const text = stderr.trim().split('\n').slice(-1)[0] ?? '';
-  const detail = `ip ${args.join(' ')}: ${text || `exit ${status}`}`;
+  // Words quoted as JSON when they are not plain, so a message shows exactly what was asked.
+  const shownArgs = args.map((a) => (/^[A-Za-z0-9_.,:@%+=/;-]+$/.test(a) ? a : JSON.stringify(a)));
+  const detail = `ip ${shownArgs.join(' ')}: ${text || `exit ${status}`}`;
   if (/File exists|already assigned/.test(stderr)) return systemError('ip', EEXIST, detail);
   if (/Cannot find device|does not exist|No such device/.test(stderr))
     return systemError('ip', ENODEV, detail);
@@ -27,15 +29,6 @@ function ipError(args: readonly string[], stderr: string, status: number | null)
     return systemError('ip', ENOENT, detail);
   }
   return new CniError(CniCode.KernelFailure, detail);
-}
-
-/** Throws code 3 (unknown container) when the namespace path does not exist. */
-export function assertNetns(netns: string): void {
-  if (!existsSync(netns)) {
-    throw new CniError(CniCode.UnknownContainer, `CNI_NETNS: network namespace ${netns} does not exist`, {
-      field: 'CNI_NETNS',
-    });
-  }
 }
 
 function command(args: readonly string[], opts: InNs): { file: string; argv: string[] } {
@@ -51,36 +44,94 @@ function command(args: readonly string[], opts: InNs): { file: string; argv: str
   return { file: 'nsenter', argv: [`--net=${opts.netns}`, '--', 'ip', ...args] };
 }
 
+/** One `ip` command of a batch, as its words (e.g. `['link', 'del', 'dev', name]`). */
+export type IpCommand = readonly string[];
+
+/**
+ * One word as `ip -batch` reads it back, or undefined when no spelling carries it. iproute2
+ * (getcmdline, makeargs) cuts a line at `#` (a comment, even inside quotes), joins a line
+ * ending in a backslash with the next, ends the line at a newline and the string at a NUL,
+ * splits words on space, tab, CR and LF, and takes a word that starts with `'` or `"` up to
+ * the next same quote, without escapes. So: plain words as they are, others quoted with a
+ * quote they do not contain (which also keeps a trailing backslash off the line's end).
+ */
+export function batchWord(word: string): string | undefined {
+  if (/^[A-Za-z0-9_.,:@%+=/-]+$/.test(word)) return word;
+  if (/[\0\n#]/.test(word)) return undefined;
+  if (!word.includes('"')) return `"${word}"`;
+  if (!word.includes("'")) return `'${word}'`;
+  return undefined;
+}
+
+/** The batch text for `commands`, or undefined when some word cannot be written in one. */
+export function batchText(commands: readonly IpCommand[]): string | undefined {
+  const lines: string[] = [];
+  for (const words of commands) {
+    const out: string[] = [];
+    for (const w of words) {
+      const text = batchWord(w);
+      if (text === undefined) return undefined;
+      out.push(text);
+    }
+    lines.push(out.join(' '));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 /** The outcome of `runBatch`: never throws for a failing line, so callers can tell which one failed. */
 export interface BatchOutcome {
   readonly ok: boolean;
-  /** 0-based index of the failed line (when !ok and iproute2 said which). */
+  /** 0-based index of the failed command (when !ok and iproute2 said which). */
   readonly failedLine: number | undefined;
   /** The failure as a coded error (when !ok). */
   readonly error: Error | undefined;
-  /** One parsed JSON array per `show` line that ran, in order. */
+  /** One parsed JSON array per `show` command that ran, in order. */
   readonly shows: readonly unknown[][];
 }
 
-/** Runs `ip -json -batch -` with `lines` and reports which line failed, if any. */
-export function runBatch(lines: readonly string[], opts: InNs = {}): BatchOutcome {
-  const { file, argv } = command(['-json', '-batch', '-'], opts);
-  const r = spawnSync(file, argv, { input: `${lines.join('\n')}\n` });
-  if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
-  const shows = r.stdout
+function showsOf(stdout: string): unknown[][] {
+  return stdout
     .split('\n')
     .filter((l) => l.startsWith('['))
     .map((l) => JSON.parse(l) as unknown[]);
+}
+
+/**
+ * Runs `commands` with one `ip -json -batch -`, and reports which one failed, if any. Each word
+ * is quoted for the batch reader (batchWord), so no value can end a command or start another;
+ * a word no batch line can carry (a `#`, which the kernel allows in a name) makes it run the
+ * commands one exec each, by argument vector, stopping at the first failure as the batch does.
+ */
+export function runBatch(commands: readonly IpCommand[], opts: InNs = {}): BatchOutcome {
+  const input = batchText(commands);
+  if (input === undefined) return runOneByOne(commands, opts);
+  const { file, argv } = command(['-json', '-batch', '-'], opts);
+  const r = spawnSync(file, argv, { input });
+  if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
+  const shows = showsOf(r.stdout);
   if (r.status === 0) return { ok: true, failedLine: undefined, error: undefined, shows };
   const m = /Command failed -:(\d+)/.exec(r.stderr);
   const failedLine = m ? Number(m[1]) - 1 : undefined;
-  const line = failedLine === undefined ? lines.join('; ') : (lines[failedLine] ?? '');
+  const words =
+    failedLine === undefined ? commands.flatMap((c) => [...c, ';']) : (commands[failedLine] ?? []);
   return {
     ok: false,
     failedLine,
-    error: ipError(line.split(' '), r.stderr.replace(/Command failed.*/, ''), r.status),
+    error: ipError(words, r.stderr.replace(/Command failed.*/, ''), r.status),
     shows,
   };
+}
+
+function runOneByOne(commands: readonly IpCommand[], opts: InNs): BatchOutcome {
+  const shows: unknown[][] = [];
+  for (const [i, words] of commands.entries()) {
+    const { file, argv } = command(['-json', ...words], opts);
+    const r = spawnSync(file, argv);
+    if (r.error) throw new CniError(CniCode.KernelFailure, `${file}: ${r.error.message}`, { cause: r.error });
+    shows.push(...showsOf(r.stdout));
+    if (r.status !== 0) return { ok: false, failedLine: i, error: ipError(words, r.stderr, r.status), shows };
+  }
+  return { ok: true, failedLine: undefined, error: undefined, shows };
 }
 
 /** The interface names of the current network namespace, from /proc/net/dev (no exec). */

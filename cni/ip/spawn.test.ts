@@ -31,6 +31,18 @@ describe('spawnSync (without node:child_process)', () => {
     }
   });
 
+  it('refuses a NUL byte in an argument instead of cutting it short, as child_process does', () => {
+    for (const f of [spawnSync, spawnSyncPortable]) {
+      expect(() => f('printf', ['%s', 'eth0\0x'])).toThrow(
+        expect.objectContaining({
+          code: 'ERR_INVALID_ARG_VALUE',
+          message: expect.stringMatching(/args\[1\]/),
+        }),
+      );
+      expect(() => f('print\0f', [])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    }
+  });
+
   it('passes the environment through', () => {
     vi.stubEnv('SY_SPAWN_TEST', 'value 1');
     expect(spawnSync('sh', ['-c', 'printf %s "$SY_SPAWN_TEST"']).stdout).toBe('value 1');

@@ -78,12 +78,26 @@ function errnoError(file: string, errno: number): Error & { code: string } {
   return Object.assign(new Error(`spawnSync ${file} ${code}`), { code, errno, syscall: `spawnSync ${file}` });
 }
 
+/**
+ * The argument check child_process does before it spawns: the binding hands C strings to
+ * execve, so an embedded NUL would silently cut an argument short (`eth0\0x` → `eth0`).
+ */
+function refuseNul(file: string, args: readonly string[]): void {
+  const at = [file, ...args].findIndex((a) => a.includes('\0'));
+  if (at < 0) return;
+  const name = at === 0 ? 'file' : `args[${at - 1}]`;
+  throw Object.assign(new TypeError(`The argument '${name}' must be a string without null bytes`), {
+    code: 'ERR_INVALID_ARG_VALUE',
+  });
+}
+
 function viaBinding(
   b: SpawnSyncBinding,
   file: string,
   args: readonly string[],
   o: SpawnOptions,
 ): SpawnResult {
+  refuseNul(file, args);
   const envPairs: string[] = [];
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) envPairs.push(`${k}=${v}`);
   const r = b.spawn({
@@ -127,7 +141,10 @@ export function spawnSyncPortable(file: string, args: readonly string[], o: Spaw
   };
 }
 
-/** Runs `file args…` to completion with stdin `input`; never throws for a failing child. */
+/**
+ * Runs `file args…` to completion with stdin `input`; never throws for a failing child. Throws
+ * (TypeError, code ERR_INVALID_ARG_VALUE) for a NUL byte in `file` or `args`, as child_process does.
+ */
 export function spawnSync(file: string, args: readonly string[], o: SpawnOptions = {}): SpawnResult {
   const b = processBinding('spawn_sync');
   return isSpawnSyncBinding(b) ? viaBinding(b, file, args, o) : spawnSyncPortable(file, args, o);

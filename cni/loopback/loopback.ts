@@ -2,10 +2,9 @@
  * The loopback plugin: ADD brings `lo` up inside CNI_NETNS, DEL brings it down. DEL succeeds
  * when the namespace is gone or CNI_NETNS is empty (SPEC.md §"DEL": best effort, idempotent).
  */
-import { existsSync } from 'node:fs';
 import { CniCode, CniError, type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
-import { assertNetns, findAddrs, type IpAddrLink, ip, runBatch } from '../ip/index.js';
-import type { Plugin } from '../skel/index.js';
+import { findAddrs, type IpAddrLink, ip, runBatch } from '../ip/index.js';
+import { netnsFault, type Plugin } from '../skel/index.js';
 
 /** loopback needs nothing but the base keys the skel checked. */
 export interface LoopbackConfig {
@@ -21,8 +20,13 @@ export const loopbackPlugin: Plugin<LoopbackConfig> = {
   name: 'loopback',
   parse,
   async add({ env, conf }) {
-    assertNetns(env.netns);
-    const out = runBatch(['link set dev lo up', 'addr show dev lo'], { netns: env.netns });
+    const out = runBatch(
+      [
+        ['link', 'set', 'dev', 'lo', 'up'],
+        ['addr', 'show', 'dev', 'lo'],
+      ],
+      { netns: env.netns },
+    );
     if (!out.ok)
       throw out.error ?? new CniError(CniCode.KernelFailure, `bringing lo up in ${env.netns} failed`);
     // In a chain, pass the previous result through unchanged (SPEC.md §"ADD").
@@ -36,7 +40,7 @@ export const loopbackPlugin: Plugin<LoopbackConfig> = {
     };
   },
   async del({ env }) {
-    if (env.netns === '' || !existsSync(env.netns)) return;
+    if (env.netns === '' || netnsFault(env.netns)) return;
     try {
       ip(['link', 'set', 'lo', 'down'], { netns: env.netns });
     } catch {
@@ -44,7 +48,6 @@ export const loopbackPlugin: Plugin<LoopbackConfig> = {
     }
   },
   async check({ env }) {
-    assertNetns(env.netns);
     const lo = findAddrs('lo', { netns: env.netns });
     if (!lo?.flags?.includes('UP')) throw new CniError(CniCode.CheckFailed, `lo in ${env.netns} is not up`);
   },

@@ -3,9 +3,10 @@
  * case-insensitively — containerd 1.6 sends `HostPort`/`ContainerPort`/`Protocol`/`HostIP`,
  * podman `hostPort`/… (notes/cni.md §1.2) — plus `snat` (default true) and `masqAll`.
  */
-import { familyOf, type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
+import { familyOf, type NetConf, type Result } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { getCi, parseIp } from '../host-local/index.js';
+import { parsePrevResult } from '../skel/index.js';
 
 /** One host port forwarded to the container. */
 export interface PortMapping {
@@ -82,6 +83,6 @@ export function parsePortmapConfig(conf: NetConf): PortmapConfig {
     mappings,
     snat: bool(conf, 'snat', true),
     masqAll: bool(conf, 'masqAll', false),
-    prevResult: conf.prevResult === undefined ? undefined : parseResult(conf.prevResult),
+    prevResult: parsePrevResult(conf),
   };
 }

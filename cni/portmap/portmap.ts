@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type Result } from '../../lib/cni/index.js';
 import { nftApply } from '../ip/index.js';
-import type { Plugin, PluginCall } from '../skel/index.js';
+import { type CniEnv, ifnameProblem, type Plugin, type PluginCall, shown } from '../skel/index.js';
 import { type PortmapConfig, parsePortmapConfig } from './config.js';
 import { listPortmapElements } from './listing.js';
 import { entryElements, portmapAdd, portmapDelete } from './rules.js';
@@ -15,6 +15,32 @@ import { entryElements, portmapAdd, portmapDelete } from './rules.js';
 /** The comment that marks an attachment's elements. */
 export function ownerOf(containerId: string, ifname: string): string {
   return `${containerId}/${ifname}`;
+}
+
+/**
+ * The comment for this call's attachment. The kernel allows `"` in an interface name, but an nft
+ * comment cannot hold one (the script quotes comments with it), so such a CNI_IFNAME is refused.
+ */
+function ownerOfCall(env: CniEnv): string {
+  if (env.ifname.includes('"')) {
+    throw new CniError(
+      CniCode.InvalidEnvironment,
+      `CNI_IFNAME: ${shown(env.ifname)} contains '"', which portmap cannot record in an nft comment`,
+      { field: 'CNI_IFNAME' },
+    );
+  }
+  return ownerOf(env.containerId, env.ifname);
+}
+
+/**
+ * /proc/sys/net/ipv4/conf/<name>/<key>. The name was checked with prevResult; checked again
+ * here, at the only place it becomes a path, so `all`, `default`, `..` or a `/` can never pick
+ * another file.
+ */
+export function ipv4ConfPath(name: string, key: string): string {
+  const p = ifnameProblem(name);
+  if (p) throw new CniError(CniCode.InvalidNetworkConfig, `interface name ${p}`, { field: 'prevResult' });
+  return `/proc/sys/net/ipv4/conf/${name}/${key}`;
 }
 
 /** The container's addresses (no prefix): IPs on interfaces inside the sandbox, or all IPs. */
@@ -46,8 +72,9 @@ function requirePrev(conf: PortmapConfig): Result {
 function enableLocalnet(prev: Result): void {
   const hostSide = (prev.interfaces ?? []).find((i) => !i.sandbox);
   if (!hostSide) return;
+  const path = ipv4ConfPath(hostSide.name, 'route_localnet');
   try {
-    writeFileSync(`/proc/sys/net/ipv4/conf/${hostSide.name}/route_localnet`, '1');
+    writeFileSync(path, '1');
   } catch {
     // Not an interface of this namespace (e.g. another plugin's result): localhost access only.
   }
@@ -59,7 +86,7 @@ async function add({ conf, env }: PluginCall<PortmapConfig>): Promise<Result> {
   const podIps = podAddresses(prev);
   nftApply(
     portmapAdd({
-      owner: ownerOf(env.containerId, env.ifname),
+      owner: ownerOfCall(env),
       podIps,
       mappings: conf.mappings,
       snat: conf.snat,
@@ -71,14 +98,14 @@ async function add({ conf, env }: PluginCall<PortmapConfig>): Promise<Result> {
 }
 
 async function del({ env }: PluginCall<PortmapConfig>): Promise<void> {
-  const owner = ownerOf(env.containerId, env.ifname);
+  const owner = ownerOfCall(env);
   const mine = listPortmapElements().filter((e) => e.comment === owner);
   if (mine.length > 0) nftApply(portmapDelete(mine));
 }
 
 async function check({ conf, env }: PluginCall<PortmapConfig>): Promise<void> {
   const prev = requirePrev(conf);
-  const owner = ownerOf(env.containerId, env.ifname);
+  const owner = ownerOfCall(env);
   const have = new Set(
     listPortmapElements()
       .filter((e) => e.comment === owner)

@@ -1,8 +1,11 @@
 /**
  * The plugin's view of its invocation: CNI_* environment variables validated per SPEC.md
- * §"Parameters" (container ID and interface name rules are libcni's `pkg/utils`).
+ * §"Parameters" (container ID rule), the kernel's interface-name rules and, for CNI_NETNS and
+ * CNI_PATH, absolute paths without NUL or line breaks (see input.ts). Whether CNI_NETNS exists
+ * is checked later, by the skel, for the commands that enter it.
  */
 import { CNI_COMMANDS, CniCode, type CniCommand, CniError } from '../../lib/cni/index.js';
+import { absolutePathProblem, containerIdProblem, ifnameProblem } from './input.js';
 
 /** The validated CNI_* parameters of one invocation. */
 export interface CniEnv {
@@ -15,26 +18,8 @@ export interface CniEnv {
   readonly ifname: string;
   /** CNI_ARGS as key/value pairs, in the order given. */
   readonly args: ReadonlyMap<string, string>;
-  /** CNI_PATH split on ':'. */
+  /** CNI_PATH split on ':' (empty entries dropped; each one absolute). */
   readonly path: readonly string[];
-}
-
-const CONTAINER_ID = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
-
-/** Why `ifname` is not a valid Linux interface name (IFNAMSIZ 16 incl. NUL), or undefined. */
-export function ifnameProblem(ifname: string): string | undefined {
-  if (ifname.length === 0) return 'is empty';
-  if (Buffer.byteLength(ifname) > 15) return `"${ifname}" is longer than 15 bytes`;
-  if (ifname === '.' || ifname === '..') return `"${ifname}" is not allowed`;
-  if (/[/:\s]/.test(ifname)) return `"${ifname}" contains '/', ':' or whitespace`;
-  return undefined;
-}
-
-/** Why `id` is not a valid container ID (or network name), or undefined. */
-export function containerIdProblem(id: string): string | undefined {
-  if (id.length === 0) return 'is empty';
-  if (!CONTAINER_ID.test(id)) return `"${id}" must match ${CONTAINER_ID.source}`;
-  return undefined;
 }
 
 /** Which variables each command needs (spec §"Parameters"; CNI_NETNS is optional for DEL). */
@@ -88,12 +73,23 @@ export function readEnv(env: Readonly<Record<string, string | undefined>>): CniE
     const p = ifnameProblem(ifname);
     if (p) throw envError(`CNI_IFNAME: ${p}`, 'CNI_IFNAME');
   }
+  const netns = env.CNI_NETNS ?? '';
+  // Optional for DEL (the runtime's second DEL sends none); checked whenever it is given there.
+  if (netns !== '' && (command === 'ADD' || command === 'CHECK' || command === 'DEL')) {
+    const p = absolutePathProblem(netns);
+    if (p) throw envError(`CNI_NETNS: ${p}`, 'CNI_NETNS');
+  }
+  const path = (env.CNI_PATH ?? '').split(':').filter((p) => p !== '');
+  for (const dir of path) {
+    const p = absolutePathProblem(dir);
+    if (p) throw envError(`CNI_PATH: entry ${p}`, 'CNI_PATH');
+  }
   return {
     command,
     containerId,
-    netns: env.CNI_NETNS ?? '',
+    netns,
     ifname,
     args: parseCniArgs(env.CNI_ARGS ?? ''),
-    path: (env.CNI_PATH ?? '').split(':').filter((p) => p !== ''),
+    path,
   };
 }

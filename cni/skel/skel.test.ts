@@ -55,7 +55,7 @@ async function run(
 
 const base = {
   CNI_CONTAINERID: 'c1',
-  CNI_NETNS: '/run/netns/x',
+  CNI_NETNS: '/proc/self/ns/net',
   CNI_IFNAME: 'eth0',
   CNI_PATH: '/opt/cni/bin',
 };
@@ -95,6 +95,11 @@ describe('skel', () => {
     expect((await run({ ...base, CNI_COMMAND: 'ADD', CNI_ARGS: 'IP=10.0.0.2' }, conf())).code).toBe(0);
     const old = await run({ ...base, CNI_COMMAND: 'ADD' }, conf({ cniVersion: '0.4.0' }));
     expect(JSON.parse(old.out).ips).toEqual([{ version: '4', address: '10.0.0.2/24', interface: 0 }]);
+  });
+
+  it('lets DEL run with CNI_NETNS missing: the namespace may be gone already', async () => {
+    const r = await run({ ...base, CNI_COMMAND: 'DEL', CNI_NETNS: '/run/netns/sy-none' }, conf());
+    expect(r.code).toBe(0);
   });
 
   it('lets DEL run with CNI_NETNS empty', async () => {
@@ -158,6 +163,48 @@ describe('skel', () => {
       conf(),
       4,
       /^CNI_ARGS: unknown args \["K8S_POD_NAME=web"\]/,
+    ],
+    [
+      'ifname all',
+      { ...base, CNI_COMMAND: 'DEL', CNI_IFNAME: 'all' },
+      conf(),
+      4,
+      /^CNI_IFNAME: "all" is reserved/,
+    ],
+    [
+      'relative CNI_NETNS',
+      { ...base, CNI_COMMAND: 'ADD', CNI_NETNS: 'proc/self/ns/net' },
+      conf(),
+      4,
+      /^CNI_NETNS: "proc\/self\/ns\/net" is not an absolute path$/,
+    ],
+    [
+      'CNI_NETNS with a newline, on DEL too',
+      { ...base, CNI_COMMAND: 'DEL', CNI_NETNS: '/proc/self/ns/net\nlink del lo' },
+      conf(),
+      4,
+      /^CNI_NETNS: .* contains a line break$/,
+    ],
+    [
+      'missing CNI_NETNS on ADD (after the config checks)',
+      { ...base, CNI_COMMAND: 'ADD', CNI_NETNS: '/run/netns/sy-none' },
+      conf(),
+      3,
+      /^CNI_NETNS: network namespace \/run\/netns\/sy-none does not exist$/,
+    ],
+    [
+      'CNI_NETNS that is not a namespace',
+      { ...base, CNI_COMMAND: 'CHECK', CNI_NETNS: '/proc/self/status' },
+      conf(),
+      4,
+      /^CNI_NETNS: "\/proc\/self\/status" is not a namespace file/,
+    ],
+    [
+      'relative CNI_PATH entry',
+      { ...base, CNI_COMMAND: 'ADD', CNI_PATH: '/opt/cni/bin:bin' },
+      conf(),
+      4,
+      /^CNI_PATH: entry "bin" is not an absolute path$/,
     ],
     ['not JSON', { ...base, CNI_COMMAND: 'ADD' }, '{garbage', 6, /error decoding network config/],
     ['missing name', { ...base, CNI_COMMAND: 'ADD' }, '{"cniVersion":"1.1.0"}', 7, /^name: missing/],

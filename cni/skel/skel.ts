@@ -17,7 +17,8 @@ import {
   SUPPORTED_VERSIONS,
 } from '../../lib/cni/index.js';
 import { ErrorCode, SwitchyardError } from '../../lib/errors/index.js';
-import { type CniEnv, containerIdProblem, readEnv } from './env.js';
+import { type CniEnv, readEnv } from './env.js';
+import { containerIdProblem, netnsFault } from './input.js';
 
 /** What a command handler gets: the validated environment and the plugin's frozen config. */
 export interface PluginCall<C> {
@@ -145,6 +146,18 @@ function checkCniArgs(env: CniEnv, known: readonly string[]): void {
   );
 }
 
+/**
+ * ADD and CHECK enter CNI_NETNS, so it must be a namespace file: code 3 (container unknown)
+ * when it does not exist, code 4 when it is something else. DEL does not ask: it must succeed
+ * when the namespace is gone.
+ */
+function checkNetns(netns: string): void {
+  const fault = netnsFault(netns);
+  if (!fault) return;
+  const code = fault.kind === 'missing' ? CniCode.UnknownContainer : CniCode.InvalidEnvironment;
+  throw new CniError(code, `CNI_NETNS: ${fault.problem}`, { field: 'CNI_NETNS' });
+}
+
 async function dispatch<C>(
   plugin: Plugin<C>,
   io: PluginIo,
@@ -175,6 +188,7 @@ async function dispatch<C>(
       ? new CniError(CniCode.InvalidNetworkConfig, e.message, { cause: err })
       : e;
   }
+  if (env.command === 'ADD' || env.command === 'CHECK') checkNetns(env.netns);
   const call: PluginCall<C> = { env, conf, raw };
   switch (env.command) {
     case 'ADD':

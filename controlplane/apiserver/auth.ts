@@ -5,13 +5,20 @@
  * CSV: token,user,uid,"groups"), or a client certificate signed by our CA (CN = user,
  * O = groups, as in Kubernetes' x509 authenticator). Nothing → anonymous.
  *
- * Authorization (may they): system:masters may do everything; a node (`system:node:<name>`,
- * group system:nodes) may read what a kubelet reads and write only its own Node, its own Lease
- * and pods bound to it (the Node authorizer's rule); component users get fixed rule lists.
+ * Authorization (may they), as kube-apiserver's chain: system:masters may do everything; then the
+ * Node authorizer (node-authorizer.ts: a kubelet `system:node:<name>` in group system:nodes gets
+ * what pods bound to it use, its own Node and Lease, and the system:node rules); then RBAC
+ * (./rbac/authorizer.ts) over the Roles, ClusterRoles and bindings in the store.
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { PolicyRule } from '../../lib/api/rbac-v1.js';
+import { authorizeNode, nodeRulesOf } from './node-authorizer.js';
+import type { NodeGraph } from './node-graph.js';
+import { rbacAuthorize, rbacRulesFor } from './rbac/authorizer.js';
+import type { PolicyCache, PolicySource } from './rbac/policy-cache.js';
+import type { Attributes } from './rbac/rule-match.js';
 
 /** An authenticated caller. */
 export interface UserInfo {
@@ -26,7 +33,10 @@ export interface RequestAttributes {
   readonly resource: string;
   readonly subresource: string;
   readonly namespace: string;
+  /** For list/watch: the name a `metadata.name=` field selector asks for. */
   readonly name: string;
+  /** The raw field selector of a list or watch (the Node authorizer reads `spec.nodeName=`). */
+  readonly fieldSelector?: string;
 }
 
 /** Parses a token file into token → user. Lines: token,user,uid[,"g1,g2"]. */
@@ -76,204 +86,185 @@ export function authenticate(
   return undefined;
 }
 
-const READ = ['get', 'list', 'watch'];
-const SELF_REVIEWS = ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'selfsubjectreviews'];
-const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
-
-interface Rule {
-  readonly verbs: readonly string[];
-  /** `resource` or `resource/subresource`; `*` for all. */
-  readonly resources: readonly string[];
-}
-
-/** Rule lists of the control-plane and node components (a fixed RBAC). */
-const COMPONENT_RULES: Readonly<Record<string, readonly Rule[]>> = {
-  'system:kube-scheduler': [
-    { verbs: READ, resources: ['*'] },
-    { verbs: ['create'], resources: ['pods/binding', 'events'] },
-    { verbs: ['update', 'patch'], resources: ['pods/status'] },
-    { verbs: ALL_VERBS, resources: ['leases'] },
-  ],
-  'system:kube-controller-manager': [{ verbs: ALL_VERBS, resources: ['*'] }],
-  'system:kube-proxy': [
-    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'nodes'] },
-    { verbs: ['create', 'patch'], resources: ['events'] },
-  ],
-  'system:switchyard:dns': [
-    { verbs: READ, resources: ['services', 'endpointslices', 'endpoints', 'pods', 'namespaces'] },
-  ],
-  'system:switchyard:ingress': [
-    { verbs: READ, resources: ['ingresses', 'ingressclasses', 'services', 'endpointslices', 'secrets'] },
-    { verbs: ['update', 'patch'], resources: ['ingresses/status'] },
-    { verbs: ALL_VERBS, resources: ['leases'] },
-    { verbs: ['create', 'patch'], resources: ['events'] },
-  ],
-  'system:switchyard:lb': [
-    { verbs: READ, resources: ['*'] },
-    { verbs: ['update', 'patch'], resources: ['services/status'] },
-    { verbs: ALL_VERBS, resources: ['leases', 'events'] },
-  ],
-};
-
-function allowedByRules(rules: readonly Rule[], attrs: RequestAttributes): boolean {
-  const res = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : attrs.resource;
-  return rules.some(
-    (r) => r.verbs.includes(attrs.verb) && (r.resources.includes('*') || r.resources.includes(res)),
-  );
-}
-
-/** The outcome of authorization; `podNode` asks the caller to check that the pod is bound to that node. */
+/** The outcome of authorization. */
 export interface Decision {
   readonly allowed: boolean;
-  readonly podNode?: string;
-  /** For creates: the object's metadata.name must be this (NodeRestriction admission). */
-  readonly createName?: string;
+  /** Why (an allow's binding, or a denial's resolution errors); '' when there is nothing to say. */
+  readonly reason: string;
 }
 
-const NODE_USER_PREFIX = 'system:node:';
-
-/** The node a kubelet's user (`system:node:NAME` in group system:nodes) stands for, if it is one. */
-function nodeNameOf(user: UserInfo): string | undefined {
-  return user.groups.includes('system:nodes') && user.name.startsWith(NODE_USER_PREFIX)
-    ? user.name.slice(NODE_USER_PREFIX.length)
-    : undefined;
-}
-
-/** Decides whether `user` may do `attrs`. */
-export function authorize(user: UserInfo, attrs: RequestAttributes): Decision {
-  if (user.groups.includes('system:masters')) return { allowed: true };
-  // system:basic-user: everyone may ask what they themselves may do.
-  if (attrs.verb === 'create' && SELF_REVIEWS.includes(attrs.resource) && attrs.subresource === '')
-    return { allowed: true };
-  const node = nodeNameOf(user);
-  if (node !== undefined) return authorizeNode(node, attrs);
-  const rules = COMPONENT_RULES[user.name];
-  return rules && allowedByRules(rules, attrs) ? { allowed: true } : { allowed: false };
-}
-
-/** The Node authorizer plus NodeRestriction, simplified (plugin/pkg/auth/authorizer/node). */
-function authorizeNode(node: string, a: RequestAttributes): Decision {
-  const read = READ.includes(a.verb);
-  switch (a.resource) {
-    case 'nodes':
-      if (read) return { allowed: true };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'leases':
-      if (a.namespace !== 'kube-node-lease') return { allowed: false };
-      if (a.verb === 'create') return { allowed: true, createName: node };
-      return { allowed: a.name === node };
-    case 'pods':
-      if (a.verb === 'list' || a.verb === 'watch') return { allowed: true };
-      if (a.verb === 'create' || a.name === '') return { allowed: false };
-      // get, status updates and deletes only for pods bound to this node: the caller checks.
-      if (
-        a.verb === 'get' ||
-        a.verb === 'delete' ||
-        ((a.verb === 'update' || a.verb === 'patch') && a.subresource === 'status')
-      ) {
-        return { allowed: true, podNode: node };
-      }
-      return { allowed: false };
-    case 'services':
-    case 'endpoints':
-    case 'endpointslices':
-    case 'namespaces':
-    case 'configmaps':
-    case 'secrets':
-      return { allowed: read };
-    case 'events':
-      return { allowed: a.verb === 'create' || a.verb === 'patch' || a.verb === 'update' };
-    default:
-      return { allowed: false };
-  }
-}
-
-/** One rule as SelfSubjectRulesReview reports it (rbac PolicyRule, API groups left as `*`). */
-export interface ListedRule {
-  readonly verbs: readonly string[];
-  readonly resources: readonly string[];
-  readonly resourceNames?: readonly string[];
-}
+const MASTERS = 'system:masters';
 
 /**
- * What `user` may do in `namespace`, as a rule list (`kubectl auth can-i --list`). `incomplete`
- * is true where a decision depends on the object (a node's pods: only those bound to it), as
- * Kubernetes reports for authorizers that cannot list their rules.
+ * The authorizers before RBAC, in kube-apiserver's order: system:masters (the privileged-group
+ * authorizer) allows everything, then the Node authorizer. Component users (scheduler,
+ * controller manager, proxy, ...) have no rule lists of their own: the bootstrap policy's
+ * bindings grant them their roles through RBAC. `allowed` undefined is "no opinion": RBAC
+ * decides; `reason` is the Node authorizer's when it had one (a union authorizer reports the
+ * reasons of those that passed).
  */
-export function rulesOf(
+export function authorize(
   user: UserInfo,
-  namespace: string,
-): { resourceRules: ListedRule[]; incomplete: boolean } {
-  if (user.groups.includes('system:masters')) {
-    return { resourceRules: [{ verbs: ['*'], resources: ['*'] }], incomplete: false };
+  attrs: RequestAttributes,
+  nodeGraph: NodeGraph,
+): { readonly allowed?: true; readonly reason: string } {
+  if (user.groups.includes(MASTERS)) return { allowed: true, reason: '' };
+  const node = authorizeNode(user, attrs, nodeGraph);
+  if (node.decision === 'Allow') return { allowed: true, reason: node.reason };
+  return { reason: node.reason };
+}
+
+/** What a user may do in a namespace (SelfSubjectRulesReview's status). */
+export interface RulesReview {
+  readonly resourceRules: PolicyRule[];
+  readonly nonResourceRules: PolicyRule[];
+  /** True where an authorizer cannot list its rules (the Node authorizer's object checks). */
+  readonly incomplete: boolean;
+  readonly evaluationError?: string;
+}
+
+/** How long a denial waits for the RBAC cache to see writes acknowledged before the request. */
+const CATCH_UP_MS = 1000;
+
+/**
+ * The whole authorizer chain (kube-apiserver's union authorizer: system:masters → Node → RBAC),
+ * for requests, access reviews, rule reviews, impersonation and escalation checks alike.
+ */
+export class Authorizer {
+  readonly #policy: PolicyCache;
+  readonly #storeRevision: () => Promise<number>;
+  readonly #nodeGraph: NodeGraph;
+
+  constructor(options: {
+    readonly policy: PolicyCache;
+    readonly storeRevision: () => Promise<number>;
+    /** The Node authorizer's graph (kept current by feedNodeGraph). */
+    readonly nodeGraph: NodeGraph;
+  }) {
+    this.#policy = options.policy;
+    this.#storeRevision = options.storeRevision;
+    this.#nodeGraph = options.nodeGraph;
   }
-  const basic: ListedRule[] = [{ verbs: ['create'], resources: SELF_REVIEWS }];
-  const node = nodeNameOf(user);
-  if (node !== undefined) {
-    const rules: ListedRule[] = [
-      ...basic,
-      {
-        verbs: READ,
-        resources: [
-          'services',
-          'endpoints',
-          'endpointslices',
-          'namespaces',
-          'configmaps',
-          'secrets',
-          'nodes',
-        ],
-      },
-      { verbs: ['list', 'watch'], resources: ['pods'] },
-      { verbs: ['create', 'patch', 'update'], resources: ['events'] },
-      { verbs: ['create'], resources: ['nodes'] },
-      { verbs: ['update', 'patch', 'delete'], resources: ['nodes', 'nodes/status'], resourceNames: [node] },
-    ];
-    if (namespace === 'kube-node-lease') {
-      rules.push({ verbs: ['create'], resources: ['leases'] });
-      rules.push({
-        verbs: ALL_VERBS.filter((v) => v !== 'create'),
-        resources: ['leases'],
-        resourceNames: [node],
-      });
+
+  /** The RBAC objects the chain reads. */
+  get policy(): PolicySource {
+    return this.#policy;
+  }
+
+  /** Decides a resource or non-resource request. */
+  async authorize(user: UserInfo, attrs: Attributes): Promise<Decision> {
+    let before = '';
+    if (attrs.kind === 'resource') {
+      const first = authorize(user, attrs, this.#nodeGraph);
+      if (first.allowed) return { allowed: true, reason: first.reason };
+      before = first.reason;
+    } else if (user.groups.includes(MASTERS)) {
+      return { allowed: true, reason: '' };
     }
-    return { resourceRules: rules, incomplete: true };
+    const d = await this.#rbac(user, attrs);
+    // No one allowed: the reasons of every authorizer that gave one, one per line (union.go).
+    return d.allowed || before === ''
+      ? d
+      : { allowed: false, reason: [before, d.reason].filter((r) => r).join('\n') };
   }
-  const rules = COMPONENT_RULES[user.name] ?? [];
-  return {
-    resourceRules: [...basic, ...rules.map((r) => ({ verbs: r.verbs, resources: r.resources }))],
-    incomplete: false,
-  };
-}
 
-/**
- * Impersonation (`kubectl --as USER --as-group G`): the `Impersonate-User` and
- * `Impersonate-Group` headers replace the caller's identity when the caller may impersonate —
- * here only system:masters, who hold every verb including `impersonate`. Returns the caller
- * unchanged without those headers; throws the Forbidden message Kubernetes' impersonation
- * filter writes otherwise (staging/src/k8s.io/apiserver/pkg/endpoints/filters/impersonation.go).
- */
-export function impersonate(
-  user: UserInfo,
-  headers: Readonly<Record<string, string | string[] | undefined>>,
-): UserInfo | { readonly forbidden: string } {
-  const name = headers['impersonate-user'];
-  const rawGroups = headers['impersonate-group'];
-  const groups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
-  if (name === undefined && groups.length === 0) return user;
-  const target = Array.isArray(name) ? name[0] : name;
-  if (target === undefined || target === '') {
-    return { forbidden: 'requested impersonation of groups without impersonating a user' };
+  async #rbac(user: UserInfo, attrs: Attributes): Promise<Decision> {
+    const d = rbacAuthorize(this.#policy, user, attrs);
+    if (d.allowed) return d;
+    // A binding written just before this request may not have reached the cache yet.
+    const revision = await this.#storeRevision();
+    if (revision <= this.#policy.revision) return d;
+    await this.#policy.syncTo(revision, CATCH_UP_MS);
+    return rbacAuthorize(this.#policy, user, attrs);
   }
-  if (!user.groups.includes('system:masters')) {
+
+  /** The RBAC rules of `user` in `namespace` ('' = cluster-wide), for escalation checks. */
+  rbacRules(user: UserInfo, namespace: string): { readonly rules: PolicyRule[]; readonly errors: string[] } {
+    return rbacRulesFor(this.#policy, user, namespace);
+  }
+
+  /** Everything `user` may do in `namespace`, as SelfSubjectRulesReview reports it. */
+  rulesFor(user: UserInfo, namespace: string): RulesReview {
+    if (user.groups.includes(MASTERS)) {
+      return {
+        resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }],
+        nonResourceRules: [{ verbs: ['*'], nonResourceURLs: ['*'] }],
+        incomplete: false,
+      };
+    }
+    // A node's system:node rules: what its authorizer checks, narrowed per object (incomplete).
+    const node = nodeRulesOf(user);
+    const { rules, errors } = rbacRulesFor(this.#policy, user, namespace);
+    const all = [...(node?.rules ?? []), ...rules];
     return {
-      forbidden: `users "${target}" is forbidden: User "${user.name}" cannot impersonate resource "users" in API group "" at the cluster scope`,
+      resourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length === 0),
+      nonResourceRules: all.filter((r) => (r.nonResourceURLs ?? []).length > 0),
+      incomplete: node !== undefined || errors.length > 0,
+      ...(errors.length > 0 ? { evaluationError: errors.join(', ') } : {}),
     };
   }
-  // An impersonated user is authenticated like any other (the filter adds the group).
-  return {
-    name: target,
-    groups: [...groups.filter((g) => g !== 'system:authenticated'), 'system:authenticated'],
-  };
+
+  /**
+   * Impersonation (`kubectl --as USER --as-group G`, staging/src/k8s.io/apiserver/pkg/endpoints/
+   * filters/impersonation.go): the `Impersonate-User` and `Impersonate-Group` headers replace
+   * the caller's identity when the caller may `impersonate` the user (or service account) and
+   * each group. Returns the caller unchanged without those headers, else the new identity or
+   * the Forbidden message of the first refused check.
+   */
+  async impersonate(
+    user: UserInfo,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+  ): Promise<UserInfo | { readonly forbidden: string }> {
+    const name = headers['impersonate-user'];
+    const rawGroups = headers['impersonate-group'];
+    const groups = rawGroups === undefined ? [] : Array.isArray(rawGroups) ? rawGroups : [rawGroups];
+    if (name === undefined && groups.length === 0) return user;
+    const target = Array.isArray(name) ? name[0] : name;
+    if (target === undefined || target === '') {
+      return { forbidden: 'requested impersonation of groups without impersonating a user' };
+    }
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(target);
+    const checks: RequestAttributes[] = [
+      sa
+        ? { ...IMPERSONATE, resource: 'serviceaccounts', namespace: sa[1] as string, name: sa[2] as string }
+        : { ...IMPERSONATE, resource: 'users', name: target },
+      ...groups.map((g) => ({ ...IMPERSONATE, resource: 'groups', name: g })),
+    ];
+    for (const attrs of checks) {
+      const d = await this.authorize(user, { kind: 'resource', ...attrs });
+      if (!d.allowed) return { forbidden: forbiddenMessage(user, attrs, d.reason) };
+    }
+    // A service account impersonated without groups gets its own; everyone is authenticated.
+    const given =
+      groups.length === 0 && sa ? ['system:serviceaccounts', `system:serviceaccounts:${sa[1]}`] : groups;
+    return {
+      name: target,
+      groups: [...given.filter((g) => g !== 'system:authenticated'), 'system:authenticated'],
+    };
+  }
+}
+
+const IMPERSONATE = { verb: 'impersonate', group: '', subresource: '', namespace: '', name: '' } as const;
+
+/**
+ * kube-apiserver's 403 message (endpoints/handlers/responsewriters ForbiddenStatusError):
+ * `pods "p" is forbidden: User "u" cannot get resource "pods" in API group "" in the namespace "n"`,
+ * with `: <reason>` when the authorizer gave one.
+ */
+export function forbiddenMessage(
+  user: UserInfo,
+  a: RequestAttributes,
+  reason: string,
+  qualified = a.group === '' ? a.resource : `${a.resource}.${a.group}`,
+): string {
+  const what = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
+  const subject = a.name ? `${qualified} "${a.name}"` : qualified;
+  const scope = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
+  const tail = reason === '' ? '' : `: ${reason}`;
+  return `${subject} is forbidden: User "${user.name}" cannot ${a.verb} resource "${what}" in API group "${a.group}"${scope}${tail}`;
+}
+
+/** The non-resource form: `forbidden: User "u" cannot get path "/metrics"`. */
+export function forbiddenPathMessage(user: UserInfo, verb: string, path: string, reason: string): string {
+  return `forbidden: User "${user.name}" cannot ${verb} path "${path}"${reason === '' ? '' : `: ${reason}`}`;
 }

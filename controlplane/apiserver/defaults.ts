@@ -4,6 +4,7 @@
  * other components of this project read are defaulted.
  */
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { defaultBinding } from './rbac/validation.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
@@ -101,7 +102,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   '/Service': defaultService,
   '/Namespace': (o) => {
-    setDefault(obj(o, 'spec'), 'finalizers', ['kubernetes']);
+    // spec.finalizers gets `kubernetes` on create only (namespace-lifecycle.ts): a default
+    // would put it back on every update after the namespace controller removed it.
     setDefault(obj(o, 'status'), 'phase', 'Active');
     // Every namespace carries its own name as a label (NamespaceDefaultLabelName, 1.21+).
     const labels = obj(obj(o, 'metadata'), 'labels');
@@ -116,6 +118,8 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
   },
   'apps/DaemonSet': defaultDaemonSet,
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
+  'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
 };
 
 /** The API server itself accepts the names at once, so a CRD is Established when stored. */

@@ -2,8 +2,8 @@
  * When a DELETE does not remove the object at once (apiserver's graceful deletion,
  * pkg/registry/rest/delete.go BeforeDelete): finalizers hold any object; a pod bound to a node
  * gets its grace period (spec.terminationGracePeriodSeconds unless the request says otherwise;
- * unscheduled and terminal pods go at once, pod strategy CheckGracefulDelete); a namespace is
- * marked Terminating while its contents are removed. Pure: the caller passes the clock.
+ * unscheduled and terminal pods go at once, pod strategy CheckGracefulDelete). Namespaces have
+ * their own first step (namespace-lifecycle.ts). Pure: the caller passes the clock.
  */
 import { metaOf, metaString, timestamp } from './object-meta.js';
 import { isObject, type JsonObject } from './patch.js';
@@ -55,9 +55,6 @@ export function deletionHold(input: {
   const existing = metaString(current, 'deletionTimestamp');
   const finalizers = metaOf(current).finalizers;
   const hasFinalizers = Array.isArray(finalizers) && finalizers.length > 0;
-  if (info.group === '' && info.kind === 'Namespace') {
-    return { deadline: existing ?? timestamp(now), grace: 0 };
-  }
   if (info.group === '' && info.kind === 'Pod') {
     const spec = isObject(current.spec) ? current.spec : {};
     const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';

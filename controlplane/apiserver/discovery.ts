@@ -36,6 +36,7 @@ function verbsOf(info: ResourceInfo): string[] {
 function subVerbs(sub: string): string[] {
   if (sub === 'binding' || sub === 'eviction' || sub === 'token') return ['create'];
   if (sub === 'log') return ['get'];
+  if (sub === 'finalize') return ['update'];
   if (sub === 'exec' || sub === 'attach' || sub === 'portforward') return ['create', 'get'];
   return ['get', 'patch', 'update'];
 }

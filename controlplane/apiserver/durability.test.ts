@@ -1,7 +1,11 @@
 /**
- * Crash safety: the server runs as a child process on the embedded store; 16 writers create
- * objects as fast as they can; the child is killed with SIGKILL mid-storm and restarted on the
- * same data dir. Every write that was acknowledged (201) must be there.
+ * Process-crash safety: the server runs as a child process on the embedded store; 16 writers
+ * create objects as fast as they can; the child is killed with SIGKILL mid-storm and restarted
+ * on the same data dir. Every write that was acknowledged (201) must be there.
+ *
+ * This covers a crash of the process only: the kernel's page cache outlives it, so the test
+ * passes even with the store's fsync switched off. Power loss is tested at the store, below
+ * the file system (`controlplane/store/sqlite-power-loss.test.ts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

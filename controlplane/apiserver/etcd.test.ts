@@ -83,6 +83,44 @@ describe('API servers sharing etcd', () => {
     }
   });
 
+  it('an RBAC grant written through one server holds on the other for the very next request', async () => {
+    const sa = await call(a.server, 'POST', '/api/v1/namespaces/default/serviceaccounts', {
+      body: { metadata: { name: 'reader' } },
+    });
+    expect(sa.status).toBe(201);
+    // Minted by b, so b accepts it (each server signs with its own data dir's key).
+    const minted = await call(b.server, 'POST', '/api/v1/namespaces/default/serviceaccounts/reader/token', {
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: {} },
+    });
+    const token = (minted.json.status as { token: string }).token;
+    const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/default';
+    for (let i = 0; i < 5; i++) {
+      const path = `/api/v1/namespaces/default/configmaps/shared-${i}`;
+      await call(a.server, 'POST', '/api/v1/namespaces/default/configmaps', {
+        body: { metadata: { name: `shared-${i}` } },
+      });
+      expect((await call(b.server, 'GET', path, { as: { token } })).status).toBe(403);
+      await call(a.server, 'POST', `${rbac}/roles`, {
+        body: {
+          metadata: { name: `r${i}` },
+          rules: [
+            { apiGroups: [''], resources: ['configmaps'], resourceNames: [`shared-${i}`], verbs: ['get'] },
+          ],
+        },
+      });
+      const bound = await call(a.server, 'POST', `${rbac}/rolebindings`, {
+        body: {
+          metadata: { name: `r${i}` },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `r${i}` },
+          subjects: [{ kind: 'ServiceAccount', name: 'reader' }],
+        },
+      });
+      expect(bound.status).toBe(201);
+      // No polling: b's RBAC cache catches up to the store before it denies.
+      expect((await call(b.server, 'GET', path, { as: { token } })).status).toBe(200);
+    }
+  });
+
   it('never hands out the same NodePort or ClusterIP twice across servers', async () => {
     const create = (server: TestServer, i: number) =>
       call(server.server, 'POST', '/api/v1/namespaces/default/services', {

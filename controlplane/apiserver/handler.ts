@@ -5,8 +5,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/obs/index.js';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
-import { authenticate, authorize, impersonate, type RequestAttributes, type UserInfo } from './auth.js';
+import {
+  type Authorizer,
+  authenticate,
+  forbiddenMessage,
+  forbiddenPathMessage,
+  type RequestAttributes,
+  type UserInfo,
+} from './auth.js';
 import {
   AGGREGATED_V2,
   aggregatedDiscovery,
@@ -20,7 +28,10 @@ import {
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { type ApiServerMetrics, methodLabel } from './metrics.js';
+import { isNamespace } from './namespace-lifecycle.js';
+import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { rbacAdmission } from './rbac/admission.js';
 import {
   parseRequestInfo,
   parseRequestTarget,
@@ -28,9 +39,14 @@ import {
   type RequestTarget,
 } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
-import { apiVersionOf, qualifiedResource, type ResourceInfo, type ResourceRegistry } from './resources.js';
+import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
-import { selfSubjectAccessReview, selfSubjectReview, selfSubjectRulesReview } from './reviews.js';
+import {
+  selfSubjectAccessReview,
+  selfSubjectReview,
+  selfSubjectRulesReview,
+  subjectAccessReview,
+} from './reviews.js';
 import { ISSUER, issueToken, verifyToken } from './sa-tokens.js';
 import { ApiError, badRequest, isInternalError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
@@ -41,6 +57,8 @@ import { openWatchStream } from './watch-stream.js';
 export interface HandlerOptions {
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
   /** Token → user, re-read by the caller when the file changes. */
   readonly tokens: () => ReadonlyMap<string, UserInfo>;
   /** `host:port` clients should use (legacy /api's serverAddressByClientCIDRs). */
@@ -182,10 +200,20 @@ async function handle(
     req.resume();
     throw new ApiError(401, 'Unauthorized', 'Unauthorized');
   }
-  const user = caller && impersonate(caller, req.headers);
+  const user = caller && (await o.authorizer.impersonate(caller, req.headers));
   if (user && 'forbidden' in user) {
     req.resume();
     throw new ApiError(403, 'Forbidden', user.forbidden);
+  }
+  const info = parseRequestInfo(req.method ?? 'GET', path, query);
+  if (user && !info) {
+    // Non-resource paths are RBAC's too (system:discovery, system:public-info-viewer, ...).
+    const verb = (req.method ?? 'GET').toLowerCase();
+    const d = await o.authorizer.authorize(user, { kind: 'nonResource', verb, path });
+    if (!d.allowed) {
+      req.resume();
+      throw new ApiError(403, 'Forbidden', forbiddenPathMessage(user, verb, path, d.reason));
+    }
   }
   if (path === '/version') return sendJson(res, 200, versionInfo());
   if (isHealthPath(path)) {
@@ -200,7 +228,8 @@ async function handle(
       return;
     }
   }
-  if (path === '/metrics' && user) return serveMetrics(o, req, res, user);
+  // RBAC decided above (system:monitoring's role grants it, as in Kubernetes).
+  if (path === '/metrics') return serveMetrics(o, req, res);
   switch (path) {
     case '/api':
       if (aggregated(req)) return sendJson(res, 200, aggregatedDiscovery(o.resources, true), AGGREGATED_V2);
@@ -213,31 +242,28 @@ async function handle(
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
-  const info = parseRequestInfo(req.method ?? 'GET', path, query);
-  const res_ = info && o.resources.lookup(info.group, info.version, info.resource);
-  if (!info || !res_ || !user) {
+  if (!info || !user) {
     req.resume();
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
-  const createName = await authorizeRequest(o, user, info, res_);
+  // Authorization comes before routing, as in kube-apiserver's filter chain: a type this server
+  // does not serve is 403 to whoever may not use it and 404 only to whoever may.
+  await authorizeRequest(o, user, info, query).catch((err: unknown) => {
+    req.resume();
+    throw err;
+  });
+  const res_ = o.resources.lookup(info.group, info.version, info.resource);
+  if (!res_) {
+    req.resume();
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
-  await serveResource({ o, now, req, res, query, info, res_, user, createName });
+  await serveResource({ o, now, req, res, query, info, res_, user, admit: admission(o, user, info, res_) });
 }
 
-/**
- * GET /metrics in the Prometheus text format, for system:masters and system:monitoring (the
- * group Kubernetes' bootstrap `system:monitoring` ClusterRoleBinding lets read it).
- */
-async function serveMetrics(
-  o: HandlerOptions,
-  req: IncomingMessage,
-  res: ServerResponse,
-  user: UserInfo,
-): Promise<void> {
+/** GET /metrics in the Prometheus text format (authorized as a non-resource path above). */
+async function serveMetrics(o: HandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
   req.resume();
-  if (!user.groups.includes('system:masters') && !user.groups.includes('system:monitoring')) {
-    throw new ApiError(403, 'Forbidden', `forbidden: User "${user.name}" cannot get path "/metrics"`);
-  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     throw new ApiError(
       405,
@@ -300,7 +326,11 @@ async function serveReview(
     readonly user: UserInfo;
   },
 ): Promise<void> {
-  if (c.info.verb !== 'create' || c.info.name !== '' || c.info.namespace !== undefined) {
+  if (
+    c.info.verb !== 'create' ||
+    c.info.name !== '' ||
+    (c.info.namespace !== undefined) !== c.res_.namespaced
+  ) {
     c.req.resume();
     throw new ApiError(
       405,
@@ -309,23 +339,24 @@ async function serveReview(
     );
   }
   const input = decodeBody(await readBody(c.req), c.req.headers['content-type']);
-  const podsInfo = o.resources.lookup('', 'v1', 'pods');
+  const review = { authorizer: o.authorizer, user: c.user, body: input };
   switch (c.res_.kind) {
     case 'SelfSubjectAccessReview':
+      return sendJson(c.res, 201, await selfSubjectAccessReview(review));
+    case 'SubjectAccessReview':
+      return sendJson(c.res, 201, await subjectAccessReview(review));
+    case 'LocalSubjectAccessReview':
       return sendJson(
         c.res,
         201,
-        await selfSubjectAccessReview({
-          user: c.user,
-          body: input,
-          podBoundTo: async (namespace, name, node) => {
-            const pod = podsInfo && (await o.rest.get(podsInfo, namespace, name).catch(() => undefined));
-            return pod !== undefined && isObject(pod.spec) && pod.spec.nodeName === node;
-          },
-        }),
+        await subjectAccessReview({ ...review, namespace: c.info.namespace ?? '' }),
       );
     case 'SelfSubjectRulesReview':
-      return sendJson(c.res, 201, selfSubjectRulesReview({ user: c.user, body: input }));
+      return sendJson(
+        c.res,
+        201,
+        selfSubjectRulesReview({ authorizer: o.authorizer, user: c.user, body: input }),
+      );
     default:
       return sendJson(c.res, 201, selfSubjectReview(c.user));
   }
@@ -374,43 +405,93 @@ function nonResource(o: HandlerOptions, path: string): JsonObject | undefined {
   return undefined;
 }
 
-function forbidden(user: UserInfo, info: RequestInfo, res: ResourceInfo, name = info.name): ApiError {
-  const what = info.subresource ? `${info.resource}/${info.subresource}` : info.resource;
-  const subject = name ? `${qualifiedResource(res)} "${name}"` : qualifiedResource(res);
-  const scope = info.namespace ? ` in the namespace "${info.namespace}"` : ' at the cluster scope';
-  return new ApiError(
-    403,
-    'Forbidden',
-    `${subject} is forbidden: User "${user.name}" cannot ${info.verb} resource "${what}" in API group "${info.group}"${scope}`,
-    { name, group: info.group, kind: info.resource },
-  );
+function forbidden(user: UserInfo, attrs: RequestAttributes, reason: string): ApiError {
+  return new ApiError(403, 'Forbidden', forbiddenMessage(user, attrs, reason), {
+    name: attrs.name,
+    group: attrs.group,
+    kind: attrs.resource,
+  });
 }
 
-/** Authorizes; resolves to the name a create must use when the authorizer restricts it. */
+/**
+ * The name authorization sees: the URL's, or for a list or watch the one an exact
+ * `metadata.name=` field selector asks for (apiserver RequestInfoFactory does the same, so
+ * `resourceNames` rules cover `kubectl get pod/x -w` and the informers of one object).
+ */
+function authorizationName(info: RequestInfo, query: URLSearchParams): string {
+  if (info.name !== '' || (info.verb !== 'list' && info.verb !== 'watch')) return info.name;
+  for (const term of (query.get('fieldSelector') ?? '').split(',')) {
+    const m = /^\s*metadata\.name\s*==?\s*(.*?)\s*$/.exec(term);
+    if (m && m[1] !== '' && m[1] !== '.' && m[1] !== '..' && !/[/%]/.test(m[1] as string))
+      return m[1] as string;
+  }
+  return '';
+}
+
+/** Authorizes the request, or throws the 403 Kubernetes answers. */
 async function authorizeRequest(
   o: HandlerOptions,
   user: UserInfo,
   info: RequestInfo,
-  res: ResourceInfo,
-): Promise<string | undefined> {
+  query: URLSearchParams,
+): Promise<void> {
+  const fieldSelector = query.get('fieldSelector');
   const attrs: RequestAttributes = {
+    ...attrsOf(info),
+    name: authorizationName(info, query),
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
+  };
+  const decision = await o.authorizer.authorize(user, { kind: 'resource', ...attrs });
+  if (!decision.allowed) throw forbidden(user, attrs, decision.reason);
+}
+
+/**
+ * The admission of `user`'s writes, in kube-apiserver's order: NodeRestriction (with the reads it
+ * needs), then RBAC's escalation checks for the RBAC kinds.
+ */
+function admission(o: HandlerOptions, user: UserInfo, info: RequestInfo, res: ResourceInfo): Admit {
+  const lookup = async (plural: string, namespace: string | undefined, name: string) => {
+    const found = o.resources.lookup('', 'v1', plural);
+    if (!found) return undefined;
+    return o.rest.get(found, namespace, name).catch((err: unknown) => {
+      if (err instanceof ApiError && err.statusCode === 404) return undefined;
+      throw err;
+    });
+  };
+  const rbac =
+    res.group === 'rbac.authorization.k8s.io'
+      ? rbacAdmission({
+          authorizer: o.authorizer,
+          user,
+          kind: res.kind,
+          requestName: info.name,
+          namespace: res.namespaced ? (info.namespace ?? '') : '',
+        })
+      : undefined;
+  return async (a) => {
+    await admitNodeRestriction(user, a, {
+      getPod: (namespace, name) => lookup('pods', namespace, name),
+      getNode: (name) => lookup('nodes', undefined, name),
+    });
+    if (rbac && a.object && a.operation !== 'DELETE') await rbac(a.object, a.oldObject);
+  };
+}
+
+/**
+ * The request's attributes. A request for a Namespace itself (`/api/v1/namespaces/NAME[/status]`)
+ * is in that namespace, as apiserver's RequestInfoFactory has it: a Role in `NAME` granting
+ * `get namespaces` lets its subjects read their own namespace.
+ */
+function attrsOf(info: RequestInfo): RequestAttributes {
+  const own = info.group === '' && info.resource === 'namespaces' ? info.name : '';
+  return {
     verb: info.verb,
     group: info.group,
     resource: info.resource,
     subresource: info.subresource,
-    namespace: info.namespace ?? '',
+    namespace: info.namespace ?? own,
     name: info.name,
   };
-  const decision = authorize(user, attrs);
-  let allowed = decision.allowed;
-  if (allowed && decision.podNode !== undefined) {
-    // Node authorizer: only pods bound to the node itself.
-    const pod = await o.rest.get(res, info.namespace, info.name).catch(() => undefined);
-    const nodeName = pod && isObject(pod.spec) ? pod.spec.nodeName : undefined;
-    allowed = pod !== undefined && nodeName === decision.podNode;
-  }
-  if (!allowed) throw forbidden(user, info, res);
-  return decision.createName;
 }
 
 interface Ctx {
@@ -422,7 +503,8 @@ interface Ctx {
   readonly info: RequestInfo;
   readonly res_: ResourceInfo;
   readonly user: UserInfo;
-  readonly createName: string | undefined;
+  /** Admission of this caller's writes. */
+  readonly admit: Admit;
 }
 
 function send(c: Ctx, code: number, obj: JsonObject): void {
@@ -486,8 +568,17 @@ async function serveResource(c: Ctx): Promise<void> {
       `${what} served by the node's kubelet, which this API server does not proxy`,
     );
   }
+  if (sub === 'finalize' && info.verb !== 'update') {
+    // namespaces/finalize serves PUT only (discovery lists just `update`).
+    c.req.resume();
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
+  }
   const strict = c.query.get('fieldValidation') === 'Strict';
-  const write = writeOptions(c.query, info.verb);
+  const write = { ...writeOptions(c.query, info.verb), admit: c.admit };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
@@ -517,6 +608,8 @@ async function serveResource(c: Ctx): Promise<void> {
       return serveWatch(c, ns);
     case 'create': {
       const input = await body(c);
+      // NamespaceLifecycle admits subresource creates too (a binding, an eviction, a token).
+      if (sub) await rest.admitCreate(res_, ns, info.name);
       if (sub === 'binding') {
         await rest.bind(res_, ns ?? '', info.name, input, write);
         return sendJson(c.res, 201, {
@@ -527,9 +620,20 @@ async function serveResource(c: Ctx): Promise<void> {
           code: 201,
         });
       }
+      if (sub === 'token' || sub === 'eviction') {
+        await c.admit({
+          operation: 'CREATE',
+          group: info.group,
+          resource: info.resource,
+          subresource: sub,
+          namespace: ns ?? '',
+          name: info.name,
+          ...(isObject(input) ? { object: input } : {}),
+        });
+      }
       if (sub === 'token') return sendJson(c.res, 201, await tokenRequest(c, ns ?? '', input));
       if (sub === 'eviction') {
-        await rest.delete(res_, ns, info.name, write);
+        await rest.delete(res_, ns, info.name, writeOptions(c.query, info.verb));
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',
@@ -545,10 +649,6 @@ async function serveResource(c: Ctx): Promise<void> {
           `the server does not allow this method on the requested resource`,
         );
       if (strict) checkUnknownFields(res_, input);
-      if (c.createName !== undefined) {
-        const name = isObject(input) && isObject(input.metadata) ? input.metadata.name : undefined;
-        if (name !== c.createName) throw forbidden(c.user, info, res_, typeof name === 'string' ? name : '');
-      }
       return sendJson(c.res, 201, await rest.create(res_, ns, input, write));
     }
     case 'update': {
@@ -563,7 +663,14 @@ async function serveResource(c: Ctx): Promise<void> {
       return sendJson(
         c.res,
         200,
-        await rest.update(res_, ns, info.name, input, sub === 'status' ? 'status' : undefined, write),
+        await rest.update(
+          res_,
+          ns,
+          info.name,
+          input,
+          sub === 'status' || sub === 'finalize' ? sub : undefined,
+          write,
+        ),
       );
     }
     case 'patch': {
@@ -612,7 +719,8 @@ async function serveResource(c: Ctx): Promise<void> {
     case 'delete': {
       const opts = await deleteRequest(c);
       const { object, gone } = await rest.delete(res_, ns, info.name, opts);
-      return sendJson(c.res, gone ? 200 : 202, object);
+      // kube-apiserver answers 200 to every DELETE of a namespace, marked or gone (storage.go).
+      return sendJson(c.res, gone || isNamespace(res_) ? 200 : 202, object);
     }
     case 'deletecollection': {
       const opts = await deleteRequest(c);
@@ -643,6 +751,7 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
   return {
     ...deleteOptions(q, input),
     ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
+    admit: c.admit,
   };
 }
 

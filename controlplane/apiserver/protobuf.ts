@@ -136,7 +136,55 @@ const INGRESS_RULE: Schema = {
   }),
 };
 
+// k8s.io/api rbac/v1 generated.proto (kubectl create role|clusterrole|rolebinding|clusterrolebinding).
+const POLICY_RULE: Schema = {
+  1: f('verbs', 'string', { repeated: true }),
+  2: f('apiGroups', 'string', { repeated: true }),
+  3: f('resources', 'string', { repeated: true }),
+  4: f('resourceNames', 'string', { repeated: true }),
+  5: f('nonResourceURLs', 'string', { repeated: true }),
+};
+const RBAC_SUBJECT: Schema = {
+  1: f('kind', 'string'),
+  2: f('apiGroup', 'string'),
+  3: f('name', 'string'),
+  4: f('namespace', 'string'),
+};
+const ROLE_REF: Schema = { 1: f('apiGroup', 'string'), 2: f('kind', 'string'), 3: f('name', 'string') };
+const RBAC_ROLE: Schema = {
+  1: f('metadata', 'message', { message: () => OBJECT_META }),
+  2: f('rules', 'message', { repeated: true, message: () => POLICY_RULE }),
+};
+const RBAC_BINDING: Schema = {
+  1: f('metadata', 'message', { message: () => OBJECT_META }),
+  2: f('subjects', 'message', { repeated: true, message: () => RBAC_SUBJECT }),
+  3: f('roleRef', 'message', { message: () => ROLE_REF }),
+};
+
+// apimachinery meta/v1 generated.proto: the body of a typed client's DELETE (kubectl auth
+// reconcile replacing a binding whose roleRef changed).
+const DELETE_OPTIONS: Schema = {
+  1: f('gracePeriodSeconds', 'int', { keepZero: true }),
+  2: f('preconditions', 'message', {
+    message: () => ({ 1: f('uid', 'string'), 2: f('resourceVersion', 'string') }),
+  }),
+  3: f('orphanDependents', 'bool', { keepZero: true }),
+  4: f('propagationPolicy', 'string'),
+  5: f('dryRun', 'string', { repeated: true }),
+};
+
 const KINDS: Readonly<Record<string, Schema>> = {
+  'rbac.authorization.k8s.io/Role': RBAC_ROLE,
+  'rbac.authorization.k8s.io/ClusterRole': {
+    ...RBAC_ROLE,
+    3: f('aggregationRule', 'message', {
+      message: () => ({
+        1: f('clusterRoleSelectors', 'message', { repeated: true, message: () => LABEL_SELECTOR }),
+      }),
+    }),
+  },
+  'rbac.authorization.k8s.io/RoleBinding': RBAC_BINDING,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': RBAC_BINDING,
   'networking.k8s.io/Ingress': {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
     2: f('spec', 'message', {
@@ -380,12 +428,13 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
   const apiVersion = String(typeMeta.apiVersion ?? '');
   const kind = String(typeMeta.kind ?? '');
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-  const schema = KINDS[`${group}/${kind}`];
+  // DeleteOptions is registered in every group-version (metav1.AddToGroupVersion).
+  const schema = kind === 'DeleteOptions' ? DELETE_OPTIONS : KINDS[`${group}/${kind}`];
   if (!schema) {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, the RBAC kinds, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

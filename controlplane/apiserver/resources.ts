@@ -18,7 +18,8 @@ export type Subresource =
   | 'exec'
   | 'attach'
   | 'portforward'
-  | 'token';
+  | 'token'
+  | 'finalize';
 
 /** Everything the server needs to know about one resource type. */
 export interface ResourceInfo {
@@ -63,7 +64,14 @@ export function tracksGeneration(info: Pick<ResourceInfo, 'group' | 'custom'>): 
   return info.custom || GENERATION_GROUPS.includes(info.group);
 }
 
-const GENERATION_GROUPS = ['apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io'];
+const GENERATION_GROUPS = [
+  'apps',
+  'batch',
+  'discovery.k8s.io',
+  'networking.k8s.io',
+  'apiextensions.k8s.io',
+  'admissionregistration.k8s.io',
+];
 
 /** `deployments.apps`, or `pods` for core: the name Status messages use. */
 export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
@@ -105,7 +113,7 @@ function define(group: string, version: string, specs: readonly Spec[]): Resourc
 /** Built-in resource types, in discovery order. */
 export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('', 'v1', [
-    { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status'] },
+    { kind: 'Namespace', namespaced: false, short: ['ns'], sub: ['status', 'finalize'] },
     { kind: 'Node', namespaced: false, short: ['no'], sub: ['status'], prefix: 'minions' },
     {
       kind: 'Pod',
@@ -131,6 +139,13 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
   ]),
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
+  // Stored and served so real projects' install manifests apply unchanged; nothing acts on
+  // them here: no job controller runs Jobs, and admission webhooks are not called.
+  ...define('batch', 'v1', [{ kind: 'Job', all: true, sub: ['status'] }]),
+  ...define('admissionregistration.k8s.io', 'v1', [
+    { kind: 'ValidatingWebhookConfiguration', namespaced: false },
+    { kind: 'MutatingWebhookConfiguration', namespaced: false },
+  ]),
   ...define('apiextensions.k8s.io', 'v1', [
     { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
   ]),
@@ -138,6 +153,14 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('authorization.k8s.io', 'v1', [
     { kind: 'SelfSubjectAccessReview', namespaced: false, virtual: true },
     { kind: 'SelfSubjectRulesReview', namespaced: false, virtual: true },
+    { kind: 'SubjectAccessReview', namespaced: false, virtual: true },
+    { kind: 'LocalSubjectAccessReview', virtual: true },
+  ]),
+  ...define('rbac.authorization.k8s.io', 'v1', [
+    { kind: 'Role' },
+    { kind: 'ClusterRole', namespaced: false },
+    { kind: 'RoleBinding' },
+    { kind: 'ClusterRoleBinding', namespaced: false },
   ]),
 ];
 

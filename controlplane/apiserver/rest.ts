@@ -3,13 +3,14 @@
  * for any resource type over a Store, with the semantics of apiserver's generic registry
  * (pkg/registry/generic/registry/store.go): optimistic concurrency on resourceVersion,
  * server-owned metadata, defaults then validation, status and scale subresources, graceful pod
- * deletion, finalizers and namespace termination.
+ * deletion and finalizers. Namespace-specific rules live in namespace-lifecycle.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.js';
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
+import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -22,6 +23,18 @@ import {
   type PropagationPolicy,
 } from './deletion.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
+import {
+  admissionName,
+  beginTermination,
+  IMMORTAL_NAMESPACES,
+  immortalNamespaceError,
+  isNamespace,
+  NamespaceAdmission,
+  namespaceFinalized,
+  prepareNamespaceCreate,
+  prepareNamespaceUpdate,
+  validateNamespaceFinalizers,
+} from './namespace-lifecycle.js';
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
@@ -51,6 +64,8 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
+  readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
 
 /** Parsed list and watch query parameters. */
@@ -73,6 +88,12 @@ export interface WriteOptions {
    * (KEP-576 "APIServer dry-run"; `kubectl diff` and `--dry-run=server` rely on it).
    */
   readonly dryRun?: boolean;
+  /**
+   * Admission of the request's caller (admission.ts), run on the final object after validation
+   * and before it is stored, and on the stored object before a delete; rejects to refuse
+   * (NodeRestriction, RBAC escalation checks).
+   */
+  readonly admit?: Admit;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -99,9 +120,6 @@ interface Filter {
 const clone = <T>(v: T): T => structuredClone(v);
 
 const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
-
-/** Namespaces that may never be deleted. */
-const IMMORTAL_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
 
 /** The request's propagation policy, from `propagationPolicy` or the deprecated `orphanDependents`. */
 function propagationPolicyOf(options: DeleteOptions): PropagationPolicy | undefined {
@@ -142,8 +160,7 @@ export class RestStorage {
   readonly #random: () => number;
   readonly #addresses: ServiceAddresses;
   readonly #graceTimers = new Map<string, NodeJS.Timeout>();
-  /** Namespace name → whether it is terminating, at the revision last read. */
-  readonly #namespaceState = new Map<string, { revision: number; deleting: boolean }>();
+  readonly #namespaceAdmission: NamespaceAdmission;
   readonly #keyLocks = new KeyedSerializer();
 
   constructor(options: RestOptions) {
@@ -159,6 +176,14 @@ export class RestStorage {
       now: this.#now,
       keyOf: (info, ns, name) => this.keyOf(info, ns, name),
       prefixOf: (info) => this.prefixOf(info, undefined),
+    });
+    const namespaces = options.resources.lookup('', 'v1', 'namespaces');
+    this.#namespaceAdmission = new NamespaceAdmission({
+      namespaces: namespaces ?? { group: '', plural: 'namespaces' },
+      read: async (name) => {
+        const kv = namespaces && (await this.#o.store.get(this.keyOf(namespaces, undefined, name)));
+        return kv ? { revision: kv.modRevision, decode: () => this.decode(kv) } : undefined;
+      },
     });
   }
 
@@ -242,35 +267,17 @@ export class RestStorage {
     return { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items };
   }
 
-  async #checkNamespace(info: ResourceInfo, namespace: string | undefined): Promise<void> {
-    if (!info.namespaced || namespace === undefined) return;
-    const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
-    if (!nsInfo) return;
-    const kv = await this.#o.store.get(this.keyOf(nsInfo, undefined, namespace));
-    if (!kv) {
-      this.#namespaceState.delete(namespace);
-      throw notFoundError(nsInfo, namespace);
-    }
-    // Every create reads its namespace: parse each revision of it once.
-    let terminating = this.#namespaceState.get(namespace);
-    if (terminating?.revision !== kv.modRevision) {
-      terminating = {
-        revision: kv.modRevision,
-        deleting: metaString(this.decode(kv), 'deletionTimestamp') !== undefined,
-      };
-      this.#namespaceState.set(namespace, terminating);
-    }
-    if (terminating.deleting) {
-      throw new ApiError(
-        403,
-        'Forbidden',
-        `${info.plural} "${'<new>'}" is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
-      );
-    }
+  /**
+   * NamespaceLifecycle admission of a create in `namespace` (404 when it is missing, 403 while it
+   * terminates); `name` is what the error names. The handler calls it for subresource creates.
+   */
+  admitCreate(info: ResourceInfo, namespace: string | undefined, name: string): Promise<void> {
+    return this.#namespaceAdmission.admitCreate(info, namespace, name);
   }
 
-  #validate(info: ResourceInfo, o: JsonObject): void {
+  #validate(info: ResourceInfo, o: JsonObject, more: readonly FieldError[] = []): void {
     const errs = [
+      ...more,
       ...validateObject(o, {
         group: info.custom ? '' : info.group,
         kind: info.custom ? '' : info.kind,
@@ -323,6 +330,9 @@ export class RestStorage {
     this.#checkType(info, body);
     this.#checkNamespaceMatch(info, namespace, body);
     const meta = metaOf(body);
+    const ns = info.namespaced ? (meta.namespace as string) : undefined;
+    // Admission runs before a generated name exists, so its error names the prefix.
+    await this.admitCreate(info, ns, admissionName(body));
     if (
       (meta.name === undefined || meta.name === '') &&
       typeof meta.generateName === 'string' &&
@@ -330,8 +340,6 @@ export class RestStorage {
     ) {
       meta.name = generateName(meta.generateName, this.#random);
     }
-    const ns = info.namespaced ? (meta.namespace as string) : undefined;
-    await this.#checkNamespace(info, ns);
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.#now());
     if (tracksGeneration(info)) meta.generation = 1;
@@ -348,7 +356,17 @@ export class RestStorage {
     // Status is owned by controllers when a status subresource exists (PrepareForCreate).
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
-    this.#validate(info, body);
+    if (isNamespace(info)) prepareNamespaceCreate(body);
+    this.#validate(info, body, isNamespace(info) ? validateNamespaceFinalizers(body, 'create') : []);
+    await options.admit?.({
+      operation: 'CREATE',
+      group: info.group,
+      resource: info.plural,
+      subresource: '',
+      namespace: ns ?? '',
+      name: meta.name as string,
+      object: body,
+    });
     const name = meta.name as string;
     if (options.dryRun) {
       // The dry-run store still answers AlreadyExists (apiserver's DryRunnableStorage.Create).
@@ -399,11 +417,12 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun }),
+      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
     );
   }
 
@@ -414,12 +433,13 @@ export class RestStorage {
       readonly name: string;
       readonly key: string;
       readonly mutate: (current: JsonObject) => JsonObject;
-      readonly subresource: 'status' | undefined;
+      readonly subresource: 'status' | 'finalize' | undefined;
       readonly precondition: Precondition;
       readonly dryRun: boolean;
+      readonly admit: UpdateHow['admit'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -437,9 +457,27 @@ export class RestStorage {
         );
       }
       const merged = this.#mergeSubresource(info, current, next, subresource);
+      const isNs = isNamespace(info);
+      if (isNs) prepareNamespaceUpdate(merged, current, subresource ?? 'main');
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
-      this.#validate(info, merged);
+      this.#validate(
+        info,
+        merged,
+        subresource === 'finalize' ? validateNamespaceFinalizers(merged, 'finalize') : [],
+      );
+      const updateErrs = this.#o.updateValidation?.(info, merged, current) ?? [];
+      if (updateErrs.length > 0) throw invalidError(info, name, updateErrs);
+      await admit?.({
+        operation: 'UPDATE',
+        group: info.group,
+        resource: info.plural,
+        subresource: subresource ?? '',
+        namespace: namespace ?? '',
+        name,
+        object: merged,
+        oldObject: current,
+      });
       const isService = info.group === '' && info.kind === 'Service';
       if (dryRun) {
         // What would be stored, at the version it would replace (DryRunnableStorage.GuaranteedUpdate).
@@ -453,11 +491,13 @@ export class RestStorage {
           ? await this.#addresses.withLock(() => this.#addresses.allocate(merged, current))
           : [];
       const uid = metaString(current, 'uid') ?? '';
-      // Finalizers gone on an object being deleted: the delete completes now.
+      // Finalizers gone on an object being deleted: the delete completes now (a namespace's
+      // spec.finalizers too, storage.go ShouldDeleteNamespaceDuringUpdate).
       const finalizers = metaOf(merged).finalizers;
       if (
         metaString(merged, 'deletionTimestamp') !== undefined &&
         (!Array.isArray(finalizers) || finalizers.length === 0) &&
+        (!isNs || namespaceFinalized(merged)) &&
         !this.#awaitingGrace(info, merged)
       ) {
         try {
@@ -512,7 +552,7 @@ export class RestStorage {
     info: ResourceInfo,
     current: JsonObject,
     next: JsonObject,
-    subresource: 'status' | undefined,
+    subresource: 'status' | 'finalize' | undefined,
   ): JsonObject {
     if (subresource === 'status') {
       const out = clone(current);
@@ -532,19 +572,20 @@ export class RestStorage {
     return next;
   }
 
-  /** PUT: replaces an object (or its status). */
+  /** PUT: replaces an object (or its status, or a namespace's spec.finalizers through `finalize`). */
   update(
     info: ResourceInfo,
     namespace: string | undefined,
     name: string,
     input: Json,
-    subresource?: 'status',
+    subresource?: 'status' | 'finalize',
     options: WriteOptions = {},
   ): Promise<JsonObject> {
     if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
     return this.#update(info, namespace, name, () => clone(input), {
       subresource,
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -565,6 +606,7 @@ export class RestStorage {
       subresource,
       precondition: { from: 'request', value: patchResourceVersion(body) },
       dryRun: options.dryRun ?? false,
+      admit: options.admit,
     });
   }
 
@@ -644,7 +686,8 @@ export class RestStorage {
 
   /**
    * DELETE. Returns the object and whether it is gone (200) or still terminating (202 when
-   * finalizers or a pod's grace period hold it).
+   * finalizers or a pod's grace period hold it). A namespace's first DELETE only marks it
+   * Terminating; it goes once spec.finalizers and metadata.finalizers are empty.
    */
   async delete(
     info: ResourceInfo,
@@ -652,18 +695,8 @@ export class RestStorage {
     name: string,
     options: DeleteOptions = {},
   ): Promise<{ readonly object: JsonObject; readonly gone: boolean }> {
-    if (info.group === '' && info.kind === 'Namespace' && IMMORTAL_NAMESPACES.includes(name)) {
-      // NamespaceLifecycle admission (plugin/pkg/admission/namespace/lifecycle).
-      throw new ApiError(
-        403,
-        'Forbidden',
-        `namespaces "${name}" is forbidden: this namespace may not be deleted`,
-        {
-          name,
-          kind: 'namespaces',
-        },
-      );
-    }
+    const isNs = isNamespace(info);
+    if (isNs && IMMORTAL_NAMESPACES.includes(name)) throw immortalNamespaceError(name);
     const key = this.keyOf(info, namespace, name);
     const policy = propagationPolicyOf(options);
     for (let attempt = 0; ; attempt++) {
@@ -685,9 +718,33 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      await options.admit?.({
+        operation: 'DELETE',
+        group: info.group,
+        resource: info.plural,
+        subresource: '',
+        namespace: namespace ?? '',
+        name,
+        oldObject: stored,
+      });
       // The propagation policy becomes finalizers the garbage collector acts on.
-      const current = clone(stored);
       const finalizers = gcFinalizers(finalizersOf(stored), policy);
+      if (isNs && metaString(stored, 'deletionTimestamp') === undefined) {
+        // The first DELETE of a namespace only marks it; the namespace controller empties it.
+        const next = beginTermination(stored, finalizers, this.#now());
+        if (options.dryRun) return { object: next, gone: false };
+        try {
+          const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+          this.#collectAfterDelete(info, out);
+          return { object: out, gone: false };
+        } catch (err) {
+          if (isConflict(err) && attempt < 20) continue;
+          throw err;
+        }
+      }
+      // Later DELETEs answer with the namespace until spec.finalizers is empty.
+      if (isNs && !namespaceFinalized(stored)) return { object: stored, gone: false };
+      const current = clone(stored);
       if (finalizers.length > 0) metaOf(current).finalizers = finalizers;
       else delete metaOf(current).finalizers;
       const hold = deletionHold({ info, current, options, now: this.#now() });
@@ -696,13 +753,16 @@ export class RestStorage {
         const meta = metaOf(next);
         meta.deletionTimestamp = hold.deadline;
         meta.deletionGracePeriodSeconds = hold.grace;
-        if (info.group === '' && info.kind === 'Namespace' && isObject(next.status))
-          next.status.phase = 'Terminating';
         if (options.dryRun) return { object: next, gone: false };
+        // A repeated DELETE that changes nothing (the namespace controller deletes a pod in its
+        // grace period on every pass) writes nothing and leaves the grace timer as it is, so
+        // the pod still goes at its deadline.
+        const unchanged = this.#encode(next) === this.#encode(stored);
         try {
-          const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
-          if (info.group === '' && info.kind === 'Namespace') void this.#terminateNamespace(name);
-          if (hold.grace > 0) this.#scheduleGrace(info, namespace, name, hold.grace);
+          const out = unchanged
+            ? stored
+            : this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+          if (hold.grace > 0 && !unchanged) this.#scheduleGrace(info, namespace, name, hold.grace);
           this.#collectAfterDelete(info, out);
           return { object: out, gone: false };
         } catch (err) {
@@ -821,13 +881,6 @@ export class RestStorage {
       const left = Math.max(0, (Date.parse(deadline) - this.#now().getTime()) / 1000);
       this.#scheduleGrace(info, metaString(pod, 'namespace'), metaString(pod, 'name') ?? '', left);
     }
-    const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
-    if (!nsInfo) return;
-    for (const kv of (await this.#o.store.list(this.prefixOf(nsInfo, undefined))).items) {
-      const ns = this.decode(kv);
-      if (metaString(ns, 'deletionTimestamp') !== undefined)
-        void this.#terminateNamespace(metaString(ns, 'name') ?? '');
-    }
   }
 
   /**
@@ -864,21 +917,6 @@ export class RestStorage {
         }
       }
       if (!page.more) return removed;
-    }
-  }
-
-  /** The namespace controller's job, done here: remove every object in it, then the namespace. */
-  async #terminateNamespace(name: string): Promise<void> {
-    try {
-      for (const info of this.#o.resources.all()) {
-        if (!info.namespaced) continue;
-        const page = await this.#o.store.list(this.prefixOf(info, name));
-        for (const kv of page.items) await this.#o.store.delete(kv.key).catch(() => undefined);
-      }
-      const nsInfo = this.#o.resources.lookup('', 'v1', 'namespaces');
-      if (nsInfo) await this.#o.store.delete(this.keyOf(nsInfo, undefined, name)).catch(() => undefined);
-    } catch {
-      // The store closed underneath; a restart resumes termination (resumeGracefulDeletions).
     }
   }
 
@@ -947,9 +985,10 @@ export class RestStorage {
 
 /** How `#update` runs: on the main resource or its status, which precondition, dry or not. */
 interface UpdateHow {
-  readonly subresource?: 'status' | undefined;
+  readonly subresource?: 'status' | 'finalize' | undefined;
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
+  readonly admit?: WriteOptions['admit'] | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */

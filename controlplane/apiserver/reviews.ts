@@ -1,21 +1,15 @@
 /**
- * The "self" review APIs, answered from the caller's own identity and never stored:
- * SelfSubjectAccessReview (`kubectl auth can-i VERB RESOURCE`), SelfSubjectRulesReview
- * (`kubectl auth can-i --list`), both authorization.k8s.io/v1, and SelfSubjectReview
- * (`kubectl auth whoami`, authentication.k8s.io/v1, GA in 1.28). Every authenticated user may
- * create them (the system:basic-user ClusterRole grants exactly that).
+ * The review APIs, answered by the authorizer chain and never stored: SelfSubjectAccessReview
+ * (`kubectl auth can-i VERB RESOURCE`), SelfSubjectRulesReview (`kubectl auth can-i --list`),
+ * SubjectAccessReview and LocalSubjectAccessReview (a webhook or controller asking about someone
+ * else), all authorization.k8s.io/v1, and SelfSubjectReview (`kubectl auth whoami`,
+ * authentication.k8s.io/v1). Who may create which is itself RBAC's call (system:basic-user
+ * grants the self reviews to everyone authenticated; system:auth-delegator the others).
  */
-import { authorize, type RequestAttributes, rulesOf, type UserInfo } from './auth.js';
+import type { Authorizer, RequestAttributes, UserInfo } from './auth.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
-import { badRequest } from './status.js';
-
-/** Paths anyone authenticated may GET (system:discovery, system:public-info-viewer). */
-const DISCOVERY_PATHS = [
-  /^\/version$/,
-  /^\/(healthz|livez|readyz)(\/[^/]+)?$/,
-  /^\/apis?(\/.*)?$/,
-  /^\/openapi(\/.*)?$/,
-];
+import type { Attributes } from './rbac/rule-match.js';
+import { badRequest, invalidError } from './status.js';
 
 /** The groups a request carries in Kubernetes: every authenticated user is in system:authenticated. */
 function groupsOf(user: UserInfo): string[] {
@@ -48,40 +42,44 @@ function resourceAttributes(spec: JsonObject): RequestAttributes | undefined {
   };
 }
 
-/**
- * Answers a SelfSubjectAccessReview. `podBoundTo` settles the one decision authorization leaves
- * to the caller (is this pod bound to that node?).
- */
-export async function selfSubjectAccessReview(options: {
-  readonly user: UserInfo;
-  readonly body: Json;
-  readonly podBoundTo: (namespace: string, name: string, node: string) => Promise<boolean>;
-}): Promise<JsonObject> {
-  const spec = specOf(options.body);
+/** What an access review asks about; the 422 of ValidateSubjectAccessReviewSpec when neither. */
+function attributesOf(kind: string, spec: JsonObject): Attributes {
   const attrs = resourceAttributes(spec);
   const nonResource = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
-  if (attrs === undefined && nonResource === undefined) {
-    // authorization/validation ValidateSelfSubjectAccessReviewSpec.
-    throw badRequest(
-      'spec: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified',
-    );
+  // ValidateSubjectAccessReviewSpec, field and wording as there.
+  if ((attrs === undefined) === (nonResource === undefined)) {
+    const both = attrs !== undefined;
+    throw invalidError({ group: 'authorization.k8s.io', kind }, '', [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.resourceAttributes',
+        message: both
+          ? `Invalid value: ${JSON.stringify(nonResource)}: cannot be specified in combination with resourceAttributes`
+          : 'Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      },
+    ]);
   }
-  let allowed: boolean;
-  if (attrs !== undefined) {
-    const decision = authorize(options.user, attrs);
-    allowed = decision.allowed;
-    if (allowed && decision.podNode !== undefined) {
-      allowed = await options.podBoundTo(attrs.namespace, attrs.name, decision.podNode);
-    }
-  } else {
-    const path = str(nonResource ?? {}, 'path');
-    const verb = str(nonResource ?? {}, 'verb');
-    allowed =
-      options.user.groups.includes('system:masters') ||
-      (verb === 'get' && DISCOVERY_PATHS.some((re) => re.test(path)));
-  }
-  const status: JsonObject = { allowed };
-  if (allowed && options.user.groups.includes('system:masters')) status.reason = 'system:masters';
+  if (attrs !== undefined) return { kind: 'resource', ...attrs };
+  return { kind: 'nonResource', verb: str(nonResource ?? {}, 'verb'), path: str(nonResource ?? {}, 'path') };
+}
+
+/** Decides an access review. */
+async function decide(authorizer: Authorizer, user: UserInfo, attrs: Attributes): Promise<JsonObject> {
+  const d = await authorizer.authorize(user, attrs);
+  return { allowed: d.allowed, ...(d.reason !== '' ? { reason: d.reason } : {}) };
+}
+
+/** Options every access review needs. */
+export interface ReviewOptions {
+  readonly authorizer: Authorizer;
+  readonly user: UserInfo;
+  readonly body: Json;
+}
+
+/** Answers a SelfSubjectAccessReview: may the caller do what the spec describes? */
+export async function selfSubjectAccessReview(o: ReviewOptions): Promise<JsonObject> {
+  const spec = specOf(o.body);
+  const status = await decide(o.authorizer, o.user, attributesOf('SelfSubjectAccessReview', spec));
   return {
     kind: 'SelfSubjectAccessReview',
     apiVersion: 'authorization.k8s.io/v1',
@@ -91,47 +89,80 @@ export async function selfSubjectAccessReview(options: {
   };
 }
 
+/**
+ * Answers a SubjectAccessReview (cluster-wide) or LocalSubjectAccessReview (`namespace` set:
+ * the spec's resourceAttributes.namespace must be that namespace, or empty).
+ */
+export async function subjectAccessReview(
+  o: ReviewOptions & { readonly namespace?: string },
+): Promise<JsonObject> {
+  const kind = o.namespace === undefined ? 'SubjectAccessReview' : 'LocalSubjectAccessReview';
+  const spec = specOf(o.body);
+  const name = str(spec, 'user');
+  const groups = Array.isArray(spec.groups)
+    ? spec.groups.filter((g): g is string => typeof g === 'string')
+    : [];
+  if (name === '' && groups.length === 0) {
+    throw invalidError({ group: 'authorization.k8s.io', kind }, '', [
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.user',
+        message: 'Invalid value: "": at least one of user or group must be specified',
+      },
+    ]);
+  }
+  let attrs = attributesOf(kind, spec);
+  if (o.namespace !== undefined) {
+    if (attrs.kind !== 'resource') {
+      throw invalidError({ group: 'authorization.k8s.io', kind }, '', [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'spec.nonResourceAttributes',
+          message: 'Invalid value: "null": disallowed on this kind of request',
+        },
+      ]);
+    }
+    if (attrs.namespace !== '' && attrs.namespace !== o.namespace) {
+      throw badRequest(`spec.resourceAttributes.namespace must match namespace: ${o.namespace}`);
+    }
+    attrs = { ...attrs, namespace: o.namespace };
+  }
+  const status = await decide(o.authorizer, { name, groups }, attrs);
+  return {
+    kind,
+    apiVersion: 'authorization.k8s.io/v1',
+    metadata: { creationTimestamp: null, ...(o.namespace !== undefined ? { namespace: o.namespace } : {}) },
+    spec,
+    status,
+  };
+}
+
 /** Answers a SelfSubjectRulesReview: what the caller may do in `spec.namespace`. */
 export function selfSubjectRulesReview(options: {
+  readonly authorizer: Authorizer;
   readonly user: UserInfo;
   readonly body: Json;
 }): JsonObject {
   const spec = specOf(options.body);
-  const namespace = str(spec, 'namespace');
-  const { resourceRules, incomplete } = rulesOf(options.user, namespace);
-  const master = options.user.groups.includes('system:masters');
+  const r = options.authorizer.rulesFor(options.user, str(spec, 'namespace'));
   return {
     kind: 'SelfSubjectRulesReview',
     apiVersion: 'authorization.k8s.io/v1',
     metadata: { creationTimestamp: null },
     spec,
     status: {
-      resourceRules: resourceRules.map((r) => ({
-        verbs: [...r.verbs],
-        apiGroups: ['*'],
-        resources: [...r.resources],
-        ...(r.resourceNames ? { resourceNames: [...r.resourceNames] } : {}),
+      resourceRules: r.resourceRules.map((rule) => ({
+        verbs: [...rule.verbs],
+        ...(rule.apiGroups ? { apiGroups: [...rule.apiGroups] } : {}),
+        ...(rule.resources ? { resources: [...rule.resources] } : {}),
+        ...(rule.resourceNames ? { resourceNames: [...rule.resourceNames] } : {}),
       })),
-      nonResourceRules: master
-        ? [{ verbs: ['*'], nonResourceURLs: ['*'] }]
-        : [
-            {
-              verbs: ['get'],
-              nonResourceURLs: [
-                '/api',
-                '/api/*',
-                '/apis',
-                '/apis/*',
-                '/healthz',
-                '/livez',
-                '/openapi',
-                '/openapi/*',
-                '/readyz',
-                '/version',
-              ],
-            },
-          ],
-      incomplete,
+      nonResourceRules: r.nonResourceRules.map((rule) => ({
+        verbs: [...rule.verbs],
+        nonResourceURLs: [...(rule.nonResourceURLs ?? [])],
+      })),
+      incomplete: r.incomplete,
+      ...(r.evaluationError !== undefined ? { evaluationError: r.evaluationError } : {}),
     },
   };
 }

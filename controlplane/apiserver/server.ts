@@ -11,14 +11,20 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
-import { loadTokens, type UserInfo } from './auth.js';
+import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { rawErrorResponse } from './http-io.js';
 import { type ApiServerMetrics, createApiServerMetrics, methodLabel } from './metrics.js';
+import { NodeGraph } from './node-graph.js';
+import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
+import { type BootstrapPolicy, bootstrapPolicy } from './rbac/bootstrap-policy.js';
+import { type InstallReport, installBootstrapPolicy } from './rbac/install-bootstrap.js';
+import { PolicyCache } from './rbac/policy-cache.js';
+import { validateRbacObject, validateRbacUpdate } from './rbac/validation.js';
 import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
@@ -64,6 +70,8 @@ export interface ApiServerOptions {
   readonly systemReconcileIntervalMs?: number;
   /** Where request failures of our own are logged (default: JSON lines on stderr). */
   readonly logger?: Logger;
+  /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
+  readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
 
 /** A running API server. */
@@ -75,6 +83,10 @@ export interface ApiServer {
   readonly store: Store;
   readonly rest: RestStorage;
   readonly resources: ResourceRegistry;
+  /** The authorizer chain every request goes through (system:masters → Node → RBAC). */
+  readonly authorizer: Authorizer;
+  /** What installing the bootstrap policy at this start did. */
+  readonly bootstrapReport: InstallReport;
   /** The admin bearer token from the token file. */
   readonly adminToken: string;
   /** The counters served on /metrics. */
@@ -105,10 +117,21 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       if (info.custom) return crds.validate(info, obj);
       if (info.group === 'apiextensions.k8s.io' && info.kind === 'CustomResourceDefinition')
         return validateCrd(obj);
+      if (info.group === 'rbac.authorization.k8s.io') return validateRbacObject(info.kind, obj);
       return [];
     },
+    updateValidation: (info, next, current) =>
+      info.group === 'rbac.authorization.k8s.io' ? validateRbacUpdate(info.kind, next, current) : [],
   });
   await crds.start();
+  const policyCache = new PolicyCache(store);
+  await policyCache.start();
+  const nodeGraph = new NodeGraph();
+  const authorizer = new Authorizer({
+    policy: policyCache,
+    storeRevision: () => store.revision(),
+    nodeGraph,
+  });
   // Each control-plane component gets its own identity, as kubeadm's scheduler.conf and
   // controller-manager.conf: authorization then limits it to what it needs (auth.ts).
   const componentTokens = COMPONENT_USERS.map((c) => ({
@@ -116,6 +139,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     token: ensureToken({ dir: options.dataDir, user: c.user }),
   }));
   let tokens: ReadonlyMap<string, UserInfo> = loadTokens(files.tokens);
+  let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
   const metrics = createApiServerMetrics();
@@ -124,6 +148,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     metrics,
     rest,
     resources,
+    authorizer,
     tokens: () => tokens,
     serverAddress: () => `${advertise}:${(server?.address() as AddressInfo | null)?.port ?? 0}`,
     ready: () => ready,
@@ -180,7 +205,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     });
     const port = (srv.address() as AddressInfo).port;
     await bootstrapCluster({ rest, resources, clusterIp, advertiseAddress: advertise, port });
+    const bootstrapReport = await installBootstrapPolicy({
+      rest,
+      resources,
+      policy: (options.bootstrapPolicy ?? bootstrapPolicy)(),
+    });
     await rest.resumeGracefulDeletions();
+    graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
     const url = `https://${urlHost}:${port}`;
     const kubeconfigPath = join(options.dataDir, 'admin.kubeconfig');
@@ -245,6 +276,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       store,
       rest,
       resources,
+      authorizer,
+      bootstrapReport,
       adminToken,
       metrics,
       reloadTokens() {
@@ -256,7 +289,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         clearInterval(repairer);
         clearInterval(reconciler);
         clearInterval(tokenWatch);
+        graphFeed?.stop();
         crds.stop();
+        policyCache.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -265,7 +300,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
     };
   } catch (err) {
+    graphFeed?.stop();
     crds.stop();
+    policyCache.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();

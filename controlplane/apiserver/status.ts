@@ -56,11 +56,16 @@ export class ApiError extends SwitchyardError {
 
 type Res = Pick<ResourceInfo, 'group' | 'plural'>;
 
+/** `details.group`, left out for the core group as Go's `omitempty` does. */
+function groupOf(group: string): { readonly group?: string } {
+  return group === '' ? {} : { group };
+}
+
 /** 404 NotFound: `deployments.apps "web" not found`. */
 export function notFoundError(res: Res, name: string): ApiError {
   return new ApiError(404, 'NotFound', `${qualifiedResource(res)} "${name}" not found`, {
     name,
-    group: res.group,
+    ...groupOf(res.group),
     kind: res.plural,
   });
 }
@@ -69,7 +74,7 @@ export function notFoundError(res: Res, name: string): ApiError {
 export function alreadyExistsError(res: Res, name: string): ApiError {
   return new ApiError(409, 'AlreadyExists', `${qualifiedResource(res)} "${name}" already exists`, {
     name,
-    group: res.group,
+    ...groupOf(res.group),
     kind: res.plural,
   });
 }
@@ -84,7 +89,7 @@ export function conflictError(res: Res, name: string, why?: string): ApiError {
     `Operation cannot be fulfilled on ${qualifiedResource(res)} "${name}": ${tail}`,
     {
       name,
-      group: res.group,
+      ...groupOf(res.group),
       kind: res.plural,
     },
   );
@@ -113,7 +118,7 @@ export function invalidError(
     `${kind} "${name}" is invalid: ${causes.length > 1 ? `[${text}]` : text}`,
     {
       name,
-      group: info.group,
+      ...groupOf(info.group),
       kind: info.kind,
       causes: list,
     },

@@ -48,7 +48,23 @@ const POD_SPEC = fields(
 const TEMPLATE: Schema = { metadata: OBJECT_META, spec: POD_SPEC };
 const TOP = 'apiVersion kind status';
 
+// rbac.authorization.k8s.io/v1 (a mistyped `resourceName` would otherwise widen a rule).
+const POLICY_RULE = fields('verbs apiGroups resources resourceNames nonResourceURLs');
+const RBAC_ROLE = fields('apiVersion kind', { metadata: OBJECT_META, rules: POLICY_RULE });
+const RBAC_BINDING = fields('apiVersion kind', {
+  metadata: OBJECT_META,
+  subjects: fields('kind apiGroup name namespace'),
+  roleRef: fields('apiGroup kind name'),
+});
+
 const SCHEMAS: Readonly<Record<string, Schema>> = {
+  'rbac.authorization.k8s.io/Role': RBAC_ROLE,
+  'rbac.authorization.k8s.io/ClusterRole': fields('apiVersion kind aggregationRule', {
+    metadata: OBJECT_META,
+    rules: POLICY_RULE,
+  }),
+  'rbac.authorization.k8s.io/RoleBinding': RBAC_BINDING,
+  'rbac.authorization.k8s.io/ClusterRoleBinding': RBAC_BINDING,
   '/Pod': fields(TOP, { metadata: OBJECT_META, spec: POD_SPEC }),
   '/Service': fields(TOP, {
     metadata: OBJECT_META,

@@ -153,6 +153,33 @@ function sliceEndpoints(o: JsonObject): string {
   return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
 }
 
+const ROLE_COLUMNS: readonly Column[] = [
+  NAME,
+  { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
+];
+
+/** rbac SubjectsStrings: users, groups and `ns/name` service accounts, each joined by ", ". */
+function subjectsOf(o: JsonObject, kind: string): string {
+  return arr(o.subjects)
+    .filter((s) => s.kind === kind)
+    .map((s) =>
+      kind === 'ServiceAccount' && typeof s.namespace === 'string' && s.namespace !== ''
+        ? `${s.namespace}/${String(s.name ?? '')}`
+        : String(s.name ?? ''),
+    )
+    .join(', ');
+}
+
+/** printers.go printRoleBinding / printClusterRoleBinding. */
+const BINDING_COLUMNS: readonly Column[] = [
+  NAME,
+  { name: 'Role', cell: (o) => `${str(o, 'roleRef.kind', '')}/${str(o, 'roleRef.name', '')}` },
+  AGE,
+  { name: 'Users', priority: 1, cell: (o) => subjectsOf(o, 'User') },
+  { name: 'Groups', priority: 1, cell: (o) => subjectsOf(o, 'Group') },
+  { name: 'ServiceAccounts', priority: 1, cell: (o) => subjectsOf(o, 'ServiceAccount') },
+];
+
 const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   '/pods': [
     NAME,
@@ -327,6 +354,22 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
   'apiextensions.k8s.io/customresourcedefinitions': [
     NAME,
     { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
+  ],
+  // printers.go printRole / printClusterRole: the creation time itself, in UTC.
+  'rbac.authorization.k8s.io/roles': ROLE_COLUMNS,
+  'rbac.authorization.k8s.io/clusterroles': ROLE_COLUMNS,
+  'rbac.authorization.k8s.io/rolebindings': BINDING_COLUMNS,
+  'rbac.authorization.k8s.io/clusterrolebindings': BINDING_COLUMNS,
+  // printers.go printValidatingWebhook / printMutatingWebhook.
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
+  ],
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': [
+    NAME,
+    { name: 'Webhooks', type: 'integer', cell: (o) => arr(o.webhooks).length },
+    AGE,
   ],
   '/events': [
     {

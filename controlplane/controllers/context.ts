@@ -4,11 +4,13 @@
  * Informers run for the life of the manager, so a standby is warm when it becomes leader.
  */
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
   KubeObject,
   Lease,
+  Namespace,
   Node,
   OwnerReference,
   Pod,
@@ -17,6 +19,7 @@ import type {
 } from '../../lib/api/index.js';
 import {
   type Cache,
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
@@ -24,6 +27,7 @@ import {
   type KubeClient,
   leasesResource,
   listWatcher,
+  namespacesResource,
   nodesResource,
   podsResource,
   type ResourceDescriptor,
@@ -58,6 +62,8 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly namespaces: Informer<Namespace>;
+  readonly clusterRoles: Informer<ClusterRole>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -93,6 +99,8 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.namespaces = make('namespaces', namespacesResource, {});
+    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
     this.#all = [
       this.pods,
       this.nodes,
@@ -102,6 +110,8 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.namespaces,
+      this.clusterRoles,
     ] as unknown as Informer<KubeObject>[];
   }
 

@@ -82,10 +82,14 @@ export function deploymentController(ctx: ControllerContext): RunningController 
       });
     }
     if (d.metadata.annotations?.[REVISION] !== plan.revision) {
-      await dClient.patch(
-        key.slice(namespace.length + 1),
-        { metadata: { annotations: { [REVISION]: plan.revision } } },
-        { type: 'merge', namespace },
+      // An update, not a patch: the deployment controller's role grants update on deployments
+      // and no patch (system:controller:deployment-controller); a stale cache gets 409 and a retry.
+      await dClient.update(
+        {
+          ...d,
+          metadata: { ...d.metadata, annotations: { ...d.metadata.annotations, [REVISION]: plan.revision } },
+        },
+        { namespace },
       );
       wrote = true;
     }

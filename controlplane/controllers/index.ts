@@ -1,6 +1,6 @@
 /**
  * The controller manager: Deployment → ReplicaSet → Pods, EndpointSlices, node IPAM, node
- * lifecycle and garbage collection, behind leader election on a Lease.
+ * lifecycle, garbage collection and namespace termination, behind leader election on a Lease.
  */
 
 export {
@@ -50,12 +50,29 @@ export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
 export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
 export { type ControllerManagerFlags, parseControllers, runControllerManager } from './main.js';
 export {
+  CONTROLLER_SERVICE_ACCOUNT,
   CONTROLLERS,
   ControllerManager,
   type ControllerManagerOptions,
   type ControllerName,
   type LeaderElectionConfig,
 } from './manager.js';
+export { type NamespaceControllerOptions, namespaceController } from './namespace.js';
+export {
+  CONDITION_TYPES,
+  type ConditionType,
+  type DeletionTarget,
+  deletionTargets,
+  finalizedSpec,
+  mergeConditions,
+  type PassReport,
+  type PassSummary,
+  podGraceEstimate,
+  requeueSeconds,
+  resourceOutcome,
+  summarizePass,
+  type WantedCondition,
+} from './namespace-plan.js';
 export {
   allocateFor,
   type IpamConfig,
@@ -79,6 +96,11 @@ export {
   type ReplicaSetStatus,
   replicaSetController,
 } from './replicaset.js';
+export {
+  CONTROLLER_SA_NAMESPACE,
+  ServiceAccountClients,
+  type ServiceAccountClientsOptions,
+} from './sa-credentials.js';
 export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
 export {
   createSimNode,

@@ -20,6 +20,8 @@ export interface ControllerManagerFlags {
   readonly clusterCidr?: string;
   readonly nodeCidrMaskSize?: number;
   readonly leaderElect?: boolean;
+  /** Each controller as its own kube-system service account (`--use-service-account-credentials`). */
+  readonly useServiceAccountCredentials?: boolean;
   readonly nodeMonitorGracePeriodSeconds?: number;
   readonly podEvictionTimeoutSeconds?: number;
 }
@@ -55,6 +57,7 @@ export async function runControllerManager(
         client,
         logger: log,
         leaderElection: flags.leaderElect === false ? false : {},
+        useServiceAccountCredentials: flags.useServiceAccountCredentials === true,
         ...(flags.controllers ? { controllers: parseControllers(flags.controllers) } : {}),
         nodeIpam: { clusterCidr: ipam.clusterCidr, nodeMaskSize: ipam.nodeMaskSize },
         nodeLifecycle: {

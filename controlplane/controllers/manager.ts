@@ -3,19 +3,23 @@
  * leader Lease — the controllers. Losing the Lease stops every controller (their handlers are
  * detached and queues shut down); winning it again starts fresh ones over the warm caches.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeClient } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
+import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
 import { runLeaderElection } from './leader-election.js';
+import { type NamespaceControllerOptions, namespaceController } from './namespace.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
+import { ServiceAccountClients } from './sa-credentials.js';
 import { serviceRepairController } from './service-repair.js';
 
 /** Every controller, in start order. */
@@ -28,9 +32,34 @@ export const CONTROLLERS = [
   'nodelifecycle',
   'servicerepair',
   'garbagecollector',
+  'namespace',
+  'clusterroleaggregation',
 ] as const;
+/** Abort listeners a manager's signals may carry (informers, controllers, their waits). */
+const LISTENERS = 64;
+
 /** A controller name. */
 export type ControllerName = (typeof CONTROLLERS)[number];
+
+/**
+ * The service account (in kube-system) each controller runs as with service-account
+ * credentials, named as kube-controller-manager names them, so each gets the bootstrap
+ * policy's `system:controller:<name>` role (node IPAM and node lifecycle share
+ * `node-controller`, as upstream). `service-repair` has no upstream counterpart: upstream runs
+ * that loop inside kube-apiserver; its role is `switchyard:controller:service-repair`.
+ */
+export const CONTROLLER_SERVICE_ACCOUNT: Readonly<Record<ControllerName, string>> = {
+  deployment: 'deployment-controller',
+  replicaset: 'replicaset-controller',
+  daemonset: 'daemon-set-controller',
+  endpointslice: 'endpointslice-controller',
+  nodeipam: 'node-controller',
+  nodelifecycle: 'node-controller',
+  servicerepair: 'service-repair',
+  garbagecollector: 'generic-garbage-collector',
+  namespace: 'namespace-controller',
+  clusterroleaggregation: 'clusterrole-aggregation-controller',
+};
 
 /** Leader election timing. */
 export interface LeaderElectionConfig {
@@ -51,8 +80,17 @@ export interface ControllerManagerOptions {
   /** `false` runs the controllers at once without a Lease (a single instance). */
   readonly leaderElection?: LeaderElectionConfig | false;
   readonly controllers?: readonly ControllerName[];
+  /**
+   * Run each controller with its own service account's token (kube-controller-manager's
+   * `--use-service-account-credentials`); otherwise every controller uses `client`. The shared
+   * informers and the leader Lease always use `client`, as upstream.
+   */
+  readonly useServiceAccountCredentials?: boolean;
+  /** Token lifetime with service-account credentials (default 3600 s). */
+  readonly tokenExpirationSeconds?: number;
   readonly nodeIpam?: NodeIpamOptions;
   readonly nodeLifecycle?: NodeLifecycleOptions;
+  readonly namespace?: NamespaceControllerOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -88,6 +126,9 @@ export class ControllerManager {
 
   /** Runs until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
+    // Every informer, and while leading every controller, listens for the abort: more than
+    // Node's default of 10 is expected here, not a leak.
+    setMaxListeners(LISTENERS, signal);
     const informers = this.informers.run(signal);
     const le = this.#o.leaderElection;
     try {
@@ -115,34 +156,53 @@ export class ControllerManager {
   }
 
   async #lead(signal: AbortSignal): Promise<void> {
+    setMaxListeners(LISTENERS, signal);
     await this.informers.waitForSync(signal).catch(() => undefined);
     if (signal.aborted) return;
     this.#leading = true;
     this.#terms += 1;
     this.#log.info('starting controllers', { identity: this.identity });
-    const ctx: ControllerContext = {
-      client: this.#o.client,
+    const credentials = this.#o.useServiceAccountCredentials
+      ? new ServiceAccountClients({
+          root: this.#o.client,
+          clock: this.#clock,
+          logger: this.#log,
+          ...(this.#o.tokenExpirationSeconds !== undefined
+            ? { expirationSeconds: this.#o.tokenExpirationSeconds }
+            : {}),
+        })
+      : undefined;
+    const contextFor = async (name: ControllerName): Promise<ControllerContext> => ({
+      client: credentials
+        ? await credentials.clientFor(CONTROLLER_SERVICE_ACCOUNT[name], signal)
+        : this.#o.client,
       informers: this.informers,
       logger: this.#log,
       clock: this.#clock,
-    };
+    });
     const enabled = new Set(this.#o.controllers ?? CONTROLLERS);
     const started: RunningController[] = [];
-    const make: Record<ControllerName, () => RunningController> = {
-      deployment: () => deploymentController(ctx),
-      replicaset: () => replicaSetController(ctx),
-      daemonset: () => daemonSetController(ctx),
-      endpointslice: () => endpointSliceController(ctx),
-      nodeipam: () => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
-      nodelifecycle: () => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
-      servicerepair: () => serviceRepairController(ctx),
-      garbagecollector: () => garbageCollector(ctx),
+    const make: Record<ControllerName, (ctx: ControllerContext) => RunningController> = {
+      deployment: (ctx) => deploymentController(ctx),
+      replicaset: (ctx) => replicaSetController(ctx),
+      daemonset: (ctx) => daemonSetController(ctx),
+      endpointslice: (ctx) => endpointSliceController(ctx),
+      nodeipam: (ctx) => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
+      nodelifecycle: (ctx) => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
+      servicerepair: (ctx) => serviceRepairController(ctx),
+      garbagecollector: (ctx) => garbageCollector(ctx),
+      clusterroleaggregation: (ctx) => clusterRoleAggregationController(ctx),
+      namespace: (ctx) => namespaceController(ctx, this.#o.namespace ?? {}),
     };
-    for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name]());
     try {
+      for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name](await contextFor(name)));
       await Promise.all(started.map((c) => c.controller.run(signal)));
+    } catch (err: unknown) {
+      // Aborted while waiting for credentials: leadership ended before the controllers started.
+      if (!signal.aborted) throw err;
     } finally {
       for (const c of started) c.detach();
+      credentials?.close();
       this.#leading = false;
       this.#log.info('controllers stopped', { identity: this.identity });
     }

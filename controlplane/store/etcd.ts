@@ -5,6 +5,11 @@
  * `If(ModRevision(key)==0) Then Put`, update `If(ModRevision(key)==rev) Then Put Else Get`,
  * delete the same with a delete. Several API servers on one etcd share writes and watch events.
  * etcd revisions are int64 decimal strings; they stay below 2^53 here, so Number() is exact.
+ *
+ * Durability and read consistency are etcd's own: a write is acknowledged once a quorum has it
+ * in its fsynced raft log, and every range here is linearizable (no `serializable`), so reads
+ * never show an uncommitted revision. Nothing in this repository tests those guarantees: the
+ * tests' etcd runs with `--unsafe-no-fsync` (`etcd-testing.ts`), only the benchmark keeps fsync.
  */
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { alreadyExists, notFound } from '../../lib/errors/index.js';

@@ -1,7 +1,7 @@
 /** The API server's storage: one interface, backends behind it. */
 export { conflict, expired, isConflict, isExpired, StoreError, type StoreFailure } from './errors.js';
 export { type EtcdStoreOptions, openEtcdStore } from './etcd.js';
-export { openSqliteStore, prefixEnd, type SqliteStoreOptions } from './sqlite.js';
+export { openSqliteStore, prefixEnd, type SqliteStoreOptions, type SyncFile } from './sqlite.js';
 export type {
   KeyValue,
   ListOptions,

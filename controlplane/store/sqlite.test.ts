@@ -1,11 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { fsync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isAlreadyExists, isNotFound } from '../../lib/errors/index.js';
+import { ErrorCode, isAlreadyExists, isNotFound } from '../../lib/errors/index.js';
 import { isConflict, isExpired } from './errors.js';
-import { openSqliteStore } from './sqlite.js';
-import type { Store, StoreEvent } from './types.js';
+import { openSqliteStore, type SyncFile } from './sqlite.js';
+import type { KeyValue, Store, StoreEvent } from './types.js';
 
 let dir: string;
 let store: Store;
@@ -126,5 +127,211 @@ describe('sqlite store', () => {
     expect(await store.compactedRevision()).toBe(2);
     expect((await store.create('/p/c', 'c')).modRevision).toBe(5);
     expect((await store.list('/p/')).items.map((i) => i.value)).toEqual(['b', 'c']);
+  });
+});
+
+/**
+ * A syncFile that can hold one sync: `hold()` arms it and resolves once the store has called
+ * it (its group commit is then committed in SQLite but not durable); `release()` lets the real
+ * fsync run.
+ */
+class SyncGate {
+  #armed = false;
+  #reached: (() => void) | undefined;
+  readonly #held: (() => void)[] = [];
+  readonly syncFile: SyncFile = async (fd) => {
+    if (this.#armed) {
+      this.#armed = false;
+      this.#reached?.();
+      await new Promise<void>((r) => this.#held.push(r));
+    }
+    await fsyncFile(fd);
+  };
+  hold(): Promise<void> {
+    this.#armed = true;
+    return new Promise((r) => {
+      this.#reached = r;
+    });
+  }
+  release(): void {
+    for (const r of this.#held.splice(0)) r();
+  }
+}
+
+const fsyncFile = promisify(fsync);
+
+function settledFlag(p: Promise<unknown>): { settled: boolean } {
+  const flag = { settled: false };
+  p.then(
+    () => {
+      flag.settled = true;
+    },
+    () => {
+      flag.settled = true;
+    },
+  );
+  return flag;
+}
+
+describe('sqlite store: reads expose only what is durable', () => {
+  let gated: Store;
+  let gate: SyncGate;
+
+  beforeEach(() => {
+    gate = new SyncGate();
+    gated = openSqliteStore({ path: join(dir, 'gated.db'), compactIntervalMs: 0, syncFile: gate.syncFile });
+  });
+
+  afterEach(async () => {
+    gate.release();
+    await gated.close();
+  });
+
+  it('while a group commit waits for its fsync, get/list/revision/watch show the state before it', async () => {
+    await gated.create('/d/a', 'a1');
+    await gated.create('/d/b', 'b1');
+    await gated.create('/d/c', 'c1');
+    const reached = gate.hold();
+    const writes = [gated.update('/d/a', 'a2', 1), gated.create('/d/n', 'n1'), gated.delete('/d/c')];
+    const flags = writes.map(settledFlag);
+    await reached;
+    // The batch is committed in SQLite (revisions 4–6) but its fsync has not returned.
+    expect(flags.map((f) => f.settled)).toEqual([false, false, false]);
+    expect(await gated.get('/d/a')).toEqual({ key: '/d/a', value: 'a1', modRevision: 1, createRevision: 1 });
+    expect(await gated.get('/d/n')).toBeUndefined();
+    expect((await gated.get('/d/c'))?.value).toBe('c1');
+    const all = await gated.list('/d/');
+    expect(all.items.map((i) => `${i.key}=${i.value}@${i.modRevision}`)).toEqual([
+      '/d/a=a1@1',
+      '/d/b=b1@2',
+      '/d/c=c1@3',
+    ]);
+    expect(all.revision).toBe(3);
+    expect(await gated.revision()).toBe(3);
+    const page1 = await gated.list('/d/', { limit: 2 });
+    expect([page1.items.map((i) => i.value), page1.more, page1.revision]).toEqual([['a1', 'b1'], true, 3]);
+    const page2 = await gated.list('/d/', { limit: 2, after: '/d/b' });
+    expect([page2.items.map((i) => i.value), page2.more]).toEqual([['c1'], false]);
+    const events: StoreEvent[] = [];
+    const w = gated.watch('/d/', 0, {
+      onEvent: (e) => events.push(e),
+      onError: (e) => expect.fail(e.message),
+    });
+    await tick();
+    await tick();
+    expect(events.map((e) => e.kv.modRevision)).toEqual([1, 2, 3]);
+
+    gate.release();
+    const [a2, n1, c] = await Promise.all(writes);
+    expect([a2?.modRevision, n1?.modRevision, c?.modRevision]).toEqual([4, 5, 6]);
+    // Acknowledged, so every read that starts now sees it.
+    expect((await gated.get('/d/a'))?.value).toBe('a2');
+    expect((await gated.list('/d/')).items.map((i) => i.value)).toEqual(['a2', 'b1', 'n1']);
+    expect((await gated.list('/d/')).revision).toBe(6);
+    expect(await gated.revision()).toBe(6);
+    await tick();
+    expect(events.map((e) => `${e.type}@${e.kv.modRevision}`)).toEqual([
+      'put@1',
+      'put@2',
+      'put@3',
+      'put@4',
+      'put@5',
+      'delete@6',
+    ]);
+    w.stop();
+  });
+
+  it('matches a model of the acknowledged state on every get and list page, over random batches', async () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const keys = Array.from({ length: 24 }, (_, i) => `/m/${String.fromCharCode(97 + (i % 6))}${i}`);
+    const model = new Map<string, KeyValue>();
+    let durable = 0;
+    for (let round = 0; round < 30; round++) {
+      const reached = gate.hold();
+      const ops = Array.from({ length: 1 + rand(12) }, () => {
+        const key = keys[rand(keys.length)] as string;
+        const cur = model.get(key);
+        const kind = cur ? rand(3) : 0;
+        const done =
+          kind === 0
+            ? gated.create(key, `v${round}`)
+            : kind === 1
+              ? gated.update(key, `v${round}`, cur?.modRevision ?? 0)
+              : gated.delete(key);
+        return {
+          deletes: kind === 2,
+          done: done.then(
+            (kv) => kv,
+            () => undefined,
+          ),
+        };
+      });
+      // One write that cannot lose its compare-and-swap, so every round has a sync to hold.
+      const fresh = `/m/z${round}`;
+      ops.push({ deletes: false, done: gated.create(fresh, 'z') });
+      await reached;
+      // The batch is committed in SQLite but not synced: every read answers from the model.
+      for (const key of [...keys, fresh]) expect(await gated.get(key)).toEqual(model.get(key));
+      const expected = [...model.values()].sort((x, y) => (x.key < y.key ? -1 : 1));
+      const limit = 1 + rand(6);
+      const seen: KeyValue[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await gated.list('/m/', after === undefined ? { limit } : { limit, after });
+        expect(page.revision).toBe(durable);
+        seen.push(...page.items);
+        if (!page.more) break;
+        after = page.items[page.items.length - 1]?.key;
+      }
+      expect(seen).toEqual(expected);
+      expect(await gated.revision()).toBe(durable);
+      gate.release();
+      const acked: { deletes: boolean; kv: KeyValue }[] = [];
+      for (const op of ops) {
+        const kv = await op.done;
+        if (kv) acked.push({ deletes: op.deletes, kv });
+      }
+      acked.sort((x, y) => x.kv.modRevision - y.kv.modRevision);
+      for (const { deletes, kv } of acked) {
+        if (deletes) model.delete(kv.key);
+        else model.set(kv.key, kv);
+        durable = kv.modRevision;
+      }
+    }
+    expect(durable).toBeGreaterThan(60);
+  });
+});
+
+describe('sqlite store: a failed sync', () => {
+  it('rejects the batch, ends the watches and refuses every later call', async () => {
+    let fail = false;
+    const failing = openSqliteStore({
+      path: join(dir, 'failing.db'),
+      compactIntervalMs: 0,
+      syncFile: async (fd) => {
+        if (fail) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO', errno: -5 });
+        await fsyncFile(fd);
+      },
+    });
+    await failing.create('/f/a', '1');
+    const errors: Error[] = [];
+    failing.watch('/f/', 0, { onEvent: () => {}, onError: (e) => errors.push(e) });
+    await tick();
+    fail = true;
+    const write = failing.update('/f/a', '2', 1);
+    await expect(write).rejects.toThrow(/syncing the write-ahead log failed \(EIO/);
+    expect(errors).toHaveLength(1);
+    await expect(failing.get('/f/a')).rejects.toMatchObject({ code: ErrorCode.System, syscall: 'fsync' });
+    await expect(failing.list('/f/')).rejects.toMatchObject({ code: ErrorCode.System, syscall: 'fsync' });
+    await expect(failing.revision()).rejects.toMatchObject({ code: ErrorCode.System, syscall: 'fsync' });
+    await expect(failing.create('/f/b', '1')).rejects.toMatchObject({
+      code: ErrorCode.System,
+      syscall: 'fsync',
+    });
+    await failing.close();
   });
 });

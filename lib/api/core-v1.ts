@@ -14,7 +14,16 @@ export type IntOrString = number | string;
 /** core/v1 Namespace. */
 export interface Namespace extends KubeObject {
   spec?: { finalizers?: string[] };
-  status?: { phase?: 'Active' | 'Terminating' };
+  status?: { phase?: 'Active' | 'Terminating'; conditions?: NamespaceCondition[] };
+}
+
+/** core/v1 NamespaceCondition: what the namespace controller reports while it empties a namespace. */
+export interface NamespaceCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  lastTransitionTime?: string;
+  reason?: string;
+  message?: string;
 }
 
 /** One `status.conditions[]` entry of a Node or Pod. */

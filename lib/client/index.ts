@@ -1,5 +1,12 @@
 export { Backoff, type BackoffOptions } from './backoff.js';
 export {
+  type ApiResource,
+  type ApiResourceList,
+  type DiscoveryResult,
+  type FailedGroupVersion,
+  serverPreferredNamespacedResources,
+} from './discovery.js';
+export {
   ApiError,
   isAlreadyExists,
   isConflict,
@@ -56,11 +63,13 @@ export {
 export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {
+  clusterRolesResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   eventsResource,
   leasesResource,
+  namespacesResource,
   nodesResource,
   podsResource,
   replicaSetsResource,

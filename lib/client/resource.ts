@@ -23,7 +23,8 @@ export interface ResourceDescriptor<T extends KubeObject = KubeObject> {
 export function defineResource<T extends KubeObject>(
   descriptor: Omit<ResourceDescriptor<T>, '__object'>,
 ): ResourceDescriptor<T> {
-  if (!/^[a-z][a-z0-9]*$/.test(descriptor.plural)) {
+  // A DNS-1035 label: what CRDs allow for spec.names.plural.
+  if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(descriptor.plural)) {
     throw invalid('plural', `must be a lower-case resource name, got "${descriptor.plural}"`);
   }
   if (!descriptor.version) throw invalid('version', 'required');

@@ -254,6 +254,21 @@ export class ResourceClient<T extends KubeObject> {
     return this.#call('DELETE', { name, namespace: this.#ns(options.namespace) }, options, { body });
   }
 
+  /**
+   * DELETE the collection (deletecollection): every object the selectors match, in
+   * `options.namespace` (or the configured namespace); answers with what was deleted.
+   */
+  deleteCollection(options: DeleteOptions & Omit<SelectorOptions, 'namespace'> = {}): Promise<KubeList<T>> {
+    const body: Record<string, unknown> = { kind: 'DeleteOptions', apiVersion: 'v1' };
+    if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+    if (options.gracePeriodSeconds !== undefined) body.gracePeriodSeconds = options.gracePeriodSeconds;
+    if (options.dryRun) body.dryRun = ['All'];
+    return this.#call('DELETE', { namespace: this.#ns(options.namespace) }, options, {
+      body,
+      query: selectorQuery(options),
+    });
+  }
+
   /** GET the status subresource. */
   getStatus(name: string, options: ObjectOptions = {}): Promise<T> {
     return this.#call(
@@ -271,6 +286,11 @@ export class ResourceClient<T extends KubeObject> {
   /** PATCH the status subresource. */
   patchStatus(name: string, patch: unknown, options: PatchOptions): Promise<T> {
     return this.#patch(name, 'status', patch, options);
+  }
+
+  /** PUT to a subresource other than status, e.g. a namespace's `finalize`. */
+  updateSubresource(obj: T, subresource: string, options: WriteOptions = {}): Promise<T> {
+    return this.#put(obj, subresource, options);
   }
 
   /** POST to a subresource, e.g. `binding` (pods) or `eviction` (pods). */

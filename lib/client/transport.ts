@@ -18,6 +18,11 @@ export interface TransportOptions {
   readonly userAgent?: string;
   /** How long a token read from `tokenFile` is reused, ms (default 60 s, as client-go). */
   readonly tokenFileTtlMs?: number;
+  /**
+   * Supplies the bearer token for each request, before `config.token` and `config.tokenFile`:
+   * credentials that rotate in memory (a TokenRequest token the caller renews).
+   */
+  readonly bearerToken?: () => string | undefined;
   readonly clock?: Clock;
 }
 
@@ -50,6 +55,7 @@ export class Transport {
   readonly #userAgent: string;
   readonly #tokenTtl: number;
   readonly #clock: Clock;
+  readonly #bearerToken: (() => string | undefined) | undefined;
   #cachedToken: { value: string; readAt: number } | undefined;
 
   constructor(config: RestConfig, options: TransportOptions = {}) {
@@ -60,6 +66,7 @@ export class Transport {
     this.#userAgent = options.userAgent ?? 'switchyard/0.1';
     this.#tokenTtl = options.tokenFileTtlMs ?? 60_000;
     this.#clock = options.clock ?? realClock;
+    this.#bearerToken = options.bearerToken;
     this.#agent =
       this.#base.protocol === 'https:'
         ? new HttpsAgent({
@@ -136,6 +143,8 @@ export class Transport {
   }
 
   #token(): string | undefined {
+    const supplied = this.#bearerToken?.();
+    if (supplied) return supplied;
     if (this.config.token) return this.config.token;
     const file = this.config.tokenFile;
     if (!file) return undefined;

@@ -4,11 +4,13 @@
  */
 
 import type {
+  ClusterRole,
   DaemonSet,
   Deployment,
   EndpointSlice,
   Event as KubeEvent,
   Lease,
+  Namespace,
   Node,
   Pod,
   ReplicaSet,
@@ -16,6 +18,8 @@ import type {
 } from '../api/index.js';
 import { coreResources, defineResource } from './resource.js';
 
+/** core/v1 namespaces. */
+export const namespacesResource = defineResource<Namespace>({ ...coreResources.namespaces });
 /** core/v1 pods. */
 export const podsResource = defineResource<Pod>({ ...coreResources.pods });
 /** core/v1 nodes. */
@@ -63,4 +67,12 @@ export const leasesResource = defineResource<Lease>({
   plural: 'leases',
   kind: 'Lease',
   namespaced: true,
+});
+/** rbac.authorization.k8s.io/v1 clusterroles. */
+export const clusterRolesResource = defineResource<ClusterRole>({
+  group: 'rbac.authorization.k8s.io',
+  version: 'v1',
+  plural: 'clusterroles',
+  kind: 'ClusterRole',
+  namespaced: false,
 });

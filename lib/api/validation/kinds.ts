@@ -154,6 +154,11 @@ const NAME_RULES: Readonly<Record<string, NameRule>> = {
   '/Service': 'label',
   '/Event': 'any',
   'coordination.k8s.io/Lease': 'subdomain',
+  // RBAC names are path segments (ValidateRBACName): `system:kube-scheduler` is valid.
+  'rbac.authorization.k8s.io/Role': 'any',
+  'rbac.authorization.k8s.io/ClusterRole': 'any',
+  'rbac.authorization.k8s.io/RoleBinding': 'any',
+  'rbac.authorization.k8s.io/ClusterRoleBinding': 'any',
 };
 
 const SPEC_VALIDATORS: Readonly<Record<string, KindValidator>> = {

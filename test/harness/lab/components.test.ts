@@ -51,7 +51,7 @@ describe('labComponents', () => {
       [
         'controller-manager',
         'sy-c1-control-plane',
-        'controller-manager --kubeconfig /s/apiserver/controller-manager.kubeconfig --metrics-addr 172.30.0.2:10257',
+        'controller-manager --kubeconfig /s/apiserver/controller-manager.kubeconfig --use-service-account-credentials --metrics-addr 172.30.0.2:10257',
         '/s/logs/controller-manager.log',
       ],
     ]);

@@ -149,6 +149,8 @@ export function labComponents(input: ComponentsInput): ComponentSpec[] {
         'controller-manager',
         '--kubeconfig',
         files.controllerManagerKubeconfig,
+        // As kubeadm's manifest: each controller holds only its own role.
+        '--use-service-account-credentials',
         '--metrics-addr',
         `${host}:${CONTROLLER_MANAGER_METRICS_PORT}`,
       ],

@@ -88,6 +88,42 @@ describeKernel('switchyard up runs the control plane', () => {
     expect(got.stdout).toBe('Active');
   });
 
+  it('the controller manager runs each controller as its own service account, holding only its role', async () => {
+    const made = await kubectl(['create', 'deployment', 'web', '--image=busybox:1', '-n', 'lab-applied']);
+    expect(made.stderr).toBe('');
+    // Written by kube-system/deployment-controller and kube-system/replicaset-controller.
+    let pods = '';
+    for (let i = 0; i < 100 && pods === ''; i++) {
+      pods = (
+        await kubectl(['get', 'pods', '-n', 'lab-applied', '-l', 'app=web', '-o', 'name'])
+      ).stdout.trim();
+      if (pods === '') await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(pods).toMatch(/^pod\/web-[a-z0-9]+-[a-z0-9]+$/);
+    const sas = await kubectl(['get', 'serviceaccounts', '-n', 'kube-system', '-o', 'name']);
+    expect(sas.stdout.split('\n')).toEqual(
+      expect.arrayContaining([
+        'serviceaccount/deployment-controller',
+        'serviceaccount/replicaset-controller',
+        'serviceaccount/generic-garbage-collector',
+      ]),
+    );
+    const asController = ['--as', 'system:serviceaccount:kube-system:deployment-controller'];
+    const may = await kubectl([
+      'auth',
+      'can-i',
+      'create',
+      'replicasets.apps',
+      '-n',
+      'lab-applied',
+      ...asController,
+    ]);
+    expect(may.stdout).toBe('yes\n');
+    const mayNot = await kubectl(['auth', 'can-i', 'delete', 'nodes', ...asController]);
+    expect(mayNot.stdout).toBe('no\n');
+    expect(mayNot.code).toBe(1);
+  });
+
   it('status shows every component running and healthy', async () => {
     const status = await cli('status');
     expect(status.code, status.stdout + status.stderr).toBe(0);
