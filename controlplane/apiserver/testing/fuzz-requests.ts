@@ -439,6 +439,8 @@ function objectFor(
   if (rng.chance(0.1))
     metadata.finalizers = [rng.pick(['example.com/f', 'kubernetes', 'foregroundDeletion'])];
   if (rng.chance(0.1)) metadata.resourceVersion = String(rng.int(100));
+  // generateName only beside a name (which wins): alone, every create would add an object, and
+  // the set the fuzz creates must stay bounded for the memory check to mean anything.
   if (rng.chance(0.05)) metadata.generateName = 'g-';
   if (rng.chance(0.05))
     metadata.ownerReferences = [
@@ -711,6 +713,17 @@ function mutateValue(rng: Rng, v: unknown, depth = 0): unknown {
   return v;
 }
 
+/** Puts the name back when a mutation dropped it beside a generateName (see objectFor). */
+function keepNamed(value: unknown, name: string): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const meta = (value as Record<string, unknown>).metadata;
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta)) {
+    const m = meta as Record<string, unknown>;
+    if (m.generateName !== undefined && m.name === undefined) m.name = name;
+  }
+  return value;
+}
+
 /** Byte-level mutations of an encoded body. */
 function mutateBytes(rng: Rng, b: Buffer): Buffer {
   let out: Buffer = Buffer.from(b);
@@ -895,7 +908,7 @@ function structured(rng: Rng, target: FuzzTarget, watch: boolean): Parts {
     else if (method === 'PATCH') value = patchBody(rng, contentType, obj);
     else if (sub !== '') value = subresourceBody(rng, sub, name);
     else value = obj;
-    if (rng.chance(0.5)) value = mutateValue(rng, value);
+    if (rng.chance(0.5)) value = keepNamed(mutateValue(rng, value), name);
     if (contentType === PROTOBUF) {
       body = protobufBody(rng, name, rng.pick(['ConfigMap', 'Namespace']));
     } else if (rng.chance(0.03)) {
