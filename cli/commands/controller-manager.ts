@@ -6,12 +6,13 @@ import { COMPONENT_FLAGS, componentFlags, componentFlagsUsage, intFlag, parseFla
 export const controllerManagerCommand: Command = {
   name: 'controller-manager',
   summary:
-    'run the controllers (deployments, replicasets, endpointslices, node IPAM and lifecycle, GC, namespaces)',
+    'run the controllers (deployments, replicasets, jobs, cronjobs, endpointslices, disruption budgets, node IPAM and lifecycle, GC, namespaces)',
   usage: `usage: switchyard controller-manager [--kubeconfig FILE] [flags]
 
   --controllers A,B                       run only these (deployment, replicaset, daemonset, endpointslice,
-                                          nodeipam, nodelifecycle, servicerepair, garbagecollector,
-                                          namespace; default all)
+                                          nodeipam, nodelifecycle, servicerepair, job, cronjob,
+                                          ttlafterfinished, garbagecollector, namespace, disruption;
+                                          default all)
   --cluster-cidr CIDR                     pod address range for node IPAM (default 10.244.0.0/16)
   --node-cidr-mask-size N                 prefix length of each node's podCIDR (default 24)
   --node-monitor-grace-period SECONDS     Lease silence before a node is NotReady (default 40)

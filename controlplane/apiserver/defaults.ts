@@ -3,8 +3,13 @@
  * defaulters do (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go). Only the fields clients and the
  * other components of this project read are defaulted.
  */
+import { defaultApiService } from './api-services.js';
+import { defaultCronJob, defaultJob } from './batch-defaults.js';
+import { defaultPodDisruptionBudget } from './disruption-budgets.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { defaultPriorityClass } from './priority.js';
 import { defaultBinding } from './rbac/validation.js';
+import { defaultWebhookConfiguration } from './webhook-gate.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
@@ -117,9 +122,16 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
     defaultTemplate(obj(o, 'spec'));
   },
   'apps/DaemonSet': defaultDaemonSet,
+  'batch/Job': (o) => defaultJob(o, defaultPodSpec),
+  'batch/CronJob': (o) => defaultCronJob(o, defaultPodSpec),
   'apiextensions.k8s.io/CustomResourceDefinition': defaultCrd,
   'rbac.authorization.k8s.io/RoleBinding': defaultBinding,
   'rbac.authorization.k8s.io/ClusterRoleBinding': defaultBinding,
+  'scheduling.k8s.io/PriorityClass': defaultPriorityClass,
+  'policy/PodDisruptionBudget': defaultPodDisruptionBudget,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': (o) => defaultWebhookConfiguration(o, false),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': (o) => defaultWebhookConfiguration(o, true),
+  'apiregistration.k8s.io/APIService': defaultApiService,
 };
 
 /** The API server itself accepts the names at once, so a CRD is Established when stored. */

@@ -25,6 +25,7 @@ import {
   openapiIndex,
   versionInfo,
 } from './discovery.js';
+import { evictPod } from './disruption-budgets.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { type ApiServerMetrics, methodLabel } from './metrics.js';
@@ -633,7 +634,15 @@ async function serveResource(c: Ctx): Promise<void> {
       }
       if (sub === 'token') return sendJson(c.res, 201, await tokenRequest(c, ns ?? '', input));
       if (sub === 'eviction') {
-        await rest.delete(res_, ns, info.name, writeOptions(c.query, info.verb));
+        await evictPod({
+          rest,
+          resources: o.resources,
+          namespace: ns ?? '',
+          name: info.name,
+          body: input,
+          dryRun: write.dryRun === true,
+          now: c.now,
+        });
         return sendJson(c.res, 201, {
           kind: 'Status',
           apiVersion: 'v1',

@@ -130,6 +130,9 @@ function bodyLeftUnread(req: IncomingMessage): boolean {
 /** Writes any error as a Kubernetes Status. */
 export function sendError(res: ServerResponse, err: unknown): void {
   const { code, status } = toStatus(err);
+  // A Status that says when to retry says it in the Retry-After header too (ErrorNegotiated).
+  const retry = status.details?.retryAfterSeconds;
+  if (retry !== undefined && retry > 0 && !res.headersSent) res.setHeader('Retry-After', String(retry));
   sendJson(res, code, status);
 }
 

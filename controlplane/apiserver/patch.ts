@@ -163,6 +163,8 @@ const MERGE_KEYS: Readonly<Record<string, string>> = {
   topologySpreadConstraints: 'topologyKey',
   resourceClaims: 'name',
   'status.addresses': 'type',
+  // admissionregistration/v1 Validating/MutatingWebhookConfiguration.webhooks.
+  webhooks: 'name',
 };
 
 /** Field names whose merge key depends on the parent, listed only as `parent.field` above. */

@@ -34,12 +34,22 @@ const f = (name: string, type: Field['type'], extra: Partial<Field> = {}): Field
   ...extra,
 });
 
+// apimachinery meta/v1 OwnerReference (`kubectl create job --from=cronjob/NAME` sets one).
+const OWNER_REFERENCE: Schema = {
+  1: f('kind', 'string'),
+  3: f('name', 'string'),
+  4: f('uid', 'string'),
+  5: f('apiVersion', 'string'),
+  6: f('controller', 'bool', { keepZero: true }),
+  7: f('blockOwnerDeletion', 'bool', { keepZero: true }),
+};
 const OBJECT_META: Schema = {
   1: f('name', 'string'),
   2: f('generateName', 'string'),
   3: f('namespace', 'string'),
   11: f('labels', 'map', { value: 'string' }),
   12: f('annotations', 'map', { value: 'string' }),
+  13: f('ownerReferences', 'message', { repeated: true, message: () => OWNER_REFERENCE }),
   14: f('finalizers', 'string', { repeated: true }),
 };
 const LABEL_SELECTOR_REQ: Schema = {
@@ -84,6 +94,20 @@ const POD_SPEC: Schema = {
 const POD_TEMPLATE: Schema = {
   1: f('metadata', 'message', { message: () => OBJECT_META }),
   2: f('spec', 'message', { message: () => POD_SPEC }),
+};
+// Pointer fields of a JobSpec keep an explicit zero (`completions: 0`, `suspend: false`).
+const JOB_SPEC: Schema = {
+  1: f('parallelism', 'int', { keepZero: true }),
+  2: f('completions', 'int', { keepZero: true }),
+  3: f('activeDeadlineSeconds', 'int', { keepZero: true }),
+  4: f('selector', 'message', { message: () => LABEL_SELECTOR }),
+  5: f('manualSelector', 'bool', { keepZero: true }),
+  6: f('template', 'message', { message: () => POD_TEMPLATE }),
+  7: f('backoffLimit', 'int', { keepZero: true }),
+  8: f('ttlSecondsAfterFinished', 'int', { keepZero: true }),
+  9: f('completionMode', 'string', { keepZero: true }),
+  10: f('suspend', 'bool', { keepZero: true }),
+  14: f('podReplacementPolicy', 'string', { keepZero: true }),
 };
 const SERVICE_PORT: Schema = {
   1: f('name', 'string'),
@@ -185,6 +209,25 @@ const KINDS: Readonly<Record<string, Schema>> = {
   },
   'rbac.authorization.k8s.io/RoleBinding': RBAC_BINDING,
   'rbac.authorization.k8s.io/ClusterRoleBinding': RBAC_BINDING,
+  // k8s.io/api scheduling/v1 and policy/v1 generated.proto (kubectl create priorityclass|pdb).
+  'scheduling.k8s.io/PriorityClass': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('value', 'int', { keepZero: true }),
+    3: f('globalDefault', 'bool'),
+    4: f('description', 'string'),
+    5: f('preemptionPolicy', 'string'),
+  },
+  'policy/PodDisruptionBudget': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('minAvailable', 'intstr', { keepZero: true }),
+        2: f('selector', 'message', { message: () => LABEL_SELECTOR }),
+        3: f('maxUnavailable', 'intstr', { keepZero: true }),
+        4: f('unhealthyPodEvictionPolicy', 'string'),
+      }),
+    }),
+  },
   'networking.k8s.io/Ingress': {
     1: f('metadata', 'message', { message: () => OBJECT_META }),
     2: f('spec', 'message', {
@@ -275,6 +318,31 @@ const KINDS: Readonly<Record<string, Schema>> = {
         6: f('revisionHistoryLimit', 'int'),
         7: f('paused', 'bool'),
         9: f('progressDeadlineSeconds', 'int'),
+      }),
+    }),
+  },
+  // k8s.io/api batch/v1 generated.proto (kubectl create job|cronjob).
+  'batch/Job': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', { message: () => JOB_SPEC }),
+  },
+  'batch/CronJob': {
+    1: f('metadata', 'message', { message: () => OBJECT_META }),
+    2: f('spec', 'message', {
+      message: () => ({
+        1: f('schedule', 'string'),
+        2: f('startingDeadlineSeconds', 'int', { keepZero: true }),
+        3: f('concurrencyPolicy', 'string'),
+        4: f('suspend', 'bool', { keepZero: true }),
+        5: f('jobTemplate', 'message', {
+          message: () => ({
+            1: f('metadata', 'message', { message: () => OBJECT_META }),
+            2: f('spec', 'message', { message: () => JOB_SPEC }),
+          }),
+        }),
+        6: f('successfulJobsHistoryLimit', 'int', { keepZero: true }),
+        7: f('failedJobsHistoryLimit', 'int', { keepZero: true }),
+        8: f('timeZone', 'string', { keepZero: true }),
       }),
     }),
   },
@@ -434,7 +502,7 @@ export function decodeKubernetesProtobuf(buf: Buffer): JsonObject {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, the RBAC kinds, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
+      `protobuf bodies are accepted for Namespace, ConfigMap, Secret, Service, ServiceAccount, Pod, Deployment, Ingress, Job, CronJob, the RBAC kinds, PriorityClass, PodDisruptionBudget, DeleteOptions and the self reviews, not ${kind || 'this kind'}; send application/json`,
     );
   }
   const raw = Buffer.from(String(unknown.raw ?? ''), 'base64');

@@ -70,6 +70,7 @@ const GENERATION_GROUPS = [
   'discovery.k8s.io',
   'networking.k8s.io',
   'apiextensions.k8s.io',
+  'policy',
   'admissionregistration.k8s.io',
 ];
 
@@ -133,21 +134,33 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
     { kind: 'ReplicaSet', short: ['rs'], all: true, sub: ['status', 'scale'] },
     { kind: 'DaemonSet', short: ['ds'], all: true, sub: ['status'] },
   ]),
+  ...define('batch', 'v1', [
+    { kind: 'Job', all: true, sub: ['status'] },
+    { kind: 'CronJob', short: ['cj'], all: true, sub: ['status'] },
+  ]),
   ...define('discovery.k8s.io', 'v1', [{ kind: 'EndpointSlice' }]),
   ...define('networking.k8s.io', 'v1', [
     { kind: 'Ingress', plural: 'ingresses', short: ['ing'], sub: ['status'], prefix: 'ingress' },
     { kind: 'IngressClass', plural: 'ingressclasses', namespaced: false },
   ]),
   ...define('coordination.k8s.io', 'v1', [{ kind: 'Lease' }]),
-  // Stored and served so real projects' install manifests apply unchanged; nothing acts on
-  // them here: no job controller runs Jobs, and admission webhooks are not called.
-  ...define('batch', 'v1', [{ kind: 'Job', all: true, sub: ['status'] }]),
+  // Webhooks are not called: a write a Fail webhook matches is refused (webhook-gate.ts).
   ...define('admissionregistration.k8s.io', 'v1', [
     { kind: 'ValidatingWebhookConfiguration', namespaced: false },
     { kind: 'MutatingWebhookConfiguration', namespaced: false },
   ]),
   ...define('apiextensions.k8s.io', 'v1', [
     { kind: 'CustomResourceDefinition', namespaced: false, short: ['crd', 'crds'], sub: ['status'] },
+  ]),
+  ...define('scheduling.k8s.io', 'v1', [
+    { kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, short: ['pc'] },
+  ]),
+  ...define('policy', 'v1', [
+    { kind: 'PodDisruptionBudget', short: ['pdb'], sub: ['status'], prefix: 'poddisruptionbudgets' },
+  ]),
+  // kube-aggregator keeps APIServices under their group's name.
+  ...define('apiregistration.k8s.io', 'v1', [
+    { kind: 'APIService', namespaced: false, sub: ['status'], prefix: 'apiregistration.k8s.io/apiservices' },
   ]),
   ...define('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, virtual: true }]),
   ...define('authorization.k8s.io', 'v1', [

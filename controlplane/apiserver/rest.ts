@@ -11,6 +11,7 @@ import { type FieldError, validateObject } from '../../lib/api/validation/index.
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
 import { isConflict, type KeyValue, type Store, type StoreEvent, type WatchHandle } from '../store/index.js';
 import type { Admit } from './admission.js';
+import type { AdmissionRequest, ServerAdmission } from './admission-plugins.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { applyDefaults } from './defaults.js';
@@ -64,6 +65,11 @@ export interface RestOptions {
   readonly random?: () => number;
   /** More validation after the built-in rules (CRD objects, custom resources by their schema; may prune). */
   readonly extraValidation?: (info: ResourceInfo, obj: JsonObject) => FieldError[];
+  /**
+   * The server's admission plugins (admission-plugins.ts): run on every write after defaults and
+   * before validation (mutating plugins may change the object), and before every delete.
+   */
+  readonly admission?: ServerAdmission;
   /** Update-only validation against the stored object (immutable fields such as a binding's roleRef). */
   readonly updateValidation?: (info: ResourceInfo, next: JsonObject, current: JsonObject) => FieldError[];
 }
@@ -103,6 +109,11 @@ export interface DeleteOptions extends WriteOptions {
   /** Deprecated form of the policy: true = Orphan, false = Background. */
   readonly orphanDependents?: boolean;
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+  /**
+   * Admission already ran for the request behind this delete (pods/eviction): the DELETE itself
+   * is not admitted again, as kube-apiserver's eviction deletes straight through the store.
+   */
+  readonly admitted?: boolean;
 }
 
 /** Watch event delivered to a sink. */
@@ -275,6 +286,26 @@ export class RestStorage {
     return this.#namespaceAdmission.admitCreate(info, namespace, name);
   }
 
+  /** Admission of a request answered outside the generic verbs (a subresource create such as pods/eviction). */
+  admit(info: ResourceInfo, request: Omit<AdmissionRequest, 'info'>): Promise<void> {
+    return this.#o.admission?.({ ...request, info }) ?? Promise.resolve();
+  }
+
+  #admit(
+    info: ResourceInfo,
+    r: Omit<AdmissionRequest, 'info' | 'namespace' | 'subresource'> & {
+      readonly namespace: string | undefined;
+      readonly subresource?: string;
+    },
+  ): Promise<void> | undefined {
+    return this.#o.admission?.({
+      ...r,
+      info,
+      subresource: r.subresource ?? '',
+      namespace: info.namespaced ? (r.namespace ?? '') : '',
+    });
+  }
+
   #validate(info: ResourceInfo, o: JsonObject, more: readonly FieldError[] = []): void {
     const errs = [
       ...more,
@@ -357,6 +388,7 @@ export class RestStorage {
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     if (isNamespace(info)) prepareNamespaceCreate(body);
+    await this.#admit(info, { operation: 'CREATE', namespace: ns, name: meta.name as string, object: body });
     this.#validate(info, body, isNamespace(info) ? validateNamespaceFinalizers(body, 'create') : []);
     await options.admit?.({
       operation: 'CREATE',
@@ -417,12 +449,23 @@ export class RestStorage {
     const subresource = how.subresource;
     const precondition = how.precondition ?? { from: 'result' };
     const dryRun = how.dryRun ?? false;
+    const admitAs = how.admitAs;
     const admit = how.admit;
     // Writers of one key on this server take turns, so a burst of patches to one object does
     // not spin on store conflicts; conflicts now come only from other API servers on the store.
     const key = this.keyOf(info, namespace, name);
     return this.#keyLocks.run(key, () =>
-      this.#updateOnce(info, { namespace, name, key, mutate, subresource, precondition, dryRun, admit }),
+      this.#updateOnce(info, {
+        namespace,
+        name,
+        key,
+        mutate,
+        subresource,
+        precondition,
+        dryRun,
+        admit,
+        admitAs,
+      }),
     );
   }
 
@@ -437,9 +480,10 @@ export class RestStorage {
       readonly precondition: Precondition;
       readonly dryRun: boolean;
       readonly admit: UpdateHow['admit'];
+      readonly admitAs: UpdateHow['admitAs'];
     },
   ): Promise<JsonObject> {
-    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit } = args;
+    const { namespace, name, key, mutate, subresource, precondition, dryRun, admit, admitAs } = args;
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
@@ -459,8 +503,17 @@ export class RestStorage {
       const merged = this.#mergeSubresource(info, current, next, subresource);
       const isNs = isNamespace(info);
       if (isNs) prepareNamespaceUpdate(merged, current, subresource ?? 'main');
-      carryOverMeta(merged, current, { generation: tracksGeneration(info) });
+      // Defaults first, so a write that only omits defaulted fields changes no generation.
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
+      carryOverMeta(merged, current, { generation: tracksGeneration(info) });
+      await this.#admit(info, {
+        operation: admitAs?.operation ?? 'UPDATE',
+        subresource: admitAs?.subresource ?? subresource ?? '',
+        namespace,
+        name,
+        object: merged,
+        oldObject: current,
+      });
       this.#validate(
         info,
         merged,
@@ -645,7 +698,7 @@ export class RestStorage {
         if (rv !== undefined) metaOf(next).resourceVersion = rv;
         return next;
       },
-      { dryRun: options.dryRun ?? false },
+      { dryRun: options.dryRun ?? false, admitAs: { operation: 'UPDATE', subresource: 'scale' } },
     );
     return toScale(out, info.scalePaths);
   }
@@ -680,7 +733,7 @@ export class RestStorage {
         pod.spec = spec;
         return pod;
       },
-      { dryRun: options.dryRun ?? false },
+      { dryRun: options.dryRun ?? false, admitAs: { operation: 'CREATE', subresource: 'binding' } },
     );
   }
 
@@ -718,6 +771,8 @@ export class RestStorage {
           `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${kv.modRevision}`,
         );
       }
+      if (!options.admitted)
+        await this.#admit(info, { operation: 'DELETE', namespace, name, oldObject: stored });
       await options.admit?.({
         operation: 'DELETE',
         group: info.group,
@@ -989,6 +1044,8 @@ interface UpdateHow {
   readonly precondition?: Precondition;
   readonly dryRun?: boolean;
   readonly admit?: WriteOptions['admit'] | undefined;
+  /** How admission sees the write when it is a subresource other than status (binding, scale). */
+  readonly admitAs?: { readonly operation: 'CREATE' | 'UPDATE'; readonly subresource: string };
 }
 
 /** Where an update's resourceVersion precondition comes from. */

@@ -9,8 +9,11 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { validateObjectUpdate } from '../../lib/api/validation/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
+import { admissionPlugins } from './admission-plugins.js';
+import { ApiServiceAvailability } from './api-services.js';
 import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
@@ -21,6 +24,7 @@ import { type ApiServerMetrics, createApiServerMetrics, methodLabel } from './me
 import { NodeGraph } from './node-graph.js';
 import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
+import { ensureSystemPriorityClasses } from './priority.js';
 import { type BootstrapPolicy, bootstrapPolicy } from './rbac/bootstrap-policy.js';
 import { type InstallReport, installBootstrapPolicy } from './rbac/install-bootstrap.js';
 import { PolicyCache } from './rbac/policy-cache.js';
@@ -108,7 +112,9 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
   const resources = new ResourceRegistry();
   const crds = new CrdController(store, resources);
+  const admission = admissionPlugins(store);
   const rest = new RestStorage({
+    admission: admission.admit,
     store,
     resources,
     serviceRange: range,
@@ -121,9 +127,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       return [];
     },
     updateValidation: (info, next, current) =>
-      info.group === 'rbac.authorization.k8s.io' ? validateRbacUpdate(info.kind, next, current) : [],
+      info.group === 'rbac.authorization.k8s.io'
+        ? validateRbacUpdate(info.kind, next, current)
+        : info.custom
+          ? []
+          : validateObjectUpdate(next, current, info),
   });
   await crds.start();
+  await admission.start();
+  const apiServices = new ApiServiceAvailability(store, rest, resources);
   const policyCache = new PolicyCache(store);
   await policyCache.start();
   const nodeGraph = new NodeGraph();
@@ -210,6 +222,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       resources,
       policy: (options.bootstrapPolicy ?? bootstrapPolicy)(),
     });
+    await ensureSystemPriorityClasses(rest, resources);
+    await apiServices.start();
     await rest.resumeGracefulDeletions();
     graphFeed = await feedNodeGraph({ graph: nodeGraph, rest, resources });
     const urlHost = advertise.includes(':') ? `[${advertise}]` : advertise;
@@ -292,6 +306,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         graphFeed?.stop();
         crds.stop();
         policyCache.stop();
+        admission.stop();
+        apiServices.stop();
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
@@ -303,6 +319,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     graphFeed?.stop();
     crds.stop();
     policyCache.stop();
+    admission.stop();
+    apiServices.stop();
     srv.close();
     srv.closeAllConnections();
     await store.close();

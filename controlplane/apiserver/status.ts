@@ -15,9 +15,9 @@ import { qualifiedResource, type ResourceInfo } from './resources.js';
 
 /** One entry of `details.causes` as on the wire (Go's `CauseType` is serialized as `reason`). */
 export interface WireCause {
-  readonly reason: string;
+  readonly reason?: string;
   readonly message: string;
-  readonly field: string;
+  readonly field?: string;
 }
 
 /** `Status.details`. `kind` is the resource (plural) for most errors and the Kind for Invalid. */
@@ -26,6 +26,8 @@ export interface StatusDetails {
   readonly group?: string;
   readonly kind?: string;
   readonly causes?: readonly WireCause[];
+  /** Set on 429 TooManyRequests: when the client may try again. */
+  readonly retryAfterSeconds?: number;
 }
 
 /** The meta/v1 `Status` body of an error response. */

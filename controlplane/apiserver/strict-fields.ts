@@ -47,6 +47,12 @@ const POD_SPEC = fields(
 
 const TEMPLATE: Schema = { metadata: OBJECT_META, spec: POD_SPEC };
 const TOP = 'apiVersion kind status';
+const JOB_SPEC = fields(
+  'parallelism completions activeDeadlineSeconds podFailurePolicy successPolicy backoffLimit ' +
+    'backoffLimitPerIndex maxFailedIndexes selector manualSelector ttlSecondsAfterFinished completionMode ' +
+    'suspend podReplacementPolicy managedBy',
+  { template: TEMPLATE },
+);
 
 // rbac.authorization.k8s.io/v1 (a mistyped `resourceName` would otherwise widen a rule).
 const POLICY_RULE = fields('verbs apiGroups resources resourceNames nonResourceURLs');
@@ -94,6 +100,15 @@ const SCHEMAS: Readonly<Record<string, Schema>> = {
   'apps/DaemonSet': fields(TOP, {
     metadata: OBJECT_META,
     spec: fields('selector updateStrategy minReadySeconds revisionHistoryLimit', { template: TEMPLATE }),
+  }),
+  'batch/Job': fields(TOP, { metadata: OBJECT_META, spec: JOB_SPEC }),
+  'batch/CronJob': fields(TOP, {
+    metadata: OBJECT_META,
+    spec: fields(
+      'schedule timeZone startingDeadlineSeconds concurrencyPolicy suspend successfulJobsHistoryLimit ' +
+        'failedJobsHistoryLimit',
+      { jobTemplate: { metadata: OBJECT_META, spec: JOB_SPEC } },
+    ),
   }),
   'networking.k8s.io/Ingress': fields(TOP, {
     metadata: OBJECT_META,

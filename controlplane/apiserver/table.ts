@@ -9,7 +9,7 @@ import type { ResourceInfo } from './resources.js';
 
 interface Column {
   readonly name: string;
-  readonly type?: 'string' | 'integer' | 'date';
+  readonly type?: 'string' | 'integer' | 'date' | 'boolean';
   readonly priority?: number;
   readonly cell: (o: JsonObject, now: Date) => Json;
 }
@@ -153,6 +153,41 @@ function sliceEndpoints(o: JsonObject): string {
   return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
 }
 
+/** printers.go printJob: COMPLETIONS `succeeded/completions` (or `n/1 of parallelism`). */
+function jobCompletions(o: JsonObject): string {
+  const succeeded = num(o, 'status.succeeded');
+  const completions = get(o, 'spec.completions');
+  if (typeof completions === 'number') return `${succeeded}/${completions}`;
+  const parallelism = num(o, 'spec.parallelism');
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function hasTrueCondition(o: JsonObject, type: string): boolean {
+  return arr(get(o, 'status.conditions')).some((c) => c.type === type && c.status === 'True');
+}
+
+/** printers.go printJob's STATUS. */
+function jobStatus(o: JsonObject): string {
+  if (hasTrueCondition(o, 'Complete')) return 'Complete';
+  if (hasTrueCondition(o, 'Failed')) return 'Failed';
+  if (get(o, 'metadata.deletionTimestamp') !== undefined) return 'Terminating';
+  if (hasTrueCondition(o, 'Suspended')) return 'Suspended';
+  if (hasTrueCondition(o, 'FailureTarget')) return 'FailureTarget';
+  return 'Running';
+}
+
+function jobDuration(o: JsonObject, now: Date): string {
+  const start = get(o, 'status.startTime');
+  if (typeof start !== 'string') return '';
+  const end = get(o, 'status.completionTime');
+  const until = typeof end === 'string' ? Date.parse(end) : now.getTime();
+  return humanDuration((until - Date.parse(start)) / 1000);
+}
+
+function cronJobContainers(o: JsonObject): JsonObject[] {
+  return arr(get(o, 'spec.jobTemplate.spec.template.spec.containers'));
+}
+
 const ROLE_COLUMNS: readonly Column[] = [
   NAME,
   { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
@@ -281,6 +316,58 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     AGE,
     ...WORKLOAD_WIDE,
   ],
+  'batch/jobs': [
+    NAME,
+    { name: 'Status', cell: jobStatus },
+    { name: 'Completions', cell: jobCompletions },
+    { name: 'Duration', cell: jobDuration },
+    AGE,
+    ...WORKLOAD_WIDE,
+  ],
+  'batch/cronjobs': [
+    NAME,
+    { name: 'Schedule', cell: (o) => str(o, 'spec.schedule', '') },
+    { name: 'Timezone', cell: (o) => str(o, 'spec.timeZone') },
+    {
+      name: 'Suspend',
+      cell: (o) => {
+        const v = get(o, 'spec.suspend');
+        return typeof v === 'boolean' ? (v ? 'True' : 'False') : '<unset>';
+      },
+    },
+    { name: 'Active', type: 'integer', cell: (o) => arr(get(o, 'status.active')).length },
+    {
+      name: 'Last Schedule',
+      cell: (o, now) =>
+        get(o, 'status.lastScheduleTime') === undefined ? '<none>' : age(o, now, 'status.lastScheduleTime'),
+    },
+    AGE,
+    {
+      name: 'Containers',
+      priority: 1,
+      cell: (o) =>
+        cronJobContainers(o)
+          .map((c) => String(c.name))
+          .join(',') || '<none>',
+    },
+    {
+      name: 'Images',
+      priority: 1,
+      cell: (o) =>
+        cronJobContainers(o)
+          .map((c) => String(c.image))
+          .join(',') || '<none>',
+    },
+    {
+      name: 'Selector',
+      priority: 1,
+      cell: (o) => {
+        const match = get(o, 'spec.jobTemplate.spec.selector.matchLabels');
+        const parts = isObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
+        return parts.length ? parts.join(',') : '<none>';
+      },
+    },
+  ],
   'discovery.k8s.io/endpointslices': [
     NAME,
     { name: 'AddressType', cell: (o) => str(o, 'addressType', '') },
@@ -389,7 +476,41 @@ const COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     },
     { name: 'Message', cell: (o) => str(o, 'message', '').trim() },
   ],
+  // printers.go printPriorityClass, printPodDisruptionBudget; kube-aggregator's APIService table.
+  'scheduling.k8s.io/priorityclasses': [
+    NAME,
+    { name: 'Value', type: 'integer', cell: (o) => num(o, 'value') },
+    { name: 'Global-Default', type: 'boolean', cell: (o) => get(o, 'globalDefault') === true },
+    AGE,
+    { name: 'PreemptionPolicy', cell: (o) => str(o, 'preemptionPolicy', '') },
+  ],
+  'policy/poddisruptionbudgets': [
+    NAME,
+    { name: 'Min Available', cell: (o) => str(o, 'spec.minAvailable', 'N/A') },
+    { name: 'Max Unavailable', cell: (o) => str(o, 'spec.maxUnavailable', 'N/A') },
+    { name: 'Allowed Disruptions', type: 'integer', cell: (o) => num(o, 'status.disruptionsAllowed') },
+    AGE,
+  ],
+  'apiregistration.k8s.io/apiservices': [
+    NAME,
+    {
+      name: 'Service',
+      cell: (o) =>
+        isObject(get(o, 'spec.service'))
+          ? `${str(o, 'spec.service.namespace', '')}/${str(o, 'spec.service.name', '')}`
+          : 'Local',
+    },
+    { name: 'Available', cell: apiServiceAvailable },
+    AGE,
+  ],
 };
+
+/** kube-aggregator's Available column: `True`, or `False (Reason)`, or `Unknown`. */
+function apiServiceAvailable(o: JsonObject): string {
+  const c = arr(get(o, 'status.conditions')).find((x) => x.type === 'Available');
+  if (!c) return 'Unknown';
+  return c.status === 'True' ? 'True' : `${String(c.status ?? '')} (${String(c.reason ?? '')})`;
+}
 
 /** printers.go printScale (KEP-2590, `kubectl get --subresource=scale`). */
 const SCALE_COLUMNS: readonly Column[] = [

@@ -5,30 +5,36 @@
  */
 import type {
   ClusterRole,
+  CronJob,
   DaemonSet,
   Deployment,
   EndpointSlice,
+  Job,
   KubeObject,
   Lease,
   Namespace,
   Node,
   OwnerReference,
   Pod,
+  PodDisruptionBudget,
   ReplicaSet,
   Service,
 } from '../../lib/api/index.js';
 import {
   type Cache,
   clusterRolesResource,
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   Informer,
+  jobsResource,
   type KubeClient,
   leasesResource,
   listWatcher,
   namespacesResource,
   nodesResource,
+  podDisruptionBudgetsResource,
   podsResource,
   type ResourceDescriptor,
   replicaSetsResource,
@@ -62,8 +68,11 @@ export class SharedInformers {
   readonly deployments: Informer<Deployment>;
   readonly replicaSets: Informer<ReplicaSet>;
   readonly daemonSets: Informer<DaemonSet>;
+  readonly jobs: Informer<Job>;
+  readonly cronJobs: Informer<CronJob>;
   readonly namespaces: Informer<Namespace>;
   readonly clusterRoles: Informer<ClusterRole>;
+  readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
   readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
@@ -99,8 +108,13 @@ export class SharedInformers {
     this.deployments = make('deployments', deploymentsResource, {});
     this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
     this.daemonSets = make('daemonsets', daemonSetsResource, {});
+    this.jobs = make('jobs', jobsResource, { [BY_OWNER]: ownerIndex });
+    this.cronJobs = make('cronjobs', cronJobsResource, {});
     this.namespaces = make('namespaces', namespacesResource, {});
     this.clusterRoles = make('clusterroles', clusterRolesResource, {});
+    this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
+      [BY_NAMESPACE]: namespaceIdx,
+    });
     this.#all = [
       this.pods,
       this.nodes,
@@ -110,8 +124,11 @@ export class SharedInformers {
       this.deployments,
       this.replicaSets,
       this.daemonSets,
+      this.jobs,
+      this.cronJobs,
       this.namespaces,
       this.clusterRoles,
+      this.podDisruptionBudgets,
     ] as unknown as Informer<KubeObject>[];
   }
 

@@ -8,11 +8,13 @@
  */
 import type { KubeObject, OwnerReference } from '../../lib/api/index.js';
 import {
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   type Informer,
   isNotFound,
+  jobsResource,
   nodesResource,
   podsResource,
   type ResourceDescriptor,
@@ -47,12 +49,15 @@ export function garbageCollector(ctx: ControllerContext): RunningController {
     ['apps/v1/DaemonSet', { resource: daemonSetsResource, informer: asKO(inf.daemonSets) }],
     ['v1/Service', { resource: servicesResource, informer: asKO(inf.services) }],
     ['v1/Node', { resource: nodesResource, informer: asKO(inf.nodes) }],
+    ['batch/v1/Job', { resource: jobsResource, informer: asKO(inf.jobs) }],
+    ['batch/v1/CronJob', { resource: cronJobsResource, informer: asKO(inf.cronJobs) }],
   ]);
   // Dependents we watch, by a short tag used in queue keys.
   const dependents = new Map<string, Kind>([
     ['pod', { resource: podsResource, informer: asKO(inf.pods) }],
     ['rs', { resource: replicaSetsResource, informer: asKO(inf.replicaSets) }],
     ['slice', { resource: endpointSlicesResource, informer: asKO(inf.endpointSlices) }],
+    ['job', { resource: jobsResource, informer: asKO(inf.jobs) }],
   ]);
 
   /** True when the owner named by `ref` still exists with that uid. */

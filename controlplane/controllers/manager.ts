@@ -10,10 +10,13 @@ import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
 import { type ControllerContext, type RunningController, SharedInformers } from './context.js';
+import { type CronJobControllerOptions, cronJobController } from './cronjob.js';
 import { daemonSetController } from './daemonset.js';
 import { deploymentController } from './deployment.js';
+import { disruptionController } from './disruption.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
+import { type JobControllerOptions, jobController } from './job.js';
 import { runLeaderElection } from './leader-election.js';
 import { type NamespaceControllerOptions, namespaceController } from './namespace.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
@@ -21,6 +24,7 @@ import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifec
 import { replicaSetController } from './replicaset.js';
 import { ServiceAccountClients } from './sa-credentials.js';
 import { serviceRepairController } from './service-repair.js';
+import { ttlAfterFinishedController } from './ttl-after-finished.js';
 
 /** Every controller, in start order. */
 export const CONTROLLERS = [
@@ -31,9 +35,13 @@ export const CONTROLLERS = [
   'nodeipam',
   'nodelifecycle',
   'servicerepair',
+  'job',
+  'cronjob',
+  'ttlafterfinished',
   'garbagecollector',
   'namespace',
   'clusterroleaggregation',
+  'disruption',
 ] as const;
 /** Abort listeners a manager's signals may carry (informers, controllers, their waits). */
 const LISTENERS = 64;
@@ -56,9 +64,13 @@ export const CONTROLLER_SERVICE_ACCOUNT: Readonly<Record<ControllerName, string>
   nodeipam: 'node-controller',
   nodelifecycle: 'node-controller',
   servicerepair: 'service-repair',
+  job: 'job-controller',
+  cronjob: 'cronjob-controller',
+  ttlafterfinished: 'ttl-after-finished-controller',
   garbagecollector: 'generic-garbage-collector',
   namespace: 'namespace-controller',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
+  disruption: 'disruption-controller',
 };
 
 /** Leader election timing. */
@@ -90,6 +102,8 @@ export interface ControllerManagerOptions {
   readonly tokenExpirationSeconds?: number;
   readonly nodeIpam?: NodeIpamOptions;
   readonly nodeLifecycle?: NodeLifecycleOptions;
+  readonly job?: JobControllerOptions;
+  readonly cronJob?: CronJobControllerOptions;
   readonly namespace?: NamespaceControllerOptions;
   readonly clock?: Clock;
   readonly logger?: Logger;
@@ -190,9 +204,13 @@ export class ControllerManager {
       nodeipam: (ctx) => nodeIpamController(ctx, this.#o.nodeIpam ?? {}),
       nodelifecycle: (ctx) => nodeLifecycleController(ctx, this.#o.nodeLifecycle ?? {}),
       servicerepair: (ctx) => serviceRepairController(ctx),
+      job: (ctx) => jobController(ctx, this.#o.job ?? {}),
+      cronjob: (ctx) => cronJobController(ctx, this.#o.cronJob ?? {}),
+      ttlafterfinished: (ctx) => ttlAfterFinishedController(ctx),
       garbagecollector: (ctx) => garbageCollector(ctx),
       clusterroleaggregation: (ctx) => clusterRoleAggregationController(ctx),
       namespace: (ctx) => namespaceController(ctx, this.#o.namespace ?? {}),
+      disruption: (ctx) => disruptionController(ctx),
     };
     try {
       for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name](await contextFor(name)));

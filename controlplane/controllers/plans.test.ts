@@ -552,8 +552,8 @@ describe('controller-manager flags', () => {
   it('--controllers accepts known names and names an unknown one', async () => {
     const { parseControllers } = await import('./main.js');
     expect(parseControllers('deployment, replicaset')).toEqual(['deployment', 'replicaset']);
-    expect(() => parseControllers('deployment,cronjob')).toThrow(
-      /--controllers: unknown controller "cronjob"/,
+    expect(() => parseControllers('deployment,statefulset')).toThrow(
+      /--controllers: unknown controller "statefulset"/,
     );
   });
 });

@@ -17,6 +17,7 @@ import {
   KubeClient,
   nodesResource,
   parseKubeconfig,
+  podDisruptionBudgetsResource,
   podsResource,
   replicaSetsResource,
   servicesResource,
@@ -195,5 +196,40 @@ describe('controller manager with service-account credentials under the bootstra
       return list.every((n) => n.spec?.podCIDR) ? list.map((n) => n.spec?.podCIDR) : undefined;
     });
     expect(cidrs.sort()).toEqual(['10.244.1.0/24', '10.244.2.0/24']);
+  });
+
+  it('the disruption controller keeps a budget status as disruption-controller', async () => {
+    await admin.resource(coreResources.namespaces).create({ metadata: { name: 'budget' } });
+    const d: Deployment = {
+      metadata: { name: 'api', namespace: 'budget' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'api' } },
+        template: {
+          metadata: { labels: { app: 'api' } },
+          spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'a', image: 'busybox:1' }] },
+        },
+      },
+    };
+    await admin.resource(deploymentsResource).create(d);
+    await admin.resource(podDisruptionBudgetsResource).create({
+      metadata: { name: 'api', namespace: 'budget' },
+      spec: { maxUnavailable: '50%', selector: { matchLabels: { app: 'api' } } },
+    });
+    // expectedPods from the Deployment's scale (read as the controller's own identity).
+    const pdb = await eventually(
+      'the budget observed',
+      async () => {
+        const got = await admin.resource(podDisruptionBudgetsResource).get('api', { namespace: 'budget' });
+        return got.status?.currentHealthy === 2 ? got : undefined;
+      },
+      20_000,
+    );
+    expect(pdb.status).toMatchObject({
+      observedGeneration: 1,
+      expectedPods: 2,
+      desiredHealthy: 1,
+      disruptionsAllowed: 1,
+    });
   });
 });

@@ -60,8 +60,8 @@ function sameStatus(a: ReplicaSet['status'], b: ReplicaSetStatus): boolean {
   );
 }
 
-/** Pods the controller created or deleted and the informer has not shown yet, per ReplicaSet. */
-class Expectations {
+/** Pods a controller created or deleted and the informer has not shown yet, per owner (ReplicaSet, Job). */
+export class Expectations {
   readonly #creates = new Map<string, Map<string, Pod>>();
   readonly #deletes = new Map<string, Set<string>>();
 

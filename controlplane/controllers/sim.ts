@@ -2,7 +2,11 @@
  * Simulated nodes for tests and benchmarks (no kubelet, as kwok and scheduler_perf do): a
  * Node object with capacity and a Ready condition, its Lease in kube-node-lease, and a
  * "kubelet" that only writes what a kubelet would write through the API — pod status
- * (Running, podIP, Ready) and confirmation of graceful deletes.
+ * (Running, podIP, Ready) and confirmation of graceful deletes. A run-to-completion pod
+ * (restartPolicy Never or OnFailure) whose first container's command line ends in `exit N`
+ * (or is `true`/`false`) finishes after it has been seen Running: Succeeded for 0; for another
+ * code Failed under Never, or one more container restart under OnFailure. Any other pod keeps
+ * running, as a long-running process would.
  */
 import type { KubeObject, Lease, Node, Pod } from '../../lib/api/index.js';
 import {
@@ -87,6 +91,24 @@ export interface SimKubeletOptions {
   readonly ready?: (pod: Pod) => boolean;
   /** Nodes this kubelet serves (default: all). */
   readonly nodes?: ReadonlySet<string>;
+  /** The exit code a pod's container ends with, or undefined to keep it running (default: `simulatedExitCode`). */
+  readonly exitCode?: (pod: Pod) => number | undefined;
+}
+
+/**
+ * The exit code the stand-in kubelet gives a run-to-completion pod: from its first container's
+ * command and args when they end in `exit N`, or are `true` / `false`; undefined otherwise (and
+ * for restartPolicy Always).
+ */
+export function simulatedExitCode(pod: Pod): number | undefined {
+  if ((pod.spec.restartPolicy ?? 'Always') === 'Always') return undefined;
+  const c = pod.spec.containers[0];
+  const line = [...(c?.command ?? []), ...(c?.args ?? [])].join(' ').trim();
+  const exit = /(?:^|[\s;&|])exit\s+(\d+)\s*$/.exec(line);
+  if (exit) return Number(exit[1]);
+  if (/^(?:\/bin\/|\/usr\/bin\/)?true$/.test(line)) return 0;
+  if (/^(?:\/bin\/|\/usr\/bin\/)?false$/.test(line)) return 1;
+  return undefined;
 }
 
 /** A stand-in kubelet: every call to `sync` brings bound pods' status in line. */
@@ -145,6 +167,50 @@ export class SimKubelet {
     return writes;
   }
 
+  /** The status of `pod` once its containers exited with `code` (a restart under OnFailure). */
+  #exited(pod: Pod, code: number): NonNullable<Pod['status']> {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const terminated = {
+      exitCode: code,
+      reason: code === 0 ? 'Completed' : 'Error',
+      startedAt: pod.status?.startTime ?? now,
+      finishedAt: now,
+    };
+    if (code !== 0 && pod.spec.restartPolicy === 'OnFailure') {
+      // The kubelet restarts the container in place; the pod stays Running.
+      return {
+        containerStatuses: pod.spec.containers.map((c) => {
+          const prev = pod.status?.containerStatuses?.find((s) => s.name === c.name);
+          return {
+            name: c.name,
+            image: c.image ?? '',
+            ready: false,
+            started: true,
+            restartCount: (prev?.restartCount ?? 0) + 1,
+            state: { running: { startedAt: now } },
+            lastState: { terminated },
+          };
+        }),
+      };
+    }
+    const notReady = { status: 'False' as const, reason: 'PodCompleted', lastTransitionTime: now };
+    return {
+      phase: code === 0 ? 'Succeeded' : 'Failed',
+      conditions: [
+        { type: 'Ready', ...notReady },
+        { type: 'ContainersReady', ...notReady },
+      ],
+      containerStatuses: pod.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image ?? '',
+        ready: false,
+        started: false,
+        restartCount: pod.status?.containerStatuses?.find((s) => s.name === c.name)?.restartCount ?? 0,
+        state: { terminated },
+      })),
+    };
+  }
+
   /**
    * One pass: bound pods become Running with an IP and the Ready condition `ready(pod)`
    * asks for; pods being deleted are confirmed gone (grace period 0). Returns the number of
@@ -162,6 +228,14 @@ export class SimKubelet {
       try {
         if (pod.metadata.deletionTimestamp) {
           await pods.delete(name, { namespace, gracePeriodSeconds: 0 });
+          writes += 1;
+          continue;
+        }
+        const phase = pod.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') continue;
+        const code = phase === 'Running' ? (this.#o.exitCode ?? simulatedExitCode)(pod) : undefined;
+        if (code !== undefined) {
+          await pods.patchStatus(name, { status: this.#exited(pod, code) }, { type: 'strategic', namespace });
           writes += 1;
           continue;
         }

@@ -46,6 +46,8 @@ export interface PodInfo {
   readonly hostPorts: readonly HostPort[];
   /** uid of the controlling owner, for spreading; '' when none. */
   readonly ownerUid: string;
+  /** `spec.priority` as Priority admission set it (0 when absent): the queue's first sort key. */
+  readonly priority: number;
   /** Changes when anything scheduling-relevant changes (status excluded). */
   readonly fingerprint: string;
   /** The pod's current PodScheduled=False message, to skip writing the same one twice. */
@@ -157,6 +159,7 @@ export function toPodInfo(pod: Pod): PodInfo {
     tolerations: spec.tolerations ?? [],
     hostPorts,
     ownerUid: owner?.uid ?? '',
+    priority: typeof spec.priority === 'number' ? spec.priority : 0,
     unschedulableMessage: cond?.status === 'False' ? (cond.message ?? '') : undefined,
     problem,
   };

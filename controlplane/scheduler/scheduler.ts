@@ -4,7 +4,8 @@
  * binds through `POST pods/NAME/binding` with a bounded number of binds in flight. Pods that
  * fit nowhere park in an unschedulable set with a PodScheduled=False condition and an Event,
  * and go back to the queue whenever a node or a bound pod changes (kube-scheduler's
- * scheduling queue, reduced to the two queues that matter here).
+ * scheduling queue, reduced to the two queues that matter here; the active one is ordered by
+ * priority, then queue time, as its PrioritySort plugin orders it).
  */
 import type { Binding, Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
 import {
@@ -19,6 +20,7 @@ import {
 } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
+import { ActiveQueue } from './active-queue.js';
 import { SchedulerCache } from './cache.js';
 import { DEFAULT_PROFILE, type Decision, type Profile, schedulePod } from './framework.js';
 import { DEFAULT_SCHEDULER, type NodeInfo, type PodInfo, toNodeInfo, toPodInfo } from './info.js';
@@ -61,8 +63,8 @@ export class Scheduler {
   readonly #cache = new SchedulerCache();
   readonly #pods: Informer<Pod, PodInfo>;
   readonly #nodes: Informer<Node, NodeInfo>;
-  /** Active queue: insertion-ordered, deduplicated. */
-  readonly #active = new Set<string>();
+  /** Active queue: by priority, then queue order; deduplicated. */
+  readonly #active = new ActiveQueue();
   /** Unschedulable pods and the fingerprint they failed with. */
   readonly #parked = new Map<string, string>();
   #wake: (() => void) | undefined;
@@ -178,7 +180,7 @@ export class Scheduler {
       const parkedWith = this.#parked.get(p.key);
       if (parkedWith !== undefined && parkedWith === p.fingerprint) return; // only status changed
       this.#parked.delete(p.key);
-      this.#enqueue(p.key);
+      this.#enqueue(p.key, p.priority);
       return;
     }
     this.#active.delete(p.key);
@@ -195,30 +197,29 @@ export class Scheduler {
     if (had !== undefined) this.#flushParked();
   }
 
-  #enqueue(key: string): void {
-    this.#active.add(key);
+  #enqueue(key: string, priority: number): void {
+    this.#active.add(key, priority);
     this.#wake?.();
   }
 
   #flushParked(): void {
     if (this.#parked.size === 0) return;
-    for (const key of this.#parked.keys()) this.#active.add(key);
+    for (const key of this.#parked.keys()) this.#active.add(key, this.#pods.cache.get(key)?.priority ?? 0);
     this.#parked.clear();
     this.#wake?.();
   }
 
   async #loop(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
-      const next = this.#active.values().next();
-      if (next.done) {
+      const next = this.#active.pop();
+      if (next === undefined) {
         await new Promise<void>((resolve) => {
           this.#wake = resolve;
         });
         this.#wake = undefined;
         continue;
       }
-      this.#active.delete(next.value);
-      const pod = this.#pods.cache.get(next.value);
+      const pod = this.#pods.cache.get(next);
       if (pod === undefined || !this.#ours(pod) || this.#cache.isAssumed(pod.key)) continue;
       await this.#scheduleOne(pod, signal);
     }
@@ -283,7 +284,7 @@ export class Scheduler {
       // informer brings the truth either way. Anything else: try again shortly.
       if (!isConflict(err) && !isNotFound(err)) {
         this.#log.warn('bind failed', { pod: pod.key, node, error: String(err) });
-        this.#clock.setTimeout(() => this.#enqueue(pod.key), 1000);
+        this.#clock.setTimeout(() => this.#enqueue(pod.key, pod.priority), 1000);
       }
     }
   }

@@ -224,6 +224,7 @@ export interface ContainerStatus {
       finishedAt?: string;
     };
   };
+  lastState?: { terminated?: { exitCode: number; reason?: string; startedAt?: string; finishedAt?: string } };
 }
 
 /** `status.phase` of a Pod. */

@@ -64,14 +64,18 @@ export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './stor
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {
   clusterRolesResource,
+  cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
   eventsResource,
+  jobsResource,
   leasesResource,
   namespacesResource,
   nodesResource,
+  podDisruptionBudgetsResource,
   podsResource,
+  priorityClassesResource,
   replicaSetsResource,
   servicesResource,
 } from './typed-resources.js';

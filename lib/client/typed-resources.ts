@@ -5,14 +5,18 @@
 
 import type {
   ClusterRole,
+  CronJob,
   DaemonSet,
   Deployment,
   EndpointSlice,
+  Job,
   Event as KubeEvent,
   Lease,
   Namespace,
   Node,
   Pod,
+  PodDisruptionBudget,
+  PriorityClass,
   ReplicaSet,
   Service,
 } from '../api/index.js';
@@ -68,11 +72,43 @@ export const leasesResource = defineResource<Lease>({
   kind: 'Lease',
   namespaced: true,
 });
+/** batch/v1 jobs. */
+export const jobsResource = defineResource<Job>({
+  group: 'batch',
+  version: 'v1',
+  plural: 'jobs',
+  kind: 'Job',
+  namespaced: true,
+});
+/** batch/v1 cronjobs. */
+export const cronJobsResource = defineResource<CronJob>({
+  group: 'batch',
+  version: 'v1',
+  plural: 'cronjobs',
+  kind: 'CronJob',
+  namespaced: true,
+});
 /** rbac.authorization.k8s.io/v1 clusterroles. */
 export const clusterRolesResource = defineResource<ClusterRole>({
   group: 'rbac.authorization.k8s.io',
   version: 'v1',
   plural: 'clusterroles',
   kind: 'ClusterRole',
+  namespaced: false,
+});
+/** policy/v1 poddisruptionbudgets. */
+export const podDisruptionBudgetsResource = defineResource<PodDisruptionBudget>({
+  group: 'policy',
+  version: 'v1',
+  plural: 'poddisruptionbudgets',
+  kind: 'PodDisruptionBudget',
+  namespaced: true,
+});
+/** scheduling.k8s.io/v1 priorityclasses. */
+export const priorityClassesResource = defineResource<PriorityClass>({
+  group: 'scheduling.k8s.io',
+  version: 'v1',
+  plural: 'priorityclasses',
+  kind: 'PriorityClass',
   namespaced: false,
 });

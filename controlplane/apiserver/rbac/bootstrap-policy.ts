@@ -80,14 +80,18 @@ export const SWITCHYARD_SYSTEM_NAMESPACE = 'switchyard-system';
  */
 export const CONTROLLER_SERVICE_ACCOUNTS = [
   'clusterrole-aggregation-controller',
+  'cronjob-controller',
   'daemon-set-controller',
   'deployment-controller',
+  'disruption-controller',
   'endpointslice-controller',
   'generic-garbage-collector',
+  'job-controller',
   'namespace-controller',
   'node-controller',
   'replicaset-controller',
   'service-account-controller',
+  'ttl-after-finished-controller',
 ] as const;
 
 /** Our own controller loops without an upstream controller role (`switchyard:controller:<name>`). */
@@ -538,6 +542,14 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       // escalate: it writes rules it does not itself hold.
       rule(['escalate', 'get', 'list', 'watch', 'update', 'patch'], [RBAC_GROUP], ['clusterroles']),
     ],
+    'cronjob-controller': [
+      rule(['get', 'list', 'watch', 'update'], [BATCH], ['cronjobs']),
+      rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
+      rule(['update'], [BATCH], ['cronjobs/status']),
+      rule(['update'], [BATCH], ['cronjobs/finalizers']),
+      rule(['list', 'watch', 'delete'], [CORE], ['pods']),
+      eventsRule(),
+    ],
     'daemon-set-controller': [
       rule(READ, [EXTENSIONS, APPS], ['daemonsets']),
       rule(['update'], [EXTENSIONS, APPS], ['daemonsets/status']),
@@ -561,6 +573,17 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       rule(['get', 'list', 'watch', 'update'], [CORE], ['pods']),
       eventsRule(),
     ],
+    'disruption-controller': [
+      rule(READ, [EXTENSIONS, APPS], ['deployments']),
+      rule(READ, [APPS, EXTENSIONS], ['replicasets']),
+      rule(READ, [CORE], ['replicationcontrollers']),
+      rule(READ, [POLICY], ['poddisruptionbudgets']),
+      rule(READ, [APPS], ['statefulsets']),
+      rule(['update'], [POLICY], ['poddisruptionbudgets/status']),
+      rule(['get'], ['*'], ['*/scale']),
+      rule(['patch', 'update'], [CORE], ['pods/status']),
+      eventsRule(),
+    ],
     'endpointslice-controller': [
       rule(READ, [CORE], ['services', 'pods', 'nodes']),
       // The Service's finalizers, set when the owner reference blocks deletion.
@@ -571,6 +594,13 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
     'generic-garbage-collector': [
       // The garbage collector reads and deletes anything; it never creates.
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
+      eventsRule(),
+    ],
+    'job-controller': [
+      rule(['get', 'list', 'watch', 'update', 'patch'], [BATCH], ['jobs']),
+      rule(['update'], [BATCH], ['jobs/status']),
+      rule(['update'], [BATCH], ['jobs/finalizers']),
+      rule(['list', 'watch', 'create', 'delete', 'patch'], [CORE], ['pods']),
       eventsRule(),
     ],
     'namespace-controller': [
@@ -594,6 +624,10 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       eventsRule(),
     ],
     'service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), eventsRule()],
+    'ttl-after-finished-controller': [
+      rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']),
+      eventsRule(),
+    ],
   };
 }
 

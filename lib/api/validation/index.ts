@@ -8,7 +8,8 @@ export {
   required,
 } from './field-errors.js';
 export { asArray, asRecord, asString, at } from './json.js';
-export { type KindValidator, validateObject } from './kinds.js';
+export { type KindValidator, validateObject, validateObjectUpdate } from './kinds.js';
+export { validateLabelSelector } from './label-selector.js';
 export {
   dns1123LabelProblem,
   dns1123SubdomainProblem,
@@ -18,3 +19,4 @@ export {
 } from './names.js';
 export { type NameRule, type ObjectMetaRules, validateObjectMeta } from './object-meta.js';
 export { checkPort, checkProtocol, isPort, validatePodSpec } from './pod.js';
+export { validatePriorityClassUpdate } from './priority-class.js';

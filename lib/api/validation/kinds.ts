@@ -3,11 +3,17 @@
  * this project (pod templates, service ports and types, workload selectors and replicas,
  * EndpointSlice address types, Ingress rules). Keyed by `group/Kind`.
  */
+
+import { validateApiService } from './api-service.js';
+import { validateCronJob, validateJob, validateJobUpdate } from './batch.js';
 import { type FieldError, invalidValue, notSupported, required } from './field-errors.js';
 import { asArray, asRecord, asString } from './json.js';
 import { dns1123SubdomainProblem } from './names.js';
 import { type NameRule, validateObjectMeta } from './object-meta.js';
 import { checkPort, checkProtocol, validatePodSpec } from './pod.js';
+import { validatePodDisruptionBudget } from './pod-disruption-budget.js';
+import { validatePriorityClass } from './priority-class.js';
+import { validateWebhookConfiguration } from './webhook-configuration.js';
 
 /** Validates one object of a kind. */
 export type KindValidator = (obj: Record<string, unknown>) => FieldError[];
@@ -170,6 +176,14 @@ const SPEC_VALIDATORS: Readonly<Record<string, KindValidator>> = {
   'apps/DaemonSet': (o) => validateWorkload(o, false),
   'discovery.k8s.io/EndpointSlice': validateEndpointSlice,
   'networking.k8s.io/Ingress': validateIngress,
+  'scheduling.k8s.io/PriorityClass': validatePriorityClass,
+  'policy/PodDisruptionBudget': validatePodDisruptionBudget,
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration': (o) =>
+    validateWebhookConfiguration(o, false),
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration': (o) => validateWebhookConfiguration(o, true),
+  'apiregistration.k8s.io/APIService': validateApiService,
+  'batch/Job': validateJob,
+  'batch/CronJob': validateCronJob,
 };
 
 /** Validates a whole object of `group`/`kind`: metadata first, then the kind's own rules. */
@@ -185,4 +199,20 @@ export function validateObject(
   const spec = SPEC_VALIDATORS[key];
   if (spec) errs.push(...spec(obj));
   return errs;
+}
+
+/** Rules comparing an update with the stored object (immutable fields), by `group/Kind`. */
+const UPDATE_VALIDATORS: Readonly<
+  Record<string, (obj: Record<string, unknown>, old: Record<string, unknown>) => FieldError[]>
+> = {
+  'batch/Job': validateJobUpdate,
+};
+
+/** Validates an update of `old` to `obj` beyond what `validateObject` checks. */
+export function validateObjectUpdate(
+  obj: Record<string, unknown>,
+  old: Record<string, unknown>,
+  options: { readonly group: string; readonly kind: string },
+): FieldError[] {
+  return UPDATE_VALIDATORS[`${options.group}/${options.kind}`]?.(obj, old) ?? [];
 }

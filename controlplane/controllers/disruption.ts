@@ -1,0 +1,120 @@
+/**
+ * The disruption controller: keeps each PodDisruptionBudget's status (expected, desired and
+ * current healthy pods, disruptions allowed, the DisruptionAllowed condition, disruptedPods)
+ * from the pods its selector matches and their controllers' scale. The eviction subresource
+ * reads that status and decrements it; this controller re-derives it from the pods.
+ */
+import type { Pod, PodDisruptionBudget } from '../../lib/api/index.js';
+import { isConflict, isNotFound, podDisruptionBudgetsResource } from '../../lib/client/index.js';
+import type { ReconcileResult } from '../../lib/reconcile/index.js';
+import {
+  BY_NAMESPACE,
+  type ControllerContext,
+  controllerRef,
+  keyOfObj,
+  makeController,
+  type RunningController,
+  splitKey,
+} from './context.js';
+import {
+  budgetSelectsPod,
+  type ControllerScale,
+  failSafeStatus,
+  planDisruptionBudget,
+  sameBudgetStatus,
+} from './disruption-plan.js';
+
+/** Starts the disruption controller's handlers; run the returned controller while leading. */
+export function disruptionController(ctx: ControllerContext): RunningController {
+  const { informers: inf, client } = ctx;
+  const pdbClient = client.resource(podDisruptionBudgetsResource);
+
+  /** The finders upstream has for the kinds served here: ReplicaSet (or its Deployment), Deployment. */
+  const controllerOf = (pod: Pod): ControllerScale => {
+    const ref = controllerRef(pod);
+    if (!ref) return { kind: 'unmanaged' };
+    const ns = pod.metadata.namespace ?? '';
+    const missing: ControllerScale = {
+      kind: 'missing',
+      message: `found no controllers for pod "${pod.metadata.name ?? ''}"`,
+    };
+    if (ref.kind === 'ReplicaSet' && ref.apiVersion.startsWith('apps/')) {
+      const rs = inf.replicaSets.cache.get(`${ns}/${ref.name}`);
+      if (!rs || rs.metadata.uid !== ref.uid) return missing;
+      const owner = controllerRef(rs);
+      if (owner?.kind === 'Deployment') {
+        const d = inf.deployments.cache.get(`${ns}/${owner.name}`);
+        if (!d || d.metadata.uid !== owner.uid) return missing;
+        return { kind: 'scale', uid: owner.uid, replicas: d.spec.replicas ?? 1 };
+      }
+      return { kind: 'scale', uid: ref.uid, replicas: rs.spec.replicas ?? 1 };
+    }
+    return missing;
+  };
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const pdb = inf.podDisruptionBudgets.cache.get(key);
+    if (!pdb || pdb.metadata.deletionTimestamp) return { kind: 'done' };
+    const { namespace } = splitKey(key);
+    const pods = inf.pods.cache.byIndex(BY_NAMESPACE, namespace).filter((p) => budgetSelectsPod(pdb, p));
+    const now = ctx.clock.now();
+    const plan = planDisruptionBudget(pdb, pods, controllerOf, now);
+    const status = 'error' in plan ? failSafeStatus(pdb, plan.error, now) : plan.status;
+    if (!sameBudgetStatus(pdb.status, status)) {
+      try {
+        await pdbClient.updateStatus({ ...pdb, status }, { namespace });
+      } catch (err: unknown) {
+        if (isConflict(err)) return { kind: 'requeueAfter', ms: 50 };
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if ('error' in plan) return { kind: 'requeueAfter', ms: 5000 };
+    if (plan.recheckAfterMs !== undefined) return { kind: 'requeueAfter', ms: plan.recheckAfterMs + 10 };
+    return { kind: 'done' };
+  };
+
+  const controller = makeController(ctx, 'disruption', reconcile, 2);
+  const enqueueFor = (pod: Pod): void => {
+    for (const pdb of inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, pod.metadata.namespace ?? '')) {
+      if (budgetSelectsPod(pdb, pod)) controller.enqueue(keyOfObj(pdb));
+    }
+  };
+  const enqueueNamespace = (o: { metadata: { namespace?: string } }): void => {
+    for (const pdb of inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, o.metadata.namespace ?? ''))
+      controller.enqueue(keyOfObj(pdb));
+  };
+  const detachPdb = inf.podDisruptionBudgets.addEventHandler({
+    onAdd: (p: PodDisruptionBudget) => controller.enqueue(keyOfObj(p)),
+    onUpdate: (_o, p) => controller.enqueue(keyOfObj(p)),
+    onDelete: () => undefined,
+  });
+  const detachPods = inf.pods.addEventHandler({
+    onAdd: enqueueFor,
+    onUpdate: (old, p) => {
+      enqueueFor(old);
+      enqueueFor(p);
+    },
+    onDelete: enqueueFor,
+  });
+  // A scale change moves expectedPods of budgets counting by scale.
+  const detachRs = inf.replicaSets.addEventHandler({
+    onAdd: enqueueNamespace,
+    onUpdate: (_o, rs) => enqueueNamespace(rs),
+    onDelete: enqueueNamespace,
+  });
+  const detachDeploy = inf.deployments.addEventHandler({
+    onAdd: enqueueNamespace,
+    onUpdate: (_o, d) => enqueueNamespace(d),
+    onDelete: enqueueNamespace,
+  });
+  return {
+    name: 'disruption',
+    controller,
+    detach: () => {
+      detachPdb();
+      detachPods();
+      detachRs();
+      detachDeploy();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+/**
+ * The Job controller: runs a Job's pods to completion (`planJob` decides; this adapter creates
+ * and deletes pods and writes the status).
+ * Pods are created with the Job as controller owner and the template's labels; what was asked
+ * for but not yet seen in the informer is remembered (`Expectations`), so a lagging cache never
+ * starts a pod twice.
+ */
+import { JOB_COMPLETION_INDEX, type Job, type OwnerReference, type Pod } from '../../lib/api/index.js';
+import { isConflict, isNotFound, jobsResource, podsResource } from '../../lib/client/index.js';
+import type { ReconcileResult } from '../../lib/reconcile/index.js';
+import {
+  BY_OWNER,
+  type ControllerContext,
+  controllerRef,
+  keyOfObj,
+  makeController,
+  type RunningController,
+  splitKey,
+} from './context.js';
+import { type EventNote, recordEvent } from './events.js';
+import { type JobPlanOptions, planJob } from './job-plan.js';
+import { podFromTemplate } from './pods.js';
+import { Expectations } from './replicaset.js';
+
+/** Options of the Job controller. */
+export type JobControllerOptions = JobPlanOptions;
+
+/** JSON with object keys sorted, so equal statuses compare equal whatever their key order. */
+function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
+}
+
+function sameStatus(a: Job['status'], b: Job['status']): boolean {
+  return canonical(a ?? {}) === canonical(b ?? {});
+}
+
+const JOB_REF = { apiVersion: 'batch/v1', kind: 'Job' };
+
+/**
+ * A pod of an Indexed Job for completion index `i`: named `<job>-<i>-<random>`, the index in an
+ * annotation and a label, hostname `<job>-<i>`, and `JOB_COMPLETION_INDEX` in every container's
+ * environment (read from the annotation), as the Job controller makes them.
+ */
+function indexedPod(job: Job, i: number, namespace: string, owner: OwnerReference): Pod {
+  const name = job.metadata.name ?? '';
+  const pod = podFromTemplate(job.spec.template, { namespace, generateName: `${name}-${i}-`, owner });
+  pod.metadata.annotations = { ...pod.metadata.annotations, [JOB_COMPLETION_INDEX]: String(i) };
+  pod.metadata.labels = { ...pod.metadata.labels, [JOB_COMPLETION_INDEX]: String(i) };
+  pod.spec.hostname ??= `${name}-${i}`;
+  const env = {
+    name: 'JOB_COMPLETION_INDEX',
+    valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${JOB_COMPLETION_INDEX}']` } },
+  };
+  for (const c of [...pod.spec.containers, ...(pod.spec.initContainers ?? [])])
+    if (!c.env?.some((e) => e.name === env.name)) c.env = [...(c.env ?? []), env];
+  return pod;
+}
+
+/** The events kube's Job controller records for conditions that became True (or Suspended False). */
+function transitions(before: Job['status'], after: Job['status']): EventNote[] {
+  const was = (type: string, status = 'True') =>
+    before?.conditions?.some((c) => c.type === type && c.status === status) === true;
+  const out: EventNote[] = [];
+  for (const c of after?.conditions ?? []) {
+    if (c.type === 'Suspended') {
+      if (c.status === 'True' && !was('Suspended'))
+        out.push({ type: 'Normal', reason: 'Suspended', message: 'Job suspended' });
+      if (c.status === 'False' && was('Suspended'))
+        out.push({ type: 'Normal', reason: 'Resumed', message: 'Job resumed' });
+      continue;
+    }
+    if (c.status !== 'True' || was(c.type)) continue;
+    if (c.type === 'Complete') out.push({ type: 'Normal', reason: 'Completed', message: 'Job completed' });
+    if (c.type === 'Failed')
+      out.push({ type: 'Warning', reason: c.reason ?? 'Failed', message: c.message ?? 'Job failed' });
+  }
+  return out;
+}
+
+/** Starts the Job controller's handlers; run the returned controller while leading. */
+export function jobController(ctx: ControllerContext, options: JobControllerOptions = {}): RunningController {
+  const { informers: inf, client } = ctx;
+  const expectations = new Expectations();
+  const pods = client.resource(podsResource);
+  const jobs = client.resource(jobsResource);
+
+  const owned = (job: Job): Pod[] =>
+    inf.pods.cache
+      .byIndex(BY_OWNER, job.metadata.uid ?? '')
+      .filter((p) => controllerRef(p)?.uid === job.metadata.uid);
+
+  const reconcile = async (key: string): Promise<ReconcileResult> => {
+    const job = inf.jobs.cache.get(key);
+    if (!job || job.metadata.deletionTimestamp) {
+      expectations.forget(key);
+      return { kind: 'done' };
+    }
+    const { namespace, name } = splitKey(key);
+    const plan = planJob(job, expectations.adjust(key, owned(job)), ctx.clock.now(), options);
+    if (plan.create > 0) {
+      const owner = {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        name,
+        uid: job.metadata.uid ?? '',
+        controller: true,
+        blockOwnerDeletion: true,
+      };
+      const todo =
+        plan.indexes.length > 0
+          ? plan.indexes.map((i) => indexedPod(job, i, namespace, owner))
+          : Array.from({ length: plan.create }, () =>
+              podFromTemplate(job.spec.template, { namespace, generateName: `${name}-`, owner }),
+            );
+      for (let i = 0; i < todo.length; i += 20) {
+        const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
+        for (const p of made) {
+          expectations.created(key, p);
+          void recordEvent(ctx, 'job-controller', job, JOB_REF, {
+            type: 'Normal',
+            reason: 'SuccessfulCreate',
+            message: `Created pod: ${p.metadata.name ?? ''}`,
+          });
+        }
+      }
+    }
+    for (const p of plan.delete) {
+      expectations.deleted(key, keyOfObj(p));
+      await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
+        if (!isNotFound(err)) throw err;
+      });
+      void recordEvent(ctx, 'job-controller', job, JOB_REF, {
+        type: 'Normal',
+        reason: 'SuccessfulDelete',
+        message: `Deleted pod: ${p.metadata.name ?? ''}`,
+      });
+    }
+    if (!sameStatus(job.status, plan.status)) {
+      try {
+        await jobs.updateStatus({ ...job, status: plan.status }, { namespace });
+        for (const note of transitions(job.status, plan.status))
+          void recordEvent(ctx, 'job-controller', job, JOB_REF, note);
+      } catch (err: unknown) {
+        if (isConflict(err)) return { kind: 'requeueAfter', ms: 50 };
+        if (!isNotFound(err)) throw err;
+      }
+    }
+    if (plan.requeueAfterMs !== undefined) return { kind: 'requeueAfter', ms: plan.requeueAfterMs + 10 };
+    return { kind: 'done' };
+  };
+
+  const controller = makeController(ctx, 'job', reconcile, 4);
+  const enqueueOwner = (p: Pod): void => {
+    const ref = controllerRef(p);
+    if (ref?.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
+    controller.enqueue(`${p.metadata.namespace ?? ''}/${ref.name}`);
+  };
+  const seen = (p: Pod, gone: boolean): void => {
+    expectations.observed(keyOfObj(p), gone, gone || p.metadata.deletionTimestamp !== undefined);
+    enqueueOwner(p);
+  };
+  const detachJobs = inf.jobs.addEventHandler({
+    onAdd: (j) => controller.enqueue(keyOfObj(j)),
+    onUpdate: (_o, j) => controller.enqueue(keyOfObj(j)),
+    onDelete: (j) => controller.enqueue(keyOfObj(j)),
+  });
+  const detachPods = inf.pods.addEventHandler({
+    onAdd: (p) => seen(p, false),
+    onUpdate: (_o, p) => seen(p, false),
+    onDelete: (p) => seen(p, true),
+  });
+  return {
+    name: 'job',
+    controller,
+    detach: () => {
+      detachJobs();
+      detachPods();
+    },
+  };
+}
