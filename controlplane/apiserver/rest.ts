@@ -119,8 +119,8 @@ export interface DeleteOptions extends WriteOptions {
 /** Watch event delivered to a sink. */
 export interface WatchSink {
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: JsonObject): void;
-  /** The watch failed (410 Expired, or the store stopped). */
-  error(err: ApiError): void;
+  /** The watch failed (410 Expired, the store stopped, or an event could not be delivered). */
+  error(err: unknown): void;
 }
 
 interface Filter {
@@ -1002,7 +1002,14 @@ export class RestStorage {
       if (!Number.isSafeInteger(from) || from < 0) throw badRequest(`invalid resource version: "${rv}"`);
     }
     return this.#o.store.watch(prefix, from, {
-      onEvent: (e) => this.#deliver(e, filter, sink),
+      onEvent: (e) => {
+        // Called from the store's dispatch loop: a throw would cost every later watcher the event.
+        try {
+          this.#deliver(e, filter, sink);
+        } catch (err) {
+          sink.error(err);
+        }
+      },
       onError: (err) => sink.error(expiredError(messageOf(err))),
     });
   }
