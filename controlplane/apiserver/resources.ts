@@ -4,6 +4,7 @@
  * time through a Registry.
  */
 
+import type { CrdVersioning } from './crd-conversion.js';
 import type { JsonObject } from './patch.js';
 import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
@@ -46,6 +47,8 @@ export interface ResourceInfo {
   readonly selectableFields?: readonly string[];
   /** A custom resource's `additionalPrinterColumns` (the Table `kubectl get` prints). */
   readonly printerColumns?: readonly PrinterColumn[];
+  /** A custom resource's CRD versions: stored in one, served in each (crd-conversion.ts). */
+  readonly versioning?: CrdVersioning;
   /** Answered from the request and never stored (the self reviews): `create` is the only verb. */
   readonly virtual?: boolean;
 }
