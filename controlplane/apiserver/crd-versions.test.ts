@@ -116,6 +116,12 @@ describe('CRD versions (strategy None)', () => {
       'example.com/v1',
     ]);
 
+    // Without a version kubectl asks for the preferred one: v1 ranks above v1alpha1.
+    const group = await call(t.server, 'GET', '/apis/example.com');
+    expect(group.json.preferredVersion).toEqual({ groupVersion: 'example.com/v1', version: 'v1' });
+    const plain = await kubectl(env, ['get', 'widgets', 'a', '-o', 'json']);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ apiVersion: 'example.com/v1' });
+
     // Printer columns are the requested version's.
     const alpha = await kubectl(env, ['get', 'widgets.v1alpha1.example.com']);
     expect(alpha.stdout.split('\n')[0]).toMatch(/^NAME\s+LEGACY$/);
