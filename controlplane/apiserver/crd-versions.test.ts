@@ -274,6 +274,36 @@ describe('CRD versions (strategy Webhook)', () => {
     expect(write.status).toBe(500);
     expect(await t.server.store.get('/registry/example.com/gadgets/default/h')).toBeUndefined();
 
+    // A watch whose first object needs converting fails before it starts; one that meets such
+    // an object later gets the failure as an in-stream ERROR and ends.
+    const early = await call(t.server, 'GET', gadgets('v1alpha1', '?watch=true&timeoutSeconds=5'));
+    expect(early.status).toBe(500);
+    expect(early.json.message).toContain('gadgets.example.com');
+    const ns = await call(t.server, 'POST', '/api/v1/namespaces', { body: { metadata: { name: 'other' } } });
+    expect(ns.status).toBe(201);
+    const inOther = (version: string, q = '') => `/apis/example.com/${version}/namespaces/other/gadgets${q}`;
+    const watching = call(t.server, 'GET', inOther('v1alpha1', '?watch=true&timeoutSeconds=5'));
+    await new Promise((r) => setTimeout(r, 300));
+    const more = await call(t.server, 'POST', inOther('v1'), {
+      body: { apiVersion: 'example.com/v1', kind: 'Gadget', metadata: { name: 'i' }, spec: { size: 1 } },
+    });
+    expect(more.status).toBe(201);
+    const started = Date.now();
+    const streamed = await watching;
+    expect(streamed.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3000);
+    const events = streamed.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: Record<string, unknown> });
+    expect(events).toEqual([
+      {
+        type: 'ERROR',
+        object: expect.objectContaining({ kind: 'Status', reason: 'InternalError', code: 500 }),
+      },
+    ]);
+    expect(events[0]?.object.message).toContain('gadgets.example.com');
+
     const k = await kubectl(env, ['get', 'gadgets.v1alpha1.example.com', 'g']);
     expect(k.code).not.toBe(0);
     expect(k.stderr).toContain('conversion webhook for example.com/v1, Kind=Gadget failed');
