@@ -150,6 +150,36 @@ describe('toStorageVersion / toServedVersion', () => {
   });
 });
 
+describe('toServedVersion defaulting', () => {
+  it('defaults by the schema of the version the object is stored in, without touching it', () => {
+    const spec = crd() as { spec: { versions: { schema: { openAPIV3Schema: JsonObject } }[] } };
+    const alphaSchema = spec.spec.versions[0]?.schema.openAPIV3Schema as {
+      properties: { spec: { properties: Record<string, JsonObject> } };
+    };
+    alphaSchema.properties.spec.properties.legacy = { type: 'string', default: 'kept' };
+    alphaSchema.properties.spec.properties.tags = {
+      type: 'array',
+      items: { type: 'object', properties: { k: { type: 'string', default: 'none' } } },
+    };
+    const versioning = versioningOf(spec as unknown as JsonObject);
+    expect([...versioning.defaulting]).toEqual(['v1alpha1']);
+    const stored: JsonObject = {
+      apiVersion: 'example.com/v1alpha1',
+      kind: 'Widget',
+      metadata: { name: 'a' },
+      spec: { size: 1, tags: [{}] },
+    };
+    const served = toServedVersion({ version: 'v1alpha1', versioning }, stored);
+    expect(served.spec).toEqual({ size: 1, legacy: 'kept', tags: [{ k: 'none' }] });
+    expect(stored.spec).toEqual({ size: 1, tags: [{}] });
+    // Defaulted as stored (v1alpha1), then converted: v1 prunes what it does not declare.
+    expect(toServedVersion({ version: 'v1', versioning }, stored).spec).toEqual({
+      size: 1,
+      tags: [{ k: 'none' }],
+    });
+  });
+});
+
 describe('storedVersions', () => {
   it('adds the storage version to the listed ones', () => {
     expect(storedVersionsOf({ status: { storedVersions: ['v1alpha1'] } }, 'v1')).toEqual(['v1alpha1', 'v1']);

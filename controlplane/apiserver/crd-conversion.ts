@@ -22,6 +22,8 @@ export interface CrdVersioning {
   readonly strategy: 'None' | 'Webhook';
   /** Each version's openAPIV3Schema (undefined when it has none), served or not. */
   readonly schemas: ReadonlyMap<string, JsonObject | undefined>;
+  /** The versions whose schema has a `default` somewhere: objects stored in them are defaulted on read. */
+  readonly defaulting: ReadonlySet<string>;
 }
 
 /** The conversion settings of a CRD object (its spec as stored, defaults applied or not). */
@@ -36,6 +38,7 @@ export function versioningOf(crd: JsonObject): CrdVersioning {
       isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
     schemas.set(String(v.name ?? ''), schema);
   }
+  const defaulting = new Set([...schemas].filter(([, schema]) => hasDefault(schema)).map(([name]) => name));
   const storage = versions.find((v) => v.storage === true) ?? versions[0];
   return {
     crd: String(isObject(crd.metadata) ? (crd.metadata.name ?? '') : ''),
@@ -44,6 +47,7 @@ export function versioningOf(crd: JsonObject): CrdVersioning {
     storageVersion: String(storage?.name ?? ''),
     strategy: conversion.strategy === 'Webhook' ? 'Webhook' : 'None',
     schemas,
+    defaulting,
   };
 }
 
@@ -79,12 +83,54 @@ export function toStorageVersion(info: { readonly versioning?: CrdVersioning }, 
   return info.versioning ? convertTo(info.versioning, o, info.versioning.storageVersion) : o;
 }
 
-/** A stored object about to be served: `o` in the version of `info` (the request URL's). */
+/**
+ * A stored object about to be served: `o` defaulted by the schema of the version it is stored in
+ * (kube-apiserver defaults what it reads from etcd), then in the version of `info` (the request
+ * URL's). `o` itself is never changed.
+ */
 export function toServedVersion(
   info: { readonly version: string; readonly versioning?: CrdVersioning },
   o: JsonObject,
 ): JsonObject {
-  return info.versioning ? convertTo(info.versioning, o, info.version) : o;
+  const v = info.versioning;
+  if (!v) return o;
+  const stored = typeof o.apiVersion === 'string' ? o.apiVersion.slice(v.group.length + 1) : '';
+  const schema = v.defaulting.has(stored) ? v.schemas.get(stored) : undefined;
+  if (!schema) return convertTo(v, o, info.version);
+  const defaulted = structuredClone(o);
+  defaultObject(defaulted, schema, true);
+  return convertTo(v, defaulted, info.version);
+}
+
+function hasDefault(schema: Json | undefined): boolean {
+  if (!isObject(schema)) return false;
+  if (schema.default !== undefined) return true;
+  const props = isObject(schema.properties) ? Object.values(schema.properties) : [];
+  return props.some(hasDefault) || hasDefault(schema.items) || hasDefault(schema.additionalProperties);
+}
+
+/**
+ * Structural defaulting, the rules crd.ts applies on write: an absent field (or a null one that
+ * may not be null) whose schema has a `default` gets it, at every level whose parent exists.
+ */
+function defaultObject(value: Json, schema: JsonObject, root = false): void {
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (isObject(items)) for (const v of value) defaultObject(v, items);
+    return;
+  }
+  if (!isObject(value)) return;
+  const props = isObject(schema.properties) ? schema.properties : {};
+  for (const [k, sub] of Object.entries(props)) {
+    if (!isObject(sub) || (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata'))) continue;
+    if (sub.default !== undefined && (value[k] === undefined || (value[k] === null && sub.nullable !== true)))
+      value[k] = structuredClone(sub.default);
+    const child = value[k];
+    if (child !== undefined) defaultObject(child, sub);
+  }
+  const additional = schema.additionalProperties;
+  if (isObject(additional))
+    for (const [k, v] of Object.entries(value)) if (!(k in props)) defaultObject(v, additional);
 }
 
 /**

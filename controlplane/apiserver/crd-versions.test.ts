@@ -238,6 +238,40 @@ describe('CRD versions (strategy None)', () => {
   });
 });
 
+describe('CRD defaults on read', () => {
+  it('an object stored before its schema gained a default is read with it', async () => {
+    const things = (withDefault: boolean) => ({
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'things.example.com' },
+      spec: {
+        group: 'example.com',
+        scope: 'Namespaced',
+        names: { kind: 'Thing', plural: 'things', singular: 'thing', listKind: 'ThingList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: schema({ mode: { type: 'string', ...(withDefault ? { default: 'auto' } : {}) } }),
+          },
+        ],
+      },
+    });
+    expect((await apply('things', things(false))).code).toBe(0);
+    const path = '/apis/example.com/v1/namespaces/default/things';
+    const created = await call(t.server, 'POST', path, {
+      body: { apiVersion: 'example.com/v1', kind: 'Thing', metadata: { name: 't' }, spec: { size: 1 } },
+    });
+    expect(created.status).toBe(201);
+    expect((await apply('things', things(true))).code).toBe(0);
+    const read = await call(t.server, 'GET', `${path}/t`);
+    expect(read.json.spec).toEqual({ size: 1, mode: 'auto' });
+    const raw = await t.server.store.get('/registry/example.com/things/default/t');
+    expect((JSON.parse(raw?.value ?? '{}') as { spec: unknown }).spec).toEqual({ size: 1 });
+  });
+});
+
 describe('CRD versions (strategy Webhook)', () => {
   const gadgets = (version: string, rest = '') =>
     `/apis/example.com/${version}/namespaces/default/gadgets${rest}`;
