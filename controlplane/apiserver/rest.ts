@@ -125,6 +125,8 @@ export interface WatchSink {
 }
 
 interface Filter {
+  /** The type asked for: custom resources are converted to its version. */
+  readonly served: ResourceInfo;
   readonly labels: Selector;
   readonly fields: readonly FieldRequirement[];
 }
@@ -248,6 +250,7 @@ export class RestStorage {
     }
     const selectable = info.selectableFields;
     return {
+      served: info,
       labels,
       fields: parseFieldSelector(q.fieldSelector ?? '', info.plural, selectable ? { selectable } : {}),
     };
@@ -1020,7 +1023,7 @@ export class RestStorage {
       if (!Number.isSafeInteger(from) || from < 0) throw badRequest(`invalid resource version: "${rv}"`);
     }
     return this.#o.store.watch(prefix, from, {
-      onEvent: (e) => this.#deliver(info, e, filter, sink),
+      onEvent: (e) => this.#deliver(e, filter, sink),
       onError: (err) => sink.error(expiredError(messageOf(err))),
     });
   }
@@ -1028,7 +1031,7 @@ export class RestStorage {
   /** Decoded objects per store event: one event reaches every watcher, decode it once. */
   readonly #decoded = new WeakMap<StoreEvent, { cur: JsonObject; prev: JsonObject | undefined }>();
 
-  #deliver(info: ResourceInfo, e: StoreEvent, filter: Filter, sink: WatchSink): void {
+  #deliver(e: StoreEvent, filter: Filter, sink: WatchSink): void {
     let d = this.#decoded.get(e);
     if (!d) {
       d = { cur: this.decode(e.kv), prev: e.prev ? this.decode(e.prev) : undefined };
@@ -1038,8 +1041,8 @@ export class RestStorage {
     let prev: JsonObject | undefined;
     try {
       // Each watcher sees its own version of a custom resource; the decoded form is shared.
-      cur = toServedVersion(info, d.cur);
-      prev = d.prev && toServedVersion(info, d.prev);
+      cur = toServedVersion(filter.served, d.cur);
+      prev = d.prev && toServedVersion(filter.served, d.prev);
     } catch (err) {
       sink.error(err instanceof ApiError ? err : new ApiError(500, 'InternalError', messageOf(err)));
       return;
