@@ -29,6 +29,7 @@ import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
+import { serveOpenapiV2 } from './openapi-v2.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
@@ -174,6 +175,8 @@ async function handle(
       return sendJson(res, 200, apiGroupList(o.resources));
     case '/openapi/v3':
       return sendJson(res, 200, openapiIndex(o.resources));
+    case '/openapi/v2':
+      return serveOpenapiV2(req, res, o.resources);
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
