@@ -27,6 +27,7 @@ import {
 import { evictPod } from './disruption-budgets.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { managerOf } from './managed-fields.js';
 import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
@@ -497,7 +498,22 @@ async function serveResource(c: Ctx): Promise<void> {
     );
   }
   const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
-  const write = { ...writeOptions(c.url.searchParams, info.verb), admit: c.admit };
+  const isApply =
+    info.verb === 'patch' && (c.req.headers['content-type'] ?? '').startsWith('application/apply-patch');
+  const write = {
+    ...writeOptions(c.url.searchParams, info.verb),
+    admit: c.admit,
+    ...(['create', 'update', 'patch'].includes(info.verb)
+      ? {
+          manager: managerOf(
+            c.url.searchParams,
+            c.req.headers['user-agent'],
+            isApply ? 'Apply' : 'Update',
+            sub,
+          ),
+        }
+      : {}),
+  };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));

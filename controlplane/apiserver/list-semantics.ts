@@ -6,6 +6,7 @@
  * the upstream OpenAPI excerpt next to it (see deriveListSemantics and its test).
  */
 import table from './list-semantics/table.json' with { type: 'json' };
+import type { Json } from './patch.js';
 
 /** The merge semantics of one non-scalar field of a type. */
 export interface FieldSemantics {
@@ -144,4 +145,21 @@ export function fieldAtPath(apiVersion: string, kind: string, path: string): Fie
     type = found.of;
   }
   return found;
+}
+
+/**
+ * Defaults of optional list-map key fields, which apply matches items by as if set: the
+ * `+default="TCP"` protocol of ContainerPort, ServicePort and EndpointPort (Kubernetes' OpenAPI
+ * v3 `default`; the v2 document the table comes from does not carry defaults).
+ */
+const KEY_DEFAULTS: Readonly<Record<string, Readonly<Record<string, Json>>>> = {
+  'io.k8s.api.core.v1.ContainerPort': { protocol: 'TCP' },
+  'io.k8s.api.core.v1.ServicePort': { protocol: 'TCP' },
+  'io.k8s.api.core.v1.EndpointPort': { protocol: 'TCP' },
+  'io.k8s.api.discovery.v1.EndpointPort': { protocol: 'TCP' },
+};
+
+/** The default of list-map key `key` of items of `type`, if it has one. */
+export function listKeyDefault(type: string | undefined, key: string): Json | undefined {
+  return type === undefined ? undefined : KEY_DEFAULTS[type]?.[key];
 }
