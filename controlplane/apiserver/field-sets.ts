@@ -226,3 +226,13 @@ export function removeAt(obj: JsonObject, path: readonly string[], rootType: str
   const i = target === undefined ? -1 : parent.indexOf(target);
   if (i >= 0) parent.splice(i, 1);
 }
+
+/** True when `path` has no members below it in `set` (a leaf, not a list item with fields). */
+export function isLeaf(set: FieldSet, path: readonly string[]): boolean {
+  let node: FieldSet | undefined = set;
+  for (const el of path) {
+    node = node?.children.get(el);
+    if (node === undefined) return true;
+  }
+  return node.children.size === 0;
+}

@@ -121,6 +121,31 @@ describe('kubectl apply with list keys from the schema', () => {
     expect(await ok('diff', '-f', f)).toBe('');
   });
 
+  it('moves the client-side applied speaker to server-side apply without conflicts', async () => {
+    const f = file('speaker-csa.yaml', SPEAKER.replace('namespace: metallb-system', 'namespace: csa'));
+    const before = await versions('daemonset', 'csa', 'speaker');
+    for (let i = 0; i < 2; i++) {
+      const r = await k('apply', '--server-side', '-f', f);
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+    }
+    expect((await versions('daemonset', 'csa', 'speaker')).generation).toBe(before.generation);
+    const owners = (
+      await ok(
+        'get',
+        'ds',
+        'speaker',
+        '-n',
+        'csa',
+        '--show-managed-fields',
+        '-o',
+        'jsonpath={.metadata.managedFields[*].manager}',
+      )
+    ).split(' ');
+    expect(owners).toContain('kubectl');
+    expect(owners).not.toContain('kubectl-client-side-apply');
+    expect(await ok('diff', '--server-side', '-f', f)).toBe('');
+  });
+
   it('applies a Service with 53/UDP and 53/TCP both ways, twice each', async () => {
     const csa = file('dns-csa.yaml', DNS('csa'));
     expect(await ok('apply', '-f', csa)).toContain('service/dns created');

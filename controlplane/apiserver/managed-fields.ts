@@ -96,6 +96,13 @@ export function keepManagedFields(o: {
     return;
   }
   const before = isObject(o.current.metadata) ? o.current.metadata.managedFields : undefined;
+  // A write that sets managedFields itself replaces them (kubectl's client-side to server-side
+  // apply upgrade patches them so; an empty list clears them).
+  if (o.applied !== undefined && JSON.stringify(o.applied) !== JSON.stringify(before ?? [])) {
+    if (Array.isArray(o.applied) && o.applied.length > 0) meta.managedFields = o.applied;
+    else delete meta.managedFields;
+    return;
+  }
   if (before === undefined) delete meta.managedFields;
   else meta.managedFields = structuredClone(before);
   if (o.who !== undefined) recordUpdate(o.current, o.merged, o.type, o.who, o.now);

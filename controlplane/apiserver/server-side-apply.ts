@@ -15,6 +15,7 @@ import {
   fromFieldsV1,
   has,
   isEmpty,
+  isLeaf,
   itemElement,
   members,
   pathString,
@@ -169,6 +170,32 @@ function conflictError(
 }
 
 /**
+ * Whether every conflict lies within the object's client-side apply record (the
+ * `kubectl.kubernetes.io/last-applied-configuration` annotation): kube-apiserver then lets the
+ * apply take those fields over, so moving from `kubectl apply` to `--server-side` works
+ * (fieldmanager lastAppliedManager).
+ */
+function lastAppliedCovers(
+  live: JsonObject,
+  conflicts: readonly { readonly path: readonly string[] }[],
+  type: string | undefined,
+): boolean {
+  const meta = isObject(live.metadata) ? live.metadata : {};
+  const annotations = isObject(meta.annotations) ? meta.annotations : {};
+  const raw = annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  if (typeof raw !== 'string') return false;
+  let last: Json;
+  try {
+    last = JSON.parse(raw) as Json;
+  } catch {
+    return false;
+  }
+  if (!isObject(last)) return false;
+  const set = fieldSetOf(last, type);
+  return conflicts.every((c) => has(set, c.path));
+}
+
+/**
  * Server-side apply of `applied` to `live` (which may be `{}` for a create) by `who`; returns
  * the merged object with its managedFields. `type` is the kind's OpenAPI definition
  * (list-semantics.ts); undefined for custom resources, whose lists are then atomic.
@@ -188,16 +215,24 @@ export function serverSideApply(
   // Conflicts: members this apply changes that another manager owns.
   const conflicts: { manager: Entry; path: string[] }[] = [];
   for (const path of members(appliedSet)) {
+    if (!isLeaf(appliedSet, path)) continue;
     if (JSON.stringify(valueAt(live, path, type)) === JSON.stringify(valueAt(merged, path, type))) continue;
     if (valueAt(live, path, type) === undefined) continue;
     for (const e of others) if (has(e.set, path)) conflicts.push({ manager: e, path });
   }
-  if (conflicts.length > 0 && who.force !== true) throw conflictError(conflicts);
+  if (conflicts.length > 0 && who.force !== true && !lastAppliedCovers(live, conflicts, type))
+    throw conflictError(conflicts);
   for (const c of conflicts) c.manager.set = difference(c.manager.set, setOf([c.path]));
   // What this manager applied before and no longer does goes, unless someone else owns it.
   const previous = before.find((e) => sameEntry(e, who))?.set ?? emptySet();
-  const dropped = members(difference(previous, appliedSet))
-    .filter((p) => !others.some((e) => has(e.set, p)))
+  const candidates = members(difference(previous, appliedSet)).filter(
+    (p) => !others.some((e) => has(e.set, p)),
+  );
+  const key = (p: readonly string[]): string => JSON.stringify(p);
+  const all = new Set(candidates.map(key));
+  // An item or field that goes takes its members with it: only the outermost paths are removed.
+  const dropped = candidates
+    .filter((p) => !p.some((_, i) => i > 0 && all.has(key(p.slice(0, i)))))
     // Deepest first, so an item goes before the list that held it is looked at.
     .sort((a, b) => b.length - a.length);
   for (const p of dropped) removeAt(merged, p, type);
@@ -236,9 +271,11 @@ export function recordUpdate(
   const before = entriesOf(old);
   const nextSet = fieldSetOf(next, type);
   const changed = setOf(
-    members(nextSet).filter(
-      (p) => JSON.stringify(valueAt(old, p, type)) !== JSON.stringify(valueAt(next, p, type)),
-    ),
+    members(nextSet).filter((p) => {
+      const was = valueAt(old, p, type);
+      if (was === undefined) return true;
+      return isLeaf(nextSet, p) && JSON.stringify(was) !== JSON.stringify(valueAt(next, p, type));
+    }),
   );
   // Members gone from the object are nobody's any more.
   const prune = (s: FieldSet): FieldSet => setOf(members(s).filter((p) => has(nextSet, p)));
