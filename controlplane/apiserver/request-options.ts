@@ -20,8 +20,9 @@ export function listQuery(q: URLSearchParams): ListQuery {
   if (rv !== null) out.resourceVersion = rv;
   if (limit !== null) {
     const n = Number(limit);
-    if (!Number.isInteger(n) || n < 0)
-      throw badRequest(`limit: must be a non-negative integer, got "${limit}"`);
+    // Safe integers only: 1e20 is an integer to JavaScript but not to SQLite or etcd (int64).
+    if (!Number.isSafeInteger(n) || n < 0)
+      throw badRequest(`limit: must be a non-negative integer, got "${limit.slice(0, 100)}"`);
     out.limit = n;
   }
   return out;
@@ -69,7 +70,7 @@ export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
     b.gracePeriodSeconds ??
     (q.get('gracePeriodSeconds') === null ? undefined : Number(q.get('gracePeriodSeconds')));
   if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
+    if (typeof grace !== 'number' || !Number.isSafeInteger(grace) || grace < 0)
       throw badRequest('gracePeriodSeconds: must be a non-negative integer');
     out.gracePeriodSeconds = grace;
   }
