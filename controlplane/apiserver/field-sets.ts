@@ -127,13 +127,43 @@ export function has(set: FieldSet, path: readonly string[]): boolean {
 }
 
 /** `a` without the members of `b`. */
-export function difference(a: FieldSet, b: FieldSet): FieldSet {
-  return setOf(members(a).filter((p) => !has(b, p)));
+export function difference(a: FieldSet, b: FieldSet | undefined): FieldSet {
+  const out: FieldSet = { self: a.self && b?.self !== true, children: new Map() };
+  for (const [el, c] of a.children) {
+    const d = difference(c, b?.children.get(el));
+    if (d.self || d.children.size > 0) out.children.set(el, d);
+  }
+  return out;
+}
+
+/** The members of both `a` and `b`. */
+export function intersection(a: FieldSet, b: FieldSet): FieldSet {
+  const out: FieldSet = { self: a.self && b.self, children: new Map() };
+  for (const [el, c] of a.children) {
+    const other = b.children.get(el);
+    if (other === undefined) continue;
+    const d = intersection(c, other);
+    if (d.self || d.children.size > 0) out.children.set(el, d);
+  }
+  return out;
+}
+
+/** The members of `a` or `b`. */
+export function union(a: FieldSet, b: FieldSet): FieldSet {
+  const out: FieldSet = { self: a.self || b.self, children: new Map() };
+  for (const [el, c] of a.children) {
+    const other = b.children.get(el);
+    out.children.set(el, other === undefined ? c : union(c, other));
+  }
+  for (const [el, c] of b.children) if (!a.children.has(el)) out.children.set(el, c);
+  return out;
 }
 
 /** True when a set has no member. */
 export function isEmpty(set: FieldSet): boolean {
-  return members(set).length === 0;
+  if (set.self) return false;
+  for (const c of set.children.values()) if (!isEmpty(c)) return false;
+  return true;
 }
 
 /** The `fieldsV1` JSON of a set. */

@@ -14,6 +14,7 @@ import {
   fieldSetOf,
   fromFieldsV1,
   has,
+  intersection,
   isEmpty,
   isLeaf,
   itemElement,
@@ -22,6 +23,7 @@ import {
   removeAt,
   setOf,
   toFieldsV1,
+  union,
   valueAt,
 } from './field-sets.js';
 import { fieldOf, isAtomicType } from './list-semantics.js';
@@ -270,15 +272,26 @@ export function recordUpdate(
 ): void {
   const before = entriesOf(old);
   const nextSet = fieldSetOf(next, type);
-  const changed = setOf(
-    members(nextSet).filter((p) => {
+  const changed = emptySet();
+  // Only subtrees whose value differs are walked: an update of one field costs little.
+  const walk = (node: FieldSet, into: FieldSet, path: readonly string[]): void => {
+    for (const [el, c] of node.children) {
+      const p = [...path, el];
       const was = valueAt(old, p, type);
-      if (was === undefined) return true;
-      return isLeaf(nextSet, p) && JSON.stringify(was) !== JSON.stringify(valueAt(next, p, type));
-    }),
-  );
+      const target: FieldSet = { self: false, children: new Map() };
+      if (was === undefined) {
+        into.children.set(el, c);
+        continue;
+      }
+      if (JSON.stringify(was) === JSON.stringify(valueAt(next, p, type))) continue;
+      if (c.children.size === 0) target.self = c.self;
+      else walk(c, target, p);
+      if (!isEmpty(target)) into.children.set(el, target);
+    }
+  };
+  walk(nextSet, changed, []);
   // Members gone from the object are nobody's any more.
-  const prune = (s: FieldSet): FieldSet => setOf(members(s).filter((p) => has(nextSet, p)));
+  const prune = (s: FieldSet): FieldSet => intersection(s, nextSet);
   const apiVersion = typeof next.apiVersion === 'string' ? next.apiVersion : '';
   const entries = before.map((e) => ({
     ...e,
@@ -300,7 +313,7 @@ export function recordUpdate(
       ...mine,
       time: now,
       fresh: true,
-      set: setOf([...members(mine.set), ...members(changed)]),
+      set: union(mine.set, changed),
     };
   }
   setManagedFields(next, encodeEntries(entries, before));
