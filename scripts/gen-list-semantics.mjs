@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 /**
- * Derives the list-semantics table (controlplane/apiserver/list-semantics/table.json) and the
- * upstream excerpt it is checked against (…/upstream-excerpt.json) from Kubernetes' published
- * OpenAPI v2 document (api/openapi-spec/swagger.json of a release).
+ * Writes controlplane/apiserver/list-semantics/upstream-excerpt.json from Kubernetes' published
+ * OpenAPI v2 document (api/openapi-spec/swagger.json of a release):
  *
  *   node scripts/gen-list-semantics.mjs <swagger.json> "<source description>"
  *
- * The excerpt keeps, for every definition reachable from a served kind, only what the table is
- * derived from: group-version-kinds, map types and the non-scalar properties with their refs and
- * x-kubernetes-* list annotations. The test re-derives the table from the excerpt.
+ * The excerpt keeps, for every definition reachable from a kind of the served group-versions,
+ * only what the list-semantics table is derived from: group-version-kinds, map types and the
+ * non-scalar properties with their refs and x-kubernetes-* list annotations. Then
+ * `UPDATE_LIST_SEMANTICS=1 vitest run controlplane/apiserver/list-semantics.test.ts` rewrites
+ * table.json from it; without the variable that test fails whenever the two disagree.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
