@@ -1,22 +1,41 @@
 /** Picks the patch algorithm for a request's Content-Type (apiserver handlers/patch.go). */
+import { rootTypeOf } from './list-semantics.js';
 import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { type Manager, serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest } from './status.js';
 
 /** Patch content types the server accepts. */
 export type PatchType = 'merge' | 'json' | 'strategic' | 'apply';
 
-/** Applies one patch format. Custom resources take strategic merge as JSON merge, as Kubernetes refuses it. */
-export function applyPatch(current: JsonObject, type: PatchType, body: Json, custom: boolean): JsonObject {
+/** The OpenAPI definition of a stored object's kind, which decides how its lists merge. */
+function schemaOf(o: JsonObject): string | undefined {
+  return typeof o.apiVersion === 'string' && typeof o.kind === 'string'
+    ? rootTypeOf(o.apiVersion, o.kind)
+    : undefined;
+}
+
+/**
+ * Applies one patch format; strategic merge is refused for custom resources, as Kubernetes does.
+ * An apply needs its manager (`fieldManager`, `force`) and the time to record in managedFields.
+ */
+export function applyPatch(
+  current: JsonObject,
+  type: PatchType,
+  body: Json,
+  custom: boolean,
+  apply: { readonly who: Manager; readonly now: string } = {
+    who: { manager: 'unknown', operation: 'Apply' },
+    now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+  },
+): JsonObject {
   let out: Json;
   switch (type) {
     case 'merge':
       out = mergePatch(current, body);
       break;
     case 'apply':
-      // Server-side apply without managedFields: fields other writers set must survive, and list
-      // entries match by their keys (listMapKeys are the strategic merge keys of built-in kinds),
-      // so a strategic merge is the nearest; custom resources have no merge keys here.
-      out = custom ? mergePatch(current, body) : strategicMergePatch(current, body);
+      if (!isObject(body)) throw badRequest('apply: the body must be an object');
+      out = serverSideApply(current, body, custom ? undefined : schemaOf(current), apply.who, apply.now);
       break;
     case 'json':
       out = jsonPatch(current, body);
@@ -28,7 +47,7 @@ export function applyPatch(current: JsonObject, type: PatchType, body: Json, cus
           'UnsupportedMediaType',
           'strategic merge patch is not supported for custom resources',
         );
-      out = strategicMergePatch(current, body);
+      out = strategicMergePatch(current, body, schemaOf(current));
       break;
   }
   if (!isObject(out)) throw badRequest('the patch must leave a JSON object');

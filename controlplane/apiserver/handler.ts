@@ -28,6 +28,7 @@ import {
 import { evictPod } from './disruption-budgets.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { managerOf } from './managed-fields.js';
 import { type ApiServerMetrics, methodLabel } from './metrics.js';
 import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
@@ -582,7 +583,15 @@ async function serveResource(c: Ctx): Promise<void> {
     );
   }
   const strict = c.query.get('fieldValidation') === 'Strict';
-  const write = { ...writeOptions(c.query, info.verb), admit: c.admit };
+  const isApply =
+    info.verb === 'patch' && (c.req.headers['content-type'] ?? '').startsWith('application/apply-patch');
+  const write = {
+    ...writeOptions(c.query, info.verb),
+    admit: c.admit,
+    ...(['create', 'update', 'patch'].includes(info.verb)
+      ? { manager: managerOf(c.query, c.req.headers['user-agent'], isApply ? 'Apply' : 'Update', sub) }
+      : {}),
+  };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));

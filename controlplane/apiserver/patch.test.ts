@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { type Json, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+
+const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';
+const SERVICE = 'io.k8s.api.core.v1.Service';
+const POD = 'io.k8s.api.core.v1.Pod';
+
 import { ApiError } from './status.js';
 
 describe('JSON merge patch (RFC 7386)', () => {
@@ -78,27 +83,31 @@ describe('strategic merge patch', () => {
   };
 
   it('merges containers by name, ports by containerPort, env by name (what kubectl apply sends)', () => {
-    const out = strategicMergePatch(deployment, {
-      spec: {
-        replicas: 1,
-        template: {
-          spec: {
-            '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'app' }],
-            containers: [
-              {
-                name: 'app',
-                image: 'app:2',
-                env: [
-                  { name: 'B', value: '3' },
-                  { name: 'C', value: '4' },
-                ],
-              },
-              { name: 'sidecar', ports: [{ containerPort: 9090 }] },
-            ],
+    const out = strategicMergePatch(
+      deployment,
+      {
+        spec: {
+          replicas: 1,
+          template: {
+            spec: {
+              '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'app' }],
+              containers: [
+                {
+                  name: 'app',
+                  image: 'app:2',
+                  env: [
+                    { name: 'B', value: '3' },
+                    { name: 'C', value: '4' },
+                  ],
+                },
+                { name: 'sidecar', ports: [{ containerPort: 9090 }] },
+              ],
+            },
           },
         },
-      },
-    } as Json) as typeof deployment;
+      } as Json,
+      DEPLOYMENT,
+    ) as typeof deployment;
     const cs = out.spec.template.spec.containers;
     expect(cs.map((c) => c.name)).toEqual(['sidecar', 'app']);
     const app = cs[1] as (typeof cs)[0];
@@ -114,17 +123,21 @@ describe('strategic merge patch', () => {
   });
 
   it('honours $patch: delete in a list, $patch: replace on a map, $retainKeys and $deleteFromPrimitiveList', () => {
-    const out = strategicMergePatch(deployment, {
-      spec: {
-        template: {
-          spec: {
-            containers: [{ name: 'sidecar', $patch: 'delete' }],
-            volumes: [{ name: 'v1', configMap: { name: 'cm' }, $retainKeys: ['name', 'configMap'] }],
+    const out = strategicMergePatch(
+      deployment,
+      {
+        spec: {
+          template: {
+            spec: {
+              containers: [{ name: 'sidecar', $patch: 'delete' }],
+              volumes: [{ name: 'v1', configMap: { name: 'cm' }, $retainKeys: ['name', 'configMap'] }],
+            },
           },
         },
+        metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] },
       },
-      metadata: { '$deleteFromPrimitiveList/finalizers': ['a'] },
-    }) as typeof deployment;
+      DEPLOYMENT,
+    ) as typeof deployment;
     expect(out.spec.template.spec.containers.map((c) => c.name)).toEqual(['app']);
     expect(out.spec.template.spec.volumes).toEqual([{ name: 'v1', configMap: { name: 'cm' } }]);
     expect(out.metadata.finalizers).toEqual([]);
@@ -147,9 +160,13 @@ describe('strategic merge patch', () => {
         externalIPs: ['1.1.1.1'],
       },
     };
-    const out = strategicMergePatch(svc, {
-      spec: { ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['2.2.2.2'] },
-    });
+    const out = strategicMergePatch(
+      svc,
+      {
+        spec: { ports: [{ port: 443, targetPort: 8443 }], externalIPs: ['2.2.2.2'] },
+      },
+      SERVICE,
+    );
     expect(out).toEqual({
       spec: {
         ports: [
@@ -161,7 +178,11 @@ describe('strategic merge patch', () => {
     });
     // A set list keeps one of each; the elements the patch names come in the patch's order.
     expect(
-      strategicMergePatch({ metadata: { finalizers: ['a', 'c'] } }, { metadata: { finalizers: ['b', 'a'] } }),
+      strategicMergePatch(
+        { metadata: { finalizers: ['a', 'c'] } },
+        { metadata: { finalizers: ['b', 'a'] } },
+        POD,
+      ),
     ).toEqual({
       metadata: { finalizers: ['b', 'a', 'c'] },
     });
@@ -170,22 +191,26 @@ describe('strategic merge patch', () => {
   it('orders merged lists as apimachinery does: new elements before the old ones that follow them', () => {
     const pod = { spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b' }, { name: 'c' }] } };
     // kubernetes.io "Update API Objects in Place Using kubectl patch": the added container comes first.
-    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'n', image: 'redis' }] } })).toEqual({
+    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'n', image: 'redis' }] } }, POD)).toEqual({
       spec: {
         containers: [{ name: 'n', image: 'redis' }, { name: 'a', image: 'x' }, { name: 'b' }, { name: 'c' }],
       },
     });
     // Patched elements keep their places relative to the untouched ones.
-    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'b', image: 'y' }] } })).toEqual({
+    expect(strategicMergePatch(pod, { spec: { containers: [{ name: 'b', image: 'y' }] } }, POD)).toEqual({
       spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b', image: 'y' }, { name: 'c' }] },
     });
     // $setElementOrder decides the order of the elements it lists.
-    const ordered = strategicMergePatch(pod, {
-      spec: {
-        '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }],
-        containers: [{ name: 'c', image: 'z' }],
+    const ordered = strategicMergePatch(
+      pod,
+      {
+        spec: {
+          '$setElementOrder/containers': [{ name: 'c' }, { name: 'a' }],
+          containers: [{ name: 'c', image: 'z' }],
+        },
       },
-    }) as { spec: { containers: { name: string }[] } };
+      POD,
+    ) as { spec: { containers: { name: string }[] } };
     expect(ordered.spec.containers.map((c) => c.name)).toEqual(['b', 'c', 'a']);
   });
 });

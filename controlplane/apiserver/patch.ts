@@ -4,6 +4,7 @@
  * extension: lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`; see community/contributors/devel/sig-api-machinery/strategic-merge-patch.md).
  */
+import { fieldOf } from './list-semantics.js';
 import { badRequest } from './status.js';
 
 /** Any JSON value. */
@@ -141,49 +142,31 @@ export function jsonPatch(target: Json, ops: Json): Json {
   return doc;
 }
 
+/** How strategic merge treats one field: its merge key (if merged by key) and its value's type. */
+function smpField(
+  type: string | undefined,
+  field: string,
+): { readonly merge: boolean; readonly key?: string; readonly of?: string } {
+  const f = fieldOf(type, field);
+  const merge = f?.patch?.split(',').includes('merge') ?? false;
+  return {
+    merge,
+    ...(f?.mergeKey !== undefined ? { key: f.mergeKey } : {}),
+    ...(f?.of !== undefined ? { of: f.of } : {}),
+  };
+}
+
 /**
- * Merge keys of list fields (the `patchMergeKey` tags of k8s.io/api types). The key is the field
- * name, or `parent.field` where the same name merges differently (container vs service ports).
+ * Applies a strategic merge patch; `patch` must be an object. `type` is the OpenAPI definition of
+ * the target (list-semantics.ts), whose `x-kubernetes-patch-strategy` / `-merge-key` annotations
+ * decide how each list merges; lists without one (or of an unknown type) are replaced whole.
  */
-const MERGE_KEYS: Readonly<Record<string, string>> = {
-  containers: 'name',
-  initContainers: 'name',
-  ephemeralContainers: 'name',
-  env: 'name',
-  volumes: 'name',
-  volumeMounts: 'mountPath',
-  volumeDevices: 'devicePath',
-  imagePullSecrets: 'name',
-  hostAliases: 'ip',
-  conditions: 'type',
-  ownerReferences: 'uid',
-  'containers.ports': 'containerPort',
-  'initContainers.ports': 'containerPort',
-  'spec.ports': 'port',
-  topologySpreadConstraints: 'topologyKey',
-  resourceClaims: 'name',
-  'status.addresses': 'type',
-  // admissionregistration/v1 Validating/MutatingWebhookConfiguration.webhooks.
-  webhooks: 'name',
-};
-
-/** Field names whose merge key depends on the parent, listed only as `parent.field` above. */
-const QUALIFIED_ONLY = new Set(['ports', 'addresses']);
-
-/** Primitive lists merged as sets (`patchStrategy:"merge"` on []string). */
-const SET_LISTS = new Set(['finalizers']);
-
-function mergeKeyFor(parent: string, field: string): string | undefined {
-  return MERGE_KEYS[`${parent}.${field}`] ?? (QUALIFIED_ONLY.has(field) ? undefined : MERGE_KEYS[field]);
-}
-
-/** Applies a strategic merge patch; `patch` must be an object. */
-export function strategicMergePatch(target: Json, patch: Json): Json {
+export function strategicMergePatch(target: Json, patch: Json, type?: string): Json {
   if (!isObject(patch)) throw badRequest('strategic merge patch: body must be an object');
-  return smpObject(isObject(target) ? target : {}, patch, '');
+  return smpObject(isObject(target) ? target : {}, patch, type);
 }
 
-function smpObject(target: JsonObject, patch: JsonObject, parentField: string): JsonObject {
+function smpObject(target: JsonObject, patch: JsonObject, type: string | undefined): JsonObject {
   if (patch.$patch === 'replace') {
     const { $patch: _drop, ...rest } = patch;
     return clone(rest);
@@ -209,9 +192,9 @@ function smpObject(target: JsonObject, patch: JsonObject, parentField: string): 
     const cur = out[k];
     if (isObject(v)) {
       if (v.$patch === 'delete') delete out[k];
-      else out[k] = smpObject(isObject(cur) ? cur : {}, v, k);
+      else out[k] = smpObject(isObject(cur) ? cur : {}, v, smpField(type, k).of);
     } else if (Array.isArray(v)) {
-      out[k] = smpList(Array.isArray(cur) ? cur : [], v, parentField, k);
+      out[k] = smpList(Array.isArray(cur) ? cur : [], v, smpField(type, k));
     } else {
       out[k] = v;
     }
@@ -221,8 +204,7 @@ function smpObject(target: JsonObject, patch: JsonObject, parentField: string): 
     const field = k.slice('$setElementOrder/'.length);
     const list = out[field];
     const before = Array.isArray(target[field]) ? target[field] : [];
-    if (Array.isArray(list))
-      out[field] = applyOrder({ list, order, before, key: mergeKeyFor(parentField, field) });
+    if (Array.isArray(list)) out[field] = applyOrder({ list, order, before, key: smpField(type, field).key });
   }
   if (Array.isArray(retain)) {
     const keep = new Set(retain.filter((x): x is string => typeof x === 'string'));
@@ -234,15 +216,15 @@ function smpObject(target: JsonObject, patch: JsonObject, parentField: string): 
 function smpList(
   target: readonly Json[],
   patch: readonly Json[],
-  parentField: string,
-  field: string,
+  field: { readonly merge: boolean; readonly key?: string; readonly of?: string },
 ): Json[] {
-  if (SET_LISTS.has(field)) {
+  // patchStrategy merge on a list of scalars: a set union.
+  if (field.merge && field.key === undefined && patch.every((x) => !isObject(x))) {
     const out = [...target];
     for (const v of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
     return applyOrder({ list: out, order: patch, before: target, key: undefined });
   }
-  const key = mergeKeyFor(parentField, field);
+  const key = field.merge ? field.key : undefined;
   // Without a merge key a list is atomic: the patch replaces it (minus any directive entries).
   if (key === undefined || patch.some((x) => !isObject(x)))
     return patch.filter((x) => !(isObject(x) && '$patch' in x)).map((x) => clone(x));
@@ -259,8 +241,8 @@ function smpList(
       continue;
     }
     const existing = at === -1 ? undefined : out[at];
-    if (isObject(existing)) out[at] = smpObject(existing, item, field);
-    else out.push(smpObject({}, item, field));
+    if (isObject(existing)) out[at] = smpObject(existing, item, field.of);
+    else out.push(smpObject({}, item, field.of));
   }
   return applyOrder({
     list: out,

@@ -25,6 +25,7 @@ import {
   type PropagationPolicy,
 } from './deletion.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
+import { keepManagedFields, type Manager, recordWrite, schemaOf } from './managed-fields.js';
 import {
   admissionName,
   beginTermination,
@@ -101,6 +102,8 @@ export interface WriteOptions {
    * (NodeRestriction, RBAC escalation checks).
    */
   readonly admit?: Admit;
+  /** The request's field manager, whose write managedFields records (server-side-apply.ts). */
+  readonly manager?: Manager;
 }
 
 /** Delete options (meta/v1 DeleteOptions, the parts honoured here). */
@@ -397,6 +400,8 @@ export class RestStorage {
     }
     // Status is owned by controllers when a status subresource exists (PrepareForCreate).
     if (info.subresources.includes('status') && info.kind !== 'CustomResourceDefinition') delete body.status;
+    if (options.manager !== undefined)
+      recordWrite({}, body, schemaOf(info, body), options.manager, timestamp(this.#now()));
     applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
     if (isNamespace(info)) prepareNamespaceCreate(body);
     await this.#admit(info, { operation: 'CREATE', namespace: ns, name: meta.name as string, object: body });
@@ -478,6 +483,7 @@ export class RestStorage {
         dryRun,
         admit,
         admitAs,
+        manager: how.manager,
       }),
     );
   }
@@ -494,6 +500,7 @@ export class RestStorage {
       readonly dryRun: boolean;
       readonly admit: UpdateHow['admit'];
       readonly admitAs: UpdateHow['admitAs'];
+      readonly manager: UpdateHow['manager'];
     },
   ): Promise<JsonObject> {
     const { namespace, name, key, mutate, subresource, precondition, dryRun, admit, admitAs } = args;
@@ -502,6 +509,7 @@ export class RestStorage {
       if (!kv) throw notFoundError(info, name);
       const current = this.#read(info, kv);
       const next = mutate(clone(current));
+      const applied = metaOf(next).managedFields;
       const wanted =
         precondition.from === 'result' ? metaString(next, 'resourceVersion') : precondition.value;
       if (wanted !== undefined && wanted !== '' && wanted !== String(kv.modRevision))
@@ -519,6 +527,14 @@ export class RestStorage {
       // Defaults first, so a write that only omits defaulted fields changes no generation.
       applyDefaults(info.custom ? 'custom' : info.group, info.kind, merged);
       carryOverMeta(merged, current, { generation: tracksGeneration(info) });
+      keepManagedFields({
+        merged,
+        current,
+        applied,
+        type: schemaOf(info, current),
+        who: args.manager,
+        now: timestamp(this.#now()),
+      });
       await this.#admit(info, {
         operation: admitAs?.operation ?? 'UPDATE',
         subresource: admitAs?.subresource ?? subresource ?? '',
@@ -657,6 +673,7 @@ export class RestStorage {
       subresource,
       dryRun: options.dryRun ?? false,
       admit: options.admit,
+      manager: options.manager,
     });
   }
 
@@ -673,12 +690,21 @@ export class RestStorage {
     // A patch is a precondition only when it names a resourceVersion itself; the version it
     // inherits from the stored object is not one, so a race with another writer is retried
     // (as Kubernetes' GuaranteedUpdate does) instead of answered with 409.
-    return this.#update(info, namespace, name, (current) => applyPatch(current, type, body, info.custom), {
-      subresource,
-      precondition: { from: 'request', value: patchResourceVersion(body) },
-      dryRun: options.dryRun ?? false,
-      admit: options.admit,
-    });
+    const who = options.manager ?? { manager: 'unknown', operation: type === 'apply' ? 'Apply' : 'Update' };
+    const apply = { who, now: timestamp(this.#now()) };
+    return this.#update(
+      info,
+      namespace,
+      name,
+      (current) => applyPatch(current, type, body, info.custom, apply),
+      {
+        subresource,
+        precondition: { from: 'request', value: patchResourceVersion(body) },
+        dryRun: options.dryRun ?? false,
+        admit: options.admit,
+        manager: type === 'apply' ? who : options.manager,
+      },
+    );
   }
 
   /** GET …/scale: the autoscaling/v1 Scale view of a workload. */
@@ -1076,6 +1102,7 @@ interface UpdateHow {
   readonly admit?: WriteOptions['admit'] | undefined;
   /** How admission sees the write when it is a subresource other than status (binding, scale). */
   readonly admitAs?: { readonly operation: 'CREATE' | 'UPDATE'; readonly subresource: string };
+  readonly manager?: Manager | undefined;
 }
 
 /** Where an update's resourceVersion precondition comes from. */
