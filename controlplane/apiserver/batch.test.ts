@@ -1,29 +1,25 @@
-/**
- * batch/v1 Job and CronJob in the API server, driven by the real kubectl 1.32: `create job` and
- * `create cronjob` (protobuf bodies), defaults and the generated selector, printer columns,
- * validation errors naming the field, generation, discovery.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CronJob, Job } from '../../lib/api/index.js';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import {
+  call,
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+  writeTestFile,
+} from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
 const k = (...args: string[]) => kubectl(env, args);
 
 function file(name: string, text: string): string {
-  const p = join(t.dir, name);
-  writeFileSync(p, text);
-  return p;
+  return writeTestFile(t, name, text);
 }
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
 });
 
 afterAll(async () => {

@@ -3,10 +3,10 @@
  * version and served in the version asked for (strategy None), storedVersions records every
  * storage version, and a Webhook strategy fails clearly where a conversion is needed.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import { call, kubectl, kubectlEnv, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -75,9 +75,7 @@ async function storedApiVersion(name: string): Promise<unknown> {
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
   const created = await call(t.server, 'POST', CRDS, { body: widgetsCrd('v1') });
   expect(created.status).toBe(201);
 });

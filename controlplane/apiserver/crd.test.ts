@@ -1,8 +1,8 @@
 /** CustomResourceDefinitions: custom types served generically, validated by their schema, with kubectl. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import { call, kubectl, kubectlEnv, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -54,9 +54,7 @@ const CRD = {
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
 });
 
 afterAll(async () => {

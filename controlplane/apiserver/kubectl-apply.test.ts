@@ -4,10 +4,10 @@
  * neither generation nor resourceVersion, `kubectl diff` empty after an apply, and
  * managedFields ownership and conflicts as kube-apiserver reports them.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import { kubectl, kubectlEnv, startTestServer, type TestServer, writeTestFile } from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -51,9 +51,7 @@ spec:
 `;
 
 function file(name: string, text: string): string {
-  const p = join(t.dir, name);
-  writeFileSync(p, text);
-  return p;
+  return writeTestFile(t, name, text);
 }
 
 async function ok(...args: string[]): Promise<string> {
@@ -72,9 +70,7 @@ async function versions(kind: string, ns: string, name: string): Promise<{ gener
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
   for (const ns of ['metallb-system', 'csa', 'ssa', 'own']) await ok('create', 'namespace', ns);
 });
 

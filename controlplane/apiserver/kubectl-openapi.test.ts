@@ -1,23 +1,20 @@
-/**
- * `/openapi/v2` against the real kubectl 1.32 and over HTTP: kubectl falls back to it (as
- * protobuf) whenever `/openapi/v3` cannot vouch for a kind, so a file with a kind the server
- * does not serve reports that one document and applies the rest; `kind: List` files are
- * validated client-side against its models; `kubectl explain --output=plaintext-openapiv2`
- * reads custom resources' converted schemas from it.
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import {
+  call,
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+  writeTestFile,
+} from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
 const k = (...args: string[]) => kubectl(env, args);
 
 function file(name: string, text: string): string {
-  const p = join(t.dir, name);
-  writeFileSync(p, text);
-  return p;
+  return writeTestFile(t, name, text);
 }
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
@@ -51,9 +48,7 @@ spec:
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
   const r = await k('apply', '-f', file('crd.yaml', CRD));
   if (r.code !== 0) throw new Error(r.stderr);
   // The new type is served once the CRD is established.

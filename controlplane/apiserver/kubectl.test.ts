@@ -3,11 +3,18 @@
  * /version reports minor 32) against a real server on loopback.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addToken, kubeconfig } from './pki.js';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import {
+  call,
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+  writeTestFile,
+} from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -60,16 +67,12 @@ spec:
 `;
 
 function file(name: string, text: string): string {
-  const p = join(t.dir, name);
-  writeFileSync(p, text);
-  return p;
+  return writeTestFile(t, name, text);
 }
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
 });
 
 afterAll(async () => {

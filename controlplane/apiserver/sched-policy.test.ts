@@ -3,10 +3,10 @@
  * APIService against a real server over HTTPS, and through the real kubectl 1.32 (whose typed
  * `create priorityclass|pdb` send protobuf bodies).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Answer, call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import { type Answer, call, kubectl, kubectlEnv, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -42,9 +42,7 @@ function pod(
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
 });
 
 afterAll(async () => {

@@ -4,7 +4,7 @@
  * HOME and --cache-dir so discovery caches never leak between runs.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -126,6 +126,20 @@ export function call(
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** kubectl's environment for a test server: its admin kubeconfig, a private HOME in its temp dir. */
+export function kubectlEnv(t: TestServer): { kubeconfig: string; home: string } {
+  const home = join(t.dir, 'home');
+  mkdirSync(home, { recursive: true });
+  return { kubeconfig: t.server.kubeconfigPath, home };
+}
+
+/** Writes `text` to `name` in the test server's temp dir and returns the path (for `kubectl -f`). */
+export function writeTestFile(t: TestServer, name: string, text: string): string {
+  const path = join(t.dir, name);
+  writeFileSync(path, text);
+  return path;
 }
 
 /** Result of a kubectl run. */

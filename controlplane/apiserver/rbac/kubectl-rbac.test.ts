@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubeconfig } from '../pki.js';
-import { kubectl, startTestServer, type TestServer } from '../test-helpers.js';
+import { kubectl, kubectlEnv, startTestServer, type TestServer } from '../test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };
@@ -26,9 +26,7 @@ function tokenKubeconfig(name: string, token: string): { kubeconfig: string; hom
 
 beforeAll(async () => {
   t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
+  env = kubectlEnv(t);
 });
 
 afterAll(async () => {
