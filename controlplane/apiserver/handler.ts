@@ -30,6 +30,7 @@ import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
 import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { queryBool, queryInt64 } from './query-params.js';
 import { rbacAdmission } from './rbac/admission.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
@@ -105,7 +106,7 @@ export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: Se
       () => undefined,
       (err: unknown) => sendError(res, err),
     );
-    const isWatch = url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+    const isWatch = queryBool(url.searchParams, 'watch');
     if (!isWatch) {
       timer = setTimeout(() => {
         if (!res.headersSent) {
@@ -685,11 +686,10 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
 async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
   const q = c.url.searchParams;
   const query = listQuery(q);
-  const asked = q.get('timeoutSeconds');
+  const asked = queryInt64(q, 'timeoutSeconds');
   const max = c.o.maxWatchSeconds ?? 1800;
   // Without timeoutSeconds apiserver ends watches after min-request-timeout·(1+rand).
-  const timeoutSeconds =
-    asked !== null && Number(asked) > 0 ? Math.min(Number(asked), 3600) : max * (1 + Math.random());
+  const timeoutSeconds = asked !== undefined && asked > 0 ? Math.min(asked, 3600) : max * (1 + Math.random());
   const table = wantsTable(c.req.headers.accept);
   let first = true;
   // Validate selectors before the 200 goes out, so a bad selector is a plain 400.
@@ -699,7 +699,7 @@ async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
     res: c.res,
     contentType: table ? tableType() : 'application/json',
     timeoutSeconds,
-    ...(q.get('allowWatchBookmarks') === 'true'
+    ...(queryBool(q, 'allowWatchBookmarks')
       ? {
           bookmark: {
             kind: c.res_.kind,

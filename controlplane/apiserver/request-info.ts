@@ -3,6 +3,7 @@
  * `/api/v1/namespaces/ns/pods/name/status` → group '', version v1, namespace ns, resource pods,
  * name, subresource status; plus the verb from method and query.
  */
+import { queryBool } from './query-params.js';
 
 /** What a resource request addresses. */
 export interface RequestInfo {
@@ -48,7 +49,7 @@ export function parseRequestInfo(
   }
   if (rest.length > 3) return undefined;
   const [resource = '', name = '', subresource = ''] = rest;
-  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  const watch = queryBool(query, 'watch');
   let verb: string;
   switch (method) {
     case 'GET':
