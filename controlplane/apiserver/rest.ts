@@ -6,6 +6,7 @@
  * deletion and finalizers. Namespace-specific rules live in namespace-lifecycle.ts.
  */
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.js';
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
@@ -562,7 +563,9 @@ export class RestStorage {
           throw err;
         }
       }
-      if (this.#encode(merged) === this.#encode(current)) return current;
+      // Field order is no change: a patch that removes a field the server puts back (a manifest's
+      // `creationTimestamp: null`) moves it to the end without changing the object.
+      if (isDeepStrictEqual(merged, current)) return current;
       try {
         const out = this.decode(await this.#o.store.update(key, this.#encode(merged), kv.modRevision));
         if (isService) {
