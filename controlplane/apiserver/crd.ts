@@ -8,6 +8,7 @@
  */
 import { type FieldError, invalidValue, notSupported, required } from '../../lib/api/validation/index.js';
 import type { Store, WatchHandle } from '../store/index.js';
+import { versioningOf } from './crd-conversion.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { printerColumnsOf } from './printer-columns.js';
 import type { ResourceInfo, ResourceRegistry, Subresource } from './resources.js';
@@ -21,6 +22,7 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
   const plural = String(names.plural ?? '');
   const kind = String(names.kind ?? '');
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  const versioning = versioningOf(crd);
   return versions
     .filter((v) => v.served !== false)
     .map((v) => {
@@ -43,6 +45,7 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
           subresources,
           storagePrefix: `${group}/${plural}`,
           custom: true,
+          versioning,
           printerColumns: printerColumnsOf(v, '', []),
           selectableFields: selectableFieldsOf(v, '', []),
           ...scalePathsOf(subs.scale),
@@ -123,6 +126,23 @@ export function validateCrd(crd: JsonObject): FieldError[] {
   for (const [i, v] of versions.entries()) {
     printerColumnsOf(v, `spec.versions[${i}]`, errs);
     selectableFieldsOf(v, `spec.versions[${i}]`, errs);
+  }
+  const conversion = isObject(spec.conversion) ? spec.conversion : {};
+  if (
+    conversion.strategy !== undefined &&
+    conversion.strategy !== 'None' &&
+    conversion.strategy !== 'Webhook'
+  ) {
+    errs.push(notSupported('spec.conversion.strategy', conversion.strategy, ['None', 'Webhook']));
+  }
+  if (conversion.strategy === 'Webhook' && !isObject(conversion.webhook)) {
+    errs.push(required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
+  }
+  const status = isObject(crd.status) ? crd.status : {};
+  const stored = Array.isArray(status.storedVersions) ? status.storedVersions : [];
+  for (const [i, name] of stored.entries()) {
+    if (!versions.some((v) => v.name === name))
+      errs.push(invalidValue(`status.storedVersions[${i}]`, name, 'must appear in spec.versions'));
   }
   return errs;
 }

@@ -5,6 +5,7 @@
  */
 import { defaultApiService } from './api-services.js';
 import { defaultCronJob, defaultJob } from './batch-defaults.js';
+import { storedVersionsOf } from './crd-conversion.js';
 import { defaultPodDisruptionBudget } from './disruption-budgets.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { defaultPriorityClass } from './priority.js';
@@ -138,14 +139,14 @@ const DEFAULTERS: Readonly<Record<string, (o: JsonObject) => void>> = {
 function defaultCrd(o: JsonObject): void {
   const spec = obj(o, 'spec');
   setDefault(spec, 'scope', 'Namespaced');
+  setDefault(spec, 'conversion', { strategy: 'None' });
   const names = obj(spec, 'names');
   if (typeof names.kind === 'string') setDefault(names, 'listKind', `${names.kind}List`);
   if (typeof names.kind === 'string') setDefault(names, 'singular', names.kind.toLowerCase());
   const status = obj(o, 'status');
   status.acceptedNames = structuredClone(names);
-  status.storedVersions = list(spec.versions)
-    .filter((v) => v.storage === true)
-    .map((v) => v.name ?? '');
+  const storage = list(spec.versions).find((v) => v.storage === true);
+  status.storedVersions = storedVersionsOf(o, typeof storage?.name === 'string' ? storage.name : '');
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const conditions = list(status.conditions);
   const cond = (type: string, reason: string, message: string): JsonObject => {

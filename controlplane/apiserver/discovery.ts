@@ -3,7 +3,8 @@
  * APIResourceLists, aggregated discovery v2 (what kubectl 1.32 asks for first; client-go
  * discovery_client.go chooses the form by the response Content-Type), and a minimal /openapi/v3
  * whose PATCH operations declare `fieldValidation`, so `kubectl apply` trusts the server to
- * validate (cli-runtime query_param_verifier_v3.go).
+ * validate (cli-runtime query_param_verifier_v3.go). `/openapi/v2` is built from these
+ * documents (openapi-v2.ts).
  */
 import { createHash } from 'node:crypto';
 import { isObject, type JsonObject } from './patch.js';

@@ -4,6 +4,7 @@
  * Each non-watch request has a deadline; each watch a timeout and a bounded send buffer.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../lib/obs/index.js';
 import type { Admit } from './admission.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import {
@@ -27,12 +28,19 @@ import {
 import { evictPod } from './disruption-budgets.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from './health.js';
 import { decodeBody, readBody, sendError, sendJson } from './http-io.js';
+import { type ApiServerMetrics, methodLabel } from './metrics.js';
 import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
+import { serveOpenapiV2 } from './openapi-v2.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { queryBool, queryInt64 } from './query-params.js';
 import { rbacAdmission } from './rbac/admission.js';
-import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import {
+  parseRequestInfo,
+  parseRequestTarget,
+  type RequestInfo,
+  type RequestTarget,
+} from './request-info.js';
 import { deleteOptions, listQuery, writeOptions } from './request-options.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 import type { DeleteOptions, RestStorage } from './rest.js';
@@ -43,7 +51,7 @@ import {
   subjectAccessReview,
 } from './reviews.js';
 import { ISSUER, issueToken, verifyToken } from './sa-tokens.js';
-import { ApiError } from './status.js';
+import { ApiError, badRequest, isInternalError } from './status.js';
 import { checkUnknownFields } from './strict-fields.js';
 import { toTable, wantsTable } from './table.js';
 import { openWatchStream } from './watch-stream.js';
@@ -69,6 +77,9 @@ export interface HandlerOptions {
   readonly serviceAccountKey?: Buffer;
   /** False until the store is open and the bootstrap objects exist. */
   readonly ready: () => boolean;
+  /** Where failures of our own (bugs) are logged, one JSON line each with the stack. */
+  readonly logger: Logger;
+  readonly metrics: ApiServerMetrics;
 }
 
 const PUBLIC_PATHS = new Set(['/version']);
@@ -95,34 +106,87 @@ function parseGoDuration(s: string | null): number | undefined {
 /** Builds the request handler. */
 export function createHandler(o: HandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const now = o.now ?? (() => new Date());
+  const metrics = o.metrics;
   return (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://apiserver');
-    const deadline = Math.min(
-      parseGoDuration(url.searchParams.get('timeout')) ?? Number.POSITIVE_INFINITY,
-      o.requestTimeoutMs ?? 60_000,
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const work = handle(o, now, req, res, url).then(
-      () => undefined,
-      (err: unknown) => sendError(res, err),
-    );
-    const isWatch = queryBool(url.searchParams, 'watch');
-    if (!isWatch) {
-      timer = setTimeout(() => {
-        if (!res.headersSent) {
-          sendError(
-            res,
-            new ApiError(
-              504,
-              'Timeout',
-              'the server was unable to return a response in the time allotted, but may still be processing the request',
-            ),
-          );
-        }
-      }, deadline);
-      void work.finally(() => clearTimeout(timer));
+    res.once('finish', () => metrics.requests.inc({ method: methodLabel(req.method), code: res.statusCode }));
+    if (req.method === 'PRI') {
+      // The HTTP/2 preface's method: Node's parser destroys the connection right after handing
+      // such a request over, so only an answer written now, synchronously, reaches the client.
+      sendError(res, badRequest('HTTP/2 is not served here; use HTTP/1.1'));
+      return;
     }
+    // Everything about the request — its target included — is read inside `serve`, an async
+    // function: whatever it throws, synchronously or not, ends in `fail`, never in the process.
+    serve(o, now, req, res).catch((err: unknown) => fail(o, req, res, err));
   };
+}
+
+/**
+ * Answers a request whose handling threw. Errors that are ours (not an ApiError, not a coded
+ * store error: a bug) are logged with their stack and counted before the 500 goes out.
+ */
+function fail(o: HandlerOptions, req: IncomingMessage, res: ServerResponse, err: unknown): void {
+  try {
+    if (isInternalError(err)) reportInternalError(o, req, err);
+    if (res.headersSent) {
+      // A stream already under way (a watch) cannot turn into a Status: cut it.
+      if (!res.writableEnded) res.destroy();
+      return;
+    }
+    sendError(res, err);
+  } catch (second) {
+    // Nothing left to answer with; the socket goes, the process stays.
+    reportInternalError(o, req, second);
+    res.destroy();
+  }
+}
+
+/** One JSON log line with the stack, one count: what kube-apiserver does with a recovered panic. */
+function reportInternalError(o: HandlerOptions, req: IncomingMessage, err: unknown): void {
+  o.metrics.panics.inc();
+  o.logger.error('request handler failed', {
+    method: req.method,
+    // The target is the client's: bounded, so a long one cannot make a long line.
+    target: (req.url ?? '').slice(0, 512),
+    error: err instanceof Error ? err.message : String(err),
+    stack: err instanceof Error ? err.stack : undefined,
+  });
+}
+
+async function serve(
+  o: HandlerOptions,
+  now: () => Date,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const target = parseRequestTarget(req.url ?? '/');
+  if (queryBool(target.query, 'watch')) {
+    await handle(o, now, req, res, target);
+    return;
+  }
+  const deadline = Math.min(
+    parseGoDuration(target.query.get('timeout')) ?? Number.POSITIVE_INFINITY,
+    o.requestTimeoutMs ?? 60_000,
+  );
+  const timer = setTimeout(() => {
+    if (!res.headersSent) {
+      fail(
+        o,
+        req,
+        res,
+        new ApiError(
+          504,
+          'Timeout',
+          'the server was unable to return a response in the time allotted, but may still be processing the request',
+        ),
+      );
+    }
+  }, deadline);
+  try {
+    await handle(o, now, req, res, target);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function handle(
@@ -130,9 +194,9 @@ async function handle(
   now: () => Date,
   req: IncomingMessage,
   res: ServerResponse,
-  url: URL,
+  target: RequestTarget,
 ): Promise<void> {
-  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const { path, query } = target;
   const caller = authenticate(req, o.tokens()) ?? serviceAccountCaller(o, req, now());
   if (!caller && !PUBLIC_PATHS.has(path) && !isHealthPath(path)) {
     req.resume();
@@ -143,21 +207,21 @@ async function handle(
     req.resume();
     throw new ApiError(403, 'Forbidden', user.forbidden);
   }
-  const info = parseRequestInfo(req.method ?? 'GET', path, url.searchParams);
+  const info = parseRequestInfo(req.method ?? 'GET', path, query);
   if (user && !info) {
     // Non-resource paths are RBAC's too (system:discovery, system:public-info-viewer, ...).
     const verb = (req.method ?? 'GET').toLowerCase();
-    const d = await o.authorizer.authorize(user, { kind: 'nonResource', verb, path: url.pathname });
+    const d = await o.authorizer.authorize(user, { kind: 'nonResource', verb, path });
     if (!d.allowed) {
       req.resume();
-      throw new ApiError(403, 'Forbidden', forbiddenPathMessage(user, verb, url.pathname, d.reason));
+      throw new ApiError(403, 'Forbidden', forbiddenPathMessage(user, verb, path, d.reason));
     }
   }
   if (path === '/version') return sendJson(res, 200, versionInfo());
   if (isHealthPath(path)) {
     const answer = healthAnswer({
       path,
-      query: url.searchParams,
+      query,
       checks: (endpoint) => healthChecks(o, endpoint),
     });
     if (answer) {
@@ -166,6 +230,8 @@ async function handle(
       return;
     }
   }
+  // RBAC decided above (system:monitoring's role grants it, as in Kubernetes).
+  if (path === '/metrics') return serveMetrics(o, req, res);
   switch (path) {
     case '/api':
       if (aggregated(req)) return sendJson(res, 200, aggregatedDiscovery(o.resources, true), AGGREGATED_V2);
@@ -175,6 +241,8 @@ async function handle(
       return sendJson(res, 200, apiGroupList(o.resources));
     case '/openapi/v3':
       return sendJson(res, 200, openapiIndex(o.resources));
+    case '/openapi/v2':
+      return serveOpenapiV2(req, res, o.resources);
   }
   const discovery = nonResource(o, path);
   if (discovery !== undefined) return sendJson(res, 200, discovery);
@@ -184,7 +252,7 @@ async function handle(
   }
   // Authorization comes before routing, as in kube-apiserver's filter chain: a type this server
   // does not serve is 403 to whoever may not use it and 404 only to whoever may.
-  await authorizeRequest(o, user, info, url.searchParams).catch((err: unknown) => {
+  await authorizeRequest(o, user, info, query).catch((err: unknown) => {
     req.resume();
     throw err;
   });
@@ -194,7 +262,23 @@ async function handle(
     throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
   }
   if (res_.virtual) return serveReview(o, { req, res, info, res_, user });
-  await serveResource({ o, now, req, res, url, info, res_, user, admit: admission(o, user, info, res_) });
+  await serveResource({ o, now, req, res, query, info, res_, user, admit: admission(o, user, info, res_) });
+}
+
+/** GET /metrics in the Prometheus text format (authorized as a non-resource path above). */
+async function serveMetrics(o: HandlerOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  req.resume();
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      'the server does not allow this method on the requested resource',
+    );
+  }
+  const { registry } = o.metrics.registry;
+  const text = await registry.metrics();
+  res.writeHead(200, { 'Content-Type': registry.contentType, 'Content-Length': Buffer.byteLength(text) });
+  res.end(req.method === 'HEAD' ? undefined : text);
 }
 
 /** A bearer token this server issued for a service account (TokenRequest). */
@@ -419,7 +503,7 @@ interface Ctx {
   readonly now: () => Date;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  readonly url: URL;
+  readonly query: URLSearchParams;
   readonly info: RequestInfo;
   readonly res_: ResourceInfo;
   readonly user: UserInfo;
@@ -439,7 +523,7 @@ function send(c: Ctx, code: number, obj: JsonObject): void {
         objects: [obj],
         withHeaders: true,
         now: c.now(),
-        include: includeObject(c.url),
+        include: includeObject(c.query),
         scale: sub === 'scale',
       }),
       tableType(),
@@ -450,8 +534,8 @@ function send(c: Ctx, code: number, obj: JsonObject): void {
 }
 
 /** The `includeObject` query parameter of Table requests (meta/v1 TableOptions). */
-function includeObject(url: URL): 'Metadata' | 'Object' | 'None' {
-  const v = url.searchParams.get('includeObject');
+function includeObject(query: URLSearchParams): 'Metadata' | 'Object' | 'None' {
+  const v = query.get('includeObject');
   return v === 'Object' || v === 'None' ? v : 'Metadata';
 }
 
@@ -497,21 +581,21 @@ async function serveResource(c: Ctx): Promise<void> {
       'the server does not allow this method on the requested resource',
     );
   }
-  const strict = c.url.searchParams.get('fieldValidation') === 'Strict';
-  const write = { ...writeOptions(c.url.searchParams, info.verb), admit: c.admit };
+  const strict = c.query.get('fieldValidation') === 'Strict';
+  const write = { ...writeOptions(c.query, info.verb), admit: c.admit };
   switch (info.verb) {
     case 'get':
       if (sub === 'scale') return send(c, 200, await rest.getScale(res_, ns, info.name));
       return send(c, 200, await rest.get(res_, ns, info.name));
     case 'list': {
-      const list = await rest.list(res_, ns, listQuery(c.url.searchParams));
+      const list = await rest.list(res_, ns, listQuery(c.query));
       if (wantsTable(c.req.headers.accept)) {
         const meta = list.metadata as JsonObject;
         return sendJson(
           c.res,
           200,
           toTable({
-            include: includeObject(c.url),
+            include: includeObject(c.query),
             info: res_,
             objects: list.items as JsonObject[],
             resourceVersion: String(meta.resourceVersion),
@@ -652,7 +736,7 @@ async function serveResource(c: Ctx): Promise<void> {
     }
     case 'deletecollection': {
       const opts = await deleteRequest(c);
-      const list = await rest.list(res_, ns, listQuery(c.url.searchParams));
+      const list = await rest.list(res_, ns, listQuery(c.query));
       const items: JsonObject[] = [];
       for (const item of list.items as JsonObject[]) {
         const meta = item.metadata as JsonObject;
@@ -675,7 +759,7 @@ async function serveResource(c: Ctx): Promise<void> {
 /** DeleteOptions from the query and the body, dryRun included. */
 async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
   const input = await body(c);
-  const q = c.url.searchParams;
+  const q = c.query;
   return {
     ...deleteOptions(q, input),
     ...writeOptions(q, c.info.verb, isObject(input) ? input.dryRun : undefined),
@@ -684,12 +768,9 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
 }
 
 async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
-  const q = c.url.searchParams;
+  const q = c.query;
   const query = listQuery(q);
-  const asked = queryInt64(q, 'timeoutSeconds');
-  const max = c.o.maxWatchSeconds ?? 1800;
-  // Without timeoutSeconds apiserver ends watches after min-request-timeout·(1+rand).
-  const timeoutSeconds = asked !== undefined && asked > 0 ? Math.min(asked, 3600) : max * (1 + Math.random());
+  const timeoutSeconds = watchTimeoutSeconds(queryInt64(q, 'timeoutSeconds'), c.o.maxWatchSeconds ?? 1800);
   const table = wantsTable(c.req.headers.accept);
   let first = true;
   // Validate selectors before the 200 goes out, so a bad selector is a plain 400.
@@ -716,16 +797,28 @@ async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
         objects: [obj],
         withHeaders: first,
         now: c.now(),
-        include: includeObject(c.url),
+        include: includeObject(c.query),
       });
       first = false;
       return t;
     },
+    // Events are written from the store's dispatch, outside this request's promise: a bug
+    // there is reported here and ends this stream only.
+    onInternalError: (err) => reportInternalError(c.o, c.req, err),
   });
   try {
     const handle = await c.o.rest.watch(c.res_, ns, query, writer);
     writer.attach(handle);
   } catch (err) {
-    writer.error(err instanceof ApiError ? err : new ApiError(500, 'InternalError', String(err)));
+    writer.error(err);
   }
+}
+
+/**
+ * A watch's length: `timeoutSeconds` when above zero (capped at an hour; not an int64 is 400,
+ * as ListOptions decoding answers), else min-request-timeout·(1+rand) as kube-apiserver spreads
+ * watch ends.
+ */
+function watchTimeoutSeconds(asked: number | undefined, max: number): number {
+  return asked !== undefined && asked > 0 ? Math.min(asked, 3600) : max * (1 + Math.random());
 }

@@ -2,7 +2,7 @@
  * Reading bodies and writing answers: a hard 3 MiB request limit (kube-apiserver's
  * MaxRequestBodyBytes, 413 beyond it), JSON, YAML or protobuf bodies, and every error as a Status.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import type { Json } from './patch.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
@@ -29,6 +29,7 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
       size += c.length;
       if (size > limit) {
         failed = true;
+        chunks.length = 0;
         reject(tooLarge());
         return;
       }
@@ -37,8 +38,16 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<
     req.on('end', () => {
       if (!failed) resolve(Buffer.concat(chunks));
     });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
+    // The client went away or broke the framing mid-body: its fault, not a bug of ours.
+    const gone = (why: string): void => {
+      if (failed) return;
+      failed = true;
+      chunks.length = 0;
+      reject(badRequest(`the request body could not be read: ${why}`));
+    };
+    req.on('error', (err) => gone(err.message));
+    req.on('close', () => {
+      if (!req.complete) gone('the connection closed before the body ended');
     });
   });
 }
@@ -49,11 +58,35 @@ export function decodeBody(buf: Buffer, contentType: string | undefined): Json {
   if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(buf);
   const text = buf.toString('utf8');
   if (text.trim() === '') return null;
+  let value: Json;
   try {
-    if (type.endsWith('yaml')) return parseYaml(text) as Json;
-    return JSON.parse(text) as Json;
+    value = (type.endsWith('yaml') ? parseYaml(text) : JSON.parse(text)) as Json;
   } catch (err) {
-    throw badRequest(`error decoding body: ${err instanceof Error ? err.message : String(err)}`);
+    // YAML errors quote the input around the failure: keep the message short.
+    const message = err instanceof Error ? err.message : String(err);
+    throw badRequest(`error decoding body: ${message.slice(0, 300)}`);
+  }
+  checkDepth(value);
+  return value;
+}
+
+/**
+ * Deepest nesting of arrays and objects a body may have. JSON.parse reads any depth, but the
+ * code after it (patches, defaulting, validation, JSON.stringify) recurses, and a 3 MiB body of
+ * `[` overflowed its stack (a 500, found by the fuzz test). No Kubernetes object comes near.
+ */
+export const MAX_BODY_DEPTH = 1000;
+
+/** 400 when `value` nests deeper than MAX_BODY_DEPTH (walked without recursion). */
+function checkDepth(value: Json): void {
+  const stack: [Json, number][] = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_BODY_DEPTH) {
+      throw badRequest(`error decoding body: nesting deeper than ${MAX_BODY_DEPTH} levels`);
+    }
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child as Json, depth + 1]);
   }
 }
 
@@ -69,8 +102,29 @@ export function sendJson(
     return;
   }
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
+  const unread = bodyLeftUnread(res.req);
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': Buffer.byteLength(text),
+    ...(unread ? { Connection: 'close' } : {}),
+  });
   res.end(text);
+}
+
+/** Go's maxPostHandlerReadBytes: an unread body up to this size is drained to keep the connection. */
+const DRAIN_BYTES = 256 * 1024;
+
+/**
+ * Whether the answer should close the connection because the request body is still arriving
+ * and may be large (an early 401, a 413 mid-upload): chunked, or declared over 256 KiB. Node
+ * drains a smaller unread body after the answer and keeps the connection, as Go's server does.
+ * (`complete` alone does not tell: it is false for every answer written before the parser has
+ * seen the end of the request, bodiless GETs included.)
+ */
+function bodyLeftUnread(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  return Number(req.headers['content-length'] ?? '0') > DRAIN_BYTES;
 }
 
 /** Writes any error as a Kubernetes Status. */
@@ -80,4 +134,17 @@ export function sendError(res: ServerResponse, err: unknown): void {
   const retry = status.details?.retryAfterSeconds;
   if (retry !== undefined && retry > 0 && !res.headersSent) res.setHeader('Retry-After', String(retry));
   sendJson(res, code, status);
+}
+
+/**
+ * A whole HTTP/1.1 answer carrying an error as a Status, for sockets Node hands over without a
+ * ServerResponse (CONNECT); the connection closes after it.
+ */
+export function rawErrorResponse(err: unknown): string {
+  const { code, status } = toStatus(err);
+  const text = JSON.stringify(status);
+  return (
+    `HTTP/1.1 ${code} ${STATUS_CODES[code] ?? 'Error'}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`
+  );
 }

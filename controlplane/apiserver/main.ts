@@ -4,6 +4,7 @@
  */
 import { untilSignal } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
+import { createLogger } from '../../lib/obs/index.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
 import type { RepairReport } from './service-addresses.js';
@@ -55,7 +56,12 @@ export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.Writabl
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
-    ...(log ? { onAddressRepair: (r: RepairReport) => logRepair(r, log) } : {}),
+    ...(log
+      ? {
+          onAddressRepair: (r: RepairReport) => logRepair(r, log),
+          logger: createLogger({ component: 'apiserver', stream: log }),
+        }
+      : {}),
   });
 }
 

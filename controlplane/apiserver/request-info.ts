@@ -1,9 +1,54 @@
 /**
- * Parses a request path into what it addresses (apiserver's request.RequestInfoFactory):
+ * Parses a request target into what it addresses (apiserver's request.RequestInfoFactory):
  * `/api/v1/namespaces/ns/pods/name/status` → group '', version v1, namespace ns, resource pods,
- * name, subresource status; plus the verb from method and query.
+ * name, subresource status; plus the verb from method and query. Targets come from anyone who
+ * can open a socket, so every function here answers malformed input with a 400, never a throw
+ * of another kind.
  */
 import { queryBool } from './query-params.js';
+import { badRequest } from './status.js';
+
+/** A request target split into its still-escaped path and its query. */
+export interface RequestTarget {
+  /** The path as sent (escapes kept), trailing slashes removed; `/` at least. */
+  readonly path: string;
+  readonly query: URLSearchParams;
+}
+
+/**
+ * Splits the request target. Origin form (`/path?query`) is split by hand, never resolved
+ * against a base URL: `//x:99999` is a path here, as in Go's `url.ParseRequestURI`, not a host
+ * and port (WHATWG `new URL('//…', base)` reads it as one and throws). Absolute form
+ * (`http://host/path`) is parsed as a URL; anything else is 400.
+ */
+export function parseRequestTarget(raw: string): RequestTarget {
+  let pathPart: string;
+  let queryPart: string;
+  if (raw.startsWith('/') || raw === '*') {
+    const q = raw.indexOf('?');
+    pathPart = q < 0 ? raw : raw.slice(0, q);
+    queryPart = q < 0 ? '' : raw.slice(q + 1);
+  } else {
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw badRequest(`malformed request target ${JSON.stringify(raw.slice(0, 200))}`);
+    }
+    pathPart = url.pathname;
+    queryPart = url.search.slice(1);
+  }
+  return { path: pathPart.replace(/\/+$/, '') || '/', query: new URLSearchParams(queryPart) };
+}
+
+/** One path segment with its %-escapes decoded; a malformed escape is 400. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw badRequest(`malformed escape in request path segment ${JSON.stringify(segment.slice(0, 200))}`);
+  }
+}
 
 /** What a resource request addresses. */
 export interface RequestInfo {
@@ -26,7 +71,7 @@ export function parseRequestInfo(
   const segs = pathname
     .split('/')
     .filter((s) => s !== '')
-    .map(decodeURIComponent);
+    .map(decodeSegment);
   let group: string;
   let version: string;
   let rest: string[];

@@ -19,8 +19,9 @@ export function listQuery(q: URLSearchParams): ListQuery {
   if (fs) out.fieldSelector = fs;
   if (cont) out.continue = cont;
   if (rv !== null) out.resourceVersion = rv;
-  // kube-apiserver does not validate limit: zero or below lists everything.
-  if (limit !== undefined && limit > 0) out.limit = limit;
+  // kube-apiserver does not validate limit: zero or below lists everything. Beyond 2^53 is
+  // more than any store holds, so the safe maximum stands for it (SQLite and etcd take int64).
+  if (limit !== undefined && limit > 0) out.limit = Math.min(limit, Number.MAX_SAFE_INTEGER);
   return out;
 }
 
@@ -64,7 +65,7 @@ export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
   } = {};
   const grace = b.gracePeriodSeconds ?? queryInt64(q, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null) {
-    if (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0)
+    if (typeof grace !== 'number' || !Number.isSafeInteger(grace) || grace < 0)
       throw badRequest('gracePeriodSeconds: must be a non-negative integer');
     out.gracePeriodSeconds = grace;
   }

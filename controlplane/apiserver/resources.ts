@@ -4,6 +4,8 @@
  * time through a Registry.
  */
 
+import type { CrdVersioning } from './crd-conversion.js';
+import { compareKubeVersions } from './kube-version.js';
 import type { JsonObject } from './patch.js';
 import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
@@ -46,6 +48,8 @@ export interface ResourceInfo {
   readonly selectableFields?: readonly string[];
   /** A custom resource's `additionalPrinterColumns` (the Table `kubectl get` prints). */
   readonly printerColumns?: readonly PrinterColumn[];
+  /** A custom resource's CRD versions: stored in one, served in each (crd-conversion.ts). */
+  readonly versioning?: CrdVersioning;
   /** Answered from the request and never stored (the self reviews): `create` is the only verb. */
   readonly virtual?: boolean;
 }
@@ -218,7 +222,7 @@ export class ResourceRegistry {
     return this.#order;
   }
 
-  /** Group-versions in discovery order: `[{group, versions}]`, core first. */
+  /** Group-versions in discovery order: `[{group, versions}]`, core first, versions by priority. */
   groups(): { readonly group: string; readonly versions: readonly string[] }[] {
     const out: { group: string; versions: string[] }[] = [];
     for (const r of this.#order) {
@@ -229,6 +233,8 @@ export class ResourceRegistry {
       }
       if (!g.versions.includes(r.version)) g.versions.push(r.version);
     }
+    // A group's versions in priority order: the first is the preferred one (a CRD's v1 before v1alpha1).
+    for (const g of out) g.versions.sort(compareKubeVersions);
     return out;
   }
 }

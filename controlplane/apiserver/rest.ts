@@ -15,6 +15,7 @@ import type { Admit } from './admission.js';
 import type { AdmissionRequest, ServerAdmission } from './admission-plugins.js';
 import { applyPatch, type PatchType } from './apply-patch.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { keepStoredVersions, toServedVersion, toStorageVersion } from './crd-conversion.js';
 import { applyDefaults } from './defaults.js';
 import {
   deletionHold,
@@ -120,11 +121,13 @@ export interface DeleteOptions extends WriteOptions {
 /** Watch event delivered to a sink. */
 export interface WatchSink {
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: JsonObject): void;
-  /** The watch failed (410 Expired, or the store stopped). */
-  error(err: ApiError): void;
+  /** The watch failed (410 Expired, the store stopped, or an event could not be delivered). */
+  error(err: unknown): void;
 }
 
 interface Filter {
+  /** The type asked for: custom resources are converted to its version. */
+  readonly served: ResourceInfo;
   readonly labels: Selector;
   readonly fields: readonly FieldRequirement[];
 }
@@ -219,8 +222,15 @@ export class RestStorage {
     return o;
   }
 
-  #encode(o: JsonObject): string {
-    const copy = { ...o, metadata: { ...metaOf(o) } };
+  /** A stored value decoded and converted to the version `info` serves (custom resources). */
+  #read(info: ResourceInfo, kv: Pick<KeyValue, 'value' | 'modRevision'>): JsonObject {
+    return toServedVersion(info, this.decode(kv));
+  }
+
+  /** The value to store: `o` in the storage version, without its resourceVersion. */
+  #encode(info: ResourceInfo, o: JsonObject): string {
+    const stored = toStorageVersion(info, o);
+    const copy = { ...stored, metadata: { ...metaOf(stored) } };
     delete (copy.metadata as JsonObject).resourceVersion;
     return JSON.stringify(copy);
   }
@@ -229,7 +239,7 @@ export class RestStorage {
   async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<JsonObject> {
     const kv = await this.#o.store.get(this.keyOf(info, namespace, name));
     if (!kv) throw notFoundError(info, name);
-    return this.decode(kv);
+    return this.#read(info, kv);
   }
 
   #filter(info: ResourceInfo, q: ListQuery): Filter {
@@ -241,6 +251,7 @@ export class RestStorage {
     }
     const selectable = info.selectableFields;
     return {
+      served: info,
       labels,
       fields: parseFieldSelector(q.fieldSelector ?? '', info.plural, selectable ? { selectable } : {}),
     };
@@ -267,7 +278,7 @@ export class RestStorage {
       });
       revision = revision || page.revision;
       for (const kv of page.items) {
-        const o = this.decode(kv);
+        const o = this.#read(info, kv);
         if (this.#matches(filter, o)) items.push(o);
         after = kv.key;
       }
@@ -410,10 +421,12 @@ export class RestStorage {
     }
     const write = async (): Promise<JsonObject> => {
       try {
-        const kv = await this.#o.store.create(this.keyOf(info, ns, name), this.#encode(body));
-        // The stored value is `body` serialized: stamp the revision instead of parsing it back.
+        const value = this.#encode(info, body);
+        const kv = await this.#o.store.create(this.keyOf(info, ns, name), value);
+        // The stored value is `body` serialized: stamp the revision instead of parsing it back
+        // (a custom resource is read back: converting to its storage version may prune).
         meta.resourceVersion = String(kv.modRevision);
-        return body;
+        return info.versioning ? this.#read(info, { value, modRevision: kv.modRevision }) : body;
       } catch (err) {
         if (isAlreadyExists(err)) throw alreadyExistsError(info, name);
         throw err;
@@ -488,7 +501,7 @@ export class RestStorage {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
-      const current = this.decode(kv);
+      const current = this.#read(info, kv);
       const next = mutate(clone(current));
       const wanted =
         precondition.from === 'result' ? metaString(next, 'resourceVersion') : precondition.value;
@@ -555,7 +568,7 @@ export class RestStorage {
         !this.#awaitingGrace(info, merged)
       ) {
         try {
-          const gone = this.decode(await this.#o.store.delete(key, kv.modRevision));
+          const gone = this.#read(info, await this.#o.store.delete(key, kv.modRevision));
           if (isService) await this.#addresses.release(allocatedValues(gone), uid);
           return gone;
         } catch (err) {
@@ -567,7 +580,10 @@ export class RestStorage {
       // `creationTimestamp: null`) moves it to the end without changing the object.
       if (isDeepStrictEqual(merged, current)) return current;
       try {
-        const out = this.decode(await this.#o.store.update(key, this.#encode(merged), kv.modRevision));
+        const out = this.#read(
+          info,
+          await this.#o.store.update(key, this.#encode(info, merged), kv.modRevision),
+        );
         if (isService) {
           const now = new Set(allocatedValues(out));
           await this.#addresses.release(
@@ -625,6 +641,8 @@ export class RestStorage {
       if (current.status === undefined) delete next.status;
       else next.status = current.status;
     }
+    if (info.kind === 'CustomResourceDefinition' && info.group === 'apiextensions.k8s.io')
+      keepStoredVersions(next, current);
     return next;
   }
 
@@ -758,7 +776,7 @@ export class RestStorage {
     for (let attempt = 0; ; attempt++) {
       const kv = await this.#o.store.get(key);
       if (!kv) throw notFoundError(info, name);
-      const stored = this.decode(kv);
+      const stored = this.#read(info, kv);
       const pre = options.preconditions;
       if (pre?.uid !== undefined && pre.uid !== metaString(stored, 'uid')) {
         throw conflictError(
@@ -792,7 +810,10 @@ export class RestStorage {
         const next = beginTermination(stored, finalizers, this.#now());
         if (options.dryRun) return { object: next, gone: false };
         try {
-          const out = this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+          const out = this.#read(
+            info,
+            await this.#o.store.update(key, this.#encode(info, next), kv.modRevision),
+          );
           this.#collectAfterDelete(info, out);
           return { object: out, gone: false };
         } catch (err) {
@@ -815,11 +836,11 @@ export class RestStorage {
         // A repeated DELETE that changes nothing (the namespace controller deletes a pod in its
         // grace period on every pass) writes nothing and leaves the grace timer as it is, so
         // the pod still goes at its deadline.
-        const unchanged = this.#encode(next) === this.#encode(stored);
+        const unchanged = this.#encode(info, next) === this.#encode(info, stored);
         try {
           const out = unchanged
             ? stored
-            : this.decode(await this.#o.store.update(key, this.#encode(next), kv.modRevision));
+            : this.#read(info, await this.#o.store.update(key, this.#encode(info, next), kv.modRevision));
           if (hold.grace > 0 && !unchanged) this.#scheduleGrace(info, namespace, name, hold.grace);
           this.#collectAfterDelete(info, out);
           return { object: out, gone: false };
@@ -830,7 +851,7 @@ export class RestStorage {
       }
       if (options.dryRun) return { object: stored, gone: true };
       try {
-        const object = this.decode(await this.#o.store.delete(key, kv.modRevision));
+        const object = this.#read(info, await this.#o.store.delete(key, kv.modRevision));
         if (info.group === '' && info.kind === 'Service') {
           await this.#addresses.release(allocatedValues(object), metaString(object, 'uid') ?? '');
         }
@@ -996,7 +1017,7 @@ export class RestStorage {
     if (rv === undefined || rv === '' || rv === '0') {
       const list = await this.#o.store.list(prefix);
       for (const kv of list.items) {
-        const o = this.decode(kv);
+        const o = this.#read(info, kv);
         if (this.#matches(filter, o)) sink.event('ADDED', o);
       }
       from = list.revision;
@@ -1005,7 +1026,14 @@ export class RestStorage {
       if (!Number.isSafeInteger(from) || from < 0) throw badRequest(`invalid resource version: "${rv}"`);
     }
     return this.#o.store.watch(prefix, from, {
-      onEvent: (e) => this.#deliver(e, filter, sink),
+      onEvent: (e) => {
+        // Called from the store's dispatch loop: a throw would cost every later watcher the event.
+        try {
+          this.#deliver(e, filter, sink);
+        } catch (err) {
+          sink.error(err);
+        }
+      },
       onError: (err) => sink.error(expiredError(messageOf(err))),
     });
   }
@@ -1019,7 +1047,16 @@ export class RestStorage {
       d = { cur: this.decode(e.kv), prev: e.prev ? this.decode(e.prev) : undefined };
       this.#decoded.set(e, d);
     }
-    const { cur, prev } = d;
+    let cur: JsonObject;
+    let prev: JsonObject | undefined;
+    try {
+      // Each watcher sees its own version of a custom resource; the decoded form is shared.
+      cur = toServedVersion(filter.served, d.cur);
+      prev = d.prev && toServedVersion(filter.served, d.prev);
+    } catch (err) {
+      sink.error(err instanceof ApiError ? err : new ApiError(500, 'InternalError', messageOf(err)));
+      return;
+    }
     const now = this.#matches(filter, cur);
     const before = prev !== undefined && this.#matches(filter, prev);
     if (e.type === 'delete') {

@@ -4,17 +4,23 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { validateObjectUpdate } from '../../lib/api/validation/index.js';
+import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { admissionPlugins } from './admission-plugins.js';
 import { ApiServiceAvailability } from './api-services.js';
 import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
+import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { rawErrorResponse } from './http-io.js';
+import { type ApiServerMetrics, createApiServerMetrics, methodLabel } from './metrics.js';
 import { NodeGraph } from './node-graph.js';
 import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
@@ -27,6 +33,7 @@ import { ResourceRegistry } from './resources.js';
 import { RestStorage } from './rest.js';
 import type { RepairReport } from './service-addresses.js';
 import { firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
+import { ApiError } from './status.js';
 
 /** The kubeconfigs written beside admin.kubeconfig, one per control-plane component. */
 const COMPONENT_USERS = [
@@ -65,6 +72,8 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
+  /** Where request failures of our own are logged (default: JSON lines on stderr). */
+  readonly logger?: Logger;
   /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
   readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
@@ -84,6 +93,8 @@ export interface ApiServer {
   readonly bootstrapReport: InstallReport;
   /** The admin bearer token from the token file. */
   readonly adminToken: string;
+  /** The counters served on /metrics. */
+  readonly metrics: ApiServerMetrics;
   /** Re-reads the token file (after adding users). */
   reloadTokens(): void;
   close(): Promise<void>;
@@ -143,7 +154,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let graphFeed: NodeGraphFeed | undefined;
   let ready = false;
   let server: Server | undefined;
+  const metrics = createApiServerMetrics();
   const handler = createHandler({
+    logger: options.logger ?? createLogger({ component: 'apiserver' }),
+    metrics,
     rest,
     resources,
     authorizer,
@@ -157,6 +171,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   });
   const srv = createServer(
     {
+      // Bounds per client, near kube-apiserver's (ReadHeaderTimeout 32 s, IdleTimeout 90 s):
+      // headers within 30 s, the whole request (headers + body, whose size readBody caps at
+      // 3 MiB) within 60 s, an idle keep-alive connection closed after 65 s, checked every 5 s.
+      // Headers are capped at Node's 16 KiB (431 beyond it); the request line counts in them.
+      headersTimeout: 30_000,
+      requestTimeout: 60_000,
+      connectionsCheckingInterval: 5_000,
+      maxHeaderSize: 16 * 1024,
       key: readFileSync(files.serverKey),
       cert: readFileSync(files.serverCert),
       ca: readFileSync(files.caCert),
@@ -167,10 +189,24 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     handler,
   );
   server = srv;
-  // Slow-loris bounds: the whole request (headers + body) must arrive within 60 s.
-  srv.headersTimeout = 30_000;
-  srv.requestTimeout = 60_000;
   srv.keepAliveTimeout = 65_000;
+  srv.on('secureConnection', lingerBeforeClose);
+  srv.on('request', (req: IncomingMessage, res: ServerResponse) => trackAnswer(req.socket, res));
+  srv.on('clientError', answerClientError);
+  // CONNECT never reaches the request handler (Node hands over the socket): answer it here.
+  srv.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    socket.on('error', () => undefined);
+    metrics.requests.inc({ method: methodLabel(req.method), code: 405 });
+    socket.end(
+      rawErrorResponse(
+        new ApiError(
+          405,
+          'MethodNotAllowed',
+          'the server does not allow this method on the requested resource',
+        ),
+      ),
+    );
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       srv.once('error', reject);
@@ -257,6 +293,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       authorizer,
       bootstrapReport,
       adminToken,
+      metrics,
       reloadTokens() {
         tokens = loadTokens(files.tokens);
       },

@@ -165,3 +165,11 @@ export function toStatus(err: unknown): { readonly code: number; readonly status
   const message = err instanceof Error ? err.message : String(err);
   return build(500, 'InternalError', `Internal error occurred: ${message}`);
 }
+
+/**
+ * Whether an error is ours rather than the client's: not an ApiError and none of the coded
+ * store errors, so `toStatus` makes it a 500 InternalError. Such an error is a bug.
+ */
+export function isInternalError(err: unknown): boolean {
+  return !(err instanceof ApiError) && toStatus(err).code === 500;
+}

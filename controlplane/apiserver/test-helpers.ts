@@ -75,10 +75,15 @@ export function call(
     readonly contentType?: string;
     readonly accept?: string;
     readonly as?: Credentials;
+    /** Further request headers (If-None-Match, …). */
+    readonly headers?: Readonly<Record<string, string>>;
   } = {},
 ): Promise<Answer> {
   const as = options.as ?? { token: server.adminToken };
-  const headers: Record<string, string> = { Accept: options.accept ?? 'application/json' };
+  const headers: Record<string, string> = {
+    Accept: options.accept ?? 'application/json',
+    ...options.headers,
+  };
   if ('token' in as) headers.Authorization = `Bearer ${as.token}`;
   let payload: Buffer | undefined;
   if (options.body !== undefined) {

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WatchHandle } from '../store/index.js';
 import type { JsonObject } from './patch.js';
-import { type ApiError, toStatus } from './status.js';
+import { isInternalError, toStatus } from './status.js';
 
 /** Options of one watch stream. */
 export interface WatchStreamOptions {
@@ -25,12 +25,15 @@ export interface WatchStreamOptions {
   readonly encode: (object: JsonObject) => JsonObject;
   /** Called once when the stream ends for any reason. */
   readonly onClose?: () => void;
+  /** Told of an error of ours (a bug) that ended the stream with an ERROR 500 event. */
+  readonly onInternalError?: (err: unknown) => void;
 }
 
 /** The event-writing half handed to the REST layer. */
 export interface WatchWriter {
   event(type: 'ADDED' | 'MODIFIED' | 'DELETED', object: JsonObject): void;
-  error(err: ApiError): void;
+  /** Ends the stream with an in-stream ERROR event carrying `err` as a Status. */
+  error(err: unknown): void;
   /** Attaches the store watch so closing the stream stops it. */
   attach(handle: WatchHandle): void;
   readonly closed: boolean;
@@ -132,11 +135,23 @@ export function openWatchStream(o: WatchStreamOptions): WatchWriter {
   res.on('close', close);
   return {
     event(type, object) {
+      if (closed) return;
       const rv = (object.metadata as JsonObject | undefined)?.resourceVersion;
       if (typeof rv === 'string') lastRv = rv;
-      writeRaw(eventLine(type, o.encode(object)));
+      let line: Buffer;
+      try {
+        line = eventLine(type, o.encode(object));
+      } catch (err) {
+        // Never let it reach the store's dispatch loop: the other watchers must still get the event.
+        o.onInternalError?.(err);
+        write({ type: 'ERROR', object: toStatus(err).status });
+        close();
+        return;
+      }
+      writeRaw(line);
     },
     error(err) {
+      if (isInternalError(err)) o.onInternalError?.(err);
       write({ type: 'ERROR', object: toStatus(err).status });
       close();
     },
