@@ -6,7 +6,6 @@
  * deletion and finalizers. Namespace-specific rules live in namespace-lifecycle.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import { matchSelector, parseSelector, type Selector } from '../../lib/api/meta.js';
 import { type FieldError, validateObject } from '../../lib/api/validation/index.js';
 import { isAlreadyExists, isNotFound, messageOf } from '../../lib/errors/index.js';
@@ -39,7 +38,7 @@ import {
   validateNamespaceFinalizers,
 } from './namespace-lifecycle.js';
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isObject, type Json, type JsonObject, jsonEqual } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry, tracksGeneration } from './resources.js';
 import { setReplicas, toScale } from './scale.js';
@@ -229,10 +228,15 @@ export class RestStorage {
 
   /** The value to store: `o` in the storage version, without its resourceVersion. */
   #encode(info: ResourceInfo, o: JsonObject): string {
+    return JSON.stringify(this.#storedForm(info, o));
+  }
+
+  /** The object as stored: in the storage version, without resourceVersion (the revision is). */
+  #storedForm(info: ResourceInfo, o: JsonObject): JsonObject {
     const stored = toStorageVersion(info, o);
     const copy = { ...stored, metadata: { ...metaOf(stored) } };
     delete (copy.metadata as JsonObject).resourceVersion;
-    return JSON.stringify(copy);
+    return copy;
   }
 
   /** GET one object. */
@@ -578,7 +582,7 @@ export class RestStorage {
       }
       // Field order is no change: a patch that removes a field the server puts back (a manifest's
       // `creationTimestamp: null`) moves it to the end without changing the object.
-      if (isDeepStrictEqual(merged, current)) return current;
+      if (jsonEqual(this.#storedForm(info, merged), this.#storedForm(info, current))) return current;
       try {
         const out = this.#read(
           info,
