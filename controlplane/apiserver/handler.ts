@@ -34,6 +34,7 @@ import { isNamespace } from './namespace-lifecycle.js';
 import { admitNodeRestriction } from './node-restriction.js';
 import { serveOpenapiV2 } from './openapi-v2.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import { queryBool, queryInt64 } from './query-params.js';
 import { rbacAdmission } from './rbac/admission.js';
 import {
   parseRequestInfo,
@@ -160,8 +161,7 @@ async function serve(
   res: ServerResponse,
 ): Promise<void> {
   const target = parseRequestTarget(req.url ?? '/');
-  const watch = target.query.get('watch');
-  if (watch === 'true' || watch === '1') {
+  if (queryBool(target.query, 'watch')) {
     await handle(o, now, req, res, target);
     return;
   }
@@ -779,7 +779,7 @@ async function deleteRequest(c: Ctx): Promise<DeleteOptions> {
 async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
   const q = c.query;
   const query = listQuery(q);
-  const timeoutSeconds = watchTimeoutSeconds(q.get('timeoutSeconds'), c.o.maxWatchSeconds ?? 1800);
+  const timeoutSeconds = watchTimeoutSeconds(queryInt64(q, 'timeoutSeconds'), c.o.maxWatchSeconds ?? 1800);
   const table = wantsTable(c.req.headers.accept);
   let first = true;
   // Validate selectors before the 200 goes out, so a bad selector is a plain 400.
@@ -789,7 +789,7 @@ async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
     res: c.res,
     contentType: table ? tableType() : 'application/json',
     timeoutSeconds,
-    ...(q.get('allowWatchBookmarks') === 'true'
+    ...(queryBool(q, 'allowWatchBookmarks')
       ? {
           bookmark: {
             kind: c.res_.kind,
@@ -824,17 +824,10 @@ async function serveWatch(c: Ctx, ns: string | undefined): Promise<void> {
 }
 
 /**
- * A watch's length: `timeoutSeconds` when given (a non-negative integer, else 400, as
- * ListOptions decoding answers; capped at an hour), else min-request-timeout·(1+rand) as
- * kube-apiserver spreads watch ends.
+ * A watch's length: `timeoutSeconds` when above zero (capped at an hour; not an int64 is 400,
+ * as ListOptions decoding answers), else min-request-timeout·(1+rand) as kube-apiserver spreads
+ * watch ends.
  */
-function watchTimeoutSeconds(asked: string | null, max: number): number {
-  if (asked === null || asked === '') return max * (1 + Math.random());
-  const n = Number(asked);
-  if (!/^\d+$/.test(asked) || !Number.isSafeInteger(n)) {
-    throw badRequest(
-      `timeoutSeconds: must be a non-negative integer, got ${JSON.stringify(asked.slice(0, 100))}`,
-    );
-  }
-  return n > 0 ? Math.min(n, 3600) : max * (1 + Math.random());
+function watchTimeoutSeconds(asked: number | undefined, max: number): number {
+  return asked !== undefined && asked > 0 ? Math.min(asked, 3600) : max * (1 + Math.random());
 }

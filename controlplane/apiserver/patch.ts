@@ -17,6 +17,17 @@ export function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Equal as JSON documents: neither key order nor keys holding undefined (JSON drops them) count. */
+export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
+  if (!isObject(a) || !isObject(b)) return false;
+  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
+  const other = Object.keys(b).filter((k) => b[k] !== undefined);
+  return keys.length === other.length && keys.every((k) => jsonEqual(a[k], b[k]));
+}
+
 /** RFC 7386 §2: objects merge recursively, `null` deletes, anything else replaces. */
 export function mergePatch(target: Json | undefined, patch: Json): Json {
   if (!isObject(patch)) return patch;

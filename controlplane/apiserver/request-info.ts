@@ -5,6 +5,7 @@
  * can open a socket, so every function here answers malformed input with a 400, never a throw
  * of another kind.
  */
+import { queryBool } from './query-params.js';
 import { badRequest } from './status.js';
 
 /** A request target split into its still-escaped path and its query. */
@@ -93,7 +94,7 @@ export function parseRequestInfo(
   }
   if (rest.length > 3) return undefined;
   const [resource = '', name = '', subresource = ''] = rest;
-  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
+  const watch = queryBool(query, 'watch');
   let verb: string;
   switch (method) {
     case 'GET':

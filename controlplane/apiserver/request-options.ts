@@ -3,12 +3,13 @@
  * (meta/v1 ListOptions), `dryRun` (Create/Update/Patch/DeleteOptions) and DeleteOptions.
  */
 import { isObject, type Json } from './patch.js';
+import { queryInt64, queryOptionalBool } from './query-params.js';
 import type { DeleteOptions, ListQuery, WriteOptions } from './rest.js';
 import { badRequest, invalidError } from './status.js';
 
 /** `labelSelector`, `fieldSelector`, `limit`, `continue`, `resourceVersion` of a list or watch. */
 export function listQuery(q: URLSearchParams): ListQuery {
-  const limit = q.get('limit');
+  const limit = queryInt64(q, 'limit');
   const out: { -readonly [K in keyof ListQuery]: ListQuery[K] } = {};
   const ls = q.get('labelSelector');
   const fs = q.get('fieldSelector');
@@ -18,13 +19,9 @@ export function listQuery(q: URLSearchParams): ListQuery {
   if (fs) out.fieldSelector = fs;
   if (cont) out.continue = cont;
   if (rv !== null) out.resourceVersion = rv;
-  if (limit !== null) {
-    const n = Number(limit);
-    // Safe integers only: 1e20 is an integer to JavaScript but not to SQLite or etcd (int64).
-    if (!Number.isSafeInteger(n) || n < 0)
-      throw badRequest(`limit: must be a non-negative integer, got "${limit.slice(0, 100)}"`);
-    out.limit = n;
-  }
+  // kube-apiserver does not validate limit: zero or below lists everything. Beyond 2^53 is
+  // more than any store holds, so the safe maximum stands for it (SQLite and etcd take int64).
+  if (limit !== undefined && limit > 0) out.limit = Math.min(limit, Number.MAX_SAFE_INTEGER);
   return out;
 }
 
@@ -66,9 +63,7 @@ export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
     orphanDependents?: boolean;
     preconditions?: { uid?: string; resourceVersion?: string };
   } = {};
-  const grace =
-    b.gracePeriodSeconds ??
-    (q.get('gracePeriodSeconds') === null ? undefined : Number(q.get('gracePeriodSeconds')));
+  const grace = b.gracePeriodSeconds ?? queryInt64(q, 'gracePeriodSeconds');
   if (grace !== undefined && grace !== null) {
     if (typeof grace !== 'number' || !Number.isSafeInteger(grace) || grace < 0)
       throw badRequest('gracePeriodSeconds: must be a non-negative integer');
@@ -77,9 +72,8 @@ export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
   const policy = b.propagationPolicy ?? q.get('propagationPolicy') ?? undefined;
   if (typeof policy === 'string') out.propagationPolicy = policy;
   // Deprecated since 1.7 but still sent by old clients: true = Orphan, false = Background.
-  const orphan = b.orphanDependents ?? q.get('orphanDependents') ?? undefined;
-  if (orphan === true || orphan === 'true') out.orphanDependents = true;
-  else if (orphan === false || orphan === 'false') out.orphanDependents = false;
+  const orphan = b.orphanDependents ?? queryOptionalBool(q, 'orphanDependents');
+  if (typeof orphan === 'boolean') out.orphanDependents = orphan;
   else if (orphan !== undefined && orphan !== null)
     throw badRequest('orphanDependents: must be true or false');
   if (isObject(b.preconditions)) {

@@ -39,7 +39,7 @@ import {
   validateNamespaceFinalizers,
 } from './namespace-lifecycle.js';
 import { carryOverMeta, generateName, metaOf, metaString, timestamp } from './object-meta.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isObject, type Json, type JsonObject, jsonEqual } from './patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from './propagation.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry, tracksGeneration } from './resources.js';
 import { setReplicas, toScale } from './scale.js';
@@ -231,10 +231,15 @@ export class RestStorage {
 
   /** The value to store: `o` in the storage version, without its resourceVersion. */
   #encode(info: ResourceInfo, o: JsonObject): string {
+    return JSON.stringify(this.#storedForm(info, o));
+  }
+
+  /** The object as stored: in the storage version, without resourceVersion (the revision is). */
+  #storedForm(info: ResourceInfo, o: JsonObject): JsonObject {
     const stored = toStorageVersion(info, o);
     const copy = { ...stored, metadata: { ...metaOf(stored) } };
     delete (copy.metadata as JsonObject).resourceVersion;
-    return JSON.stringify(copy);
+    return copy;
   }
 
   /** GET one object. */
@@ -591,7 +596,9 @@ export class RestStorage {
           throw err;
         }
       }
-      if (this.#encode(info, merged) === this.#encode(info, current)) return current;
+      // Field order is no change: a patch that removes a field the server puts back (a manifest's
+      // `creationTimestamp: null`) moves it to the end without changing the object.
+      if (jsonEqual(this.#storedForm(info, merged), this.#storedForm(info, current))) return current;
       try {
         const out = this.#read(
           info,
