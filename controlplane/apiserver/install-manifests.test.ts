@@ -27,13 +27,6 @@ interface Manifest {
    *   `$retainKeys` because the live map has a key the file lacks.
    */
   readonly alwaysConfigured: readonly string[];
-  /**
-   * Whether a second `apply --server-side` and `diff --server-side` are asserted here. False
-   * where they need the `listkeys` branch (list keys from the schema: MetalLB's speaker ports
-   * 7946/TCP and 7946/UDP; managedFields kept on a no-op apply: ingress-nginx's ConfigMap with
-   * `data: null`). With that branch merged every manifest passes them: set all to true.
-   */
-  readonly secondServerSideApply: boolean;
 }
 
 const MANIFESTS: readonly Manifest[] = [
@@ -42,7 +35,6 @@ const MANIFESTS: readonly Manifest[] = [
     alwaysConfigured: [
       'validatingwebhookconfiguration.admissionregistration.k8s.io/metallb-webhook-configuration',
     ],
-    secondServerSideApply: false,
   },
   {
     file: 'ingress-nginx-baremetal-deploy.yaml',
@@ -50,12 +42,10 @@ const MANIFESTS: readonly Manifest[] = [
       'configmap/ingress-nginx-controller',
       'validatingwebhookconfiguration.admissionregistration.k8s.io/ingress-nginx-admission',
     ],
-    secondServerSideApply: false,
   },
   {
     file: 'metrics-server-components.yaml',
     alwaysConfigured: ['deployment.apps/metrics-server'],
-    secondServerSideApply: true,
   },
 ];
 
@@ -162,7 +152,7 @@ async function deleteAll(file: string, count: number): Promise<void> {
   ).toHaveLength(count);
 }
 
-describe.each(MANIFESTS)('$file with kubectl', ({ file, alwaysConfigured, secondServerSideApply }) => {
+describe.each(MANIFESTS)('$file with kubectl', ({ file, alwaysConfigured }) => {
   const expected = objectsIn(file);
 
   it('apply -f creates every object; the second apply changes nothing; diff is empty; get -f finds all; delete -f removes all', async () => {
@@ -189,7 +179,7 @@ describe.each(MANIFESTS)('$file with kubectl', ({ file, alwaysConfigured, second
     await deleteAll(file, expected.length);
   });
 
-  it(`apply --server-side creates every object; ${secondServerSideApply ? 'the second changes nothing; diff is empty; ' : ''}get -f finds all; delete -f removes all`, async () => {
+  it('apply --server-side creates every object; the second changes nothing; diff is empty; get -f finds all; delete -f removes all', async () => {
     const ssa = () => k('apply', '--server-side', '-f', pathOf(file));
     const first = await ssa();
     expect(first.stderr).toBe('');
@@ -200,19 +190,17 @@ describe.each(MANIFESTS)('$file with kubectl', ({ file, alwaysConfigured, second
     const before = await live(file);
     expect(before.map(idOf).sort()).toEqual(expected);
 
-    if (secondServerSideApply) {
-      // kubectl reports every server-side apply as `serverside-applied`; the objects tell.
-      const second = await ssa();
-      expect(second.stderr).toBe('');
-      expect(second.code).toBe(0);
-      expect(applyLines(second.stdout).map(([, verb]) => verb)).toEqual(
-        expected.map(() => 'serverside-applied'),
-      );
-      expect(versions(await live(file))).toEqual(versions(before));
+    // kubectl reports every server-side apply as `serverside-applied`; the objects tell.
+    const second = await ssa();
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    expect(applyLines(second.stdout).map(([, verb]) => verb)).toEqual(
+      expected.map(() => 'serverside-applied'),
+    );
+    expect(versions(await live(file))).toEqual(versions(before));
 
-      const diff = await k('diff', '--server-side', '-f', pathOf(file));
-      expect([diff.code, diff.stdout, diff.stderr]).toEqual([0, '', '']);
-    }
+    const diff = await k('diff', '--server-side', '-f', pathOf(file));
+    expect([diff.code, diff.stdout, diff.stderr]).toEqual([0, '', '']);
     await deleteAll(file, expected.length);
   });
 });

@@ -5,14 +5,12 @@
  */
 import { rootTypeOf } from './list-semantics.js';
 import { isObject, type JsonObject } from './patch.js';
+import { queryBool } from './query-params.js';
 import type { ResourceInfo } from './resources.js';
 import { type Manager, recordUpdate, serverSideApply } from './server-side-apply.js';
 import { badRequest } from './status.js';
 
 export type { Manager } from './server-side-apply.js';
-
-/** Go strconv.ParseBool's true spellings, which kube-apiserver accepts for `force`. */
-const TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 
 /**
  * The manager of a write: `fieldManager` (required for apply, at most 128 characters), else the
@@ -33,7 +31,7 @@ export function managerOf(
     );
   const manager =
     given !== null && given !== '' ? given : ((userAgent ?? 'unknown').split('/')[0] ?? 'unknown');
-  const force = TRUE.has(q.get('force') ?? '');
+  const force = queryBool(q, 'force');
   return {
     manager,
     operation,
