@@ -1,12 +1,14 @@
 /**
  * Discovery documents for clients: /version, the legacy /api and /apis lists with per-group
  * APIResourceLists, aggregated discovery v2 (what kubectl 1.32 asks for first; client-go
- * discovery_client.go chooses the form by the response Content-Type), and a minimal /openapi/v3
- * whose PATCH operations declare `fieldValidation`, so `kubectl apply` trusts the server to
- * validate (cli-runtime query_param_verifier_v3.go). `/openapi/v2` is built from these
+ * discovery_client.go chooses the form by the response Content-Type), and /openapi/v3: per
+ * group-version, the kinds' schemas (built-in ones from builtin-schemas.ts, custom ones from
+ * their CRD) and PATCH operations declaring `fieldValidation`, so `kubectl apply` trusts the
+ * server to validate (cli-runtime query_param_verifier_v3.go). `/openapi/v2` is built from these
  * documents (openapi-v2.ts).
  */
 import { createHash } from 'node:crypto';
+import { builtinSchemas } from './builtin-schemas.js';
 import { isObject, type JsonObject } from './patch.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 
@@ -177,14 +179,23 @@ export function openapiGroupVersion(
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: 'v1.32.4' },
     paths,
-    components: { schemas: customSchemas(infos) },
+    components: { schemas: { ...builtinSchemas(builtinKinds(infos)), ...customSchemas(infos) } },
   };
+}
+
+/** The built-in kinds a group-version document describes: its kinds and their subresources' kinds. */
+function builtinKinds(infos: readonly ResourceInfo[]): { group: string; version: string; kind: string }[] {
+  return infos
+    .filter((r) => !r.custom)
+    .flatMap((r) => [
+      { group: r.group, version: r.version, kind: r.kind },
+      ...r.subresources.map((s) => subKind(r, s)),
+    ]);
 }
 
 /**
  * Custom resources' schemas as apiextensions-apiserver publishes them (builder.go): named by the
- * reversed group, tagged with their GVK, with apiVersion, kind and metadata added. Built-in kinds
- * have none here, so `kubectl explain` works for custom resources only.
+ * reversed group, tagged with their GVK, with apiVersion, kind and metadata added.
  */
 function customSchemas(infos: readonly ResourceInfo[]): JsonObject {
   const out: JsonObject = {};

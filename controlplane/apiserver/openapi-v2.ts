@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { builtinSchemaV2Form } from './builtin-schemas.js';
 import { openapiGroupVersion } from './discovery.js';
 import { encodeOpenapiV2 } from './openapi-v2-proto.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
@@ -37,7 +38,7 @@ export function openapiV2(registry: ResourceRegistry): JsonObject {
       const schemas =
         isObject(doc.components) && isObject(doc.components.schemas) ? doc.components.schemas : {};
       for (const [name, schema] of Object.entries(schemas)) {
-        if (isObject(schema)) definitions[name] = schemaV2(schema);
+        if (isObject(schema)) definitions[name] = builtinSchemaV2Form(name, schema) ?? schemaV2(schema);
       }
     }
   }
