@@ -3,6 +3,7 @@
  * walks them as it does against kube-apiserver, and `apply` refuses an unknown field of a
  * built-in kind.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlEnv, startTestServer, type TestServer, writeTestFile } from './test-helpers.js';
 
@@ -104,8 +105,51 @@ spec:
     );
     const r = await k('apply', '-f', file);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('strict decoding error: unknown field "spec.template.spec.containers[0].bogus"');
+    expect(r.stderr).toContain(
+      'strict decoding error: unknown field "spec.template.spec.containers[0].bogus"',
+    );
     const g = await k('get', 'deployment', 'web', '-n', 'default');
     expect(g.code).toBe(1);
+  });
+});
+
+describe('kubectl apply, a kind: List of built-in kinds', () => {
+  it('an unknown field in an item is refused client-side against /openapi/v2, nothing is sent', async () => {
+    const file = writeTestFile(
+      t,
+      'list.yaml',
+      `apiVersion: v1
+kind: List
+items:
+- apiVersion: v1
+  kind: ConfigMap
+  metadata: {name: listed, namespace: default}
+  data: {a: b}
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata: {name: listed, namespace: default}
+  spec:
+    selector: {matchLabels: {app: listed}}
+    template:
+      metadata: {labels: {app: listed}}
+      spec:
+        containers:
+        - name: web
+          image: nginx
+          bogus: 1
+`,
+    );
+    const r = await k('apply', '-f', file);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      'error validating data: ValidationError(Deployment.spec.template.spec.containers[0]): ' +
+        'unknown field "bogus" in io.k8s.api.core.v1.Container',
+    );
+    expect((await k('get', 'configmap', 'listed', '-n', 'default')).code).toBe(1);
+    // The same list without the unknown field validates and applies.
+    writeTestFile(t, 'list.yaml', readFileSync(file, 'utf8').replace('          bogus: 1\n', ''));
+    const ok = await k('apply', '-f', file);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toBe('configmap/listed created\ndeployment.apps/listed created\n');
   });
 });
