@@ -55,6 +55,14 @@ describe('JSON patch (RFC 6902)', () => {
     expect(() => jsonPatch({ l: [] }, [{ op: 'add', path: '/l/5', value: 1 }])).toThrow(/out of range/);
     expect(() => jsonPatch({}, { op: 'add' })).toThrow(/array of operations/);
   });
+
+  it('refuses move and copy whose "from" is missing or not a string (found by the fuzz test)', () => {
+    for (const op of ['move', 'copy']) {
+      expect(() => jsonPatch({ a: 1 }, [{ op, path: '/b', from: 1.5 }])).toThrow(ApiError);
+      expect(() => jsonPatch({ a: 1 }, [{ op, path: '/b', from: 1.5 }])).toThrow(/needs "from" as a string/);
+      expect(() => jsonPatch({ a: 1 }, [{ op, path: '/b' }])).toThrow(/needs "from" as a string/);
+    }
+  });
 });
 
 describe('strategic merge patch', () => {

@@ -122,6 +122,12 @@ export function jsonPatch(target: Json, ops: Json): Json {
       if (op.value === undefined) throw badRequest(`json patch: "${op.op}" at "${op.path}" needs a value`);
       return clone(op.value);
     };
+    // RFC 6902 §4.4–4.5: move and copy name their source in "from", a JSON pointer string.
+    const from = (): string => {
+      if (typeof raw.from !== 'string')
+        throw badRequest(`json patch: "${op.op}" to "${op.path}" needs "from" as a string`);
+      return raw.from;
+    };
     switch (op.op) {
       case 'add':
         doc = addAt(doc, op.path, need());
@@ -134,12 +140,13 @@ export function jsonPatch(target: Json, ops: Json): Json {
         doc = addAt(removeAt(doc, op.path), op.path, need());
         break;
       case 'move': {
-        const v = clone(getAt(doc, op.from ?? ''));
-        doc = addAt(removeAt(doc, op.from ?? ''), op.path, v);
+        const source = from();
+        const v = clone(getAt(doc, source));
+        doc = addAt(removeAt(doc, source), op.path, v);
         break;
       }
       case 'copy':
-        doc = addAt(doc, op.path, clone(getAt(doc, op.from ?? '')));
+        doc = addAt(doc, op.path, clone(getAt(doc, from())));
         break;
       case 'test':
         if (JSON.stringify(getAt(doc, op.path)) !== JSON.stringify(op.value)) {
