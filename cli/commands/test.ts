@@ -1,10 +1,10 @@
 /**
  * `switchyard test`: type-check, lint and format check, then every test (unit, fake-based and
- * real-kernel), ending with one plain `N passed, N failed` line (test/harness/runner).
+ * real-kernel), ending with one plain `N passed, N failed` line (cli/test-runner).
  */
 import { join } from 'node:path';
-import { runSuite } from '../../test/harness/runner/index.js';
 import type { Command } from '../command.js';
+import { runSuite } from '../test-runner/index.js';
 
 export const testCommand: Command = {
   name: 'test',

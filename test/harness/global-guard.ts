@@ -6,14 +6,14 @@
  *
  * vitest 4 only logs an error thrown from a global teardown and still exits 0, so the findings
  * go to the file the runner names in SY_GUARD_REPORT; the runner counts each one as a failure
- * (test/harness/runner). Run without the runner (plain `vitest run`), the guard prints them and
+ * (cli/test-runner). Run without the runner (plain `vitest run`), the guard prints them and
  * sets the exit status, which fails the run but cannot count in vitest's totals.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { GUARD_REPORT_ENV, RUN_ID_ENV } from '../../cli/test-runner/env.js';
+import { writeGuardReport } from '../../cli/test-runner/guard-report.js';
 import { diffRootState, leftoverNamespaces, leftoverProcesses, readRootState } from './root-state.js';
-import { GUARD_REPORT_ENV, RUN_ID_ENV } from './runner/env.js';
-import { writeGuardReport } from './runner/guard-report.js';
 
 export interface GuardOptions {
   /**

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'vitest';
-import { isCi, RUN_ID_ENV, SKIP_KERNEL_ENV, skipKernelRequested } from './runner/env.js';
+import { isCi, RUN_ID_ENV, SKIP_KERNEL_ENV, skipKernelRequested } from '../../cli/test-runner/env.js';
 
 /** The id of this test run; the global guard sets it so every test process shares it. */
 export function runId(): string {

@@ -20,10 +20,10 @@ import { dirname, join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { describeKernel, uniqueName } from '../kernel.js';
+import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
 import { runSuite } from './run.js';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const guardModule = join(repo, 'test', 'harness', 'global-guard.ts');
 
 function collector(): { stream: Writable; text: () => string } {
