@@ -189,6 +189,12 @@ export function controllerRef(o: KubeObject): OwnerReference | undefined {
   return o.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+/** The pods whose controller reference is `owner` (the by-owner index, narrowed to controllers). */
+export function controlledPods(informers: SharedInformers, owner: KubeObject): Pod[] {
+  const uid = owner.metadata.uid ?? '';
+  return informers.pods.cache.byIndex(BY_OWNER, uid).filter((p) => controllerRef(p)?.uid === uid);
+}
+
 /** `namespace/name` of an object. */
 export function keyOfObj(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name ?? ''}` : (o.metadata.name ?? '');

@@ -9,8 +9,8 @@ import type { DaemonSet, Node, Pod, Taint, Toleration } from '../../lib/api/inde
 import { daemonSetsResource, isConflict, isNotFound, podsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
-  BY_OWNER,
   type ControllerContext,
+  controlledPods,
   controllerRef,
   keyOfObj,
   makeController,
@@ -153,9 +153,7 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
     const ds = inf.daemonSets.cache.get(key);
     if (!ds || ds.metadata.deletionTimestamp) return { kind: 'done' };
     const { namespace, name } = splitKey(key);
-    const owned = inf.pods.cache
-      .byIndex(BY_OWNER, ds.metadata.uid ?? '')
-      .filter((p) => controllerRef(p)?.uid === ds.metadata.uid);
+    const owned = controlledPods(inf, ds);
     for (const p of owned) pending.delete(`${key}|${nodeOfDaemonPod(p)}`);
     const plan = planDaemonSet(ds, inf.nodes.cache.list(), owned);
     const hash = templateHash(ds.spec.template);

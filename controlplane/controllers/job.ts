@@ -9,8 +9,8 @@ import { JOB_COMPLETION_INDEX, type Job, type OwnerReference, type Pod } from '.
 import { isConflict, isNotFound, jobsResource, podsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
-  BY_OWNER,
   type ControllerContext,
+  controlledPods,
   controllerRef,
   keyOfObj,
   makeController,
@@ -88,10 +88,7 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
   const pods = client.resource(podsResource);
   const jobs = client.resource(jobsResource);
 
-  const owned = (job: Job): Pod[] =>
-    inf.pods.cache
-      .byIndex(BY_OWNER, job.metadata.uid ?? '')
-      .filter((p) => controllerRef(p)?.uid === job.metadata.uid);
+  const owned = (job: Job): Pod[] => controlledPods(inf, job);
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const job = inf.jobs.cache.get(key);

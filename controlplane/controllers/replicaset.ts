@@ -8,8 +8,8 @@ import type { Pod, ReplicaSet } from '../../lib/api/index.js';
 import { isConflict, isNotFound, podsResource, replicaSetsResource } from '../../lib/client/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
-  BY_OWNER,
   type ControllerContext,
+  controlledPods,
   controllerRef,
   keyOfObj,
   makeController,
@@ -111,10 +111,7 @@ export function replicaSetController(ctx: ControllerContext): RunningController 
   const pods = client.resource(podsResource);
   const rsClient = client.resource(replicaSetsResource);
 
-  const owned = (rs: ReplicaSet): Pod[] =>
-    inf.pods.cache
-      .byIndex(BY_OWNER, rs.metadata.uid ?? '')
-      .filter((p) => controllerRef(p)?.uid === rs.metadata.uid);
+  const owned = (rs: ReplicaSet): Pod[] => controlledPods(inf, rs);
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const rs = inf.replicaSets.cache.get(key);
