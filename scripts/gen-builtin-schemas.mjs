@@ -13,32 +13,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GROUP_VERSIONS, META_KINDS } from './served-group-versions.mjs';
 
-/** Group-versions with built-in kinds the server serves with paths (resources.ts). */
-const GROUP_VERSIONS = new Set([
-  'v1',
-  'apps/v1',
-  'batch/v1',
-  'networking.k8s.io/v1',
-  'discovery.k8s.io/v1',
-  'rbac.authorization.k8s.io/v1',
-  'policy/v1',
-  'scheduling.k8s.io/v1',
-  'admissionregistration.k8s.io/v1',
-  'apiregistration.k8s.io/v1',
-  'coordination.k8s.io/v1',
-  'apiextensions.k8s.io/v1',
-  'autoscaling/v1',
-]);
-const SKIP_KINDS = new Set([
-  'Status',
-  'WatchEvent',
-  'DeleteOptions',
-  'APIResourceList',
-  'APIGroup',
-  'APIGroupList',
-  'APIVersions',
-]);
+const SKIP_KINDS = new Set(META_KINDS);
 
 const [file, source, output] = process.argv.slice(2);
 if (!file || !source) throw new Error('usage: gen-builtin-schemas.mjs <swagger.json> "<source>"');

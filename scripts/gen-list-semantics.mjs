@@ -13,32 +13,9 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GROUP_VERSIONS, META_KINDS } from './served-group-versions.mjs';
 
-const GROUP_VERSIONS = new Set([
-  'v1',
-  'apps/v1',
-  'batch/v1',
-  'networking.k8s.io/v1',
-  'discovery.k8s.io/v1',
-  'rbac.authorization.k8s.io/v1',
-  'policy/v1',
-  'scheduling.k8s.io/v1',
-  'admissionregistration.k8s.io/v1',
-  'apiregistration.k8s.io/v1',
-  'coordination.k8s.io/v1',
-  'apiextensions.k8s.io/v1',
-  'autoscaling/v1',
-]);
-const SKIP_KINDS = new Set([
-  'List',
-  'Status',
-  'WatchEvent',
-  'DeleteOptions',
-  'APIResourceList',
-  'APIGroup',
-  'APIGroupList',
-  'APIVersions',
-]);
+const SKIP_KINDS = new Set(['List', ...META_KINDS]);
 const LIST_KEYS = [
   'x-kubernetes-list-type',
   'x-kubernetes-list-map-keys',
