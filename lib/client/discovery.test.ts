@@ -78,7 +78,8 @@ afterAll(async () => {
 describe('serverPreferredNamespacedResources', () => {
   it('returns namespaced resources in their preferred version and the group-versions that failed', async () => {
     const result = await serverPreferredNamespacedResources(client);
-    const names = (gv: string) => result.lists.find((l) => l.groupVersion === gv)?.resources.map((r) => r.name);
+    const names = (gv: string) =>
+      result.lists.find((l) => l.groupVersion === gv)?.resources.map((r) => r.name);
     expect(names('v1')).toContain('pods');
     expect(names('v1')).toContain('configmaps');
     expect(names('v1')).not.toContain('namespaces'); // cluster-scoped
@@ -89,11 +90,15 @@ describe('serverPreferredNamespacedResources', () => {
     expect(custom).toEqual([
       {
         groupVersion: 'example.com/v1',
-        resources: [expect.objectContaining({ name: 'widgets', namespaced: true, kind: 'Widget', verbs: ALL })],
+        resources: [
+          expect.objectContaining({ name: 'widgets', namespaced: true, kind: 'Widget', verbs: ALL }),
+        ],
       },
       {
         groupVersion: 'example.com/v1beta1',
-        resources: [expect.objectContaining({ name: 'gadgets', namespaced: true, kind: 'Gadget', verbs: ALL })],
+        resources: [
+          expect.objectContaining({ name: 'gadgets', namespaced: true, kind: 'Gadget', verbs: ALL }),
+        ],
       },
     ]);
     expect(result.failed).toEqual([

@@ -102,7 +102,12 @@ async function setup() {
       cms.create({ metadata: { name, namespace: ns, labels: { app: 'web' } }, data: { node } }),
     update: (name: string, node: string) =>
       cms.patch(name, { data: { node } }, { type: 'merge', namespace: ns }),
-    remove: (name: string) => cms.delete(name, { namespace: ns }),
+    /** Deletes `name`; the answer is the object as deleted (a ConfigMap has no graceful deletion). */
+    remove: async (name: string): Promise<Cm> => {
+      const gone = await cms.delete(name, { namespace: ns });
+      if (gone.kind === 'Status') throw new Error(`delete ${name}: answered with a Status`);
+      return gone as Cm;
+    },
     get: (name: string) => cms.get(name, { namespace: ns }),
     /** `name@rv` of each object now on the server. */
     state: async () =>
@@ -114,7 +119,10 @@ async function setup() {
     const stream = await cms.watch({ namespace: ns, resourceVersion: rv, signal: ac.signal });
     const seen: string[] = [];
     void (async () => {
-      for await (const ev of stream) if (ev.type !== 'BOOKMARK') seen.push(line(ev.type, ev.object));
+      for await (const ev of stream) {
+        if (ev.type === 'ERROR') seen.push(`ERROR ${ev.object.message}`);
+        else if (ev.type !== 'BOOKMARK') seen.push(line(ev.type, ev.object));
+      }
     })().catch(() => undefined);
     return { seen, stop: () => ac.abort() };
   };

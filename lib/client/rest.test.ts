@@ -140,7 +140,12 @@ describe('REST client against the real API server', () => {
     expect(merged.data).toEqual({ a: '1', b: '2' });
     expect(relay.requests.at(-1)!.headers['content-type']).toBe('application/merge-patch+json');
     const types: [Parameters<typeof cms.patch>[2], string, unknown, Record<string, string>][] = [
-      [{ type: 'json' }, 'application/json-patch+json', [{ op: 'add', path: '/data/c', value: '3' }], { c: '3' }],
+      [
+        { type: 'json' },
+        'application/json-patch+json',
+        [{ op: 'add', path: '/data/c', value: '3' }],
+        { c: '3' },
+      ],
       [{ type: 'strategic' }, 'application/strategic-merge-patch+json', { data: { d: '4' } }, { d: '4' }],
       [
         { type: 'apply', fieldManager: 'sy', force: true },
