@@ -20,6 +20,7 @@ export {
   statusFromResponse,
 } from './errors.js';
 export { type EventHandler, HandlerQueue, type Notification } from './handler-queue.js';
+export { type InClusterOptions, inClusterConfig } from './in-cluster.js';
 export {
   Informer,
   type InformerErrorPhase,
@@ -28,16 +29,13 @@ export {
   listWatcher,
 } from './informer.js';
 export {
-  type InClusterOptions,
-  inClusterConfig,
   type LoadKubeconfigOptions,
-  type LoadRestConfigOptions,
   loadKubeconfig,
-  loadRestConfig,
   type ParseKubeconfigOptions,
   parseKubeconfig,
   type RestConfig,
 } from './kubeconfig.js';
+export { type LoadRestConfigOptions, loadRestConfig } from './load-config.js';
 export { LineSplitter } from './ndjson.js';
 export {
   apiVersionOf,

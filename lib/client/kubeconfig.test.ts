@@ -9,13 +9,9 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, isInvalid, type SwitchyardError } from '../errors/index.js';
 import { type ApiError, isUnauthorized } from './errors.js';
-import {
-  inClusterConfig,
-  loadKubeconfig,
-  loadRestConfig,
-  parseKubeconfig,
-  type RestConfig,
-} from './kubeconfig.js';
+import { inClusterConfig } from './in-cluster.js';
+import { loadKubeconfig, parseKubeconfig, type RestConfig } from './kubeconfig.js';
+import { loadRestConfig } from './load-config.js';
 import { coreResources } from './resource.js';
 import { KubeClient } from './rest.js';
 

@@ -1,5 +1,6 @@
 /**
- * Kubeconfig and in-cluster configuration → one frozen `RestConfig`. Parsing is strict and
+ * Kubeconfig → one frozen `RestConfig` (the loader that picks it or the in-cluster configuration
+ * is `load-config.ts`). Parsing is strict and
  * every problem is ONE error naming the file and the path inside it, e.g.
  * `kubeconfig /x: users[0].user.client-key-data: not valid base64`.
  * Relative file paths resolve against the kubeconfig's directory, as kubectl does.
@@ -149,86 +150,6 @@ export function parseKubeconfig(text: string, options: ParseKubeconfigOptions): 
       : {}),
     ...(username !== undefined && password !== undefined ? { username, password } : {}),
   });
-}
-
-/** Options of `inClusterConfig`; the defaults are the documented pod locations. */
-export interface InClusterOptions {
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Default `/var/run/secrets/kubernetes.io/serviceaccount`. */
-  readonly serviceAccountDir?: string;
-}
-
-/**
- * The configuration of a pod: `KUBERNETES_SERVICE_HOST`/`_PORT` and the projected
- * service-account token, CA and namespace ("Accessing the API from a Pod").
- */
-export function inClusterConfig(options: InClusterOptions = {}): RestConfig {
-  const env = options.env ?? process.env;
-  const dir = options.serviceAccountDir ?? '/var/run/secrets/kubernetes.io/serviceaccount';
-  const host = env.KUBERNETES_SERVICE_HOST;
-  const port = env.KUBERNETES_SERVICE_PORT;
-  const source = `in-cluster config (${dir})`;
-  const fail = (field: string, problem: string, cause?: unknown): never => {
-    throw new SwitchyardError(ErrorCode.Invalid, `${source}: ${field}: ${problem}`, {
-      field,
-      ...(cause === undefined ? {} : { cause }),
-    });
-  };
-  if (!host) return fail('KUBERNETES_SERVICE_HOST', 'not set (not running in a pod?)');
-  if (!port || !/^\d+$/.test(port))
-    return fail('KUBERNETES_SERVICE_PORT', `must be a port number, got "${port ?? ''}"`);
-  const read = (name: string): Buffer => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch (err: unknown) {
-      return fail(name, `cannot read: ${messageOf(err)}`, err);
-    }
-  };
-  read('token'); // must exist now; re-read per request as it rotates
-  const ca = read('ca.crt');
-  let namespace = 'default';
-  try {
-    namespace = readFileSync(join(dir, 'namespace'), 'utf8').trim() || 'default';
-  } catch {
-    // the namespace file is optional
-  }
-  const hostPart = host.includes(':') ? `[${host}]` : host; // IPv6 literal (RFC 3986 §3.2.2)
-  return Object.freeze({
-    server: `https://${hostPart}:${port}`,
-    ca,
-    insecureSkipTlsVerify: false,
-    tokenFile: join(dir, 'token'),
-    namespace,
-    source,
-  });
-}
-
-/** Options of `loadRestConfig`. */
-export interface LoadRestConfigOptions {
-  /** A `--kubeconfig FILE` flag value. */
-  readonly kubeconfig?: string;
-  readonly context?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  readonly serviceAccountDir?: string;
-}
-
-/**
- * The usual lookup order of a component (client-go's BuildConfigFromFlags): an explicit
- * kubeconfig, then `$KUBECONFIG`, then the in-cluster service account when running in a pod,
- * then `~/.kube/config`.
- */
-export function loadRestConfig(options: LoadRestConfigOptions = {}): RestConfig {
-  const env = options.env ?? process.env;
-  const context = options.context === undefined ? {} : { context: options.context };
-  if (options.kubeconfig) return loadKubeconfig({ path: options.kubeconfig, env, ...context });
-  if (env.KUBECONFIG) return loadKubeconfig({ env, ...context });
-  if (env.KUBERNETES_SERVICE_HOST) {
-    return inClusterConfig({
-      env,
-      ...(options.serviceAccountDir === undefined ? {} : { serviceAccountDir: options.serviceAccountDir }),
-    });
-  }
-  return loadKubeconfig({ env, ...context });
 }
 
 function configError(

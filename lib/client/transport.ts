@@ -2,7 +2,7 @@
  * The HTTP(S) layer: one keep-alive agent per client with the configured TLS material and
  * credentials, a deadline on every request, and a bound on every response body.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { ErrorCode, messageOf, SwitchyardError } from '../errors/index.js';
@@ -56,7 +56,7 @@ export class Transport {
   readonly #tokenTtl: number;
   readonly #clock: Clock;
   readonly #bearerToken: (() => string | undefined) | undefined;
-  #cachedToken: { value: string; readAt: number } | undefined;
+  #cachedToken: { value: string; readAt: number; stamp: string | undefined } | undefined;
 
   constructor(config: RestConfig, options: TransportOptions = {}) {
     this.config = config;
@@ -149,9 +149,14 @@ export class Transport {
     const file = this.config.tokenFile;
     if (!file) return undefined;
     const now = this.#clock.now();
-    if (this.#cachedToken && now - this.#cachedToken.readAt < this.#tokenTtl) return this.#cachedToken.value;
+    // Re-read after the TTL, or at once when the file changed (a kubelet rotating a projected
+    // token swaps a symlink, so the stat of the path shows another inode or mtime).
+    const stamp = fileStamp(file);
+    const cached = this.#cachedToken;
+    if (cached && now - cached.readAt < this.#tokenTtl && (stamp === undefined || stamp === cached.stamp))
+      return cached.value;
     try {
-      this.#cachedToken = { value: readFileSync(file, 'utf8').trim(), readAt: now };
+      this.#cachedToken = { value: readFileSync(file, 'utf8').trim(), readAt: now, stamp };
     } catch (err: unknown) {
       // keep the last good token if the file is briefly absent during rotation
       if (!this.#cachedToken) {
@@ -234,4 +239,14 @@ function transportError(what: string, url: URL, err: NodeJS.ErrnoException): Err
     address: url.hostname,
     ...(url.port ? { port: Number(url.port) } : {}),
   });
+}
+
+/** The identity and version of a file's current content (undefined when it cannot be stat'ed). */
+function fileStamp(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
 }
