@@ -362,7 +362,7 @@ describe('Informer against the real API server', () => {
     const fast = recorder();
     informer.addEventHandler(fast.handler);
     await informer.waitForSync();
-    for (let i = 0; i < 50; i++) await w.create(`p${i}`);
+    await Promise.all(Array.from({ length: 50 }, (_, i) => w.create(`p${i}`)));
     await until(() => fast.seen.length === 51, 'fast handler');
     expect(informer.cache.size).toBe(51);
     expect(slowSeen).toEqual([key('a')]);
