@@ -42,6 +42,10 @@ describe('presubmit', () => {
       relativeImports(file)
         .filter((target) => topFolder(target) !== 'lib')
         .filter((target) => !(file.endsWith('.test.ts') && target.startsWith('test/harness/')))
+        // until the API server's test support moves to test/harness/cluster/ (issue 11)
+        .filter(
+          (target) => !(file.endsWith('.test.ts') && target === 'controlplane/apiserver/test-helpers.js'),
+        )
         .map((target) => `${relative(root, file)} → ${target}`),
     );
     expect(bad).toEqual([]);
