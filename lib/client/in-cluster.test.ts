@@ -3,7 +3,8 @@
  * (TokenRequest) is written with its CA and namespace into a directory laid out as the
  * kubelet's projected volume (`..data` → a timestamped directory, `token` → `..data/token`);
  * the loader picks it from the pod's service environment, the server names the service
- * account, a rotated token is used at once, and each missing piece is one clear error.
+ * account, a rotated token is used at once (and any token once it is a minute old), and each
+ * missing piece is one clear error.
  */
 import {
   mkdirSync,
@@ -12,6 +13,7 @@ import {
   renameSync,
   rmSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,6 +151,37 @@ describe('in-cluster configuration against the real API server', () => {
         .catch((err: unknown) => err);
       expect((sas as { statusCode?: number }).statusCode).toBe(403); // apps/other may not read it: RBAC
       expect(JSON.stringify((sas as { status?: unknown }).status)).toContain('in the namespace \\"apps\\"');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('re-reads the token at least every minute, even when the file looks unchanged', async () => {
+    const { FakeClock } = await import('../reconcile/index.js');
+    const sa = join(dir, 'ttl');
+    mkdirSync(sa);
+    const [first, second] = [await issueToken('runner'), await issueToken('other')];
+    const width = Math.max(first.length, second.length);
+    const tokenPath = join(sa, 'token');
+    const epoch = 1_700_000_000; // whole seconds, so the stamp can be restored exactly
+    writeFileSync(tokenPath, first.padEnd(width, ' '));
+    utimesSync(tokenPath, epoch, epoch);
+    writeFileSync(join(sa, 'ca.crt'), readFileSync(t.server.caCertPath));
+    const clock = new FakeClock();
+    const client = new KubeClient({
+      config: inClusterConfig({ env: podEnv('127.0.0.1', t.server.port), serviceAccountDir: sa }),
+      clock,
+    });
+    try {
+      expect(await whoAmI(client)).toBe('system:serviceaccount:apps:runner');
+      // Same inode, size and mtime: nothing shows the change, so the cached token stays ...
+      writeFileSync(tokenPath, second.padEnd(width, ' '));
+      utimesSync(tokenPath, epoch, epoch);
+      await clock.advance(59_999);
+      expect(await whoAmI(client)).toBe('system:serviceaccount:apps:runner');
+      // ... until it is a minute old (client-go's cachingTokenSource period).
+      await clock.advance(1);
+      expect(await whoAmI(client)).toBe('system:serviceaccount:apps:other');
     } finally {
       client.close();
     }
