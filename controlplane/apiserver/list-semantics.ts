@@ -6,7 +6,7 @@
  * the upstream OpenAPI excerpt next to it (see deriveListSemantics and its test).
  */
 import table from './list-semantics/table.json' with { type: 'json' };
-import type { Json } from './patch.js';
+import type { Json } from './json.js';
 
 /** The merge semantics of one non-scalar field of a type. */
 export interface FieldSemantics {
