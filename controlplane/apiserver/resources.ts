@@ -5,8 +5,8 @@
  */
 
 import type { CrdVersioning } from './crd-conversion.js';
-import { compareKubeVersions } from './kube-version.js';
 import type { JsonObject } from './json.js';
+import { compareKubeVersions } from './kube-version.js';
 import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
 
