@@ -6,12 +6,14 @@
 import { isObject, type JsonObject } from '../json.js';
 import { AGE, arr, type Column, get, NAME, num, str } from './cells.js';
 
+/** printers.go formatDiscoveryEndpoints: the addresses, at most three, then `+ N more...`. */
 function sliceEndpoints(o: JsonObject): string {
   const addrs = arr(o.endpoints).flatMap((e) => (Array.isArray(e.addresses) ? e.addresses.map(String) : []));
   if (addrs.length === 0) return '<unset>';
   return addrs.length > 3 ? `${addrs.slice(0, 3).join(',')} + ${addrs.length - 3} more...` : addrs.join(',');
 }
 
+/** The columns of Roles and ClusterRoles. */
 const ROLE_COLUMNS: readonly Column[] = [
   NAME,
   { name: 'Created At', type: 'date', cell: (o) => str(o, 'metadata.creationTimestamp', '') },
