@@ -26,4 +26,5 @@ export { type DeleteOptions, type ListQuery, RestStorage } from './rest.js';
 export { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
 export { allocateService, parseIpv4Cidr } from './service-alloc.js';
 export { ApiError, toStatus } from './status.js';
-export { humanDuration, toTable } from './table.js';
+export { humanDuration } from './table/cells.js';
+export { toTable } from './table.js';

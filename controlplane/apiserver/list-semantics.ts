@@ -5,8 +5,9 @@
  * `x-kubernetes-map-type` of structs). The data lives in list-semantics/table.json, derived from
  * the upstream OpenAPI excerpt next to it (see deriveListSemantics and its test).
  */
+
+import type { Json } from './json.js';
 import table from './list-semantics/table.json' with { type: 'json' };
-import type { Json } from './patch.js';
 
 /** The merge semantics of one non-scalar field of a type. */
 export interface FieldSemantics {

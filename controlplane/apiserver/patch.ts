@@ -4,29 +4,13 @@
  * extension: lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`; see community/contributors/devel/sig-api-machinery/strategic-merge-patch.md).
  */
+import { isObject, type Json, type JsonObject } from './json.js';
 import { fieldOf } from './list-semantics.js';
 import { badRequest } from './status.js';
 
-/** Any JSON value. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-/** A JSON object. */
-export type JsonObject = { [key: string]: Json };
-
-/** True for a JSON object (not an array, not null). */
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Equal as JSON documents: neither key order nor keys holding undefined (JSON drops them) count. */
-export function jsonEqual(a: Json | undefined, b: Json | undefined): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a))
-    return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  if (!isObject(a) || !isObject(b)) return false;
-  const keys = Object.keys(a).filter((k) => a[k] !== undefined);
-  const other = Object.keys(b).filter((k) => b[k] !== undefined);
-  return keys.length === other.length && keys.every((k) => jsonEqual(a[k], b[k]));
-}
+// The JSON types and guard live in json.ts (no imports, so no cycle); re-exported here for the
+// modules that import them with the patch functions.
+export { isObject, type Json, type JsonObject, jsonEqual } from './json.js';
 
 /** RFC 7386 §2: objects merge recursively, `null` deletes, anything else replaces. */
 export function mergePatch(target: Json | undefined, patch: Json): Json {

@@ -5,8 +5,8 @@
  */
 
 import type { CrdVersioning } from './crd-conversion.js';
+import type { JsonObject } from './json.js';
 import { compareKubeVersions } from './kube-version.js';
-import type { JsonObject } from './patch.js';
 import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';
 
@@ -78,10 +78,8 @@ const GENERATION_GROUPS = [
   'admissionregistration.k8s.io',
 ];
 
-/** `deployments.apps`, or `pods` for core: the name Status messages use. */
-export function qualifiedResource(info: Pick<ResourceInfo, 'group' | 'plural'>): string {
-  return info.group === '' ? info.plural : `${info.plural}.${info.group}`;
-}
+// `qualifiedResource` lives in group-resource.ts (status.ts needs it without this table).
+export { qualifiedResource } from './group-resource.js';
 
 interface Spec {
   readonly kind: string;

@@ -11,7 +11,7 @@ import {
   SwitchyardError,
 } from '../../lib/errors/index.js';
 import { isConflict, isExpired } from '../store/index.js';
-import { qualifiedResource, type ResourceInfo } from './resources.js';
+import { type GroupResource, qualifiedResource } from './group-resource.js';
 
 /** One entry of `details.causes` as on the wire (Go's `CauseType` is serialized as `reason`). */
 export interface WireCause {
@@ -56,7 +56,7 @@ export class ApiError extends SwitchyardError {
   }
 }
 
-type Res = Pick<ResourceInfo, 'group' | 'plural'>;
+type Res = GroupResource;
 
 /** `details.group`, left out for the core group as Go's `omitempty` does. */
 function groupOf(group: string): { readonly group?: string } {
@@ -107,7 +107,7 @@ export interface FieldCause {
 
 /** 422 Invalid with causes: `Deployment.apps "x" is invalid: spec.replicas: Invalid value: -1: must be …`. */
 export function invalidError(
-  info: Pick<ResourceInfo, 'group' | 'kind'>,
+  info: { readonly group: string; readonly kind: string },
   name: string,
   causes: readonly FieldCause[],
 ): ApiError {

@@ -9,7 +9,8 @@ import { parseRequestInfo } from './request-info.js';
 import { BUILTIN_RESOURCES } from './resources.js';
 import { issueToken, verifyToken } from './sa-tokens.js';
 import { allocateService, firstServiceIp, parseIpv4Cidr } from './service-alloc.js';
-import { humanDuration, toTable } from './table.js';
+import { humanDuration } from './table/cells.js';
+import { toTable } from './table.js';
 
 describe('request info', () => {
   const q = new URLSearchParams();

@@ -1,0 +1,133 @@
+/**
+ * The subresource table: which subresources a target may name (the type's own; never the
+ * kubelet's, which this server does not proxy; `finalize` by PUT only), and the subresources
+ * with code of their own, per verb — `scale` (get, update, patch), `binding`, `token`
+ * (TokenRequest) and `eviction`. Every other subresource (`status`, `finalize`) is its
+ * object's verb on part of the object, in `verbs.ts`.
+ */
+import { applyPatch, type PatchType } from '../apply-patch.js';
+import { evictPod } from '../disruption-budgets.js';
+import { sendJson } from '../http-io.js';
+import { isObject, type Json } from '../json.js';
+import { ApiError } from '../status.js';
+import { methodNotAllowed, notFound, type ResourceRequest, type VerbRequest } from './context.js';
+import { sendCreatedStatus, sendObject } from './respond.js';
+import { tokenRequest } from './token-request.js';
+
+/** What a subresource with code of its own does, per verb. */
+export interface SubresourceVerbs {
+  readonly get?: (r: VerbRequest) => Promise<void>;
+  readonly create?: (r: VerbRequest, input: Json) => Promise<void>;
+  readonly update?: (r: VerbRequest, input: Json) => Promise<void>;
+  readonly patch?: (r: VerbRequest, input: Json, type: PatchType) => Promise<void>;
+}
+
+/** Pod subresources only a kubelet can answer. */
+const KUBELET_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward'];
+
+/** Refuses a subresource the target cannot have: not the type's (404), the kubelet's (400), `finalize` but by PUT (405). */
+export function checkSubresource(c: ResourceRequest): void {
+  const sub = c.info.subresource;
+  if (sub && !c.res_.subresources.includes(sub as never)) {
+    c.req.resume();
+    throw notFound();
+  }
+  if (KUBELET_SUBRESOURCES.includes(sub)) {
+    // kube-apiserver proxies these to the kubelet (GET or a POST upgraded to a stream).
+    c.req.resume();
+    const what = sub === 'log' ? 'pod logs are' : `pods/${sub} is`;
+    throw new ApiError(
+      400,
+      'BadRequest',
+      `${what} served by the node's kubelet, which this API server does not proxy`,
+    );
+  }
+  if (sub === 'finalize' && c.info.verb !== 'update') {
+    // namespaces/finalize serves PUT only (discovery lists just `update`).
+    c.req.resume();
+    throw methodNotAllowed();
+  }
+}
+
+/** The subresources with code of their own. */
+export const SUBRESOURCES: ReadonlyMap<string, SubresourceVerbs> = new Map<string, SubresourceVerbs>([
+  [
+    'scale',
+    {
+      get: async (r) => sendObject(r, 200, await r.o.rest.getScale(r.res_, r.ns, r.info.name)),
+      update: async (r, input) =>
+        sendJson(
+          r.res,
+          200,
+          await r.o.rest.updateScale(
+            r.res_,
+            r.ns,
+            r.info.name,
+            () => (isObject(input) ? input : {}),
+            r.write,
+          ),
+        ),
+      patch: async (r, input, type) =>
+        sendJson(
+          r.res,
+          200,
+          await r.o.rest.updateScale(
+            r.res_,
+            r.ns,
+            r.info.name,
+            (scale) => applyPatch(scale, type, input, false),
+            r.write,
+          ),
+        ),
+    },
+  ],
+  [
+    'binding',
+    {
+      create: async (r, input) => {
+        await r.o.rest.bind(r.res_, r.ns ?? '', r.info.name, input, r.write);
+        sendCreatedStatus(r);
+      },
+    },
+  ],
+  [
+    'token',
+    {
+      create: async (r, input) => {
+        await admitSubresourceCreate(r, input);
+        sendJson(r.res, 201, await tokenRequest(r, r.ns ?? '', input));
+      },
+    },
+  ],
+  [
+    'eviction',
+    {
+      create: async (r, input) => {
+        await admitSubresourceCreate(r, input);
+        await evictPod({
+          rest: r.o.rest,
+          resources: r.o.resources,
+          namespace: r.ns ?? '',
+          name: r.info.name,
+          body: input,
+          dryRun: r.write.dryRun === true,
+          now: r.now,
+        });
+        sendCreatedStatus(r);
+      },
+    },
+  ],
+]);
+
+/** The caller's admission of a token or eviction request (the body is what is admitted). */
+async function admitSubresourceCreate(r: VerbRequest, input: Json): Promise<void> {
+  await r.admit({
+    operation: 'CREATE',
+    group: r.info.group,
+    resource: r.info.resource,
+    subresource: r.sub,
+    namespace: r.ns ?? '',
+    name: r.info.name,
+    ...(isObject(input) ? { object: input } : {}),
+  });
+}
