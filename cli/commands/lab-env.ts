@@ -4,7 +4,7 @@
  * always disposed.
  */
 import { createNetlink } from '../../lib/netlink/index.js';
-import { type LabNetlink, type LabPaths, labPaths } from '../../test/harness/lab/index.js';
+import { type LabNetlink, type LabPaths, labPaths } from '../../lab/index.js';
 import { type CommandContext, UsageError } from '../command.js';
 
 /** The lab's directories for this invocation. */

@@ -9,8 +9,8 @@ import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect } from 'node:tls';
-import { ErrorCode, messageOf, SwitchyardError } from '../../../lib/errors/index.js';
-import { connectTcpIn, spawnInNetns } from '../../../lib/netns/index.js';
+import { ErrorCode, messageOf, SwitchyardError } from '../lib/errors/index.js';
+import { connectTcpIn, spawnInNetns } from '../lib/netns/index.js';
 import {
   type ComponentAction,
   type ComponentObservation,

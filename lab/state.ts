@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { invalid, messageOf } from '../../../lib/errors/index.js';
+import { invalid, messageOf } from '../lib/errors/index.js';
 import type { LbMode } from './spec.js';
 
 /** Who keeps a lab alive. */

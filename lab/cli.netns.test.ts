@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { listNetns } from '../../../lib/netns/index.js';
-import { describeKernel, runId } from '../kernel.js';
+import { listNetns } from '../lib/netns/index.js';
+import { describeKernel, runId } from '../test/harness/kernel.js';
 import { cleanLabs } from './clean.js';
-import { buildCli, type CliResult, repoRoot, runCommand } from './cli-fixture.js';
+import { buildCli, type CliResult, repoRoot, runCommand } from '../test/harness/cli.js';
 
 const labId = `${runId()}-cli${process.pid.toString(36)}`;
 const prefix = `sy-${labId}-`;

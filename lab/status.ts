@@ -3,7 +3,7 @@
  * processes, and whether its LAN address answers a ping from the fabric. Reading is here;
  * `formatStatus` turns the result into text and is pure.
  */
-import { runInNetns } from '../../../lib/netns/index.js';
+import { runInNetns } from '../lib/netns/index.js';
 import { kernelNetns, type LabNetlink, type NetnsOps } from './apply.js';
 import { FABRIC, nodeAddress } from './plan.js';
 import { pidsInNetns } from './procs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalid } from '../../../lib/errors/index.js';
+import { isInvalid } from '../lib/errors/index.js';
 import {
   type ComponentObservation,
   hostKubeconfig,

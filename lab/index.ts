@@ -3,7 +3,7 @@
  * A pure plan of the topology, a thin kernel adapter that converges to it, state and lease files
  * so later commands find it, the control plane run as child processes (components + supervise)
  * with a host port forwarded into it, and the crash-leftover cleaner. Used by the CLI (`up`, `down`,
- * `status`, `exec`, `lab clean`) and by cross-component tests (`startLab`).
+ * `status`, `exec`, `lab clean`); tests start a lab of their own with `testing/start-lab.ts`.
  */
 export {
   type ApplyDeps,
@@ -51,9 +51,9 @@ export {
   type ObservedLink,
   type ObservedNamespace,
 } from './diff.js';
-export { fakeNetns } from './fake-netns.js';
+export { fakeNetns } from './testing/fake-netns.js';
 export { type Forwarder, type ForwarderOptions, parseHostPort, startForwarder } from './forward.js';
-export { type Lab, type StartLabOptions, startLab } from './harness.js';
+export { type Lab, type StartLabOptions, startLab } from './testing/start-lab.js';
 export {
   type DownReport,
   downLab,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInvalid } from '../../../lib/errors/index.js';
+import { isInvalid } from '../lib/errors/index.js';
 import { dumpPlan, fabricPortName, labTargets, planLab } from './plan.js';
 import { labSpec, MAX_NODES } from './spec.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isInvalid } from '../../../lib/errors/index.js';
+import { isInvalid } from '../lib/errors/index.js';
 import { isOwnerAlive, liveRunIds, processOwner, processStartTicks } from './owner.js';
 import {
   type LabLease,

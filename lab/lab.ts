@@ -5,8 +5,8 @@
 import type { StdioOptions } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { constants } from 'node:os';
-import { invalid, notFound } from '../../../lib/errors/index.js';
-import { spawnInNetns } from '../../../lib/netns/index.js';
+import { invalid, notFound } from '../lib/errors/index.js';
+import { spawnInNetns } from '../lib/netns/index.js';
 import { applyPlan, kernelNetns, type LabNetlink, type NetnsOps } from './apply.js';
 import { controlPlaneFiles } from './components.js';
 import { processOwner } from './owner.js';

@@ -5,8 +5,8 @@
  * a listening socket on loopback. Bounded: a connection cap and a per-connection idle timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { invalid } from '../../../lib/errors/index.js';
-import { connectTcpIn } from '../../../lib/netns/index.js';
+import { invalid } from '../lib/errors/index.js';
+import { connectTcpIn } from '../lib/netns/index.js';
 
 /** Options for {@link startForwarder}. */
 export interface ForwarderOptions {

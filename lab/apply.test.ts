@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeNetlink } from '../../../lib/netlink/index.js';
+import { FakeNetlink } from '../lib/netlink/index.js';
 import { applyPlan } from './apply.js';
-import { fakeNetns } from './fake-netns.js';
+import { fakeNetns } from './testing/fake-netns.js';
 import { planLab } from './plan.js';
 import { labSpec } from './spec.js';
 

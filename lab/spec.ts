@@ -2,7 +2,7 @@
  * The lab's input: which lab (id), how many nodes, which load-balancer mode. Parsed, defaulted,
  * validated and frozen once here (STYLE.md habit 6); everything downstream trusts it.
  */
-import { invalid } from '../../../lib/errors/index.js';
+import { invalid } from '../lib/errors/index.js';
 
 /** How LoadBalancer IPs are announced: ARP on the LAN, or BGP to the router (docs/architecture.md §4). */
 export type LbMode = 'l2' | 'bgp';

@@ -4,9 +4,9 @@
  * already being there (EEXIST on create, ENOENT on delete), so two `up`s racing, or an `up`
  * after a crash, still converge.
  */
-import { isAlreadyExists, isNotFound } from '../../../lib/errors/index.js';
-import type { Netlink } from '../../../lib/netlink/index.js';
-import { createNetns, deleteNetns, listNetns } from '../../../lib/netns/index.js';
+import { isAlreadyExists, isNotFound } from '../lib/errors/index.js';
+import type { Netlink } from '../lib/netlink/index.js';
+import { createNetns, deleteNetns, listNetns } from '../lib/netns/index.js';
 import { describeAction, diffLab, type LabAction, type ObservedLab, type ObservedNamespace } from './diff.js';
 import { type LabPlan, labTargetOf } from './plan.js';
 import { killNetnsProcesses } from './procs.js';

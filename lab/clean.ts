@@ -2,7 +2,7 @@
  * The adapter of `switchyard lab clean`: gathers what is on the machine, lets the pure
  * `planClean` decide, then ends processes, deletes namespaces and removes files.
  */
-import { messageOf } from '../../../lib/errors/index.js';
+import { messageOf } from '../lib/errors/index.js';
 import { kernelNetns, type NetnsOps } from './apply.js';
 import {
   type CleanDecision,

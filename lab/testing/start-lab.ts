@@ -6,13 +6,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunOptions, type RunResult, runInNetns } from '../../../lib/netns/index.js';
-import type { LabNetlink, NetnsOps } from './apply.js';
-import { type DownReport, downLab, targetNamespace, type UpReport, upLab } from './lab.js';
-import { processOwner } from './owner.js';
-import type { LabPlan } from './plan.js';
-import { type LabSpec, type LbMode, labSpec } from './spec.js';
-import type { LabPaths, LabState } from './state.js';
+import { type RunOptions, type RunResult, runInNetns } from '../../lib/netns/index.js';
+import type { LabNetlink, NetnsOps } from '../apply.js';
+import { type DownReport, downLab, targetNamespace, type UpReport, upLab } from '../lab.js';
+import { processOwner } from '../owner.js';
+import type { LabPlan } from '../plan.js';
+import { type LabSpec, type LbMode, labSpec } from '../spec.js';
+import type { LabPaths, LabState } from '../state.js';
 
 /** Options for {@link startLab}. */
 export interface StartLabOptions {

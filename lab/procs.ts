@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { netnsPath } from '../../../lib/netns/index.js';
+import { netnsPath } from '../lib/netns/index.js';
 import { processNetnsInode } from './owner.js';
 
 /** The nsfs inode of a named namespace, or undefined when it does not exist. */

@@ -5,7 +5,7 @@
  * `supervise.ts` carries them out.
  */
 import { join } from 'node:path';
-import { invalid } from '../../../lib/errors/index.js';
+import { invalid } from '../lib/errors/index.js';
 import { FABRIC } from './plan.js';
 import type { LabState } from './state.js';
 
