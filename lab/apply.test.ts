@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { FakeNetlink } from '../lib/netlink/index.js';
 import { applyPlan } from './apply.js';
-import { fakeNetns } from './testing/fake-netns.js';
 import { planLab } from './plan.js';
 import { labSpec } from './spec.js';
+import { fakeNetns } from './testing/fake-netns.js';
 
 /** A namespace dump without IPv6 lines: the lab is IPv4, and loopback's IPv6 is the kernel's business. */
 function dumpV4(fake: FakeNetlink, ns: string): string {

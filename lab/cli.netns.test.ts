@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listNetns } from '../lib/netns/index.js';
+import { buildCli, type CliResult, repoRoot, runCommand } from '../test/harness/cli.js';
 import { describeKernel, runId } from '../test/harness/kernel.js';
 import { cleanLabs } from './clean.js';
-import { buildCli, type CliResult, repoRoot, runCommand } from '../test/harness/cli.js';
 
 const labId = `${runId()}-cli${process.pid.toString(36)}`;
 const prefix = `sy-${labId}-`;

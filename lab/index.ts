@@ -51,9 +51,7 @@ export {
   type ObservedLink,
   type ObservedNamespace,
 } from './diff.js';
-export { fakeNetns } from './testing/fake-netns.js';
 export { type Forwarder, type ForwarderOptions, parseHostPort, startForwarder } from './forward.js';
-export { type Lab, type StartLabOptions, startLab } from './testing/start-lab.js';
 export {
   type DownReport,
   downLab,
@@ -136,3 +134,5 @@ export {
   upComponents,
   waitHealthy,
 } from './supervise.js';
+export { fakeNetns } from './testing/fake-netns.js';
+export { type Lab, type StartLabOptions, startLab } from './testing/start-lab.js';

@@ -9,15 +9,15 @@ import { createNetns, deleteNetns, listNetns, spawnInNetns } from '../lib/netns/
 import { describeKernel, runId, uniqueName } from '../test/harness/kernel.js';
 import { applyPlan } from './apply.js';
 import { type CleanReport, cleanLabs } from './clean.js';
-import { fakeNetns } from './testing/fake-netns.js';
-import type { Lab } from './testing/start-lab.js';
-import { startLab } from './testing/start-lab.js';
 import { execInLab, upLab } from './lab.js';
 import { processOwner } from './owner.js';
 import { pidsInNetns } from './procs.js';
 import { labSpec } from './spec.js';
 import { leaseFile, readLease, readState, stateFile } from './state.js';
 import { readStatus } from './status.js';
+import { fakeNetns } from './testing/fake-netns.js';
+import type { Lab } from './testing/start-lab.js';
+import { startLab } from './testing/start-lab.js';
 
 const netlink = createNetlink();
 // Every lab of this file shares this prefix, which carries the run id for the global guard.

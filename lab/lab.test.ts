@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, isInvalid, SwitchyardError } from '../lib/errors/index.js';
 import { FakeNetlink, type NsRef, type VethSpec } from '../lib/netlink/index.js';
-import { fakeNetns } from './testing/fake-netns.js';
 import { downLab, upLab } from './lab.js';
 import { processOwner } from './owner.js';
 import { labSpec } from './spec.js';
 import { leaseFile, readLease, readState, stateFile } from './state.js';
+import { fakeNetns } from './testing/fake-netns.js';
 
 /** A fake whose veth creation fails for one peer name, as a kernel out of memory would. */
 class FailingVeth extends FakeNetlink {

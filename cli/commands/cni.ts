@@ -6,7 +6,7 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatCniBench, runCniBench } from '../../cni/bench/index.js';
+import { formatCniBench, runCniBench } from '../../bench/cni/runner.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
 

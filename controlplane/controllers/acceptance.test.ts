@@ -17,13 +17,13 @@ import {
   replicaSetsResource,
   servicesResource,
 } from '../../lib/client/index.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import { createSimNode, renewSimLease, SimKubelet } from '../../test/harness/cluster/sim-node.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { FOREGROUND_FINALIZER } from './gc.js';
 import { ControllerManager } from './manager.js';
 import { UNREACHABLE_TAINT } from './node-lifecycle.js';
 import { findDuplicates } from './service-repair.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
 let env: TestEnv;

@@ -16,11 +16,11 @@ import {
   podsResource,
 } from '../../lib/client/index.js';
 import { FakeClock } from '../../lib/reconcile/index.js';
-import { kubectl } from '../apiserver/test-helpers.js';
+import { kubectl } from '../../test/harness/cluster/apiserver.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import { createSimNode, renewSimLease, SimKubelet } from '../../test/harness/cluster/sim-node.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { ControllerManager } from './manager.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 let env: TestEnv;
 let kube: { kubeconfig: string; home: string };

@@ -22,12 +22,12 @@ import {
   replicaSetsResource,
   servicesResource,
 } from '../../lib/client/index.js';
+import { startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
+import { eventually } from '../../test/harness/cluster/env.js';
+import { createSimNode, renewSimLease, SimKubelet } from '../../test/harness/cluster/sim-node.js';
 import { bootstrapPolicy } from '../apiserver/rbac/bootstrap-policy.js';
-import { startTestServer, type TestServer } from '../apiserver/test-helpers.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { CONTROLLER_SERVICE_ACCOUNT, ControllerManager } from './manager.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually } from './test-env.js';
 
 const NODES = ['node-1', 'node-2'];
 let server: TestServer;

@@ -3,8 +3,8 @@
  * the scheduler's and controllers' tests. No fake of the API anywhere.
  */
 import { readFileSync } from 'node:fs';
-import { KubeClient, parseKubeconfig } from '../../lib/client/index.js';
-import { startTestServer, type TestServer } from '../apiserver/test-helpers.js';
+import { KubeClient, parseKubeconfig } from '../../../lib/client/index.js';
+import { startTestServer, type TestServer } from './apiserver.js';
 
 /** A running API server and an admin client. */
 export interface TestEnv {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openEtcdStore } from './etcd.js';
+import { openEtcdStore } from '../../../controlplane/store/index.js';
 
 /** A running etcd. */
 export interface TestEtcd {

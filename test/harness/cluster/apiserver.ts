@@ -8,7 +8,11 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ApiServer, type ApiServerOptions, startApiServer } from './server.js';
+import {
+  type ApiServer,
+  type ApiServerOptions,
+  startApiServer,
+} from '../../../controlplane/apiserver/index.js';
 
 /** A running test server and its temp dir. */
 export interface TestServer {

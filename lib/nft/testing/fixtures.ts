@@ -3,8 +3,8 @@
  * kernel tests. Rule bodies are written the way `nft list` prints them, so the kernel's
  * read-back compares verbatim (see canonical.ts).
  */
-import { Transaction } from './transaction.js';
-import type { Chain, Element, NftMap, NftSet, Rule, Table } from './types.js';
+import { Transaction } from '../transaction.js';
+import type { Chain, Element, NftMap, NftSet, Rule, Table } from '../types.js';
 
 export const T = 'sy-proxy';
 

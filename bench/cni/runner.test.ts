@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCniBench, stats } from './index.js';
+import { formatCniBench, stats } from './runner.js';
 
 describe('cni bench', () => {
   it('computes nearest-rank p50/p95', () => {

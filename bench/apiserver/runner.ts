@@ -12,10 +12,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestEtcd } from '../store/etcd-testing.js';
-import { openEtcdStore, type Store, withWatchCache } from '../store/index.js';
-import { startWatchers, type WatcherResult } from './bench-watchers.js';
-import { startApiServer } from './server.js';
+import { startApiServer } from '../../controlplane/apiserver/index.js';
+import { openEtcdStore, type Store, withWatchCache } from '../../controlplane/store/index.js';
+import { startTestEtcd } from '../../test/harness/cluster/etcd.js';
+import { startWatchers, type WatcherResult } from './watchers.js';
 
 /** What the load generator needs to reach a server. */
 interface Target {

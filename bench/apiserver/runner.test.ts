@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runApiserverBench } from './bench.js';
+import { runApiserverBench } from './runner.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(

@@ -8,14 +8,14 @@
  * code Failed under Never, or one more container restart under OnFailure. Any other pod keeps
  * running, as a long-running process would.
  */
-import type { KubeObject, Lease, Node, Pod } from '../../lib/api/index.js';
+import type { KubeObject, Lease, Node, Pod } from '../../../lib/api/index.js';
 import {
   isNotFound,
   type KubeClient,
   leasesResource,
   nodesResource,
   podsResource,
-} from '../../lib/client/index.js';
+} from '../../../lib/client/index.js';
 
 /** Options of `createSimNode`. */
 export interface SimNodeOptions {
