@@ -3,6 +3,8 @@
  * the scheduler's and controllers' tests. No fake of the API anywhere.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { ApiServerOptions } from '../../../controlplane/apiserver/index.js';
 import { KubeClient, parseKubeconfig } from '../../../lib/client/index.js';
 import { startTestServer, type TestServer } from './apiserver.js';
 
@@ -10,25 +12,32 @@ import { startTestServer, type TestServer } from './apiserver.js';
 export interface TestEnv {
   readonly server: TestServer;
   readonly client: KubeClient;
-  /** A fresh client (components under test each get their own connection pool). */
+  /** A fresh admin client (components under test each get their own connection pool). */
   newClient(): KubeClient;
+  /**
+   * A fresh client as one of the users the API server writes a kubeconfig for beside
+   * admin.kubeconfig (`scheduler`, `controller-manager`, …).
+   */
+  clientAs(user: string): KubeClient;
   stop(): Promise<void>;
 }
 
-/** Starts the API server and returns a client for it. */
-export async function startTestEnv(): Promise<TestEnv> {
-  const server = await startTestServer();
-  const path = server.server.kubeconfigPath;
-  const newClient = (): KubeClient =>
+/** Starts the API server (with `server` added to its options) and returns a client for it. */
+export async function startTestEnv(server: Partial<ApiServerOptions> = {}): Promise<TestEnv> {
+  const test = await startTestServer(server);
+  const admin = test.server.kubeconfigPath;
+  const clientFrom = (path: string): KubeClient =>
     new KubeClient({ config: parseKubeconfig(readFileSync(path, 'utf8'), { path }) });
+  const newClient = (): KubeClient => clientFrom(admin);
   const client = newClient();
   return {
-    server,
+    server: test,
     client,
     newClient,
+    clientAs: (user) => clientFrom(join(dirname(admin), `${user}.kubeconfig`)),
     async stop() {
       client.close();
-      await server.stop();
+      await test.stop();
     },
   };
 }
