@@ -134,5 +134,3 @@ export {
   upComponents,
   waitHealthy,
 } from './supervise.js';
-export { fakeNetns } from './testing/fake-netns.js';
-export { type Lab, type StartLabOptions, startLab } from './testing/start-lab.js';
