@@ -4,8 +4,8 @@
  * API server runs as its own `switchyard apiserver` process so its memory is its own.
  */
 import { join } from 'node:path';
-import { runApiserverBench } from '../../controlplane/apiserver/index.js';
 import type { Benchmark, BenchResult } from '../framework.js';
+import { runApiserverBench } from './runner.js';
 
 export const apiserverBench: Benchmark = {
   name: 'apiserver',

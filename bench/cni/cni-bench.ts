@@ -5,8 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCniBench } from '../../cni/bench/index.js';
 import type { Benchmark, BenchResult } from '../framework.js';
+import { runCniBench } from './runner.js';
 
 /** The reference plugins' directory (Debian's containernetworking-plugins). */
 export const REFERENCE_CNI_DIR = '/usr/lib/cni';

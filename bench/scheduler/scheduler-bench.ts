@@ -12,9 +12,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApiServer } from '../../controlplane/apiserver/index.js';
-import { createSimNode } from '../../controlplane/controllers/index.js';
 import { Scheduler, toNodeInfo, toPodInfo } from '../../controlplane/scheduler/index.js';
 import { coreResources, KubeClient, parseKubeconfig, podsResource } from '../../lib/client/index.js';
+import { createSimNode } from '../../test/harness/cluster/sim-node.js';
 import { type Benchmark, type BenchOptions, type BenchResult, percentile } from '../framework.js';
 
 /** Sizes of one run. */

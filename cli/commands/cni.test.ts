@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CNI_PLUGINS } from '../../cni/index.js';
 import { buildPlugins, removePlugins } from '../../cni/testing/index.js';
-import { CNI_PLUGINS, cniCommand } from './cni.js';
+import { cniCommand } from './cni.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sy-cli-cni-'));
 afterAll(() => {

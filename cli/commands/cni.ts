@@ -6,12 +6,10 @@
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatCniBench, runCniBench } from '../../cni/bench/index.js';
+import { formatCniBench, runCniBench } from '../../bench/cni/runner.js';
+import { CNI_PLUGINS } from '../../cni/index.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
-
-/** The plugins `cni install` writes, as built into dist/cni by scripts/build.mjs. */
-export const CNI_PLUGINS = ['bridge', 'host-local', 'loopback', 'portmap'] as const;
 
 export const cniCommand: Command = {
   name: 'cni',

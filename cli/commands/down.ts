@@ -1,5 +1,5 @@
 /** `switchyard down`: removes the lab and everything it started; idempotent. */
-import { downLab } from '../../test/harness/lab/index.js';
+import { downLab } from '../../lab/index.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { noPositionals, pathsFor, requireRoot } from './lab-env.js';

@@ -1,5 +1,5 @@
 /** `switchyard exec TARGET -- CMD…`: runs a command inside a lab namespace. */
-import { execInLab, requireState } from '../../test/harness/lab/index.js';
+import { execInLab, requireState } from '../../lab/index.js';
 import { type Command, UsageError } from '../command.js';
 import { pathsFor, requireRoot } from './lab-env.js';
 

@@ -1,5 +1,5 @@
 /** `switchyard lab clean`: removes the leftovers of crashed labs and test runs. */
-import { cleanLabs, formatClean } from '../../test/harness/lab/index.js';
+import { cleanLabs, formatClean } from '../../lab/index.js';
 import { type Command, UsageError } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { noPositionals, pathsFor, requireRoot } from './lab-env.js';

@@ -3,8 +3,9 @@
  * SWITCHYARD_RUN_DIR move them, for tests), the root check, and a kernel netlink handle that is
  * always disposed.
  */
+
+import { type LabNetlink, type LabPaths, labPaths } from '../../lab/index.js';
 import { createNetlink } from '../../lib/netlink/index.js';
-import { type LabNetlink, type LabPaths, labPaths } from '../../test/harness/lab/index.js';
 import { type CommandContext, UsageError } from '../command.js';
 
 /** The lab's directories for this invocation. */

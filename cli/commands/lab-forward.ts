@@ -1,5 +1,5 @@
 /** `switchyard lab forward`: the lab's host port into the API server (started by `up`, internal). */
-import { parseHostPort, startForwarder } from '../../test/harness/lab/forward.js';
+import { parseHostPort, startForwarder } from '../../lab/forward.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { noPositionals } from './lab-env.js';

@@ -7,7 +7,7 @@ import {
   readLease,
   readStatus,
   requireState,
-} from '../../test/harness/lab/index.js';
+} from '../../lab/index.js';
 import type { Command } from '../command.js';
 import { parseFlags } from '../flags.js';
 import { noPositionals, pathsFor, requireRoot, withNetlink } from './lab-env.js';

@@ -11,7 +11,7 @@ import {
   stateFile,
   upComponents,
   upLab,
-} from '../../test/harness/lab/index.js';
+} from '../../lab/index.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { noPositionals, pathsFor, requireRoot, withNetlink } from './lab-env.js';

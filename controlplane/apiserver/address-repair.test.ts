@@ -4,8 +4,8 @@
  * two Services hold is reported. Leaked values become allocatable again.
  */
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import type { RepairReport } from './service-addresses.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 

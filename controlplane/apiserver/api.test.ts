@@ -6,7 +6,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 const NODE1 = 'node1-token-0123456789';

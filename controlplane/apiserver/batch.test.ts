@@ -7,7 +7,7 @@ import {
   startTestServer,
   type TestServer,
   writeTestFile,
-} from './test-helpers.js';
+} from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import data from './builtin-schemas/schemas.json' with { type: 'json' };
 import { BUILTIN_SCHEMAS_SOURCE, builtinSchemaName } from './builtin-schemas.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import { BUILTIN_RESOURCES } from './resources.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 const schemas = (data as { schemas: unknown }).schemas as Record<string, JsonObject>;
 

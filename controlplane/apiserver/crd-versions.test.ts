@@ -6,7 +6,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl, kubectlEnv, startTestServer, type TestServer } from './test-helpers.js';
+import {
+  call,
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+} from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };

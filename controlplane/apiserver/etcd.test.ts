@@ -1,8 +1,8 @@
 /** Two API servers on one etcd: a write on one is read and watched on the other. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestEtcd, type TestEtcd } from '../store/etcd-testing.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
+import { startTestEtcd, type TestEtcd } from '../../test/harness/cluster/etcd.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 let etcd: TestEtcd;
 let a: TestServer;

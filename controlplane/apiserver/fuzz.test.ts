@@ -18,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl } from './test-helpers.js';
+import { call, kubectl } from '../../test/harness/cluster/apiserver.js';
 import {
   type FuzzRequest,
   type FuzzResource,

@@ -9,11 +9,6 @@ export {
   type RequestAttributes,
   type UserInfo,
 } from './auth.js';
-export {
-  type ApiserverBenchOptions,
-  type ApiserverBenchResult,
-  runApiserverBench,
-} from './bench.js';
 export { CrdController, crdResources, validateCrd } from './crd.js';
 export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from './discovery.js';
 export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';

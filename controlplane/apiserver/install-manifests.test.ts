@@ -10,9 +10,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { kubectl } from '../../test/harness/cluster/apiserver.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
 import { ControllerManager } from '../controllers/manager.js';
-import { eventually, startTestEnv, type TestEnv } from '../controllers/test-env.js';
-import { kubectl } from './test-helpers.js';
 
 interface Manifest {
   readonly file: string;

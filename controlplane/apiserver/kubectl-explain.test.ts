@@ -5,7 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectl, kubectlEnv, startTestServer, type TestServer, writeTestFile } from './test-helpers.js';
+import {
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+  writeTestFile,
+} from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };

@@ -6,7 +6,6 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addToken, kubeconfig } from './pki.js';
 import {
   call,
   kubectl,
@@ -14,7 +13,8 @@ import {
   startTestServer,
   type TestServer,
   writeTestFile,
-} from './test-helpers.js';
+} from '../../test/harness/cluster/apiserver.js';
+import { addToken, kubeconfig } from './pki.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };

@@ -4,7 +4,7 @@
  * neighbours of each. Every one gets an HTTP answer, and the server keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import { type RawOutcome, rawRequest } from './testing/raw-http.js';
 
 let t: TestServer;

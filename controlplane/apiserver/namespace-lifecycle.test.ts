@@ -4,6 +4,7 @@
  * admission on the wire, plus the pure strategy functions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import {
   admissionName,
   beginTermination,
@@ -11,7 +12,6 @@ import {
   prepareNamespaceUpdate,
   validateNamespaceFinalizers,
 } from './namespace-lifecycle.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 

@@ -9,9 +9,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Answer,
+  call,
+  kubectl,
+  startTestServer,
+  type TestServer,
+} from '../../test/harness/cluster/apiserver.js';
 import { addToken, kubeconfig } from './pki.js';
 import { startApiServer } from './server.js';
-import { type Answer, call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
 
 let t: TestServer;
 let node1: string;

@@ -19,7 +19,7 @@ import {
   Watch,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './test-helpers.js';
+import { startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 
 /** Debian's interpreter, which sees python3-kubernetes (a pyenv python3 on PATH would not). */
 const PYTHON = '/usr/bin/python3';

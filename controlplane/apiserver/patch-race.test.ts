@@ -4,7 +4,7 @@
  * names a stale resourceVersion is a precondition and does fail with 409.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 

@@ -5,7 +5,7 @@
  * dependents' owner references before the owner goes, Background (the default) deletes at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 beforeAll(async () => {

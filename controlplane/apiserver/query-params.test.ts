@@ -12,11 +12,11 @@
  * kube-apiserver turns a conversion error into a 400 BadRequest carrying the error text.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import { parseGoInt64, queryBool, queryInt64, queryOptionalBool, queryString } from './query-params.js';
 import { parseRequestInfo } from './request-info.js';
 import { deleteOptions, listQuery } from './request-options.js';
 import { ApiError } from './status.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 
 /** [raw query, parameter, value kube-apiserver reads] for boolean parameters. */
 const BOOLS: ReadonlyArray<readonly [string, string, boolean | undefined]> = [

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/obs/index.js';
+import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { addToken } from './pki.js';
-import { call, startTestServer, type TestServer } from './test-helpers.js';
 import { RawConnection, type RawOutcome, rawRequest } from './testing/raw-http.js';
 
 let t: TestServer;

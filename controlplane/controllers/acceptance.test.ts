@@ -17,93 +17,53 @@ import {
   replicaSetsResource,
   servicesResource,
 } from '../../lib/client/index.js';
-import { Scheduler } from '../scheduler/scheduler.js';
+import { eventually } from '../../test/harness/cluster/env.js';
+import {
+  type RunningManager,
+  type SimCluster,
+  startSimCluster,
+} from '../../test/harness/cluster/sim-cluster.js';
+import { createSimNode, type SimKubelet } from '../../test/harness/cluster/sim-node.js';
 import { FOREGROUND_FINALIZER } from './gc.js';
-import { ControllerManager } from './manager.js';
 import { UNREACHABLE_TAINT } from './node-lifecycle.js';
 import { findDuplicates } from './service-repair.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 const NODES = ['node-1', 'node-2', 'node-3'];
-let env: TestEnv;
-const stops: (() => Promise<void>)[] = [];
+let env: SimCluster;
 /** Nodes whose kubelet is alive: Leases renewed, pod status written. */
 const alive = new Set(NODES);
 let kubelet: SimKubelet;
 /** Pods the fake kubelet reports as not ready (by name). */
 const notReady = new Set<string>();
 
-function loop(what: () => Promise<unknown>, ms: number): () => Promise<void> {
-  let stopped = false;
-  const run = (async () => {
-    while (!stopped) {
-      await what().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, ms));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await run;
-  };
-}
-
-function startManager(
-  identity: string,
-  releaseOnCancel = false,
-): { manager: ControllerManager; stop: () => Promise<void> } {
-  const client = env.newClient();
-  const manager = new ControllerManager({
-    client,
+function startManager(identity: string, releaseOnCancel = false): RunningManager {
+  return env.startManager({
     identity,
     leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 250, releaseOnCancel },
     nodeLifecycle: { gracePeriodMs: 5000, monitorPeriodMs: 150, evictionTimeoutMs: 4000 },
   });
-  const ac = new AbortController();
-  const done = manager.run(ac.signal);
-  return {
-    manager,
-    async stop() {
-      ac.abort();
-      await done;
-      client.close();
-    },
-  };
 }
 
-let primary: ReturnType<typeof startManager>;
+let primary: RunningManager;
 
 beforeAll(async () => {
-  env = await startTestEnv();
-  for (const n of NODES) await createSimNode(env.client, n, { cpu: '4', memory: '8Gi' });
-  stops.push(
-    loop(async () => {
-      for (const n of alive) await renewSimLease(env.client, n);
-    }, 250),
-  );
-  kubelet = new SimKubelet({
-    client: env.client,
-    nodes: alive,
+  env = await startSimCluster({
+    nodes: NODES,
+    node: { cpu: '4', memory: '8Gi' },
+    alive,
+    leaseRenewMs: 250,
+    kubeletSyncMs: 60,
+    kubeletNodeSyncMs: 300,
     ready: (p) => !notReady.has(p.metadata.name ?? ''),
+    unschedulableRetryMs: 1000,
   });
-  stops.push(loop(() => kubelet.sync(), 60));
-  stops.push(loop(() => kubelet.syncNodes(), 300));
-  const schedClient = env.newClient();
-  const scheduler = new Scheduler({ client: schedClient, unschedulableRetryMs: 1000 });
-  const ac = new AbortController();
-  const running = scheduler.run(ac.signal);
-  stops.push(async () => {
-    ac.abort();
-    await running;
-    schedClient.close();
-  });
+  kubelet = env.kubelet;
   primary = startManager('cm-a');
   await eventually('cm-a leads', () => primary.manager.leading);
 }, 30_000);
 
 afterAll(async () => {
   await primary?.stop().catch(() => undefined);
-  for (const s of stops.reverse()) await s();
   await env?.stop();
 }, 30_000);
 

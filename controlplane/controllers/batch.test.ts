@@ -1,6 +1,6 @@
 /**
  * Job and CronJob controllers against the real API server with the scheduler, simulated nodes
- * and the stand-in kubelet (`sim.ts`: a pod whose command ends in `exit N` finishes with N).
+ * and the stand-in kubelet (`test/harness/cluster/sim-node.ts`: a pod whose command ends in `exit N` finishes with N).
  * The CronJob controller reads schedules on a FakeClock the test steps minute by minute; the
  * rest runs in real time. kubectl 1.32 drives `create job` and `wait --for=condition=complete`.
  */
@@ -16,72 +16,36 @@ import {
   podsResource,
 } from '../../lib/client/index.js';
 import { FakeClock } from '../../lib/reconcile/index.js';
-import { kubectl } from '../apiserver/test-helpers.js';
-import { Scheduler } from '../scheduler/scheduler.js';
-import { ControllerManager } from './manager.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
+import { kubectl } from '../../test/harness/cluster/apiserver.js';
+import { eventually } from '../../test/harness/cluster/env.js';
+import { type SimCluster, startSimCluster } from '../../test/harness/cluster/sim-cluster.js';
 
-let env: TestEnv;
+let env: SimCluster;
 let kube: { kubeconfig: string; home: string };
-const stops: (() => Promise<void>)[] = [];
 /** The CronJob controller's clock; starts at the real time and moves only when a test says. */
 const cronClock = new FakeClock(Date.now());
 
-function loop(what: () => Promise<unknown>, ms: number): () => Promise<void> {
-  let stopped = false;
-  const run = (async () => {
-    while (!stopped) {
-      await what().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, ms));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await run;
-  };
-}
-
 beforeAll(async () => {
-  env = await startTestEnv();
+  env = await startSimCluster({
+    nodes: ['node-1', 'node-2'],
+    leaseRenewMs: 1000,
+    kubeletSyncMs: 50,
+    unschedulableRetryMs: 500,
+    manager: {
+      leaderElection: false,
+      // Each controller as its own service account, under the bootstrap policy's roles.
+      useServiceAccountCredentials: true,
+      controllers: ['job', 'cronjob', 'ttlafterfinished', 'garbagecollector'],
+      job: { backoffBaseMs: 100 },
+      cronJob: { clock: cronClock, defaultTimeZone: 'UTC' },
+    },
+  });
   const home = join(env.server.dir, 'home');
   mkdirSync(home, { recursive: true });
   kube = { kubeconfig: env.server.server.kubeconfigPath, home };
-  for (const n of ['node-1', 'node-2']) await createSimNode(env.client, n);
-  stops.push(loop(() => Promise.all(['node-1', 'node-2'].map((n) => renewSimLease(env.client, n))), 1000));
-  const kubelet = new SimKubelet({ client: env.newClient() });
-  stops.push(loop(() => kubelet.sync(), 50));
-  const schedClient = env.newClient();
-  const scheduler = new Scheduler({ client: schedClient, unschedulableRetryMs: 500 });
-  const sac = new AbortController();
-  const scheduling = scheduler.run(sac.signal);
-  stops.push(async () => {
-    sac.abort();
-    await scheduling;
-    schedClient.close();
-  });
-  const cmClient = env.newClient();
-  const manager = new ControllerManager({
-    client: cmClient,
-    leaderElection: false,
-    // Each controller as its own service account, under the bootstrap policy's roles.
-    useServiceAccountCredentials: true,
-    controllers: ['job', 'cronjob', 'ttlafterfinished', 'garbagecollector'],
-    job: { backoffBaseMs: 100 },
-    cronJob: { clock: cronClock, defaultTimeZone: 'UTC' },
-  });
-  const mac = new AbortController();
-  const managing = manager.run(mac.signal);
-  stops.push(async () => {
-    mac.abort();
-    await managing;
-    cmClient.close();
-  });
-  await eventually('manager leads', () => manager.leading);
 }, 30_000);
 
 afterAll(async () => {
-  for (const s of stops.reverse()) await s();
   await env?.stop();
 }, 30_000);
 

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateAll, aggregatedRules } from '../../lib/api/rbac-aggregation.js';
 import type { ClusterRole, PolicyRule } from '../../lib/api/rbac-v1.js';
 import { clusterRolesResource, KubeClient, parseKubeconfig } from '../../lib/client/index.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
 import { uncovered } from '../apiserver/rbac/escalation.js';
 import { ControllerManager } from './manager.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 const role = (name: string, labels: Record<string, string>, rules: PolicyRule[]): ClusterRole => ({
   metadata: { name, labels },

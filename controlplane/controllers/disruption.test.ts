@@ -14,60 +14,32 @@ import {
   podDisruptionBudgetsResource,
   podsResource,
 } from '../../lib/client/index.js';
-import { kubectl } from '../apiserver/test-helpers.js';
-import { Scheduler } from '../scheduler/scheduler.js';
-import { ControllerManager } from './manager.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
+import { kubectl } from '../../test/harness/cluster/apiserver.js';
+import { eventually } from '../../test/harness/cluster/env.js';
+import { type SimCluster, startSimCluster } from '../../test/harness/cluster/sim-cluster.js';
+import { createSimNode } from '../../test/harness/cluster/sim-node.js';
 
 const NODES = ['node-1', 'node-2'];
-let env: TestEnv;
-const stops: (() => Promise<void>)[] = [];
+let env: SimCluster;
 const notReady = new Set<string>();
 
-function loop(what: () => Promise<unknown>, ms: number): () => Promise<void> {
-  let stopped = false;
-  const run = (async () => {
-    while (!stopped) {
-      await what().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, ms));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await run;
-  };
-}
-
 beforeAll(async () => {
-  env = await startTestEnv();
-  for (const n of NODES) await createSimNode(env.client, n, { cpu: '4', memory: '8Gi' });
-  stops.push(loop(async () => Promise.all(NODES.map((n) => renewSimLease(env.client, n))), 500));
-  const kubelet = new SimKubelet({ client: env.client, ready: (p) => !notReady.has(p.metadata.name ?? '') });
-  stops.push(loop(() => kubelet.sync(), 60));
-  const schedClient = env.newClient();
-  const scheduler = new Scheduler({ client: schedClient, unschedulableRetryMs: 1000 });
-  const managerClient = env.newClient();
-  const manager = new ControllerManager({
-    client: managerClient,
-    leaderElection: false,
-    controllers: ['deployment', 'replicaset', 'disruption', 'garbagecollector'],
-  });
-  const ac = new AbortController();
-  const acManager = new AbortController();
-  const running = Promise.all([scheduler.run(ac.signal), manager.run(acManager.signal)]);
-  stops.push(async () => {
-    ac.abort();
-    acManager.abort();
-    await running;
-    schedClient.close();
-    managerClient.close();
+  env = await startSimCluster({
+    nodes: NODES,
+    node: { cpu: '4', memory: '8Gi' },
+    leaseRenewMs: 500,
+    kubeletSyncMs: 60,
+    ready: (p) => !notReady.has(p.metadata.name ?? ''),
+    unschedulableRetryMs: 1000,
+    manager: {
+      leaderElection: false,
+      controllers: ['deployment', 'replicaset', 'disruption', 'garbagecollector'],
+    },
   });
   await env.client.resource(coreResources.namespaces).create({ metadata: { name: 'shop' } });
 }, 30_000);
 
 afterAll(async () => {
-  for (const s of stops.reverse()) await s();
   await env?.stop();
 }, 30_000);
 

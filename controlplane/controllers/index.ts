@@ -102,11 +102,3 @@ export {
   type ServiceAccountClientsOptions,
 } from './sa-credentials.js';
 export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
-export {
-  createSimNode,
-  microTime,
-  renewSimLease,
-  SimKubelet,
-  type SimKubeletOptions,
-  type SimNodeOptions,
-} from './sim.js';

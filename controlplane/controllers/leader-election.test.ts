@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lease } from '../../lib/api/index.js';
 import { leasesResource } from '../../lib/client/index.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
 import { runLeaderElection } from './leader-election.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 let env: TestEnv;
 beforeAll(async () => {

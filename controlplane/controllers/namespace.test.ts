@@ -15,10 +15,10 @@ import {
   podsResource,
   replicaSetsResource,
 } from '../../lib/client/index.js';
+import { kubectl } from '../../test/harness/cluster/apiserver.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
 import { parseRequestInfo } from '../apiserver/request-info.js';
-import { kubectl } from '../apiserver/test-helpers.js';
 import { ControllerManager } from './manager.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 let env: TestEnv;
 let k: { kubeconfig: string; home: string };

@@ -1,12 +1,3 @@
-/**
- * The controller manager as the lab runs it — its own kubeconfig user
- * (system:kube-controller-manager) with `--use-service-account-credentials` — against an API
- * server that enforces the bootstrap policy: leader election on the manager's Lease, shared
- * informers on the manager's identity, and every controller writing as its own kube-system
- * service account with nothing but its `system:controller:<name>` role.
- */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonSet, Deployment, EndpointSlice, Pod, Service } from '../../lib/api/index.js';
 import {
@@ -14,86 +5,41 @@ import {
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
-  KubeClient,
+  type KubeClient,
   nodesResource,
-  parseKubeconfig,
   podDisruptionBudgetsResource,
   podsResource,
   replicaSetsResource,
   servicesResource,
 } from '../../lib/client/index.js';
+import { eventually } from '../../test/harness/cluster/env.js';
+import { type SimCluster, startSimCluster } from '../../test/harness/cluster/sim-cluster.js';
 import { bootstrapPolicy } from '../apiserver/rbac/bootstrap-policy.js';
-import { startTestServer, type TestServer } from '../apiserver/test-helpers.js';
-import { Scheduler } from '../scheduler/scheduler.js';
-import { CONTROLLER_SERVICE_ACCOUNT, ControllerManager } from './manager.js';
-import { createSimNode, renewSimLease, SimKubelet } from './sim.js';
-import { eventually } from './test-env.js';
+import { CONTROLLER_SERVICE_ACCOUNT } from './manager.js';
 
 const NODES = ['node-1', 'node-2'];
-let server: TestServer;
+let env: SimCluster;
 let admin: KubeClient;
-const stops: (() => Promise<void>)[] = [];
-
-/** A client from one of the kubeconfigs the API server writes beside admin.kubeconfig. */
-function clientFrom(file: string): KubeClient {
-  const path = join(dirname(server.server.kubeconfigPath), file);
-  return new KubeClient({ config: parseKubeconfig(readFileSync(path, 'utf8'), { path }) });
-}
-
-function loop(what: () => Promise<unknown>, ms: number): () => Promise<void> {
-  let stopped = false;
-  const run = (async () => {
-    while (!stopped) {
-      await what().catch(() => undefined);
-      await new Promise((r) => setTimeout(r, ms));
-    }
-  })();
-  return async () => {
-    stopped = true;
-    await run;
-  };
-}
-
-let manager: ControllerManager;
 
 beforeAll(async () => {
-  server = await startTestServer({ bootstrapPolicy });
-  admin = clientFrom('admin.kubeconfig');
-  for (const n of NODES) await createSimNode(admin, n, { cpu: '4', memory: '8Gi' });
-  stops.push(loop(async () => Promise.all(NODES.map((n) => renewSimLease(admin, n))), 250));
-  const kubelet = new SimKubelet({ client: admin, nodes: new Set(NODES), ready: () => true });
-  stops.push(loop(() => kubelet.sync(), 60));
-
-  const schedClient = clientFrom('scheduler.kubeconfig');
-  const scheduler = new Scheduler({ client: schedClient, unschedulableRetryMs: 1000 });
-  const sac = new AbortController();
-  const scheduling = scheduler.run(sac.signal);
-  stops.push(async () => {
-    sac.abort();
-    await scheduling;
-    schedClient.close();
+  env = await startSimCluster({
+    server: { bootstrapPolicy },
+    componentUsers: true,
+    nodes: NODES,
+    node: { cpu: '4', memory: '8Gi' },
+    leaseRenewMs: 250,
+    kubeletSyncMs: 60,
+    unschedulableRetryMs: 1000,
+    manager: {
+      useServiceAccountCredentials: true,
+      leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 250 },
+    },
   });
-
-  const cmClient = clientFrom('controller-manager.kubeconfig');
-  manager = new ControllerManager({
-    client: cmClient,
-    useServiceAccountCredentials: true,
-    leaderElection: { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 250 },
-  });
-  const mac = new AbortController();
-  const managing = manager.run(mac.signal);
-  stops.push(async () => {
-    mac.abort();
-    await managing;
-    cmClient.close();
-  });
-  await eventually('the manager leads', () => manager.leading);
+  admin = env.client;
 }, 30_000);
 
 afterAll(async () => {
-  for (const s of stops.reverse()) await s();
-  admin?.close();
-  await server?.stop();
+  await env?.stop();
 }, 30_000);
 
 const isReady = (p: Pod): boolean =>

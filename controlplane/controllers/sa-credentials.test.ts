@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient, parseKubeconfig } from '../../lib/client/index.js';
 import { FakeClock } from '../../lib/reconcile/index.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
 import { ServiceAccountClients } from './sa-credentials.js';
-import { eventually, startTestEnv, type TestEnv } from './test-env.js';
 
 interface Review {
   status?: { userInfo?: { username?: string; groups?: string[] } };

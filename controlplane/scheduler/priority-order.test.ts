@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod } from '../../lib/api/index.js';
 import { podsResource, priorityClassesResource } from '../../lib/client/index.js';
-import { createSimNode } from '../controllers/sim.js';
-import { eventually, startTestEnv, type TestEnv } from '../controllers/test-env.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import { createSimNode } from '../../test/harness/cluster/sim-node.js';
 import { ActiveQueue } from './active-queue.js';
 import { Scheduler } from './scheduler.js';
 

@@ -5,8 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Event as KubeEvent, Pod } from '../../lib/api/index.js';
 import { eventsResource, nodesResource, podsResource } from '../../lib/client/index.js';
-import { createSimNode } from '../controllers/sim.js';
-import { eventually, startTestEnv, type TestEnv } from '../controllers/test-env.js';
+import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import { createSimNode } from '../../test/harness/cluster/sim-node.js';
 import { Scheduler } from './scheduler.js';
 
 let env: TestEnv;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlreadyExists, isNotFound } from '../../lib/errors/index.js';
+import { startTestEtcd, type TestEtcd } from '../../test/harness/cluster/etcd.js';
 import { isConflict, isExpired } from './errors.js';
 import { openEtcdStore } from './etcd.js';
-import { startTestEtcd, type TestEtcd } from './etcd-testing.js';
 import type { Store, StoreEvent } from './types.js';
 
 let etcd: TestEtcd;

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { EBUSY, ErrorCode, isAlreadyExists, isInvalid, isNotFound } from '../errors/index.js';
 import { FakeNft, NftError, type Rule, Transaction } from './index.js';
-import { chain, clusterIps, element, proxyTransaction, rule, serviceIps, T, table } from './test-fixtures.js';
+import {
+  chain,
+  clusterIps,
+  element,
+  proxyTransaction,
+  rule,
+  serviceIps,
+  T,
+  table,
+} from './testing/fixtures.js';
 
 async function loaded(): Promise<FakeNft> {
   const nft = new FakeNft();

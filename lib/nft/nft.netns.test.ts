@@ -28,7 +28,7 @@ import {
   scaledTransaction,
   T,
   table,
-} from './test-fixtures.js';
+} from './testing/fixtures.js';
 
 /** Runs tx on both; returns each side's error code (or 'ok') so the test can compare. */
 async function both(real: Nft, fake: FakeNft, tx: Transaction): Promise<{ real: string; fake: string }> {

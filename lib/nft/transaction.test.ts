@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalid } from '../errors/index.js';
 import { parseScript, renderScript, Transaction } from './index.js';
-import { chain, element, proxyTransaction, rule, serviceIps, T, table } from './test-fixtures.js';
+import { chain, element, proxyTransaction, rule, serviceIps, T, table } from './testing/fixtures.js';
 
 describe('Transaction rendering', () => {
   it('renders one knftables-style command per line, numeric priorities, ";" before "}"', () => {

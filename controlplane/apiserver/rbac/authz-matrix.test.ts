@@ -19,8 +19,13 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyRule, RoleRef, Subject } from '../../../lib/api/rbac-v1.js';
+import {
+  type Answer,
+  call,
+  startTestServer,
+  type TestServer,
+} from '../../../test/harness/cluster/apiserver.js';
 import { addToken } from '../pki.js';
-import { type Answer, call, startTestServer, type TestServer } from '../test-helpers.js';
 import { loadUpstreamPolicy } from './testdata/upstream.js';
 
 // ---- requests -----------------------------------------------------------------------------------

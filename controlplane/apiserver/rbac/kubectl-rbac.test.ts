@@ -8,8 +8,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  kubectl,
+  kubectlEnv,
+  startTestServer,
+  type TestServer,
+} from '../../../test/harness/cluster/apiserver.js';
 import { kubeconfig } from '../pki.js';
-import { kubectl, kubectlEnv, startTestServer, type TestServer } from '../test-helpers.js';
 
 let t: TestServer;
 let env: { kubeconfig: string; home: string };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { PolicyRule } from '../../../lib/api/rbac-v1.js';
-import { kubectl, startTestServer, type TestServer } from '../test-helpers.js';
+import { kubectl, startTestServer, type TestServer } from '../../../test/harness/cluster/apiserver.js';
 
 let t: TestServer;
 let ca: Buffer;

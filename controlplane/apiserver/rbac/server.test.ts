@@ -9,9 +9,14 @@ import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PolicyRule } from '../../../lib/api/rbac-v1.js';
+import {
+  type Answer,
+  call,
+  startTestServer,
+  type TestServer,
+} from '../../../test/harness/cluster/apiserver.js';
 import { addToken } from '../pki.js';
 import { type ApiServer, startApiServer } from '../server.js';
-import { type Answer, call, startTestServer, type TestServer } from '../test-helpers.js';
 import { uncovered } from './escalation.js';
 import { minimalPolicy } from './testing/minimal-policy.js';
 
