@@ -7,7 +7,6 @@
  * (registry/subresources.ts) and maintenance (registry/maintenance.ts) do the work.
  */
 import type { WatchHandle } from '../store/index.js';
-import type { AdmissionRequest } from './admission-plugins.js';
 import type { PatchType } from './apply-patch.js';
 import { NamespaceAdmission } from './namespace-lifecycle.js';
 import type { Json, JsonObject } from './patch.js';
@@ -19,8 +18,10 @@ import { GraceTimers } from './registry/graceful.js';
 import { KeyedSerializer } from './registry/key-locks.js';
 import { repairServiceAddresses, resumeGracefulDeletions, sweepEvents } from './registry/maintenance.js';
 import { getObject, listObjects } from './registry/read.js';
+import type { ResourceStorage } from './registry/storage.js';
 import { bindPod, getScale, updateScale } from './registry/subresources.js';
 import type {
+  AdmissionRequest,
   DeleteOptions,
   DeleteResult,
   ListQuery,
@@ -33,10 +34,11 @@ import { watchObjects } from './registry/watch.js';
 import type { ResourceInfo } from './resources.js';
 import { type RepairReport, ServiceAddresses } from './service-addresses.js';
 
+export type { ResourceStorage } from './registry/storage.js';
 export type { DeleteOptions, ListQuery, RestOptions, WatchSink, WriteOptions } from './registry/types.js';
 
 /** Generic storage for every resource type. */
-export class RestStorage {
+export class RestStorage implements ResourceStorage {
   readonly #ctx: RegistryContext;
   readonly #addresses: ServiceAddresses;
   readonly #admission: RestOptions['admission'];

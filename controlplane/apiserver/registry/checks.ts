@@ -4,12 +4,12 @@
  * strategy's, then the server's extra validation of CRDs, custom resources and RBAC).
  */
 import { type FieldError, validateObject } from '../../../lib/api/validation/index.js';
-import type { AdmissionRequest } from '../admission-plugins.js';
 import { metaOf, metaString } from '../object-meta.js';
 import type { JsonObject } from '../patch.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { badRequest, invalidError } from '../status.js';
 import type { RegistryContext } from './context.js';
+import type { AdmissionRequest } from './types.js';
 
 /** Sets the body's kind and apiVersion to the resource's; 400 when it names others. */
 export function checkType(info: ResourceInfo, body: JsonObject): void {

@@ -1,16 +1,34 @@
 /**
- * The generic registry's boundary types: what a server configures it with (`RestOptions`), the
- * options of each verb as the handler parses them (list/watch query, write and delete options),
- * a watch's sink, and how one optimistic-concurrency update runs (`UpdateHow`). Types only.
+ * The generic registry's boundary types: what a server configures it with (`RestOptions`, with
+ * the admission hook's request), the options of each verb as the handler parses them
+ * (list/watch query, write and delete options), a watch's sink, and how one
+ * optimistic-concurrency update runs (`UpdateHow`). Types only.
  */
 import type { FieldError } from '../../../lib/api/validation/index.js';
 import type { Store } from '../../store/index.js';
 import type { Admit } from '../admission.js';
-import type { ServerAdmission } from '../admission-plugins.js';
 import type { Manager } from '../managed-fields.js';
 import type { JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { Ipv4Range } from '../service-alloc.js';
+
+/** One write as admission sees it; `object` may be changed in place by mutating plugins. */
+export interface AdmissionRequest {
+  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
+  readonly info: ResourceInfo;
+  /** '' for the object itself, `status` for the status subresource. */
+  readonly subresource: string;
+  /** '' for cluster-scoped objects. */
+  readonly namespace: string;
+  readonly name: string;
+  /** The object about to be stored (CREATE, UPDATE). */
+  readonly object?: JsonObject;
+  /** The stored object (UPDATE, DELETE). */
+  readonly oldObject?: JsonObject;
+}
+
+/** The server's admission of every stored write (admission-plugins.ts): resolves to admit, rejects with an ApiError to refuse. */
+export type ServerAdmission = (request: AdmissionRequest) => Promise<void>;
 
 /** Options of the REST layer. */
 export interface RestOptions {
