@@ -41,7 +41,6 @@ export type { DeleteOptions, ListQuery, RestOptions, WatchSink, WriteOptions } f
 export class RestStorage implements ResourceStorage {
   readonly #ctx: RegistryContext;
   readonly #addresses: ServiceAddresses;
-  readonly #admission: RestOptions['admission'];
   readonly #grace: GraceTimers;
 
   constructor(options: RestOptions) {
@@ -64,7 +63,6 @@ export class RestStorage implements ResourceStorage {
         return kv ? { revision: kv.modRevision, decode: () => decode(kv) } : undefined;
       },
     });
-    this.#admission = options.admission;
     this.#ctx = {
       store,
       resources,
@@ -102,7 +100,7 @@ export class RestStorage implements ResourceStorage {
 
   /** Admission of a request answered outside the generic verbs (a subresource create such as pods/eviction). */
   admit(info: ResourceInfo, request: Omit<AdmissionRequest, 'info'>): Promise<void> {
-    return this.#admission?.({ ...request, info }) ?? Promise.resolve();
+    return this.#ctx.admission?.({ ...request, info }) ?? Promise.resolve();
   }
 
   /**
