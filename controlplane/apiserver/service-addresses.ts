@@ -10,6 +10,7 @@ import type { Store } from '../store/index.js';
 import { metaString } from './object-meta.js';
 import { isObject, type JsonObject } from './patch.js';
 import { keyOf, prefixOf } from './registry/codec.js';
+import { MAX_CONFLICT_RETRIES, RETRY, retryOnConflict } from './registry/retry.js';
 import type { ResourceRegistry } from './resources.js';
 import { allocateService, type Ipv4Range } from './service-alloc.js';
 import { ApiError, invalidError } from './status.js';
@@ -96,7 +97,8 @@ export class ServiceAddresses {
     }
     const requested = structuredClone(isObject(svc.spec) ? svc.spec : {});
     const held = new Set(old ? allocatedValues(old) : []);
-    for (let attempt = 0; ; attempt++) {
+    // A lost race (another API server reserved a value first) allocates again, up to 21 times.
+    return retryOnConflict(async (mayRetry) => {
       const spec = structuredClone(requested);
       const errs = allocateService({
         spec,
@@ -126,13 +128,14 @@ export class ServiceAddresses {
       await this.release(reserved, uid);
       if (lost.startsWith('ip/')) clusterIPs.add(lost.slice(3));
       else nodePorts.add(Number(lost.slice(5)));
-      if (attempt > 20)
+      if (!mayRetry)
         throw new ApiError(
           500,
           'InternalError',
           'Internal error occurred: could not reserve service addresses',
         );
-    }
+      return RETRY;
+    }, MAX_CONFLICT_RETRIES + 1);
   }
 
   /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
