@@ -9,26 +9,10 @@ import type { Store } from '../store/index.js';
 import { ObjectCache } from './object-cache.js';
 import type { JsonObject } from './patch.js';
 import { admitPriority } from './priority.js';
-import type { ResourceInfo } from './resources.js';
+import type { ServerAdmission } from './registry/types.js';
 import { checkWebhooks, failingWebhooks } from './webhook-gate.js';
 
-/** One write as admission sees it; `object` may be changed in place by mutating plugins. */
-export interface AdmissionRequest {
-  readonly operation: 'CREATE' | 'UPDATE' | 'DELETE';
-  readonly info: ResourceInfo;
-  /** '' for the object itself, `status` for the status subresource. */
-  readonly subresource: string;
-  /** '' for cluster-scoped objects. */
-  readonly namespace: string;
-  readonly name: string;
-  /** The object about to be stored (CREATE, UPDATE). */
-  readonly object?: JsonObject;
-  /** The stored object (UPDATE, DELETE). */
-  readonly oldObject?: JsonObject;
-}
-
-/** Resolves to admit the write; rejects with an ApiError to refuse it. */
-export type ServerAdmission = (request: AdmissionRequest) => Promise<void>;
+export type { AdmissionRequest, ServerAdmission } from './registry/types.js';
 
 /** The admission chain with the informers it reads. */
 export interface AdmissionPlugins {

@@ -9,8 +9,8 @@
 import type { Store } from '../store/index.js';
 import { ObjectCache } from './object-cache.js';
 import { isObject, type JsonObject } from './patch.js';
+import type { ResourceStorage } from './registry/storage.js';
 import type { ResourceRegistry } from './resources.js';
-import type { RestStorage } from './rest.js';
 import { ApiError } from './status.js';
 
 /** apiregistration/v1 defaults: a service port of 443. */
@@ -56,7 +56,7 @@ export class ApiServiceAvailability {
 
   constructor(
     store: Store,
-    private readonly rest: RestStorage,
+    private readonly rest: ResourceStorage,
     private readonly resources: ResourceRegistry,
     private readonly now: () => Date = () => new Date(),
   ) {

@@ -1,14 +1,18 @@
 /**
  * When a DELETE does not remove the object at once (apiserver's graceful deletion,
- * pkg/registry/rest/delete.go BeforeDelete): finalizers hold any object; a pod bound to a node
- * gets its grace period (spec.terminationGracePeriodSeconds unless the request says otherwise;
- * unscheduled and terminal pods go at once, pod strategy CheckGracefulDelete). Namespaces have
- * their own first step (namespace-lifecycle.ts). Pure: the caller passes the clock.
+ * pkg/registry/rest/delete.go BeforeDelete): finalizers hold any object, and a kind's strategy
+ * may replace that rule with its own grace period (pods, strategies/pod.ts). The request's
+ * propagation policy becomes the garbage collector's finalizers. Namespaces have their own
+ * first step (strategies/namespace.ts). Pure: the caller passes the clock.
  */
 import { metaOf, metaString, timestamp } from './object-meta.js';
-import { isObject, type JsonObject } from './patch.js';
+import type { JsonObject } from './patch.js';
+import type { DeleteOptions } from './registry/types.js';
 import type { ResourceInfo } from './resources.js';
-import type { DeleteOptions } from './rest.js';
+import { type ApiError, invalidError } from './status.js';
+import { type DeletionHold, strategyOf } from './strategies/index.js';
+
+export type { DeletionHold } from './strategies/index.js';
 
 /** Finalizer asking the garbage collector to delete dependents first (metav1.FinalizerDeleteDependents). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -18,10 +22,38 @@ export const ORPHAN_FINALIZER = 'orphan';
 /** meta/v1 DeletionPropagation values. */
 export type PropagationPolicy = 'Foreground' | 'Background' | 'Orphan';
 
+const POLICIES: readonly string[] = ['Orphan', 'Background', 'Foreground'];
+
 /** The string entries of `metadata.finalizers` (absent or malformed: none). */
 export function finalizersOf(o: JsonObject): string[] {
   const f = metaOf(o).finalizers;
   return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
+}
+
+/** The request's propagation policy, from `propagationPolicy` or the deprecated `orphanDependents`. */
+export function propagationPolicyOf(options: DeleteOptions): PropagationPolicy | undefined {
+  const policy = options.propagationPolicy;
+  const problem = (field: string, reason: string, message: string): ApiError =>
+    invalidError({ group: 'meta.k8s.io', kind: 'DeleteOptions' }, '', [{ reason, field, message }]);
+  if (policy !== undefined && !POLICIES.includes(policy)) {
+    throw problem(
+      'propagationPolicy',
+      'FieldValueNotSupported',
+      `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
+  }
+  if (options.orphanDependents !== undefined) {
+    // apimachinery ValidateDeleteOptions: the two may not be combined.
+    if (policy !== undefined) {
+      throw problem(
+        'orphanDependents',
+        'FieldValueInvalid',
+        `Invalid value: ${options.orphanDependents}: orphanDependents and deletionPropagation cannot be both set`,
+      );
+    }
+    return options.orphanDependents ? 'Orphan' : 'Background';
+  }
+  return policy as PropagationPolicy | undefined;
 }
 
 /**
@@ -38,12 +70,6 @@ export function gcFinalizers(current: readonly string[], policy: PropagationPoli
   return rest;
 }
 
-/** The object stays, marked for deletion at `deadline` with `grace` seconds. */
-export interface DeletionHold {
-  readonly deadline: string;
-  readonly grace: number;
-}
-
 /** Why a delete cannot complete at once, or undefined when the object can go now. */
 export function deletionHold(input: {
   readonly info: Pick<ResourceInfo, 'group' | 'kind'>;
@@ -52,28 +78,10 @@ export function deletionHold(input: {
   readonly now: Date;
 }): DeletionHold | undefined {
   const { info, current, options, now } = input;
-  const existing = metaString(current, 'deletionTimestamp');
+  const graceful = strategyOf(info).checkGracefulDelete;
+  if (graceful) return graceful(current, options, now);
   const finalizers = metaOf(current).finalizers;
-  const hasFinalizers = Array.isArray(finalizers) && finalizers.length > 0;
-  if (info.group === '' && info.kind === 'Pod') {
-    const spec = isObject(current.spec) ? current.spec : {};
-    const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';
-    const specGrace =
-      typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
-    // Unscheduled pods and terminal pods go at once (pod strategy CheckGracefulDelete).
-    const phase = isObject(current.status) ? current.status.phase : undefined;
-    const grace =
-      !bound || phase === 'Succeeded' || phase === 'Failed' ? 0 : (options.gracePeriodSeconds ?? specGrace);
-    if (grace > 0 || hasFinalizers) {
-      const prior = metaOf(current).deletionGracePeriodSeconds;
-      // A shorter grace may replace a longer one; never extend it.
-      if (existing !== undefined && typeof prior === 'number' && prior <= grace) {
-        return { deadline: existing, grace: prior };
-      }
-      return { deadline: timestamp(new Date(now.getTime() + grace * 1000)), grace };
-    }
-    return undefined;
-  }
-  if (hasFinalizers) return { deadline: existing ?? timestamp(now), grace: 0 };
+  if (Array.isArray(finalizers) && finalizers.length > 0)
+    return { deadline: metaString(current, 'deletionTimestamp') ?? timestamp(now), grace: 0 };
   return undefined;
 }

@@ -9,9 +9,10 @@
 import { type LabelSelector, matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
 import { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_BUDGET_CAUSE } from '../../lib/api/policy-v1.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import type { ResourceStorage } from './registry/storage.js';
+import type { DeleteOptions } from './registry/types.js';
 import { deleteOptions, writeOptions } from './request-options.js';
 import type { ResourceRegistry } from './resources.js';
-import type { DeleteOptions, RestStorage } from './rest.js';
 import { ApiError, badRequest } from './status.js';
 
 const MESSAGE = "Cannot evict pod as it would violate the pod's disruption budget.";
@@ -109,7 +110,7 @@ export function decrementBudget(pdb: JsonObject, podName: string, now: Date): Js
 
 /** POST pods/NAME/eviction. */
 export async function evictPod(args: {
-  readonly rest: RestStorage;
+  readonly rest: ResourceStorage;
   readonly resources: ResourceRegistry;
   readonly namespace: string;
   readonly name: string;

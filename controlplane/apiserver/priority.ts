@@ -8,10 +8,10 @@
 
 import { SYSTEM_PRIORITY_CLASSES } from '../../lib/api/scheduling-v1.js';
 import { validatePriorityClassUpdate } from '../../lib/api/validation/index.js';
-import type { AdmissionRequest } from './admission-plugins.js';
 import { isObject, type JsonObject } from './patch.js';
+import type { ResourceStorage } from './registry/storage.js';
+import type { AdmissionRequest } from './registry/types.js';
 import type { ResourceRegistry } from './resources.js';
-import type { RestStorage } from './rest.js';
 import { ApiError, invalidError } from './status.js';
 
 const RESOURCE = 'priorityclasses.scheduling.k8s.io';
@@ -157,7 +157,7 @@ export async function admitPriority(r: AdmissionRequest, classes: PriorityClassS
 
 /** Creates the built-in classes that are missing (kube-apiserver's scheduling post-start hook). */
 export async function ensureSystemPriorityClasses(
-  rest: RestStorage,
+  rest: ResourceStorage,
   resources: ResourceRegistry,
 ): Promise<void> {
   const info = resources.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');

@@ -4,7 +4,7 @@
  */
 import { isObject, type Json } from './patch.js';
 import { queryInt64, queryOptionalBool } from './query-params.js';
-import type { DeleteOptions, ListQuery, WriteOptions } from './rest.js';
+import type { DeleteOptions, ListQuery, WriteOptions } from './registry/types.js';
 import { badRequest, invalidError } from './status.js';
 
 /** `labelSelector`, `fieldSelector`, `limit`, `continue`, `resourceVersion` of a list or watch. */

@@ -9,7 +9,9 @@ import { isAlreadyExists } from '../../lib/errors/index.js';
 import type { Store } from '../store/index.js';
 import { metaString } from './object-meta.js';
 import { isObject, type JsonObject } from './patch.js';
-import type { ResourceInfo, ResourceRegistry } from './resources.js';
+import { keyOf, prefixOf } from './registry/codec.js';
+import { MAX_CONFLICT_RETRIES, RETRY, retryOnConflict } from './registry/retry.js';
+import type { ResourceRegistry } from './resources.js';
 import { allocateService, type Ipv4Range } from './service-alloc.js';
 import { ApiError, invalidError } from './status.js';
 
@@ -25,7 +27,7 @@ export interface RepairReport {
   readonly duplicates: readonly { readonly value: string; readonly services: readonly string[] }[];
 }
 
-/** What the allocator needs from the REST layer. */
+/** What the allocator works with. */
 export interface ServiceAddressesOptions {
   readonly store: Store;
   readonly resources: ResourceRegistry;
@@ -33,8 +35,6 @@ export interface ServiceAddressesOptions {
   readonly nodePortRange: readonly [number, number];
   readonly random: () => number;
   readonly now: () => Date;
-  readonly keyOf: (info: ResourceInfo, namespace: string | undefined, name: string) => string;
-  readonly prefixOf: (info: ResourceInfo) => string;
 }
 
 /** The ClusterIP and NodePorts a Service holds, as `ip/<addr>` and `port/<n>` reservation names. */
@@ -50,7 +50,10 @@ export function allocatedValues(svc: JsonObject): string[] {
   return out;
 }
 
-/** Allocation and reservation of Service addresses and ports. */
+/**
+ * Allocation and reservation of Service addresses and ports (the Service strategy's allocator,
+ * strategies/types.ts `Allocator`).
+ */
 export class ServiceAddresses {
   readonly #o: ServiceAddressesOptions;
   #lock: Promise<unknown> = Promise.resolve();
@@ -80,7 +83,7 @@ export class ServiceAddresses {
   ): Promise<string[]> {
     const info = this.#o.resources.lookup('', 'v1', 'services');
     if (!info) return [];
-    const all = await this.#o.store.list(this.#o.prefixOf(info));
+    const all = await this.#o.store.list(prefixOf(info, undefined));
     const clusterIPs = new Set<string>();
     const nodePorts = new Set<number>();
     const uid = metaString(svc, 'uid') ?? '';
@@ -94,7 +97,8 @@ export class ServiceAddresses {
     }
     const requested = structuredClone(isObject(svc.spec) ? svc.spec : {});
     const held = new Set(old ? allocatedValues(old) : []);
-    for (let attempt = 0; ; attempt++) {
+    // A lost race (another API server reserved a value first) allocates again, up to 21 times.
+    return retryOnConflict(async (mayRetry) => {
       const spec = structuredClone(requested);
       const errs = allocateService({
         spec,
@@ -124,13 +128,14 @@ export class ServiceAddresses {
       await this.release(reserved, uid);
       if (lost.startsWith('ip/')) clusterIPs.add(lost.slice(3));
       else nodePorts.add(Number(lost.slice(5)));
-      if (attempt > 20)
+      if (!mayRetry)
         throw new ApiError(
           500,
           'InternalError',
           'Internal error occurred: could not reserve service addresses',
         );
-    }
+      return RETRY;
+    }, MAX_CONFLICT_RETRIES + 1);
   }
 
   /** Creates the reservation of `value` for a Service; false when a live Service holds it. */
@@ -152,7 +157,7 @@ export class ServiceAddresses {
       // taken. Only one older than the grace period with no Service holding it is reclaimed.
       if (this.#o.now().getTime() - (owner.at ?? 0) < RECLAIM_AFTER_MS) return false;
       const info = this.#o.resources.lookup('', 'v1', 'services');
-      const holder = info && (await this.#o.store.get(this.#o.keyOf(info, owner.namespace, owner.name)));
+      const holder = info && (await this.#o.store.get(keyOf(info, owner.namespace, owner.name)));
       const live = holder && (JSON.parse(holder.value) as JsonObject);
       if (live && metaString(live, 'uid') === owner.uid && allocatedValues(live).includes(value)) {
         return false;
@@ -172,7 +177,7 @@ export class ServiceAddresses {
     const info = this.#o.resources.lookup('', 'v1', 'services');
     if (!info) return { released: [], duplicates: [] };
     const holders = new Map<string, string[]>();
-    const services = await this.#o.store.list(this.#o.prefixOf(info));
+    const services = await this.#o.store.list(prefixOf(info, undefined));
     for (const kv of services.items) {
       const svc = JSON.parse(kv.value) as JsonObject;
       const who = `${metaString(svc, 'namespace') ?? ''}/${metaString(svc, 'name') ?? ''}`;
@@ -197,6 +202,11 @@ export class ServiceAddresses {
       }
     }
     return { released, duplicates };
+  }
+
+  /** The reservations `svc` holds (`allocatedValues`). */
+  held(svc: JsonObject): string[] {
+    return allocatedValues(svc);
   }
 
   /** Drops reservations owned by `uid`. */

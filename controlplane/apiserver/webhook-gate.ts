@@ -9,8 +9,8 @@
  */
 import type { LabelSelector } from '../../lib/api/meta.js';
 import { matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
-import type { AdmissionRequest } from './admission-plugins.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
+import type { AdmissionRequest } from './registry/types.js';
 import { ApiError } from './status.js';
 
 const EXEMPT_GROUP = 'admissionregistration.k8s.io';

@@ -19,7 +19,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../controlplane/apiserver/test-helpers.js';
+import { startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import { inClusterConfig } from './in-cluster.js';
 import type { RestConfig } from './kubeconfig.js';
 import { loadRestConfig } from './load-config.js';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../controlplane/apiserver/test-helpers.js';
+import { startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import {
   compactHistory,
   type FaultRelay,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../controlplane/apiserver/test-helpers.js';
+import { startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import { type FaultRelay, pathIs, startFaultRelay, statusReply } from '../../test/harness/faults.js';
 import type { KubeObject } from '../api/index.js';
 import { ErrorCode, SwitchyardError } from '../errors/index.js';

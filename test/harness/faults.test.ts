@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
 import { CoreV1Api, KubeConfig, makeInformer, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../controlplane/apiserver/test-helpers.js';
+import { startTestServer, type TestServer } from './cluster/apiserver.js';
 import {
   compactHistory,
   type FaultRelay,
