@@ -3,14 +3,13 @@
  * against one real server: server-side dry run (`diff`, `--dry-run=server`), `auth can-i`,
  * `auth whoami`, label/annotate/patch, `-o yaml` of every served kind, CRD printer columns.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, kubectl, startTestServer, type TestServer } from './test-helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, kubectl, startTestServer } from './test-helpers.js';
+import { useKubectlServer } from './testing/kubectl.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
+const h = useKubectlServer();
+const { k, file } = h;
 
 const DEPLOY = (replicas: number, image: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -30,27 +29,13 @@ spec:
         image: ${image}
 `;
 
-function file(name: string, text: string): string {
-  const p = join(t.dir, name);
-  writeFileSync(p, text);
-  return p;
-}
-
 async function stored(path: string): Promise<Record<string, unknown>> {
-  return (await call(t.server, 'GET', path)).json;
+  return (await call(h.t.server, 'GET', path)).json;
 }
 
 beforeAll(async () => {
-  t = await startTestServer();
-  const home = join(t.dir, 'home');
-  mkdirSync(home, { recursive: true });
-  env = { kubeconfig: t.server.kubeconfigPath, home };
   const r = await k('apply', '-f', file('web.yaml', DEPLOY(2, 'nginx:1.27')));
   if (r.code !== 0) throw new Error(r.stderr);
-});
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 describe('server-side dry run (dryRun=All) persists nothing and answers what would be stored', () => {
@@ -68,7 +53,7 @@ describe('server-side dry run (dryRun=All) persists nothing and answers what wou
 
   it('apply, create, patch, label, scale, delete with --dry-run=server change nothing', async () => {
     const before = await stored('/apis/apps/v1/namespaces/default/deployments/web');
-    const apply = await k('apply', '--dry-run=server', '-f', join(t.dir, 'web4.yaml'));
+    const apply = await k('apply', '--dry-run=server', '-f', join(h.t.dir, 'web4.yaml'));
     expect(apply.stdout.trim()).toBe('deployment.apps/web configured (server dry run)');
     const patched = await k(
       'patch',
@@ -93,7 +78,7 @@ describe('server-side dry run (dryRun=All) persists nothing and answers what wou
     const obj = JSON.parse(cm.stdout) as { data: unknown; metadata: { uid?: string } };
     expect(obj.data).toEqual({ a: 'b' });
     expect(obj.metadata.uid).toBeTruthy();
-    expect((await call(t.server, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
+    expect((await call(h.t.server, 'GET', '/api/v1/namespaces/default/configmaps/dry')).status).toBe(404);
   });
 
   it('a dry-run Service shows the addresses it would get, without reserving them', async () => {
@@ -101,31 +86,40 @@ describe('server-side dry run (dryRun=All) persists nothing and answers what wou
     const svc = JSON.parse(r.stdout) as { spec: { clusterIP: string; ports: { nodePort: number }[] } };
     expect(svc.spec.clusterIP).toMatch(/^10\.96\.\d+\.\d+$/);
     expect(svc.spec.ports[0]?.nodePort).toBeGreaterThanOrEqual(30000);
-    expect((await call(t.server, 'GET', '/api/v1/namespaces/default/services/np')).status).toBe(404);
+    expect((await call(h.t.server, 'GET', '/api/v1/namespaces/default/services/np')).status).toBe(404);
   });
 
   it('an existing name is still 409 in a dry run, and dryRun values other than All are 422', async () => {
     const current = await stored('/apis/apps/v1/namespaces/default/deployments/web');
-    const dup = await call(t.server, 'POST', '/apis/apps/v1/namespaces/default/deployments?dryRun=All', {
+    const dup = await call(h.t.server, 'POST', '/apis/apps/v1/namespaces/default/deployments?dryRun=All', {
       body: { ...current, metadata: { name: 'web' } },
     });
     expect(dup.status).toBe(409);
-    const bad = await call(t.server, 'DELETE', '/apis/apps/v1/namespaces/default/deployments/web?dryRun=Yes');
+    const bad = await call(
+      h.t.server,
+      'DELETE',
+      '/apis/apps/v1/namespaces/default/deployments/web?dryRun=Yes',
+    );
     expect(bad.status).toBe(422);
     expect(bad.json.message).toContain('dryRun: Unsupported value');
-    expect((await call(t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web')).status).toBe(
+    expect((await call(h.t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web')).status).toBe(
       200,
     );
     // Subresources too: a dry-run binding leaves the pod unscheduled.
     expect((await k('run', 'unbound', '--image=busybox')).code).toBe(0);
-    const bind = await call(t.server, 'POST', '/api/v1/namespaces/default/pods/unbound/binding?dryRun=All', {
-      body: {
-        apiVersion: 'v1',
-        kind: 'Binding',
-        metadata: { name: 'unbound' },
-        target: { kind: 'Node', name: 'n1' },
+    const bind = await call(
+      h.t.server,
+      'POST',
+      '/api/v1/namespaces/default/pods/unbound/binding?dryRun=All',
+      {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Binding',
+          metadata: { name: 'unbound' },
+          target: { kind: 'Node', name: 'n1' },
+        },
       },
-    });
+    );
     expect(bind.status).toBe(201);
     expect((await stored('/api/v1/namespaces/default/pods/unbound')).spec).not.toHaveProperty('nodeName');
   });
@@ -135,7 +129,7 @@ describe('auth can-i and auth whoami (self reviews, never stored)', () => {
   it('answers for the admin, for a component user, and for an impersonated user', async () => {
     expect((await k('auth', 'can-i', 'create', 'pods')).stdout.trim()).toBe('yes');
     expect((await k('auth', 'can-i', '*', '*')).stdout.trim()).toBe('yes');
-    const scheduler = { kubeconfig: join(t.dir, 'data', 'scheduler.kubeconfig'), home: env.home };
+    const scheduler = { kubeconfig: join(h.t.dir, 'data', 'scheduler.kubeconfig'), home: h.env.home };
     const asScheduler = (...args: string[]) => kubectl(scheduler, args);
     const bind = await asScheduler('auth', 'can-i', 'create', 'pods', '--subresource=binding');
     expect(bind.stdout.trim()).toBe('yes');
@@ -161,12 +155,12 @@ describe('auth can-i and auth whoami (self reviews, never stored)', () => {
   it('non-resource paths: discovery and health for everyone, the rest for masters', async () => {
     expect((await k('auth', 'can-i', 'get', '/healthz', '--as=someone')).stdout.trim()).toBe('yes');
     expect((await k('auth', 'can-i', 'get', '/metrics', '--as=someone')).stdout.trim()).toBe('no');
-    const review = await call(t.server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
+    const review = await call(h.t.server, 'POST', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', {
       body: { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1', spec: {} },
     });
     // ValidateSelfSubjectAccessReview: 422 Invalid, as kube-apiserver answers.
     expect(review.status).toBe(422);
-    const get = await call(t.server, 'GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
+    const get = await call(h.t.server, 'GET', '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
     expect(get.status).toBe(405);
   });
 });
@@ -327,7 +321,7 @@ spec:
     let r = await k('apply', '-f', file('w1.yaml', widget('w1', 3, 'True')));
     for (let i = 0; r.code !== 0 && i < 20; i++) {
       await new Promise((res) => setTimeout(res, 100));
-      r = await k('apply', '-f', join(t.dir, 'w1.yaml'));
+      r = await k('apply', '-f', join(h.t.dir, 'w1.yaml'));
     }
     expect(r.stderr).toBe('');
     const got = await k('get', 'wd');
@@ -346,7 +340,7 @@ spec:
     const bogus = `apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: bogus}\nspec: {size: 1, bogus: 2}\n`;
     const strict = await k('apply', '-f', file('bogus.yaml', bogus));
     expect(strict.stderr).toContain('strict decoding error: unknown field "spec.bogus"');
-    expect((await k('apply', '--validate=false', '-f', join(t.dir, 'bogus.yaml'))).code).toBe(0);
+    expect((await k('apply', '--validate=false', '-f', join(h.t.dir, 'bogus.yaml'))).code).toBe(0);
     expect((await stored('/apis/example.com/v1/namespaces/default/widgets/bogus')).spec).toEqual({ size: 1 });
     const unselectable = await k('get', 'wd', '--field-selector', 'spec.size=1');
     expect(unselectable.stderr).toContain('field label not supported: spec.size');
@@ -427,7 +421,7 @@ describe('system objects', () => {
     expect(ns.stderr).toContain('namespaces "kube-system" is forbidden: this namespace may not be deleted');
     const quick = await startTestServer({ systemReconcileIntervalMs: 200 });
     try {
-      const local = { kubeconfig: quick.server.kubeconfigPath, home: env.home };
+      const local = { kubeconfig: quick.server.kubeconfigPath, home: h.env.home };
       const del = await kubectl(local, ['delete', 'all', '--all']);
       expect(del.stdout).toContain('service "kubernetes" deleted');
       let svc = await kubectl(local, ['get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}']);
@@ -478,11 +472,11 @@ spec:
     let r = await k('apply', '-f', file('crontab.yaml', cr));
     for (let i = 0; r.code !== 0 && i < 20; i++) {
       await new Promise((res) => setTimeout(res, 100));
-      r = await k('apply', '-f', join(t.dir, 'crontab.yaml'));
+      r = await k('apply', '-f', join(h.t.dir, 'crontab.yaml'));
     }
     expect(r.stderr).toBe('');
     const status = await call(
-      t.server,
+      h.t.server,
       'PATCH',
       '/apis/stable.example.com/v1/namespaces/default/crontabs/my-cron/status',
       {
@@ -510,9 +504,9 @@ describe('health endpoints (kubernetes.io "Kubernetes API health endpoints")', (
     expect(excluded.stdout).toContain('[+]etcd excluded: ok\n');
     expect((await k('get', '--raw=/livez/etcd')).stdout).toBe('ok');
     expect((await k('get', '--raw=/healthz')).stdout).toBe('ok');
-    const anonymous = await call(t.server, 'GET', '/readyz/ping', { as: { anonymous: true } });
+    const anonymous = await call(h.t.server, 'GET', '/readyz/ping', { as: { anonymous: true } });
     expect(anonymous.status).toBe(200);
-    expect((await call(t.server, 'GET', '/livez/nope', { as: { anonymous: true } })).status).toBe(404);
+    expect((await call(h.t.server, 'GET', '/livez/nope', { as: { anonymous: true } })).status).toBe(404);
   });
 });
 
