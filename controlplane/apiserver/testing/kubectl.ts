@@ -2,7 +2,8 @@
  * One real API server per test file with the real kubectl wired to it: `useKubectlServer()`
  * registers the vitest `beforeAll`/`afterAll` that start the server (with a private kubectl HOME)
  * and stop it, and returns the handles every kubectl test used to declare by hand — the server,
- * a kubectl runner, a writer for `-f` files and a kubeconfig for a bearer token.
+ * a kubectl runner, an admin HTTPS caller, a writer for `-f` files and a kubeconfig for a bearer
+ * token.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { kubeconfig } from '../pki.js';
 import type { ApiServerOptions } from '../server.js';
 import {
+  type Answer,
+  call,
   type KubectlResult,
   kubectl,
   kubectlEnv,
@@ -32,6 +35,8 @@ export interface KubectlHarness {
   readonly env: KubectlEnv;
   /** Runs kubectl as the admin. */
   k(...args: string[]): Promise<KubectlResult>;
+  /** One HTTPS request as the admin, with an optional JSON (or `contentType`) body. */
+  api(method: string, path: string, body?: unknown, contentType?: string): Promise<Answer>;
   /** Writes a file in the server's temp dir and returns its path (for `kubectl -f`). */
   file(name: string, text: string): string;
   /** A kubeconfig for a bearer token beside the admin one, with its own HOME. */
@@ -63,6 +68,11 @@ export function useKubectlServer(
       return env;
     },
     k: (...args) => kubectl(h.env, args),
+    api: (method, path, body, contentType) =>
+      call(started().server, method, path, {
+        ...(body !== undefined ? { body } : {}),
+        ...(contentType ? { contentType } : {}),
+      }),
     file: (name, text) => writeTestFile(started(), name, text),
     tokenKubeconfig(name, token) {
       const t = started();
