@@ -5,10 +5,10 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 import { eventually } from './testing/wait.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, api, file } = h;
 
 describe('APIService', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CronJob, Job } from '../../lib/api/index.js';
 import { call } from './test-helpers.js';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, file } = h;
 
 describe('Job', () => {

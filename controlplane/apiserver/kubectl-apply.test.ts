@@ -7,9 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const { k, file } = useKubectlServer();
+const { k, file } = useTestServer();
 
 const SPEAKER = readFileSync(join(import.meta.dirname, 'testdata', 'metallb-speaker-daemonset.yaml'), 'utf8');
 

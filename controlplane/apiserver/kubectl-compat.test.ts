@@ -6,9 +6,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, kubectl, startTestServer } from './test-helpers.js';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, file } = h;
 
 const DEPLOY = (replicas: number, image: string) => `apiVersion: apps/v1

@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const { k, file } = useKubectlServer();
+const { k, file } = useTestServer();
 
 describe('kubectl explain, built-in kinds', () => {
   it('pod.spec.containers lists the container fields with their types', async () => {

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call } from './test-helpers.js';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, file } = h;
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1

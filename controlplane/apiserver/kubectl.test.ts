@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addToken, kubeconfig } from './pki.js';
 import { call, kubectl } from './test-helpers.js';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, file } = h;
 
 const APP = `apiVersion: apps/v1

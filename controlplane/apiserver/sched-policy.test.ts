@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 import { pod } from './testing/objects.js';
 import { eventually } from './testing/wait.js';
 
-const { k, api } = useKubectlServer();
+const { k, api } = useTestServer();
 const merge = 'application/merge-patch+json';
 
 describe('PriorityClass', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Answer } from './test-helpers.js';
-import { useKubectlServer } from './testing/kubectl.js';
+import { useTestServer } from './testing/harness.js';
 import { pod } from './testing/objects.js';
 import { eventually } from './testing/wait.js';
 
-const { k, api } = useKubectlServer();
+const { k, api } = useTestServer();
 const merge = 'application/merge-patch+json';
 
 describe('webhook configurations', () => {

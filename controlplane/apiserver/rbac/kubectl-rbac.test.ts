@@ -9,9 +9,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kubectl } from '../test-helpers.js';
-import { useKubectlServer } from '../testing/kubectl.js';
+import { useTestServer } from '../testing/harness.js';
 
-const h = useKubectlServer();
+const h = useTestServer();
 const { k, tokenKubeconfig } = h;
 
 describe('kubectl: a service account with a Role and RoleBinding', () => {

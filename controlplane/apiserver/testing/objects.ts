@@ -2,12 +2,20 @@
  * Small object builders shared by the API server's tests.
  */
 
+/** A Pod as a test POSTs it. */
+export interface PodManifest {
+  readonly apiVersion: 'v1';
+  readonly kind: 'Pod';
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+  readonly spec: Record<string, unknown>;
+}
+
 /** A one-container busybox Pod named `name`, with `extra` spread into its spec. */
 export function pod(
   name: string,
   extra: Record<string, unknown> = {},
   labels: Record<string, string> = {},
-): unknown {
+): PodManifest {
   return {
     apiVersion: 'v1',
     kind: 'Pod',

@@ -1,7 +1,7 @@
 /**
- * One real API server per test file with the real kubectl wired to it: `useKubectlServer()`
+ * One real API server per test file, with the real kubectl wired to it: `useTestServer()`
  * registers the vitest `beforeAll`/`afterAll` that start the server (with a private kubectl HOME)
- * and stop it, and returns the handles every kubectl test used to declare by hand — the server,
+ * and stop it, and returns the handles every server test used to declare by hand — the server,
  * a kubectl runner, an admin HTTPS caller, a writer for `-f` files and a kubeconfig for a bearer
  * token.
  */
@@ -27,8 +27,8 @@ export interface KubectlEnv {
   readonly home: string;
 }
 
-/** The handles of a kubectl test file; `t` and `env` are valid from `beforeAll` on. */
-export interface KubectlHarness {
+/** The handles of a server test file; `t` and `env` are valid from `beforeAll` on. */
+export interface ServerHarness {
   /** The running test server. */
   readonly t: TestServer;
   /** The admin kubeconfig and private HOME. */
@@ -47,24 +47,24 @@ export interface KubectlHarness {
  * Starts a test server before the file's tests and stops it after them; `setup` runs once
  * the server is up (to seed objects).
  */
-export function useKubectlServer(
+export function useTestServer(
   options: {
     readonly server?: Partial<ApiServerOptions>;
-    readonly setup?: (h: KubectlHarness) => Promise<void>;
+    readonly setup?: (h: ServerHarness) => Promise<void>;
   } = {},
-): KubectlHarness {
+): ServerHarness {
   let server: TestServer | undefined;
   let env: KubectlEnv | undefined;
   const started = (): TestServer => {
-    if (!server) throw new Error('the kubectl test server is not running (used outside a test?)');
+    if (!server) throw new Error('the test server is not running (used outside a test?)');
     return server;
   };
-  const h: KubectlHarness = {
+  const h: ServerHarness = {
     get t() {
       return started();
     },
     get env() {
-      if (!env) throw new Error('the kubectl test server is not running (used outside a test?)');
+      if (!env) throw new Error('the test server is not running (used outside a test?)');
       return env;
     },
     k: (...args) => kubectl(h.env, args),
