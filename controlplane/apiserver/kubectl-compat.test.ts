@@ -11,9 +11,7 @@ import { useTestServer } from './testing/harness.js';
 import { applyWeb, DEPLOY } from './testing/web-deployment.js';
 
 const h = useTestServer({ setup: applyWeb });
-const { k, file } = h;
-const stored = async (path: string): Promise<Record<string, unknown>> =>
-  (await call(h.t.server, 'GET', path)).json;
+const { k, file, stored } = h;
 
 describe('server-side dry run (dryRun=All) persists nothing and answers what would be stored', () => {
   it('kubectl diff shows the change and leaves the object as it was', async () => {

@@ -5,14 +5,11 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { call } from './test-helpers.js';
 import { useTestServer } from './testing/harness.js';
 import { applyWeb, DEPLOY } from './testing/web-deployment.js';
 
 const h = useTestServer({ setup: applyWeb });
-const { k, file } = h;
-const stored = async (path: string): Promise<Record<string, unknown>> =>
-  (await call(h.t.server, 'GET', path)).json;
+const { k, file, stored } = h;
 
 describe('get: every served kind as yaml, and the columns kubectl prints', () => {
   it('-o yaml, -o json and -o name work for every kind', async () => {

@@ -9,9 +9,7 @@ import { call, kubectl, startTestServer } from './test-helpers.js';
 import { useTestServer } from './testing/harness.js';
 
 const h = useTestServer();
-const { k, file } = h;
-const stored = async (path: string): Promise<Record<string, unknown>> =>
-  (await call(h.t.server, 'GET', path)).json;
+const { k, file, stored } = h;
 
 describe('system objects', () => {
   it('the default namespaces may not be deleted; the kubernetes Service comes back after delete all --all', async () => {

@@ -37,6 +37,8 @@ export interface ServerHarness {
   k(...args: string[]): Promise<KubectlResult>;
   /** One HTTPS request as the admin, with an optional JSON (or `contentType`) body. */
   api(method: string, path: string, body?: unknown, contentType?: string): Promise<Answer>;
+  /** GETs `path` as the admin and returns the body as JSON. */
+  stored(path: string): Promise<Record<string, unknown>>;
   /** Writes a file in the server's temp dir and returns its path (for `kubectl -f`). */
   file(name: string, text: string): string;
   /** A kubeconfig for a bearer token beside the admin one, with its own HOME. */
@@ -73,6 +75,7 @@ export function useTestServer(
         ...(body !== undefined ? { body } : {}),
         ...(contentType ? { contentType } : {}),
       }),
+    stored: async (path) => (await h.api('GET', path)).json,
     file: (name, text) => writeTestFile(started(), name, text),
     tokenKubeconfig(name, token) {
       const t = started();
