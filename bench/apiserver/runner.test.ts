@@ -1,20 +1,9 @@
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleEntry, bundlePath } from '../../controlplane/apiserver/testing/child-server.js';
 import { runApiserverBench } from './runner.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const bundle = join(
-  here,
-  '..',
-  '..',
-  'node_modules',
-  '.cache',
-  'switchyard-apiserver-test',
-  `cli-${process.pid}.mjs`,
-);
+const bundle = bundlePath('cli');
 
 afterAll(() => rmSync(bundle, { force: true }));
 
@@ -53,23 +42,11 @@ describe('bench apiserver (small sizes)', () => {
   });
 
   it('runs the servers as `switchyard apiserver` child processes when given a command', async () => {
-    mkdirSync(dirname(bundle), { recursive: true });
-    await build({
-      stdin: {
-        contents:
-          "import { apiserverCommand } from '../../cli/commands/apiserver.ts';\n" +
-          'process.exitCode = await apiserverCommand.run(process.argv.slice(3), { root: process.cwd(), stdout: process.stdout, stderr: process.stderr });\n',
-        resolveDir: here,
-        loader: 'ts',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile: bundle,
-      logLevel: 'error',
-    });
+    await bundleEntry(
+      'cli',
+      "import { apiserverCommand } from '../../cli/commands/apiserver.ts';\n" +
+        'process.exitCode = await apiserverCommand.run(process.argv.slice(3), { root: process.cwd(), stdout: process.stdout, stderr: process.stderr });\n',
+    );
     const r = await runApiserverBench({
       writers: 2,
       creates: 20,

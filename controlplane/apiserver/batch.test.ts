@@ -1,37 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CronJob, Job } from '../../lib/api/index.js';
-import {
-  call,
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-  writeTestFile,
-} from '../../test/harness/cluster/apiserver.js';
+import { call } from '../../test/harness/cluster/apiserver.js';
+import { useTestServer } from './testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
-
-function file(name: string, text: string): string {
-  return writeTestFile(t, name, text);
-}
-
-beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
-});
-
-afterAll(async () => {
-  await t?.stop();
-});
+const h = useTestServer();
+const { k, file } = h;
 
 describe('Job', () => {
   it('kubectl create job (a protobuf body) stores the defaults and the generated selector', async () => {
     const r = await k('create', 'job', 'pi', '--image=busybox', '--', 'sh', '-c', 'exit 0');
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('job.batch/pi created');
-    const job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi'))
+    const job = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi'))
       .json as unknown as Job;
     const uid = job.metadata.uid ?? '';
     expect(job.metadata.generation).toBe(1);
@@ -125,7 +105,7 @@ spec:
     );
     expect(manual.stderr).toContain('spec.template.metadata.labels: Invalid value:');
     expect(manual.stderr).toContain('`selector` does not match template `labels`');
-    const noSelector = await call(t.server, 'POST', '/apis/batch/v1/namespaces/default/jobs', {
+    const noSelector = await call(h.t.server, 'POST', '/apis/batch/v1/namespaces/default/jobs', {
       body: {
         metadata: { name: 'nosel' },
         spec: {
@@ -149,11 +129,11 @@ spec:
 
   it('tracks generation: a spec change bumps it, a status write does not', async () => {
     await k('patch', 'job', 'pi', '--type=merge', '-p', '{"spec":{"parallelism":2}}');
-    let job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi'))
+    let job = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi'))
       .json as unknown as Job;
     expect(job.metadata.generation).toBe(2);
     await k('patch', 'job', 'pi', '--subresource=status', '--type=merge', '-p', '{"status":{"active":1}}');
-    job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi')).json as unknown as Job;
+    job = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/pi')).json as unknown as Job;
     expect(job.metadata.generation).toBe(2);
     expect(job.status?.active).toBe(1);
   });
@@ -238,7 +218,7 @@ spec:
     const first = await k('apply', '-f', path);
     expect(first.stderr).toBe('');
     expect(first.stdout).toContain('job.batch/certgen-create created');
-    const before = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
+    const before = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
       .json as unknown as Job;
     expect(before.metadata.labels).toEqual({
       'app.kubernetes.io/name': 'certgen',
@@ -254,7 +234,7 @@ spec:
       expect(ssa.stderr).toBe('');
       expect(ssa.stdout).toContain('job.batch/certgen-create serverside-applied');
     }
-    const after = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
+    const after = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/certs/jobs/certgen-create'))
       .json as unknown as Job;
     expect(after.metadata.generation).toBe(before.metadata.generation);
     expect(after.spec).toEqual(before.spec);
@@ -291,7 +271,7 @@ describe('CronJob', () => {
     const r = await k('create', 'cronjob', 'tick', '--image=busybox', '--schedule=*/5 * * * *', '--', 'true');
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('cronjob.batch/tick created');
-    const cj = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/cronjobs/tick'))
+    const cj = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/cronjobs/tick'))
       .json as unknown as CronJob;
     expect(cj.metadata.generation).toBe(1);
     expect(cj.spec).toMatchObject({
@@ -366,9 +346,9 @@ ${spec}
     const r = await k('create', 'job', 'manual-run', '--from=cronjob/tick');
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('job.batch/manual-run created');
-    const cj = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/cronjobs/tick'))
+    const cj = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/cronjobs/tick'))
       .json as unknown as CronJob;
-    const job = (await call(t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/manual-run'))
+    const job = (await call(h.t.server, 'GET', '/apis/batch/v1/namespaces/default/jobs/manual-run'))
       .json as unknown as Job;
     expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
     expect(job.metadata.ownerReferences).toEqual([

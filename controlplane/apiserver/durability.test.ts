@@ -8,42 +8,20 @@
  * the file system (`controlplane/store/sqlite-power-loss.test.ts`).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../test/harness/cluster/apiserver.js';
+import { apiServerEntry, bundleEntry, type ChildServer, whenListening } from './testing/child-server.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 let bundle: string;
 let dir: string;
 const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sy-apiserver-crash-'));
-  // Bundled into node_modules/.cache so the child resolves better-sqlite3 and yaml from the repo.
-  const out = join(root, 'node_modules', '.cache', 'switchyard-apiserver-test');
-  mkdirSync(out, { recursive: true });
-  bundle = join(out, `server-${process.pid}.mjs`);
-  await build({
-    stdin: {
-      contents:
-        "import { runApiServer } from './main.ts';\n" +
-        "process.exitCode = await runApiServer({ dataDir: process.argv[2], listen: '127.0.0.1:0' }, process.stderr);\n",
-      resolveDir: here,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: bundle,
-    logLevel: 'error',
-  });
+  bundle = await bundleEntry('server', apiServerEntry());
 });
 
 afterAll(() => {
@@ -54,26 +32,13 @@ afterAll(() => {
 
 interface Running {
   readonly child: ChildProcess;
-  readonly server: { url: string; caCertPath: string; adminToken: string };
+  readonly server: ChildServer;
 }
 
-function startChild(dataDir: string): Promise<Running> {
+async function startChild(dataDir: string): Promise<Running> {
   const child = spawn(process.execPath, [bundle, dataDir], { stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${err}`)), 20_000);
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString();
-      const line = err.split('\n').find((l) => l.includes('"listening"'));
-      if (!line) return;
-      clearTimeout(timer);
-      const { url } = JSON.parse(line) as { url: string };
-      const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split(',')[0] as string;
-      resolve({ child, server: { url, caCertPath: join(dataDir, 'pki', 'ca.crt'), adminToken: token } });
-    });
-    child.on('exit', (code) => reject(new Error(`apiserver exited with ${code}: ${err}`)));
-  });
+  return { child, server: await whenListening(child, dataDir, 20_000) };
 }
 
 describe('durability of acknowledged writes', () => {

@@ -14,22 +14,15 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, kubectl } from '../../test/harness/cluster/apiserver.js';
-import {
-  type FuzzRequest,
-  type FuzzResource,
-  type FuzzTarget,
-  nextRequest,
-  Rng,
-} from './testing/fuzz-requests.js';
+import { apiServerEntry, bundleEntry, type ChildServer, whenListening } from './testing/child-server.js';
+import { discover, PROTECTED, SEEDED } from './testing/fuzz/cluster.js';
+import { judge, type Tally } from './testing/fuzz/judge.js';
+import { type FuzzRequest, type FuzzTarget, nextRequest, Rng } from './testing/fuzz-requests.js';
 import { RawConnection, type RawOutcome } from './testing/raw-http.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
 const FIXED_SEED = 1811686726;
 const SEED_ENV = process.env.SWITCHYARD_FUZZ_SEED;
 const SEED =
@@ -45,7 +38,6 @@ const WARMUP = Math.floor(TOTAL * 0.3);
 const WORKERS = Number(process.env.SWITCHYARD_FUZZ_WORKERS ?? 12);
 const PIPELINE_DEPTH = Number(process.env.SWITCHYARD_FUZZ_DEPTH ?? 4);
 const MAX_STREAMS = 48;
-const PROTECTED = 'fuzz-keep';
 
 let dir: string;
 let bundle: string;
@@ -58,38 +50,17 @@ const fdSeries: number[] = [];
 /** Set when the server process ends: its exit code or signal. */
 let exited: string | undefined;
 
-interface Server {
-  readonly url: string;
-  readonly port: number;
-  readonly caCertPath: string;
-  readonly adminToken: string;
-  readonly kubeconfig: string;
-}
-let server: Server;
+let server: ChildServer;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sy-apiserver-fuzz-'));
-  const out = join(root, 'node_modules', '.cache', 'switchyard-apiserver-test');
-  mkdirSync(out, { recursive: true });
-  bundle = join(out, `fuzz-server-${process.pid}.mjs`);
   // The real `switchyard apiserver` entry, plus a test-only IPC hook: collect garbage, then say so.
-  await build({
-    stdin: {
-      contents:
-        "import { runApiServer } from './main.ts';\n" +
-        "process.on('message', (m) => { if (m === 'gc') { globalThis.gc(); globalThis.gc(); process.send(process.memoryUsage()); } });\n" +
-        "process.exitCode = await runApiServer({ dataDir: process.argv[2], listen: '127.0.0.1:0' }, process.stderr);\n",
-      resolveDir: here,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: bundle,
-    logLevel: 'error',
-  });
+  bundle = await bundleEntry(
+    'fuzz-server',
+    apiServerEntry(
+      "process.on('message', (m) => { if (m === 'gc') { globalThis.gc(); globalThis.gc(); process.send(process.memoryUsage()); } });\n",
+    ),
+  );
   const dataDir = join(dir, 'data');
   // glibc raises its mmap threshold after large blocks are freed, so later multi-MiB request
   // bodies come from the heap and leave RSS at their high-water mark for good (the V8 heap
@@ -103,24 +74,8 @@ beforeAll(async () => {
   c.on('exit', (code, signal) => {
     exited = signal ?? String(code);
   });
-  server = await new Promise<Server>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`apiserver did not start: ${stderr}`)), 30_000);
-    c.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-      const line = stderr.split('\n').find((l) => l.includes('"listening"'));
-      if (!line || server) return;
-      clearTimeout(timer);
-      const { url } = JSON.parse(line) as { url: string };
-      const token = readFileSync(join(dataDir, 'tokens.csv'), 'utf8').split(',')[0] as string;
-      resolve({
-        url,
-        port: Number(new URL(url).port),
-        caCertPath: join(dataDir, 'pki', 'ca.crt'),
-        adminToken: token,
-        kubeconfig: join(dataDir, 'admin.kubeconfig'),
-      });
-    });
-    c.on('exit', (code) => reject(new Error(`apiserver exited with ${code}: ${stderr}`)));
+  server = await whenListening(c, dataDir, 30_000, (chunk) => {
+    stderr += chunk;
   });
 });
 
@@ -157,119 +112,6 @@ async function serverRss(): Promise<number> {
 function serverCpuSeconds(): number {
   const fields = readFileSync(`/proc/${child?.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** Every resource type the server serves, from its discovery documents. */
-async function discover(): Promise<FuzzResource[]> {
-  const out: FuzzResource[] = [];
-  const groupVersions = ['v1'];
-  const apis = await call(server, 'GET', '/apis');
-  for (const g of apis.json.groups as { versions: { groupVersion: string }[] }[]) {
-    for (const v of g.versions) groupVersions.push(v.groupVersion);
-  }
-  for (const gv of groupVersions) {
-    const list = await call(server, 'GET', gv === 'v1' ? '/api/v1' : `/apis/${gv}`);
-    const [group, version] = gv.includes('/') ? (gv.split('/') as [string, string]) : ['', gv];
-    const entries = list.json.resources as { name: string; kind: string; namespaced: boolean }[];
-    for (const r of entries.filter((e) => !e.name.includes('/'))) {
-      out.push({
-        group,
-        version,
-        resource: r.name,
-        kind: r.kind,
-        namespaced: r.namespaced,
-        subresources: entries
-          .filter((e) => e.name.startsWith(`${r.name}/`))
-          .map((e) => e.name.split('/')[1] as string),
-      });
-    }
-  }
-  return out;
-}
-
-/** Objects the fuzz must not change: created before, read back byte for byte after. */
-const SEEDED: readonly { path: string; body: unknown }[] = [
-  { path: '/api/v1/namespaces', body: { metadata: { name: PROTECTED } } },
-  {
-    path: `/api/v1/namespaces/${PROTECTED}/configmaps`,
-    body: { metadata: { name: 'keep-cm', labels: { app: 'web' } }, data: { k: 'v' } },
-  },
-  {
-    path: `/api/v1/namespaces/${PROTECTED}/secrets`,
-    body: { metadata: { name: 'keep-secret' }, data: { k: 'dmFsdWU=' } },
-  },
-  {
-    path: `/api/v1/namespaces/${PROTECTED}/services`,
-    body: { metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-  },
-  { path: `/api/v1/namespaces/${PROTECTED}/serviceaccounts`, body: { metadata: { name: 'keep-sa' } } },
-  {
-    path: `/apis/apps/v1/namespaces/${PROTECTED}/deployments`,
-    body: {
-      metadata: { name: 'web' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: { containers: [{ name: 'c', image: 'busybox' }] },
-        },
-      },
-    },
-  },
-  {
-    path: `/apis/coordination.k8s.io/v1/namespaces/${PROTECTED}/leases`,
-    body: { metadata: { name: 'keep-lease' }, spec: { holderIdentity: 'h' } },
-  },
-];
-
-interface Tally {
-  sent: number;
-  answered: number;
-  unansweredAllowed: number;
-  streams: number;
-  retried: number;
-  readonly byStatus: Map<number, number>;
-  readonly failures: string[];
-}
-
-function describeRequest(index: number, r: FuzzRequest): string {
-  return `#${index} ${r.label} — bytes ${JSON.stringify(r.bytes.subarray(0, 400).toString('latin1'))}`;
-}
-
-/** Judges one outcome; returns false when it is a failure (recorded in `t.failures`). */
-function judge(t: Tally, index: number, r: FuzzRequest, o: RawOutcome): void {
-  if (o.kind !== 'response') {
-    if (!r.mustAnswer) {
-      t.unansweredAllowed++;
-      return;
-    }
-    t.failures.push(
-      `${o.kind === 'timeout' ? 'no answer in time' : `connection closed without an answer after ${JSON.stringify(o.partial)}`}: ${describeRequest(index, r)}`,
-    );
-    return;
-  }
-  const { status, headers, body } = o.response;
-  t.answered++;
-  t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1);
-  // 504 is the deadline a client asked for (?timeout=1ms); every other 5xx is a bug of ours.
-  if (status >= 500 && status !== 504) {
-    t.failures.push(`${status} ${body.subarray(0, 300).toString('utf8')}: ${describeRequest(index, r)}`);
-    return;
-  }
-  if (status >= 400 && !r.head && (headers['content-type'] ?? '').startsWith('application/json')) {
-    let s: { kind?: unknown; code?: unknown };
-    try {
-      s = JSON.parse(body.toString('utf8')) as typeof s;
-    } catch {
-      t.failures.push(`${status} with a body that is not JSON: ${describeRequest(index, r)}`);
-      return;
-    }
-    if (s.kind !== 'Status' || s.code !== status)
-      t.failures.push(
-        `${status} answered with ${body.subarray(0, 200).toString('utf8')}: ${describeRequest(index, r)}`,
-      );
-  }
 }
 
 /** Sends requests from `next` on WORKERS connections until `count` are done. */
@@ -428,7 +270,7 @@ describe('API server fuzz', () => {
     }
     const target: FuzzTarget = {
       adminToken: server.adminToken,
-      resources: await discover(),
+      resources: await discover(server),
       protectedNamespace: PROTECTED,
     };
     expect(target.resources.length).toBeGreaterThanOrEqual(15);

@@ -6,18 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-  writeTestFile,
-} from '../../test/harness/cluster/apiserver.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from './testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
+const { k, file } = useTestServer();
 
 const SPEAKER = readFileSync(join(import.meta.dirname, 'testdata', 'metallb-speaker-daemonset.yaml'), 'utf8');
 
@@ -56,10 +48,6 @@ spec:
         - {containerPort: 53, protocol: TCP}
 `;
 
-function file(name: string, text: string): string {
-  return writeTestFile(t, name, text);
-}
-
 async function ok(...args: string[]): Promise<string> {
   const r = await k(...args);
   expect(r.stderr, args.join(' ')).toBe('');
@@ -75,13 +63,7 @@ async function versions(kind: string, ns: string, name: string): Promise<{ gener
 }
 
 beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
   for (const ns of ['metallb-system', 'csa', 'ssa', 'own']) await ok('create', 'namespace', ns);
-});
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 describe('kubectl apply with list keys from the schema', () => {

@@ -4,26 +4,10 @@
  * built-in kind.
  */
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-  writeTestFile,
-} from '../../test/harness/cluster/apiserver.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from './testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
-
-beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
-});
-afterAll(async () => {
-  await t?.stop();
-});
+const { k, file } = useTestServer();
 
 describe('kubectl explain, built-in kinds', () => {
   it('pod.spec.containers lists the container fields with their types', async () => {
@@ -91,8 +75,7 @@ describe('kubectl explain, built-in kinds', () => {
 
 describe('kubectl apply, built-in kinds', () => {
   it('an unknown field of a Deployment is refused and nothing is created', async () => {
-    const file = writeTestFile(
-      t,
+    const path = file(
       'deploy.yaml',
       `apiVersion: apps/v1
 kind: Deployment
@@ -109,7 +92,7 @@ spec:
         bogus: 1
 `,
     );
-    const r = await k('apply', '-f', file);
+    const r = await k('apply', '-f', path);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'strict decoding error: unknown field "spec.template.spec.containers[0].bogus"',
@@ -121,8 +104,7 @@ spec:
 
 describe('kubectl apply, a kind: List of built-in kinds', () => {
   it('an unknown field in an item is refused client-side against /openapi/v2, nothing is sent', async () => {
-    const file = writeTestFile(
-      t,
+    const path = file(
       'list.yaml',
       `apiVersion: v1
 kind: List
@@ -145,7 +127,7 @@ items:
           bogus: 1
 `,
     );
-    const r = await k('apply', '-f', file);
+    const r = await k('apply', '-f', path);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
       'error validating data: ValidationError(Deployment.spec.template.spec.containers[0]): ' +
@@ -153,8 +135,8 @@ items:
     );
     expect((await k('get', 'configmap', 'listed', '-n', 'default')).code).toBe(1);
     // The same list without the unknown field validates and applies.
-    writeTestFile(t, 'list.yaml', readFileSync(file, 'utf8').replace('          bogus: 1\n', ''));
-    const ok = await k('apply', '-f', file);
+    file('list.yaml', readFileSync(path, 'utf8').replace('          bogus: 1\n', ''));
+    const ok = await k('apply', '-f', path);
     expect(ok.stderr).toBe('');
     expect(ok.stdout).toBe('configmap/listed created\ndeployment.apps/listed created\n');
   });

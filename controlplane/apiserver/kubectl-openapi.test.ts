@@ -1,21 +1,10 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  call,
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-  writeTestFile,
-} from '../../test/harness/cluster/apiserver.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../../test/harness/cluster/apiserver.js';
+import { useTestServer } from './testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
-
-function file(name: string, text: string): string {
-  return writeTestFile(t, name, text);
-}
+const h = useTestServer();
+const { k, file } = h;
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -47,20 +36,14 @@ spec:
 `;
 
 beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
   const r = await k('apply', '-f', file('crd.yaml', CRD));
   if (r.code !== 0) throw new Error(r.stderr);
   // The new type is served once the CRD is established.
   for (let i = 0; i < 50; i++) {
-    const d = await call(t.server, 'GET', '/apis/example.com/v1');
+    const d = await call(h.t.server, 'GET', '/apis/example.com/v1');
     if (d.status === 200) break;
     await new Promise((res) => setTimeout(res, 100));
   }
-});
-
-afterAll(async () => {
-  await t?.stop();
 });
 
 describe('kubectl apply -f with a kind the server does not serve', () => {
@@ -91,7 +74,9 @@ data: {a: b}
     expect(r.stderr).toContain('no matches for kind "Bogus" in version "v1"');
     expect(r.stderr).not.toContain('error validating');
     for (const name of ['before', 'after']) {
-      expect((await call(t.server, 'GET', `/api/v1/namespaces/default/configmaps/${name}`)).status).toBe(200);
+      expect((await call(h.t.server, 'GET', `/api/v1/namespaces/default/configmaps/${name}`)).status).toBe(
+        200,
+      );
     }
   });
 
@@ -100,9 +85,9 @@ data: {a: b}
     [['apply', '--server-side'], 'serverside-applied'],
   ])('kubectl %s -f does the same', async (verb, done) => {
     for (const name of ['before', 'after']) {
-      await call(t.server, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`);
+      await call(h.t.server, 'DELETE', `/api/v1/namespaces/default/configmaps/${name}`);
     }
-    const r = await k(...verb, '-f', join(t.dir, 'multi.yaml'));
+    const r = await k(...verb, '-f', join(h.t.dir, 'multi.yaml'));
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`configmap/before ${done}\nconfigmap/after ${done}\n`);
     expect(r.stderr).toContain('no matches for kind "Sprocket" in version "nowhere.example.com/v1"');
@@ -137,7 +122,7 @@ items:
     const r = await k('apply', '-f', file('list-bad.yaml', list('{size: 2, note: "n", bogus: 1}')));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('unknown field "bogus" in com.example.v1.Gadget.spec');
-    const stored = await call(t.server, 'GET', '/apis/example.com/v1/namespaces/default/gadgets/listed');
+    const stored = await call(h.t.server, 'GET', '/apis/example.com/v1/namespaces/default/gadgets/listed');
     expect((stored.json.spec as Record<string, unknown>).bogus).toBeUndefined();
   });
 });
@@ -166,7 +151,7 @@ describe('GET /openapi/v2', () => {
   const PROTO = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
 
   it('JSON: Swagger 2.0 with the same kinds as /openapi/v3 and each schema converted', async () => {
-    const r = await call(t.server, 'GET', '/openapi/v2', { accept: 'application/json' });
+    const r = await call(h.t.server, 'GET', '/openapi/v2', { accept: 'application/json' });
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.json.swagger).toBe('2.0');
@@ -186,14 +171,14 @@ describe('GET /openapi/v2', () => {
     expect(props.port).toEqual({ 'x-kubernetes-int-or-string': true });
 
     // Every kind /openapi/v3 lists with a PATCH operation is in v2 with the same path and GVK.
-    const index = (await call(t.server, 'GET', '/openapi/v3')).json.paths as Record<
+    const index = (await call(h.t.server, 'GET', '/openapi/v3')).json.paths as Record<
       string,
       { serverRelativeURL: string }
     >;
     const v2paths = r.json.paths as Record<string, { patch?: Record<string, unknown> }>;
     let kinds = 0;
     for (const { serverRelativeURL } of Object.values(index)) {
-      const gv = (await call(t.server, 'GET', serverRelativeURL)).json;
+      const gv = (await call(h.t.server, 'GET', serverRelativeURL)).json;
       for (const [path, item] of Object.entries(
         gv.paths as Record<string, { patch: Record<string, unknown> }>,
       )) {
@@ -212,22 +197,22 @@ describe('GET /openapi/v2', () => {
   });
 
   it('protobuf when asked as client-go asks, one ETag for both forms, 304 on If-None-Match, 406 otherwise', async () => {
-    const pb = await call(t.server, 'GET', '/openapi/v2', { accept: PROTO });
+    const pb = await call(h.t.server, 'GET', '/openapi/v2', { accept: PROTO });
     expect(pb.status).toBe(200);
     expect(pb.headers['content-type']).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
     expect(pb.headers.vary).toBe('Accept');
-    const json = await call(t.server, 'GET', '/openapi/v2', { accept: 'application/json' });
+    const json = await call(h.t.server, 'GET', '/openapi/v2', { accept: 'application/json' });
     const etag = pb.headers.etag as string;
     expect(etag).toMatch(/^"[0-9A-F]{128}"$/);
     expect(json.headers.etag).toBe(etag);
     expect(pb.text.startsWith('\n\x032.0')).toBe(true);
     // Conditional GET, as kubectl's HTTP cache under --cache-dir revalidates.
-    const again = await call(t.server, 'GET', '/openapi/v2', {
+    const again = await call(h.t.server, 'GET', '/openapi/v2', {
       accept: PROTO,
       headers: { 'If-None-Match': etag },
     });
     expect(again.status).toBe(304);
     expect(again.text).toBe('');
-    expect((await call(t.server, 'GET', '/openapi/v2', { accept: 'text/html' })).status).toBe(406);
+    expect((await call(h.t.server, 'GET', '/openapi/v2', { accept: 'text/html' })).status).toBe(406);
   });
 });

@@ -5,20 +5,13 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  call,
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-  writeTestFile,
-} from '../../test/harness/cluster/apiserver.js';
+import { describe, expect, it } from 'vitest';
+import { call, kubectl } from '../../test/harness/cluster/apiserver.js';
 import { addToken, kubeconfig } from './pki.js';
+import { useTestServer } from './testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
+const h = useTestServer();
+const { k, file } = h;
 
 const APP = `apiVersion: apps/v1
 kind: Deployment
@@ -66,19 +59,6 @@ spec:
           service: {name: web, port: {number: 80}}
 `;
 
-function file(name: string, text: string): string {
-  return writeTestFile(t, name, text);
-}
-
-beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
-});
-
-afterAll(async () => {
-  await t?.stop();
-});
-
 describe('kubectl against the API server', () => {
   it('reports server version 1.32 through the admin kubeconfig as written', async () => {
     const r = await k('version');
@@ -112,12 +92,12 @@ describe('kubectl against the API server', () => {
     );
     expect(wide.stdout).toMatch(/p1\s+0\/1\s+Pending\s+0/);
 
-    const home = env.home;
+    const home = h.env.home;
     const watcher = spawn(
       'kubectl',
       ['--cache-dir', join(home, 'cache'), 'get', 'pods', '-w', '--output-watch-events'],
       {
-        env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: env.kubeconfig },
+        env: { PATH: process.env.PATH ?? '', HOME: home, KUBECONFIG: h.env.kubeconfig },
       },
     );
     let out = '';
@@ -126,7 +106,7 @@ describe('kubectl against the API server', () => {
     });
     try {
       await waitFor(() => out.includes('p1'));
-      const patched = await call(t.server, 'PATCH', '/api/v1/namespaces/default/pods/p1/status', {
+      const patched = await call(h.t.server, 'PATCH', '/api/v1/namespaces/default/pods/p1/status', {
         body: { status: { phase: 'Running', podIP: '10.244.1.5' } },
         contentType: 'application/merge-patch+json',
       });
@@ -142,7 +122,7 @@ describe('kubectl against the API server', () => {
     const r = await k('apply', '-f', file('app2.yaml', edited));
     expect(r.stdout).toContain('deployment.apps/web configured');
     expect(r.stdout).toContain('service/web unchanged');
-    const got = await call(t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web');
+    const got = await call(h.t.server, 'GET', '/apis/apps/v1/namespaces/default/deployments/web');
     const spec = got.json.spec as {
       replicas: number;
       template: { spec: { containers: { image: string; env: unknown }[] } };
@@ -226,7 +206,7 @@ describe('kubectl against the API server', () => {
     expect((await k('create', 'configmap', 'c1', '-n', 'pb', '--from-literal=a=b')).code).toBe(0);
     expect((await k('create', 'secret', 'generic', 's1', '-n', 'pb', '--from-literal=x=y')).code).toBe(0);
     expect((await k('create', 'service', 'clusterip', 'svc2', '-n', 'pb', '--tcp=80:8080')).code).toBe(0);
-    const dep = await call(t.server, 'GET', '/apis/apps/v1/namespaces/pb/deployments/web2');
+    const dep = await call(h.t.server, 'GET', '/apis/apps/v1/namespaces/pb/deployments/web2');
     expect(dep.json.spec).toMatchObject({
       replicas: 2,
       selector: { matchLabels: { app: 'web2' } },
@@ -239,11 +219,11 @@ describe('kubectl against the API server', () => {
         },
       },
     });
-    const cm = await call(t.server, 'GET', '/api/v1/namespaces/pb/configmaps/c1');
+    const cm = await call(h.t.server, 'GET', '/api/v1/namespaces/pb/configmaps/c1');
     expect(cm.json.data).toEqual({ a: 'b' });
-    const secret = await call(t.server, 'GET', '/api/v1/namespaces/pb/secrets/s1');
+    const secret = await call(h.t.server, 'GET', '/api/v1/namespaces/pb/secrets/s1');
     expect(secret.json.data).toEqual({ x: Buffer.from('y').toString('base64') });
-    const svc = await call(t.server, 'GET', '/api/v1/namespaces/pb/services/svc2');
+    const svc = await call(h.t.server, 'GET', '/api/v1/namespaces/pb/services/svc2');
     expect((svc.json.spec as { ports: unknown[] }).ports).toEqual([
       { name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 },
     ]);
@@ -272,16 +252,16 @@ describe('kubectl against the API server', () => {
 
   it('a node kubeconfig from addToken works at once with kubectl, limited to what a node may do', async () => {
     const token = addToken({
-      dir: join(t.dir, 'data'),
+      dir: join(h.t.dir, 'data'),
       user: 'system:node:node-7',
       groups: ['system:nodes'],
     });
-    const nodeConfig = join(t.dir, 'node-7.kubeconfig');
+    const nodeConfig = join(h.t.dir, 'node-7.kubeconfig');
     writeFileSync(
       nodeConfig,
-      kubeconfig({ server: t.server.url, caCert: t.server.caCertPath, user: 'node-7', token }),
+      kubeconfig({ server: h.t.server.url, caCert: h.t.server.caCertPath, user: 'node-7', token }),
     );
-    const asNode = (...args: string[]) => kubectl({ kubeconfig: nodeConfig, home: env.home }, args);
+    const asNode = (...args: string[]) => kubectl({ kubeconfig: nodeConfig, home: h.env.home }, args);
     // A node lists only the pods bound to it (the Node authorizer wants the field selector).
     const ownPods = ['get', 'pods', '-A', '--field-selector', 'spec.nodeName=node-7'];
     const end = Date.now() + 8000;
@@ -296,7 +276,7 @@ describe('kubectl against the API server', () => {
   });
 
   it('delete -f removes everything it created', async () => {
-    const r = await k('delete', '-f', join(t.dir, 'app.yaml'));
+    const r = await k('delete', '-f', join(h.t.dir, 'app.yaml'));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('deployment.apps "web" deleted');
     const left = await k('get', 'deploy,svc,ing', '-o', 'name');

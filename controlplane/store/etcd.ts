@@ -9,7 +9,7 @@
  * Durability and read consistency are etcd's own: a write is acknowledged once a quorum has it
  * in its fsynced raft log, and every range here is linearizable (no `serializable`), so reads
  * never show an uncommitted revision. Nothing in this repository tests those guarantees: the
- * tests' etcd runs with `--unsafe-no-fsync` (`etcd-testing.ts`), only the benchmark keeps fsync.
+ * tests' etcd runs with `--unsafe-no-fsync` (`test/harness/cluster/etcd.ts`), only the benchmark keeps fsync.
  */
 import { Etcd3, type IKeyValue, type Watcher } from 'etcd3';
 import { alreadyExists, notFound } from '../../lib/errors/index.js';

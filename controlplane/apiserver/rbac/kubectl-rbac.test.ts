@@ -5,38 +5,14 @@
  * `kubectl auth can-i [--as …] [--list]`, `kubectl auth reconcile -f`, the printer columns of
  * `kubectl get` for the four kinds, and escalation refusals as kubectl prints them.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  kubectl,
-  kubectlEnv,
-  startTestServer,
-  type TestServer,
-} from '../../../test/harness/cluster/apiserver.js';
-import { kubeconfig } from '../pki.js';
+import { describe, expect, it } from 'vitest';
+import { kubectl } from '../../../test/harness/cluster/apiserver.js';
+import { useTestServer } from '../testing/harness.js';
 
-let t: TestServer;
-let env: { kubeconfig: string; home: string };
-const k = (...args: string[]) => kubectl(env, args);
-
-/** A kubeconfig for a bearer token, beside the admin one. */
-function tokenKubeconfig(name: string, token: string): { kubeconfig: string; home: string } {
-  const path = join(t.dir, `${name}.kubeconfig`);
-  writeFileSync(path, kubeconfig({ server: t.server.url, caCert: t.server.caCertPath, user: name, token }));
-  const home = join(t.dir, `home-${name}`);
-  mkdirSync(home, { recursive: true });
-  return { kubeconfig: path, home };
-}
-
-beforeAll(async () => {
-  t = await startTestServer();
-  env = kubectlEnv(t);
-});
-
-afterAll(async () => {
-  await t?.stop();
-});
+const h = useTestServer();
+const { k, tokenKubeconfig } = h;
 
 describe('kubectl: a service account with a Role and RoleBinding', () => {
   it('creates them, mints a token, and the token can do exactly what the binding says', async () => {
@@ -279,7 +255,7 @@ describe('kubectl: cluster roles, bindings, printing and reconcile', () => {
   });
 
   it('auth reconcile -f creates, then unions, and replaces a binding whose roleRef changed', async () => {
-    const file = join(t.dir, 'rbac.yaml');
+    const file = join(h.t.dir, 'rbac.yaml');
     const doc = (verbs: string, role: string) => `apiVersion: rbac.authorization.k8s.io/v1
 kind: Role
 metadata: {name: deployer, namespace: shipping}

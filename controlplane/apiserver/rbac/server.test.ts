@@ -1,65 +1,16 @@
 /**
- * RBAC against a real API server over HTTPS: the four kinds served and validated, their grants
- * enforced on requests made with a service account's token and a user's token (403 in
- * kube-apiserver's words), escalation prevention with `bind`/`escalate`, impersonation through
- * RBAC, access reviews, and the bootstrap install (add-only, autoupdate=false opts out).
+ * RBAC against a real API server over HTTPS: the four kinds served, their grants enforced on
+ * requests made with a service account's token and a user's token (403 in kube-apiserver's
+ * words), access reviews, and impersonation through RBAC. Escalation prevention and validation
+ * are in escalation.test.ts, the bootstrap install in bootstrap-install.test.ts.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PolicyRule } from '../../../lib/api/rbac-v1.js';
-import {
-  type Answer,
-  call,
-  startTestServer,
-  type TestServer,
-} from '../../../test/harness/cluster/apiserver.js';
-import { addToken } from '../pki.js';
-import { type ApiServer, startApiServer } from '../server.js';
-import { uncovered } from './escalation.js';
-import { minimalPolicy } from './testing/minimal-policy.js';
+import { describe, expect, it } from 'vitest';
+import { G, RBAC, useRbacServer } from './testing/rbac-server.js';
 
-let t: TestServer;
-const G = 'rbac.authorization.k8s.io';
-const RBAC = `/apis/${G}/v1`;
-const admin = (method: string, path: string, body?: unknown): Promise<Answer> =>
-  call(t.server, method, path, body === undefined ? {} : { body });
-const as = (token: string, method: string, path: string, body?: unknown): Promise<Answer> =>
-  call(t.server, method, path, { as: { token }, ...(body === undefined ? {} : { body }) });
-
-async function mustCreate(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await admin('POST', path, body);
-  expect(r.status, `${path}: ${r.text}`).toBe(201);
-  return r.json;
-}
-
-async function saToken(ns: string, name: string): Promise<string> {
-  const r = await admin('POST', `/api/v1/namespaces/${ns}/serviceaccounts/${name}/token`, {
-    apiVersion: 'authentication.k8s.io/v1',
-    kind: 'TokenRequest',
-    spec: {},
-  });
-  expect(r.status).toBe(201);
-  return (r.json.status as { token: string }).token;
-}
-
-function userToken(user: string, groups: string[] = []): string {
-  const token = addToken({ dir: join(t.dir, 'data'), user, groups });
-  t.server.reloadTokens();
-  return token;
-}
-
-beforeAll(async () => {
-  t = await startTestServer({ bootstrapPolicy: minimalPolicy });
-  await mustCreate('/api/v1/namespaces', { metadata: { name: 'team' } });
-  await mustCreate('/api/v1/namespaces', { metadata: { name: 'other' } });
-  await mustCreate('/api/v1/namespaces/team/serviceaccounts', { metadata: { name: 'robot' } });
-});
-
-afterAll(async () => {
-  await t?.stop();
-});
+const s = useRbacServer();
+const { admin, as, mustCreate, saToken, userToken } = s;
 
 describe('a service account with a Role and RoleBinding', () => {
   it('can do exactly what its binding says, in its namespace only', async () => {
@@ -214,161 +165,6 @@ describe('a service account with a Role and RoleBinding', () => {
   });
 });
 
-describe('escalation prevention', () => {
-  it('a user may only grant what they hold, unless they may bind or escalate', async () => {
-    const lead = userToken('lead');
-    // lead may manage roles and bindings in team, and read pods there.
-    await mustCreate(`${RBAC}/namespaces/team/roles`, {
-      metadata: { name: 'rbac-manager' },
-      rules: [
-        // Not `*`: that would include `escalate` and `bind`.
-        {
-          apiGroups: [G],
-          resources: ['roles', 'rolebindings'],
-          verbs: ['get', 'list', 'create', 'update', 'delete'],
-        },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      ],
-    });
-    await mustCreate(`${RBAC}/namespaces/team/rolebindings`, {
-      metadata: { name: 'lead-manages' },
-      roleRef: { apiGroup: G, kind: 'Role', name: 'rbac-manager' },
-      subjects: [{ kind: 'User', apiGroup: G, name: 'lead' }],
-    });
-    const roles = `${RBAC}/namespaces/team/roles`;
-    const ok = await as(lead, 'POST', roles, {
-      metadata: { name: 'pods-get' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
-    });
-    expect(ok.status).toBe(201);
-    const tooMuch = await as(lead, 'POST', roles, {
-      metadata: { name: 'secrets-all' },
-      rules: [
-        { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
-      ],
-    });
-    expect(tooMuch.status).toBe(403);
-    expect(tooMuch.json).toMatchObject({
-      reason: 'Forbidden',
-      message:
-        'roles.rbac.authorization.k8s.io "secrets-all" is forbidden: user "lead" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
-        '{APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete"]}',
-      details: { name: 'secrets-all', group: G, kind: 'roles' },
-    });
-    // Binding a role lead does not hold is refused too; a missing role is 404.
-    await mustCreate(`${RBAC}/namespaces/team/roles`, {
-      metadata: { name: 'secret-reader' },
-      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
-    });
-    const bindings = `${RBAC}/namespaces/team/rolebindings`;
-    const bindBody = (name: string, role: string) => ({
-      metadata: { name },
-      roleRef: { apiGroup: G, kind: 'Role', name: role },
-      subjects: [{ kind: 'User', apiGroup: G, name: 'intern' }],
-    });
-    const refused = await as(lead, 'POST', bindings, bindBody('intern-secrets', 'secret-reader'));
-    expect(refused.status).toBe(403);
-    expect(refused.json.message).toBe(
-      'rolebindings.rbac.authorization.k8s.io "intern-secrets" is forbidden: user "lead" (groups=["system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n' +
-        '{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}',
-    );
-    expect((await as(lead, 'POST', bindings, bindBody('intern-pods', 'pods-get'))).status).toBe(201);
-    const missing = await as(lead, 'POST', bindings, bindBody('intern-x', 'nope'));
-    expect(missing.status).toBe(404);
-    expect(missing.json.message).toBe('roles.rbac.authorization.k8s.io "nope" not found');
-    // `bind` on that one role lets lead bind it without holding it.
-    await mustCreate(`${RBAC}/namespaces/team/roles`, {
-      metadata: { name: 'may-bind-secret-reader' },
-      rules: [{ apiGroups: [G], resources: ['roles'], verbs: ['bind'], resourceNames: ['secret-reader'] }],
-    });
-    await mustCreate(bindings, {
-      metadata: { name: 'lead-binds' },
-      roleRef: { apiGroup: G, kind: 'Role', name: 'may-bind-secret-reader' },
-      subjects: [{ kind: 'User', apiGroup: G, name: 'lead' }],
-    });
-    expect((await as(lead, 'POST', bindings, bindBody('intern-secrets', 'secret-reader'))).status).toBe(201);
-    // `escalate` on roles lets lead write any rules into a role.
-    await mustCreate(`${RBAC}/namespaces/team/roles`, {
-      metadata: { name: 'may-escalate' },
-      rules: [{ apiGroups: [G], resources: ['roles'], verbs: ['escalate'] }],
-    });
-    await mustCreate(bindings, {
-      metadata: { name: 'lead-escalates' },
-      roleRef: { apiGroup: G, kind: 'Role', name: 'may-escalate' },
-      subjects: [{ kind: 'User', apiGroup: G, name: 'lead' }],
-    });
-    expect(
-      (
-        await as(lead, 'POST', roles, {
-          metadata: { name: 'secrets-all' },
-          rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'delete'] }],
-        })
-      ).status,
-    ).toBe(201);
-  });
-
-  it('roleRef is immutable; an aggregationRule needs cluster-admin', async () => {
-    const path = `${RBAC}/namespaces/team/rolebindings/intern-pods`;
-    const current = (await admin('GET', path)).json;
-    const changed = await admin('PUT', path, {
-      ...current,
-      roleRef: { apiGroup: G, kind: 'Role', name: 'secret-reader' },
-    });
-    expect(changed.status).toBe(422);
-    expect(changed.json.message).toBe(
-      'RoleBinding.rbac.authorization.k8s.io "intern-pods" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:"rbac.authorization.k8s.io", Kind:"Role", Name:"secret-reader"}: cannot change roleRef',
-    );
-    const boss = userToken('boss');
-    await mustCreate(`${RBAC}/clusterroles`, {
-      metadata: { name: 'clusterrole-writer' },
-      rules: [{ apiGroups: [G], resources: ['clusterroles'], verbs: ['create'] }],
-    });
-    await mustCreate(`${RBAC}/clusterrolebindings`, {
-      metadata: { name: 'boss-writes-clusterroles' },
-      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'clusterrole-writer' },
-      subjects: [{ kind: 'User', apiGroup: G, name: 'boss' }],
-    });
-    const agg = await as(boss, 'POST', `${RBAC}/clusterroles`, {
-      metadata: { name: 'gather' },
-      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { x: 'y' } }] },
-    });
-    expect(agg.status).toBe(403);
-    expect(agg.json.message).toMatch(
-      /^clusterroles\.rbac\.authorization\.k8s\.io "gather" is forbidden: must have cluster-admin privileges to use an aggregationRule: user "boss"/,
-    );
-  });
-
-  it('fieldValidation=Strict refuses a mistyped rule field instead of widening the rule', async () => {
-    const r = await admin('POST', `${RBAC}/namespaces/team/roles?fieldValidation=Strict`, {
-      metadata: { name: 'typo' },
-      rules: [{ apiGroups: [''], resources: ['secrets'], resourceName: ['one'], verbs: ['get'] }],
-    });
-    expect(r.status).toBe(400);
-    expect(r.json.message).toMatch(/^strict decoding error: unknown field "rules.*resourceName"$/);
-  });
-
-  it('validation errors name the field', async () => {
-    const bad = await admin('POST', `${RBAC}/namespaces/team/roles`, {
-      metadata: { name: 'bad' },
-      rules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
-    });
-    expect(bad.status).toBe(422);
-    expect(bad.json.message).toBe(
-      'Role.rbac.authorization.k8s.io "bad" is invalid: rules[0].nonResourceURLs: Invalid value: []string{"/healthz"}: namespaced rules cannot apply to non-resource URLs',
-    );
-    const crb = await admin('POST', `${RBAC}/clusterrolebindings`, {
-      metadata: { name: 'bad' },
-      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'view' },
-      subjects: [{ kind: 'ServiceAccount', name: 'robot' }],
-    });
-    expect(crb.status).toBe(422);
-    expect(crb.json.details).toMatchObject({
-      causes: [{ field: 'subjects[0].namespace', reason: 'FieldValueRequired' }],
-    });
-  });
-});
-
 describe('impersonation', () => {
   it('needs the impersonate verb on the user, service account or group', async () => {
     const helper = userToken('helpdesk');
@@ -410,10 +206,10 @@ function fetchAs(
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request(
-      new URL('/api/v1/namespaces/other/services', t.server.url),
+      new URL('/api/v1/namespaces/other/services', s.t.server.url),
       {
         headers: { Authorization: `Bearer ${token}`, Accept: 'application/json', ...headers },
-        agent: new Agent({ ca: readFileSync(t.server.caCertPath) }),
+        agent: new Agent({ ca: readFileSync(s.t.server.caCertPath) }),
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -430,38 +226,3 @@ function fetchAs(
     req.end();
   });
 }
-
-describe('bootstrap policy install', () => {
-  it('creates what is missing, restores removed grants at the next start, leaves autoupdate=false alone', async () => {
-    const first = await startTestServer({ bootstrapPolicy: minimalPolicy });
-    const dataDir = join(first.dir, 'data');
-    let again: ApiServer | undefined;
-    try {
-      const one = first.server;
-      expect(one.bootstrapReport.created).toContain('clusterroles/system:discovery');
-      const basic = `${RBAC}/clusterroles/system:basic-user`;
-      const disc = `${RBAC}/clusterroles/system:discovery`;
-      const b = (await call(one, 'GET', basic)).json;
-      expect((await call(one, 'PUT', basic, { body: { ...b, rules: [] } })).status).toBe(200);
-      const d = (await call(one, 'GET', disc)).json;
-      const meta = d.metadata as { annotations: Record<string, string> };
-      const annotations = { ...meta.annotations, 'rbac.authorization.kubernetes.io/autoupdate': 'false' };
-      const pinned = { ...d, rules: [], metadata: { ...meta, annotations } };
-      expect((await call(one, 'PUT', disc, { body: pinned })).status).toBe(200);
-      await one.close();
-      again = await startApiServer({ dataDir, host: '127.0.0.1', port: 0, bootstrapPolicy: minimalPolicy });
-      expect(again.bootstrapReport.created).toEqual([]);
-      expect(again.bootstrapReport.updated).toEqual(['clusterroles/system:basic-user']);
-      expect(again.bootstrapReport.skipped).toEqual(['clusterroles/system:discovery']);
-      // Missing grants come back as atoms (one group, resource, verb each), as reconciliation adds them.
-      const restored = (await call(again, 'GET', basic)).json.rules as PolicyRule[];
-      const wanted = minimalPolicy().clusterRoles.find((r) => r.metadata.name === 'system:basic-user')?.rules;
-      expect(restored).toHaveLength(3);
-      expect(uncovered(restored, wanted ?? [])).toEqual([]);
-      expect((await call(again, 'GET', disc)).json.rules ?? []).toEqual([]);
-    } finally {
-      await again?.close();
-      rmSync(first.dir, { recursive: true, force: true });
-    }
-  });
-});
