@@ -3,6 +3,7 @@
  * lifecycle, garbage collection and namespace termination, behind leader election on a Lease.
  */
 
+export { type LeaderElectionOptions, runLeaderElection } from '../../lib/component/index.js';
 export {
   BY_NAMESPACE,
   BY_NODE,
@@ -47,7 +48,6 @@ export {
   selectsPod,
 } from './endpointslice-plan.js';
 export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
-export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
 export { type ControllerManagerFlags, parseControllers, runControllerManager } from './main.js';
 export {
   CONTROLLER_SERVICE_ACCOUNT,
