@@ -45,8 +45,13 @@ import {
   SharedInformerFactory,
   servicesResource,
 } from '../../lib/client/index.js';
+import {
+  type KeyedControllerOptions,
+  keyedController,
+  type RunningController,
+} from '../../lib/component/index.js';
 import type { Logger } from '../../lib/obs/index.js';
-import { type Clock, Controller, type ReconcileResult } from '../../lib/reconcile/index.js';
+import type { Clock } from '../../lib/reconcile/index.js';
 
 /** The generic index names, re-exported for the controllers. */
 export { BY_NAMESPACE, BY_NODE, BY_OWNER };
@@ -144,31 +149,22 @@ export interface ControllerContext {
   readonly clock: Clock;
 }
 
-/** A started controller: its queue runner, and how to detach its handlers. */
-export interface RunningController {
-  readonly name: string;
-  readonly controller: Controller<string>;
-  /** Removes the informer handlers (on losing leadership). */
-  readonly detach: () => void;
+/**
+ * Starts a keyed controller (lib/component's `keyedController`) on the manager's clock, logging
+ * failed reconciles; run the returned controller while leading, detach it after.
+ */
+export function startController(
+  ctx: ControllerContext,
+  options: Omit<KeyedControllerOptions, 'clock' | 'logger'>,
+): RunningController {
+  return keyedController({ ...options, clock: ctx.clock, logger: ctx.logger });
 }
 
-/** Wires a reconcile function to a queue with `workers` workers. */
-export function makeController(
-  ctx: ControllerContext,
-  name: string,
-  reconcile: (key: string, signal: AbortSignal) => Promise<ReconcileResult>,
-  workers = 2,
-): Controller<string> {
-  return new Controller<string>({
-    name,
-    reconcile,
-    workers,
-    clock: ctx.clock,
-    onOutcome: (o) => {
-      if (o.result.kind === 'retry' || o.result.kind === 'terminal')
-        ctx.logger.warn('reconcile failed', { controller: name, key: o.key, error: String(o.result.cause) });
-    },
-  });
+/** The key of an owner named by `o`'s controller reference, when that owner is of `kind`. */
+export function ownerKey(o: KubeObject, kind: string, apiVersion?: string): string[] {
+  const ref = controllerRef(o);
+  if (ref?.kind !== kind || (apiVersion !== undefined && ref.apiVersion !== apiVersion)) return [];
+  return [`${o.metadata.namespace ?? ''}/${ref.name}`];
 }
 
 /** The controller (`controller: true`) owner reference of an object, if any. */
@@ -198,5 +194,5 @@ export function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-/** Read-only view of an informer cache. */
-export type { Cache };
+/** Read-only view of an informer cache; a started controller. */
+export type { Cache, RunningController };

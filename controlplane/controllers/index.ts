@@ -3,7 +3,6 @@
  * lifecycle, garbage collection and namespace termination, behind leader election on a Lease.
  */
 
-export { type LeaderElectionOptions, runLeaderElection } from '../../lib/component/index.js';
 export {
   BY_NAMESPACE,
   BY_NODE,
