@@ -33,7 +33,11 @@ export interface Watch {
 export interface WatchOptions<S> {
   /** Events that enqueue (default all three). */
   readonly on?: readonly EventKind[];
-  /** Keys for one event; `old` is set on updates (default: the object's own `namespace/name`). */
+  /**
+   * Keys for one event; `old` is set on updates (default: the object's own `namespace/name`).
+   * Called once per event, in event order, so it may first note what the event shows (a
+   * workload controller's expectations).
+   */
   readonly keys?: (obj: S, old: S | undefined, event: EventKind) => Iterable<string>;
   /** Enqueue after this delay rather than at once. */
   readonly delayMs?: number;
