@@ -50,7 +50,13 @@ describe('/metrics', () => {
     });
     expect(apply.status).toBe(200);
     expect((await call(t.server, 'GET', '/api/v1/configmaps')).status).toBe(200);
+    // A type nobody serves adds no label values: it is counted by method only.
+    expect((await call(t.server, 'GET', '/apis/made.up/v9/things')).status).toBe(404);
     const text = await scrape();
+    expect(text).not.toContain('made.up');
+    expect(
+      sample(text, 'apiserver_request_total', { verb: 'GET', resource: '', scope: '', code: '404' }),
+    ).toBe(1);
     const total = 'apiserver_request_total';
     expect(sample(text, total, { ...base, verb: 'LIST', scope: 'namespace', code: '200' })).toBe(1);
     expect(sample(text, total, { ...base, verb: 'LIST', scope: 'cluster', code: '200' })).toBe(1);

@@ -57,8 +57,15 @@ const VERBS: Readonly<Record<string, string>> = {
   deletecollection: 'DELETECOLLECTION',
 };
 
-/** The labels kube-apiserver gives `req` (resource labels empty for non-resource paths). */
-export function requestLabels(req: IncomingMessage): Record<RequestLabel, string> {
+/**
+ * The labels kube-apiserver gives `req`. Paths come from anyone who can open a socket, so only
+ * a served type (and one of its subresources) becomes label values; anything else is counted
+ * like a non-resource request, by method, and the series stay bounded.
+ */
+export function requestLabels(
+  req: IncomingMessage,
+  resources: ResourceRegistry,
+): Record<RequestLabel, string> {
   const method = methodLabel(req.method);
   let info: RequestInfo | undefined;
   try {
@@ -67,7 +74,8 @@ export function requestLabels(req: IncomingMessage): Record<RequestLabel, string
   } catch {
     info = undefined; // a malformed target is answered 400 by the handler; count it by method
   }
-  if (!info)
+  const served = info ? resources.lookup(info.group, info.version, info.resource) : undefined;
+  if (!info || !served)
     return {
       verb: method,
       group: '',
@@ -77,6 +85,9 @@ export function requestLabels(req: IncomingMessage): Record<RequestLabel, string
       scope: '',
       component: 'apiserver',
     };
+  const subresource = (served.subresources as readonly string[]).includes(info.subresource)
+    ? info.subresource
+    : '';
   const apply =
     info.verb === 'patch' && (req.headers['content-type'] ?? '').startsWith('application/apply-patch');
   return {
@@ -84,7 +95,7 @@ export function requestLabels(req: IncomingMessage): Record<RequestLabel, string
     group: info.group,
     version: info.version,
     resource: info.resource,
-    subresource: info.subresource,
+    subresource,
     scope: info.name ? 'resource' : info.namespace !== undefined ? 'namespace' : 'cluster',
     component: 'apiserver',
   };
@@ -155,10 +166,11 @@ export function createApiServerMetrics(): ApiServerMetrics {
  */
 export function instrument(
   metrics: ApiServerMetrics,
+  resources: ResourceRegistry,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const labels = requestLabels(req);
+    const labels = requestLabels(req, resources);
     const started = process.hrtime.bigint();
     const watching = labels.verb === 'WATCH';
     const watcher = { group: labels.group, version: labels.version, resource: labels.resource };

@@ -204,7 +204,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       requestCert: true,
       rejectUnauthorized: false,
     },
-    instrument(metrics, handler),
+    instrument(metrics, resources, handler),
   );
   server = srv;
   srv.keepAliveTimeout = 65_000;
