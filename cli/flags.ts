@@ -2,8 +2,14 @@
  * A small flag parser: `--name value`, `--name=value`, boolean `--name`, and `--` ending the
  * flags. Unknown flags are an error that names the flag.
  */
-import type { ComponentFlags } from '../lib/component/index.js';
-import { parseLogLevel } from '../lib/obs/index.js';
+import {
+  CLIENT_FLAGS,
+  type ComponentFlags,
+  componentFlagsUsage,
+  LEADER_ELECTION_FLAGS,
+  LOG_FLAGS,
+  readComponentFlags,
+} from '../lib/component/index.js';
 import { UsageError } from './command.js';
 
 /** Declares one flag: `string` takes a value, `boolean` does not. */
@@ -64,35 +70,40 @@ export function intFlag(parsed: ParsedArgs, name: string, min: number, max: numb
   return n;
 }
 
-/** The flags every component that talks to the API server takes (docs/architecture.md §3). */
-export const COMPONENT_FLAGS = {
-  kubeconfig: { type: 'string' },
-  'log-level': { type: 'string' },
-  'metrics-addr': { type: 'string' },
-} as const satisfies Readonly<Record<string, FlagSpec>>;
-
-/** Their lines for a command's usage text, descriptions starting at (0-based) character `column`. */
-export function componentFlagsUsage(column: number): string {
-  const line = (flag: string, text: string): string => `  ${flag.padEnd(column - 3)} ${text}`;
-  return [
-    line('--kubeconfig FILE', 'API server credentials (default $KUBECONFIG, then ~/.kube/config)'),
-    line('--log-level LEVEL', 'debug, info, warn or error (default info)'),
-    line('--metrics-addr HOST:PORT', 'serve /metrics, /healthz and /readyz'),
-  ].join('\n');
+/** A string flag's value, or undefined when absent. */
+export function stringFlag(parsed: ParsedArgs, name: string): string | undefined {
+  const v = parsed.flags[name];
+  return typeof v === 'string' ? v : undefined;
 }
 
-/** Reads the common component flags (lib/component's ComponentFlags); a bad level names the flag. */
+/** `{ [key]: value }` when the string flag `name` was given, else `{}` (for optional fields). */
+export function stringField<K extends string>(
+  parsed: ParsedArgs,
+  name: string,
+  key: K,
+): Partial<Record<K, string>> {
+  const v = stringFlag(parsed, name);
+  return v === undefined ? {} : ({ [key]: v } as Partial<Record<K, string>>);
+}
+
+/** `{ [key]: n }` when the integer flag `name` was given (within bounds), else `{}`. */
+export function intField<K extends string>(
+  parsed: ParsedArgs,
+  name: string,
+  key: K,
+  min: number,
+  max: number,
+): Partial<Record<K, number>> {
+  const v = intFlag(parsed, name, min, max);
+  return v === undefined ? {} : ({ [key]: v } as Partial<Record<K, number>>);
+}
+
+/** The flags every component that talks to the API server takes (lib/component, docs/architecture.md §3). */
+export const COMPONENT_FLAGS = CLIENT_FLAGS;
+
+/** Reads the common component flags (lib/component's ComponentFlags); a bad value names the flag. */
 export function componentFlags(parsed: ParsedArgs): ComponentFlags {
-  const str = (name: string): string | undefined => {
-    const v = parsed.flags[name];
-    return typeof v === 'string' ? v : undefined;
-  };
-  const kubeconfig = str('kubeconfig');
-  const level = str('log-level');
-  const metricsAddr = str('metrics-addr');
-  return {
-    ...(kubeconfig !== undefined ? { kubeconfig } : {}),
-    ...(level !== undefined ? { logLevel: parseLogLevel(level) } : {}),
-    ...(metricsAddr !== undefined ? { metricsAddr } : {}),
-  };
+  return readComponentFlags(parsed.flags);
 }
+
+export { componentFlagsUsage, LEADER_ELECTION_FLAGS, LOG_FLAGS };

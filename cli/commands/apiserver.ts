@@ -1,7 +1,14 @@
 /** `switchyard apiserver`: the Kubernetes-compatible API server (controlplane/apiserver). */
 import { runApiServer } from '../../controlplane/apiserver/main.js';
 import { type Command, UsageError } from '../command.js';
-import { parseFlags } from '../flags.js';
+import {
+  componentFlags,
+  componentFlagsUsage,
+  LOG_FLAGS,
+  parseFlags,
+  stringField,
+  stringFlag,
+} from '../flags.js';
 
 export const apiserverCommand: Command = {
   name: 'apiserver',
@@ -14,9 +21,11 @@ export const apiserverCommand: Command = {
   --advertise-address IP          address put in the kubeconfig and the kubernetes endpoints
   --service-cluster-ip-range CIDR ClusterIP range (default 10.96.0.0/16)
   --service-node-port-range A-B   NodePort range (default 30000-32767)
-  --etcd-servers URLS             comma-separated etcd client URLs; default: embedded SQLite in DIR`,
+  --etcd-servers URLS             comma-separated etcd client URLs; default: embedded SQLite in DIR
+${componentFlagsUsage(34, LOG_FLAGS)}`,
   async run(args, ctx) {
     const parsed = parseFlags(args, {
+      ...LOG_FLAGS,
       'data-dir': { type: 'string' },
       listen: { type: 'string' },
       'advertise-address': { type: 'string' },
@@ -24,23 +33,18 @@ export const apiserverCommand: Command = {
       'service-node-port-range': { type: 'string' },
       'etcd-servers': { type: 'string' },
     });
-    const f = parsed.flags;
-    const str = (name: string): string | undefined =>
-      typeof f[name] === 'string' ? (f[name] as string) : undefined;
-    const dataDir = str('data-dir');
+    const dataDir = stringFlag(parsed, 'data-dir');
     if (!dataDir) throw new UsageError('--data-dir is required');
-    const opt = (key: string, name: string): Record<string, string> => {
-      const v = str(name);
-      return v === undefined ? {} : { [key]: v };
-    };
+    const { logLevel } = componentFlags(parsed);
     return runApiServer(
       {
         dataDir,
-        ...opt('listen', 'listen'),
-        ...opt('advertiseAddress', 'advertise-address'),
-        ...opt('serviceClusterIpRange', 'service-cluster-ip-range'),
-        ...opt('serviceNodePortRange', 'service-node-port-range'),
-        ...opt('etcdServers', 'etcd-servers'),
+        ...(logLevel !== undefined ? { logLevel } : {}),
+        ...stringField(parsed, 'listen', 'listen'),
+        ...stringField(parsed, 'advertise-address', 'advertiseAddress'),
+        ...stringField(parsed, 'service-cluster-ip-range', 'serviceClusterIpRange'),
+        ...stringField(parsed, 'service-node-port-range', 'serviceNodePortRange'),
+        ...stringField(parsed, 'etcd-servers', 'etcdServers'),
       },
       ctx.stderr,
     );

@@ -1,7 +1,7 @@
 /** `switchyard scheduler`: places pods on nodes by filter and score (controlplane/scheduler). */
 import { runScheduler } from '../../controlplane/scheduler/main.js';
 import type { Command } from '../command.js';
-import { COMPONENT_FLAGS, componentFlags, componentFlagsUsage, parseFlags } from '../flags.js';
+import { COMPONENT_FLAGS, componentFlags, componentFlagsUsage, parseFlags, stringField } from '../flags.js';
 
 export const schedulerCommand: Command = {
   name: 'scheduler',
@@ -12,9 +12,8 @@ export const schedulerCommand: Command = {
 ${componentFlagsUsage(27)}`,
   async run(args, ctx) {
     const parsed = parseFlags(args, { ...COMPONENT_FLAGS, 'scheduler-name': { type: 'string' } });
-    const name = parsed.flags['scheduler-name'];
     return runScheduler(
-      { ...componentFlags(parsed), ...(typeof name === 'string' ? { schedulerName: name } : {}) },
+      { ...componentFlags(parsed), ...stringField(parsed, 'scheduler-name', 'schedulerName') },
       ctx.stderr,
     );
   },

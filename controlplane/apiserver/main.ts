@@ -1,10 +1,11 @@
 /**
- * `switchyard apiserver` as a function: parses the flags, starts the server, and runs until
- * SIGTERM/SIGINT. Kept here (not in cli/) so tests can start the same thing as a child process.
+ * `switchyard apiserver` as a function: parses the flags, starts the server, logs through
+ * lib/obs's logger, and runs until SIGTERM/SIGINT (lib/component). Kept here (not in cli/) so
+ * tests can start the same thing as a child process.
  */
 import { untilSignal } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { createLogger } from '../../lib/obs/index.js';
+import { createLogger, type Logger, type LogLevel } from '../../lib/obs/index.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
 import type { RepairReport } from './service-addresses.js';
@@ -17,6 +18,8 @@ export interface ApiServerFlags {
   readonly serviceClusterIpRange?: string;
   readonly serviceNodePortRange?: string;
   readonly advertiseAddress?: string;
+  /** Default info. */
+  readonly logLevel?: LogLevel;
 }
 
 /** Splits `HOST:PORT` (`[v6]:port` too); throws naming the flag. */
@@ -40,8 +43,9 @@ export function parsePortRange(s: string): readonly [number, number] {
   return [min, max];
 }
 
-/** Starts the server from flags. */
+/** Starts the server from flags; with `log`, logs (request failures, tasks, repairs) go there. */
 export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.WritableStream): Promise<ApiServer> {
+  const logger = log ? apiServerLogger(flags, log) : undefined;
   const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
   const endpoints = (flags.etcdServers ?? '').split(',').filter((u) => u !== '');
   for (const u of endpoints) {
@@ -56,32 +60,25 @@ export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.Writabl
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
-    ...(log
-      ? {
-          onAddressRepair: (r: RepairReport) => logRepair(r, log),
-          logger: createLogger({ component: 'apiserver', stream: log }),
-        }
-      : {}),
+    ...(logger ? { onAddressRepair: (r: RepairReport) => logRepair(r, logger), logger } : {}),
   });
 }
 
-/** One JSON line per released leak and per value two Services hold. */
-function logRepair(report: RepairReport, log: NodeJS.WritableStream): void {
-  const line = (fields: Record<string, unknown>): void => {
-    log.write(`${JSON.stringify({ component: 'apiserver', ...fields })}\n`);
-  };
-  for (const value of report.released) line({ level: 'info', msg: 'released leaked service address', value });
-  for (const d of report.duplicates) {
-    line({ level: 'warn', msg: 'service address held twice', value: d.value, services: d.services });
-  }
+function apiServerLogger(flags: ApiServerFlags, stream: NodeJS.WritableStream): Logger {
+  return createLogger({ component: 'apiserver', level: flags.logLevel ?? 'info', stream });
 }
 
-/** Runs until SIGTERM or SIGINT, then closes cleanly. Writes one JSON log line when ready. */
+/** One log line per released leak and per value two Services hold. */
+function logRepair(report: RepairReport, log: Logger): void {
+  for (const value of report.released) log.info('released leaked service address', { value });
+  for (const d of report.duplicates)
+    log.warn('service address held twice', { value: d.value, services: d.services });
+}
+
+/** Runs until SIGTERM or SIGINT, then closes cleanly. Logs `listening` (url, kubeconfig) when ready. */
 export async function runApiServer(flags: ApiServerFlags, log: NodeJS.WritableStream): Promise<number> {
   const server = await startFromFlags(flags, log);
-  log.write(
-    `${JSON.stringify({ level: 'info', component: 'apiserver', msg: 'listening', url: server.url, kubeconfig: server.kubeconfigPath })}\n`,
-  );
+  apiServerLogger(flags, log).info('listening', { url: server.url, kubeconfig: server.kubeconfigPath });
   await untilSignal();
   await server.close();
   return 0;

@@ -1,6 +1,8 @@
 /**
- * Starts the API server: store, credentials, bootstrap objects, HTTPS listener, admin
- * kubeconfig. Returns a handle whose `close()` ends every connection and closes the store.
+ * Starts the API server: store, credentials, bootstrap objects, HTTPS listener (its request
+ * listener wrapped by the request metrics), admin kubeconfig, and the maintenance loops as named
+ * periodic tasks (lib/component: a failure is logged and counted, never swallowed). Returns a
+ * handle whose `close()` stops the tasks, ends every connection and closes the store.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -10,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { validateObjectUpdate } from '../../lib/api/validation/index.js';
+import { PeriodicTask, taskMetrics } from '../../lib/component/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { openSqliteStore, type Store } from '../store/index.js';
 import { admissionPlugins } from './admission-plugins.js';
@@ -20,7 +23,13 @@ import { answerClientError, lingerBeforeClose, trackAnswer } from './connections
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { rawErrorResponse } from './http-io.js';
-import { type ApiServerMetrics, createApiServerMetrics, methodLabel } from './metrics.js';
+import {
+  type ApiServerMetrics,
+  createApiServerMetrics,
+  instrument,
+  methodLabel,
+  refreshStorageObjects,
+} from './metrics.js';
 import { NodeGraph } from './node-graph.js';
 import { feedNodeGraph, type NodeGraphFeed } from './node-graph-feed.js';
 import { ensurePki, ensureToken, kubeconfig, writePrivate } from './pki.js';
@@ -72,7 +81,9 @@ export interface ApiServerOptions {
   readonly onAddressRepair?: (report: RepairReport) => void;
   /** How often deleted system namespaces and the kubernetes Service are re-created (default 10 s). */
   readonly systemReconcileIntervalMs?: number;
-  /** Where request failures of our own are logged (default: JSON lines on stderr). */
+  /** How often `apiserver_storage_objects` is recounted (default 1 min). */
+  readonly storageObjectsIntervalMs?: number;
+  /** Where request failures of our own and failed maintenance tasks are logged (default: JSON lines on stderr). */
   readonly logger?: Logger;
   /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
   readonly bootstrapPolicy?: () => BootstrapPolicy;
@@ -155,8 +166,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   let ready = false;
   let server: Server | undefined;
   const metrics = createApiServerMetrics();
+  const logger = options.logger ?? createLogger({ component: 'apiserver' });
+  const tasks: PeriodicTask[] = [];
+  const periodic = (name: string, intervalMs: number, run: () => Promise<void> | void): PeriodicTask => {
+    const task = new PeriodicTask({ name, intervalMs, run, logger, metrics: taskMetrics(metrics.registry) });
+    tasks.push(task);
+    return task;
+  };
   const handler = createHandler({
-    logger: options.logger ?? createLogger({ component: 'apiserver' }),
+    logger,
     metrics,
     rest,
     resources,
@@ -186,7 +204,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       requestCert: true,
       rejectUnauthorized: false,
     },
-    handler,
+    instrument(metrics, resources, handler),
   );
   server = srv;
   srv.keepAliveTimeout = 65_000;
@@ -248,39 +266,31 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ready = true;
     // Users added to tokens.csv (addToken) are picked up without a restart.
     let tokensMtime = statSync(files.tokens, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-    const tokenWatch = setInterval(() => {
+    periodic('token-file-reload', 2000, () => {
       const m = statSync(files.tokens, { throwIfNoEntry: false })?.mtimeMs ?? 0;
       if (m !== tokensMtime) {
         tokensMtime = m;
         tokens = loadTokens(files.tokens);
       }
-    }, 2000);
-    tokenWatch.unref();
+    });
     const ttl = options.eventTtlMs ?? 3_600_000;
-    const sweeper = setInterval(
-      () => void rest.sweepEvents(ttl).catch(() => undefined),
-      Math.min(ttl, 60_000),
-    );
-    sweeper.unref();
+    periodic('event-ttl-sweep', Math.min(ttl, 60_000), async () => {
+      await rest.sweepEvents(ttl);
+    });
     // Service address repair, as kube-apiserver's ClusterIP/NodePort repair loops (every 3 min).
-    const repairer = setInterval(
-      () =>
-        void rest
-          .repairServiceAddresses()
-          .then((report) => options.onAddressRepair?.(report))
-          .catch(() => undefined),
-      options.addressRepairIntervalMs ?? 180_000,
-    );
-    repairer.unref();
+    periodic('service-address-repair', options.addressRepairIntervalMs ?? 180_000, async () => {
+      const report = await rest.repairServiceAddresses();
+      options.onAddressRepair?.(report);
+    });
     // System namespaces and the kubernetes Service come back when deleted (every 10 s, as there).
-    const reconciler = setInterval(
-      () =>
-        void ensureSystemObjects({ rest, resources, clusterIp, advertiseAddress: advertise, port }).catch(
-          () => undefined,
-        ),
-      options.systemReconcileIntervalMs ?? 10_000,
+    periodic('system-objects', options.systemReconcileIntervalMs ?? 10_000, () =>
+      ensureSystemObjects({ rest, resources, clusterIp, advertiseAddress: advertise, port }),
     );
-    reconciler.unref();
+    const storageObjects = periodic('storage-objects', options.storageObjectsIntervalMs ?? 60_000, () =>
+      refreshStorageObjects(metrics, store, resources),
+    );
+    for (const t of tasks) t.start();
+    void storageObjects.runNow();
     const adminToken = [...tokens.entries()].find(([, u]) => u.name === 'admin')?.[0] ?? '';
     return {
       url,
@@ -299,10 +309,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       },
       async close() {
         ready = false;
-        clearInterval(sweeper);
-        clearInterval(repairer);
-        clearInterval(reconciler);
-        clearInterval(tokenWatch);
+        await Promise.all(tasks.map((t) => t.stop()));
         graphFeed?.stop();
         crds.stop();
         policyCache.stop();

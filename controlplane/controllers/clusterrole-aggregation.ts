@@ -8,8 +8,9 @@
  */
 import { aggregatedRules, sameRules } from '../../lib/api/rbac-aggregation.js';
 import { clusterRolesResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, makeController, type RunningController } from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 
 /** Starts the controller: one key per aggregated ClusterRole. */
 export function clusterRoleAggregationController(ctx: ControllerContext): RunningController {
@@ -25,14 +26,16 @@ export function clusterRoleAggregationController(ctx: ControllerContext): Runnin
     ctx.logger.info('aggregated cluster role', { name, rules: rules.length });
     return { kind: 'done' };
   };
-  const controller = makeController(ctx, 'clusterrole-aggregation', reconcile, 1);
   // Any ClusterRole change may change what an aggregated role gathers: requeue all of them.
-  const requeueAll = (): void => {
-    for (const r of roles.cache.list()) {
-      if ((r.aggregationRule?.clusterRoleSelectors ?? []).length > 0)
-        controller.enqueue(r.metadata.name ?? '');
-    }
-  };
-  const detach = roles.addEventHandler({ onAdd: requeueAll, onUpdate: requeueAll, onDelete: requeueAll });
-  return { name: 'clusterroleaggregation', controller, detach };
+  const aggregated = (): string[] =>
+    roles.cache
+      .list()
+      .filter((r) => (r.aggregationRule?.clusterRoleSelectors ?? []).length > 0)
+      .map((r) => r.metadata.name ?? '');
+  return startController(ctx, {
+    name: 'clusterroleaggregation',
+    reconcile,
+    workers: 1,
+    watches: [watch(roles, { keys: aggregated })],
+  });
 }

@@ -21,45 +21,58 @@ import type {
   Service,
 } from '../../lib/api/index.js';
 import {
+  BY_NAMESPACE,
+  BY_NODE,
+  BY_OWNER,
   type Cache,
   clusterRolesResource,
   cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
   endpointSlicesResource,
-  Informer,
+  type Informer,
   jobsResource,
   type KubeClient,
   leasesResource,
-  listWatcher,
+  namespaceIndex,
   namespacesResource,
   nodesResource,
+  ownerIndex,
   podDisruptionBudgetsResource,
+  podNodeIndex,
   podsResource,
-  type ResourceDescriptor,
   replicaSetsResource,
+  SharedInformerFactory,
   servicesResource,
 } from '../../lib/client/index.js';
+import {
+  type KeyedControllerOptions,
+  keyedController,
+  type RunningController,
+} from '../../lib/component/index.js';
 import type { Logger } from '../../lib/obs/index.js';
-import { type Clock, Controller, type ReconcileResult } from '../../lib/reconcile/index.js';
+import type { Clock } from '../../lib/reconcile/index.js';
 
-/** Index name: objects by the uid of each owner in `ownerReferences`. */
-export const BY_OWNER = 'owner';
-/** Index name: pods by `spec.nodeName`. */
-export const BY_NODE = 'node';
+/** The generic index names, re-exported for the controllers. */
+export { BY_NAMESPACE, BY_NODE, BY_OWNER };
+
 /** Index name: EndpointSlices by their `kubernetes.io/service-name` label (`ns/name`). */
 export const BY_SERVICE = 'service';
-/** Index name: objects by namespace. */
-export const BY_NAMESPACE = 'namespace';
 
 /** The label linking an EndpointSlice to its Service (discovery/v1 LabelServiceName). */
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
-const ownerIndex = (o: KubeObject): readonly string[] => (o.metadata.ownerReferences ?? []).map((r) => r.uid);
-const namespaceIdx = (o: KubeObject): readonly string[] => [o.metadata.namespace ?? ''];
+const serviceIndex = (s: EndpointSlice): readonly string[] => {
+  const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+  return svc ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
+};
 
-/** The shared informers of one manager. */
+/**
+ * The manager's informers, typed, over one `SharedInformerFactory`. All are made at once so
+ * they list and watch for the manager's whole life, whichever controllers run.
+ */
 export class SharedInformers {
+  readonly factory: SharedInformerFactory;
   readonly pods: Informer<Pod>;
   readonly nodes: Informer<Node>;
   readonly nodeLeases: Informer<Lease>;
@@ -73,79 +86,58 @@ export class SharedInformers {
   readonly namespaces: Informer<Namespace>;
   readonly clusterRoles: Informer<ClusterRole>;
   readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
-  readonly #all: Informer<KubeObject>[];
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
-    const make = <T extends KubeObject>(
-      name: string,
-      r: ResourceDescriptor<T>,
-      indexers: Record<string, (o: T) => readonly string[]>,
-      scope: { namespace?: string } = {},
-    ): Informer<T> =>
-      new Informer<T>({
-        name,
-        listerWatcher: listWatcher(client.resource(r), scope),
-        indexers,
-        ...(options.clock ? { clock: options.clock } : {}),
-        onError: (err, phase) =>
-          options.logger?.warn('informer error', { informer: name, phase, error: String(err) }),
-      });
-    this.pods = make('pods', podsResource, {
-      [BY_OWNER]: ownerIndex,
-      [BY_NODE]: (p) => (p.spec.nodeName ? [p.spec.nodeName] : []),
-      [BY_NAMESPACE]: namespaceIdx,
+    const f = new SharedInformerFactory(client, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      onError: (informer, err, phase) =>
+        options.logger?.warn('informer error', { informer, phase, error: String(err) }),
     });
-    this.nodes = make('nodes', nodesResource, {});
-    this.nodeLeases = make('node-leases', leasesResource, {}, { namespace: 'kube-node-lease' });
-    this.services = make('services', servicesResource, { [BY_NAMESPACE]: namespaceIdx });
-    this.endpointSlices = make('endpointslices', endpointSlicesResource, {
-      [BY_OWNER]: ownerIndex,
-      [BY_SERVICE]: (s) => {
-        const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
-        return svc ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
-      },
+    this.factory = f;
+    this.pods = f.informerFor({
+      resource: podsResource,
+      indexers: { [BY_OWNER]: ownerIndex, [BY_NODE]: podNodeIndex, [BY_NAMESPACE]: namespaceIndex },
     });
-    this.deployments = make('deployments', deploymentsResource, {});
-    this.replicaSets = make('replicasets', replicaSetsResource, { [BY_OWNER]: ownerIndex });
-    this.daemonSets = make('daemonsets', daemonSetsResource, {});
-    this.jobs = make('jobs', jobsResource, { [BY_OWNER]: ownerIndex });
-    this.cronJobs = make('cronjobs', cronJobsResource, {});
-    this.namespaces = make('namespaces', namespacesResource, {});
-    this.clusterRoles = make('clusterroles', clusterRolesResource, {});
-    this.podDisruptionBudgets = make('poddisruptionbudgets', podDisruptionBudgetsResource, {
-      [BY_NAMESPACE]: namespaceIdx,
+    this.nodes = f.informerFor({ resource: nodesResource });
+    this.nodeLeases = f.informerFor({
+      resource: leasesResource,
+      namespace: 'kube-node-lease',
+      name: 'node-leases',
     });
-    this.#all = [
-      this.pods,
-      this.nodes,
-      this.nodeLeases,
-      this.services,
-      this.endpointSlices,
-      this.deployments,
-      this.replicaSets,
-      this.daemonSets,
-      this.jobs,
-      this.cronJobs,
-      this.namespaces,
-      this.clusterRoles,
-      this.podDisruptionBudgets,
-    ] as unknown as Informer<KubeObject>[];
+    this.services = f.informerFor({
+      resource: servicesResource,
+      indexers: { [BY_NAMESPACE]: namespaceIndex },
+    });
+    this.endpointSlices = f.informerFor({
+      resource: endpointSlicesResource,
+      indexers: { [BY_OWNER]: ownerIndex, [BY_SERVICE]: serviceIndex },
+    });
+    this.deployments = f.informerFor({ resource: deploymentsResource });
+    this.replicaSets = f.informerFor({ resource: replicaSetsResource, indexers: { [BY_OWNER]: ownerIndex } });
+    this.daemonSets = f.informerFor({ resource: daemonSetsResource });
+    this.jobs = f.informerFor({ resource: jobsResource, indexers: { [BY_OWNER]: ownerIndex } });
+    this.cronJobs = f.informerFor({ resource: cronJobsResource });
+    this.namespaces = f.informerFor({ resource: namespacesResource });
+    this.clusterRoles = f.informerFor({ resource: clusterRolesResource });
+    this.podDisruptionBudgets = f.informerFor({
+      resource: podDisruptionBudgetsResource,
+      indexers: { [BY_NAMESPACE]: namespaceIndex },
+    });
   }
 
   /** Runs every informer until `signal` aborts. */
   run(signal: AbortSignal): Promise<void> {
-    return Promise.all(this.#all.map((i) => i.run(signal))).then(() => undefined);
+    return this.factory.run(signal);
   }
 
   /** Resolves once every informer has listed and its handlers drained. */
-  async waitForSync(signal?: AbortSignal): Promise<void> {
-    await Promise.all(this.#all.map((i) => i.waitForSync(signal)));
-    for (const i of this.#all) await i.whenHandlersIdle();
+  waitForSync(signal?: AbortSignal): Promise<void> {
+    return this.factory.waitForSync(signal);
   }
 
   /** True once every informer has listed. */
   get synced(): boolean {
-    return this.#all.every((i) => i.hasSynced);
+    return this.factory.synced;
   }
 }
 
@@ -157,31 +149,22 @@ export interface ControllerContext {
   readonly clock: Clock;
 }
 
-/** A started controller: its queue runner, and how to detach its handlers. */
-export interface RunningController {
-  readonly name: string;
-  readonly controller: Controller<string>;
-  /** Removes the informer handlers (on losing leadership). */
-  readonly detach: () => void;
+/**
+ * Starts a keyed controller (lib/component's `keyedController`) on the manager's clock, logging
+ * failed reconciles; run the returned controller while leading, detach it after.
+ */
+export function startController(
+  ctx: ControllerContext,
+  options: Omit<KeyedControllerOptions, 'clock' | 'logger'>,
+): RunningController {
+  return keyedController({ ...options, clock: ctx.clock, logger: ctx.logger });
 }
 
-/** Wires a reconcile function to a queue with `workers` workers. */
-export function makeController(
-  ctx: ControllerContext,
-  name: string,
-  reconcile: (key: string, signal: AbortSignal) => Promise<ReconcileResult>,
-  workers = 2,
-): Controller<string> {
-  return new Controller<string>({
-    name,
-    reconcile,
-    workers,
-    clock: ctx.clock,
-    onOutcome: (o) => {
-      if (o.result.kind === 'retry' || o.result.kind === 'terminal')
-        ctx.logger.warn('reconcile failed', { controller: name, key: o.key, error: String(o.result.cause) });
-    },
-  });
+/** The key of an owner named by `o`'s controller reference, when that owner is of `kind`. */
+export function ownerKey(o: KubeObject, kind: string, apiVersion?: string): string[] {
+  const ref = controllerRef(o);
+  if (ref?.kind !== kind || (apiVersion !== undefined && ref.apiVersion !== apiVersion)) return [];
+  return [`${o.metadata.namespace ?? ''}/${ref.name}`];
 }
 
 /** The controller (`controller: true`) owner reference of an object, if any. */
@@ -211,5 +194,5 @@ export function timestamp(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
 }
 
-/** Read-only view of an informer cache. */
-export type { Cache };
+/** Read-only view of an informer cache; a started controller. */
+export type { Cache, RunningController };

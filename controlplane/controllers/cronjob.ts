@@ -13,15 +13,16 @@ import {
   isNotFound,
   jobsResource,
 } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { Clock, ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
   type ControllerContext,
   controllerRef,
-  keyOfObj,
-  makeController,
+  ownerKey,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import { jobReference, planCronJob } from './cronjob-plan.js';
 import { recordEvent } from './events.js';
@@ -135,28 +136,13 @@ export function cronJobController(
     return { kind: 'done' };
   };
 
-  const controller = makeController({ ...ctx, clock }, 'cronjob', reconcile, 2);
-  const enqueueOwner = (j: Job): void => {
-    const ref = controllerRef(j);
-    if (ref?.kind !== 'CronJob' || ref.apiVersion !== 'batch/v1') return;
-    controller.enqueue(`${j.metadata.namespace ?? ''}/${ref.name}`);
-  };
-  const detachCronJobs = inf.cronJobs.addEventHandler({
-    onAdd: (cj) => controller.enqueue(keyOfObj(cj)),
-    onUpdate: (_o, cj) => controller.enqueue(keyOfObj(cj)),
-    onDelete: (cj) => controller.enqueue(keyOfObj(cj)),
-  });
-  const detachJobs = inf.jobs.addEventHandler({
-    onAdd: enqueueOwner,
-    onUpdate: (_o, j) => enqueueOwner(j),
-    onDelete: enqueueOwner,
-  });
-  return {
-    name: 'cronjob',
-    controller,
-    detach: () => {
-      detachCronJobs();
-      detachJobs();
+  return startController(
+    { ...ctx, clock },
+    {
+      name: 'cronjob',
+      reconcile,
+      workers: 2,
+      watches: [watch(inf.cronJobs), watch(inf.jobs, { keys: (j) => ownerKey(j, 'CronJob', 'batch/v1') })],
     },
-  };
+  );
 }

@@ -7,17 +7,19 @@
  */
 import type { DaemonSet, Node, Pod, Taint, Toleration } from '../../lib/api/index.js';
 import { daemonSetsResource, isConflict, isNotFound, podsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  controllerRef,
   keyOfObj,
-  makeController,
+  ownerKey,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import { templateHash } from './deployment-plan.js';
+import { controllerOwnerRef, PodControl } from './pod-control.js';
 import { isPodActive, isPodReady, podFromTemplate } from './pods.js';
 
 /** Label with the template hash on DaemonSet pods (apps/v1 DefaultDaemonSetUniqueLabelKey). */
@@ -146,6 +148,7 @@ function nodeOfDaemonPod(p: Pod): string {
 export function daemonSetController(ctx: ControllerContext): RunningController {
   const { informers: inf, client } = ctx;
   const pods = client.resource(podsResource);
+  const podControl = new PodControl(client);
   /** Creates not yet seen by the informer: `dsKey|node`. */
   const pending = new Set<string>();
 
@@ -157,14 +160,7 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
     for (const p of owned) pending.delete(`${key}|${nodeOfDaemonPod(p)}`);
     const plan = planDaemonSet(ds, inf.nodes.cache.list(), owned);
     const hash = templateHash(ds.spec.template);
-    const owner = {
-      apiVersion: 'apps/v1',
-      kind: 'DaemonSet',
-      name,
-      uid: ds.metadata.uid ?? '',
-      controller: true,
-      blockOwnerDeletion: true,
-    };
+    const owner = controllerOwnerRef(ds, { apiVersion: 'apps/v1', kind: 'DaemonSet' });
     for (const node of plan.create) {
       if (pending.has(`${key}|${node}`)) continue;
       const pod = podFromTemplate(ds.spec.template, { namespace, generateName: `${name}-`, owner });
@@ -183,10 +179,7 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
         throw err;
       });
     }
-    for (const p of plan.delete)
-      await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
+    for (const p of plan.delete) await podControl.deletePod(namespace, p.metadata.name ?? '');
     const cur = ds.status;
     const same =
       cur && Object.entries(plan.status).every(([k, v]) => (cur as Record<string, unknown>)[k] === v);
@@ -200,37 +193,22 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
     }
     return { kind: 'done' };
   };
-  const controller = makeController(ctx, 'daemonset', reconcile, 2);
-  const all = (): void => {
-    for (const ds of inf.daemonSets.cache.list()) controller.enqueue(keyOfObj(ds));
-  };
-  const owner = (p: Pod): void => {
-    const ref = controllerRef(p);
-    if (ref?.kind === 'DaemonSet') controller.enqueue(`${p.metadata.namespace ?? ''}/${ref.name}`);
-  };
-  const detach = [
-    inf.daemonSets.addEventHandler({
-      onAdd: (d) => controller.enqueue(keyOfObj(d)),
-      onUpdate: (_o, d) => controller.enqueue(keyOfObj(d)),
-    }),
-    inf.nodes.addEventHandler({
-      onAdd: all,
-      onUpdate: (o, n) => {
-        if (
-          JSON.stringify([o.metadata.labels, o.spec?.taints]) !==
-          JSON.stringify([n.metadata.labels, n.spec?.taints])
-        )
-          all();
-      },
-      onDelete: all,
-    }),
-    inf.pods.addEventHandler({ onAdd: owner, onUpdate: (_o, p) => owner(p), onDelete: owner }),
-  ];
-  return {
+  const all = (): string[] => inf.daemonSets.cache.list().map(keyOfObj);
+  return startController(ctx, {
     name: 'daemonset',
-    controller,
-    detach: () => {
-      for (const d of detach) d();
-    },
-  };
+    reconcile,
+    workers: 2,
+    watches: [
+      watch(inf.daemonSets, { on: ['add', 'update'] }),
+      watch(inf.nodes, {
+        keys: (n, o) =>
+          o === undefined ||
+          JSON.stringify([o.metadata.labels, o.spec?.taints]) !==
+            JSON.stringify([n.metadata.labels, n.spec?.taints])
+            ? all()
+            : [],
+      }),
+      watch(inf.pods, { keys: (p) => ownerKey(p, 'DaemonSet') }),
+    ],
+  });
 }

@@ -11,15 +11,16 @@ import {
   isNotFound,
   replicaSetsResource,
 } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
   type ControllerContext,
   controllerRef,
-  keyOfObj,
-  makeController,
+  ownerKey,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import { planDeployment, REVISION } from './deployment-plan.js';
 import { isPodActive, isPodAvailable } from './pods.js';
@@ -99,47 +100,29 @@ export function deploymentController(ctx: ControllerContext): RunningController 
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'deployment', async (key) => {
-    try {
-      return await reconcile(key);
-    } catch (err: unknown) {
-      // The cache is behind the object we wrote: sync again when it catches up.
-      if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
-      // Deleted while we worked: the next event (if any) says what to do.
-      if (isNotFound(err)) return { kind: 'done' };
-      throw err;
-    }
-  });
-  const enqueueOwner = (o: ReplicaSet): void => {
-    const ref = controllerRef(o);
-    if (ref?.kind === 'Deployment') controller.enqueue(`${o.metadata.namespace ?? ''}/${ref.name}`);
+  // A pod's change reaches its Deployment through its ReplicaSet.
+  const podOwner = (p: Pod): string[] => {
+    const rs = ownerKey(p, 'ReplicaSet')[0];
+    const owner = rs === undefined ? undefined : inf.replicaSets.cache.get(rs);
+    return owner ? ownerKey(owner, 'Deployment') : [];
   };
-  const enqueuePodOwner = (p: Pod): void => {
-    const ref = controllerRef(p);
-    if (ref?.kind !== 'ReplicaSet') return;
-    const rs = inf.replicaSets.cache.get(`${p.metadata.namespace ?? ''}/${ref.name}`);
-    if (rs) enqueueOwner(rs);
-  };
-  const detachD = inf.deployments.addEventHandler({
-    onAdd: (d) => controller.enqueue(keyOfObj(d)),
-    onUpdate: (_o, d) => controller.enqueue(keyOfObj(d)),
-  });
-  const detachRs = inf.replicaSets.addEventHandler({
-    onAdd: enqueueOwner,
-    onUpdate: (_o, rs) => enqueueOwner(rs),
-    onDelete: enqueueOwner,
-  });
-  const detachPods = inf.pods.addEventHandler({
-    onUpdate: (_o, p) => enqueuePodOwner(p),
-    onDelete: enqueuePodOwner,
-  });
-  return {
+  return startController(ctx, {
     name: 'deployment',
-    controller,
-    detach: () => {
-      detachD();
-      detachRs();
-      detachPods();
+    reconcile: async (key) => {
+      try {
+        return await reconcile(key);
+      } catch (err: unknown) {
+        // The cache is behind the object we wrote: sync again when it catches up.
+        if (isConflict(err)) return { kind: 'requeueAfter', ms: 100 };
+        // Deleted while we worked: the next event (if any) says what to do.
+        if (isNotFound(err)) return { kind: 'done' };
+        throw err;
+      }
     },
-  };
+    watches: [
+      watch(inf.deployments, { on: ['add', 'update'] }),
+      watch(inf.replicaSets, { keys: (rs) => ownerKey(rs, 'Deployment') }),
+      watch(inf.pods, { on: ['update', 'delete'], keys: podOwner }),
+    ],
+  });
 }

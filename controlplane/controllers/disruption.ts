@@ -4,17 +4,18 @@
  * from the pods its selector matches and their controllers' scale. The eviction subresource
  * reads that status and decrements it; this controller re-derives it from the pods.
  */
-import type { Pod, PodDisruptionBudget } from '../../lib/api/index.js';
+import type { Pod } from '../../lib/api/index.js';
 import { isConflict, isNotFound, podDisruptionBudgetsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_NAMESPACE,
   type ControllerContext,
   controllerRef,
   keyOfObj,
-  makeController,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import {
   budgetSelectsPod,
@@ -73,48 +74,23 @@ export function disruptionController(ctx: ControllerContext): RunningController 
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'disruption', reconcile, 2);
-  const enqueueFor = (pod: Pod): void => {
-    for (const pdb of inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, pod.metadata.namespace ?? '')) {
-      if (budgetSelectsPod(pdb, pod)) controller.enqueue(keyOfObj(pdb));
-    }
-  };
-  const enqueueNamespace = (o: { metadata: { namespace?: string } }): void => {
-    for (const pdb of inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, o.metadata.namespace ?? ''))
-      controller.enqueue(keyOfObj(pdb));
-  };
-  const detachPdb = inf.podDisruptionBudgets.addEventHandler({
-    onAdd: (p: PodDisruptionBudget) => controller.enqueue(keyOfObj(p)),
-    onUpdate: (_o, p) => controller.enqueue(keyOfObj(p)),
-    onDelete: () => undefined,
-  });
-  const detachPods = inf.pods.addEventHandler({
-    onAdd: enqueueFor,
-    onUpdate: (old, p) => {
-      enqueueFor(old);
-      enqueueFor(p);
-    },
-    onDelete: enqueueFor,
-  });
-  // A scale change moves expectedPods of budgets counting by scale.
-  const detachRs = inf.replicaSets.addEventHandler({
-    onAdd: enqueueNamespace,
-    onUpdate: (_o, rs) => enqueueNamespace(rs),
-    onDelete: enqueueNamespace,
-  });
-  const detachDeploy = inf.deployments.addEventHandler({
-    onAdd: enqueueNamespace,
-    onUpdate: (_o, d) => enqueueNamespace(d),
-    onDelete: enqueueNamespace,
-  });
-  return {
+  const budgetsFor = (pod: Pod): string[] =>
+    inf.podDisruptionBudgets.cache
+      .byIndex(BY_NAMESPACE, pod.metadata.namespace ?? '')
+      .filter((pdb) => budgetSelectsPod(pdb, pod))
+      .map(keyOfObj);
+  const budgetsIn = (o: { metadata: { namespace?: string } }): string[] =>
+    inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, o.metadata.namespace ?? '').map(keyOfObj);
+  return startController(ctx, {
     name: 'disruption',
-    controller,
-    detach: () => {
-      detachPdb();
-      detachPods();
-      detachRs();
-      detachDeploy();
-    },
-  };
+    reconcile,
+    workers: 2,
+    watches: [
+      watch(inf.podDisruptionBudgets, { on: ['add', 'update'] }),
+      watch(inf.pods, { keys: (p, old) => (old ? [...budgetsFor(old), ...budgetsFor(p)] : budgetsFor(p)) }),
+      // A scale change moves expectedPods of budgets counting by scale.
+      watch(inf.replicaSets, { keys: budgetsIn }),
+      watch(inf.deployments, { keys: budgetsIn }),
+    ],
+  });
 }

@@ -5,15 +5,16 @@
  */
 import type { EndpointSlice, Pod } from '../../lib/api/index.js';
 import { endpointSlicesResource, isConflict, isNotFound } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_NAMESPACE,
   BY_SERVICE,
   type ControllerContext,
   keyOfObj,
-  makeController,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import {
   CONTROLLER_NAME,
@@ -80,41 +81,30 @@ export function endpointSliceController(
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'endpointslice', reconcile, 4);
-  const forPod = (p: Pod, old?: Pod): void => {
-    for (const svc of inf.services.cache.byIndex(BY_NAMESPACE, p.metadata.namespace ?? '')) {
-      const sel = svc.spec.selector;
-      if (!sel || Object.keys(sel).length === 0) continue;
-      if (selectsPod(sel, p.metadata.labels) || (old && selectsPod(sel, old.metadata.labels)))
-        controller.enqueue(keyOfObj(svc));
-    }
-  };
+  const forPod = (p: Pod, old: Pod | undefined): string[] =>
+    inf.services.cache
+      .byIndex(BY_NAMESPACE, p.metadata.namespace ?? '')
+      .filter((svc) => {
+        const sel = svc.spec.selector;
+        if (!sel || Object.keys(sel).length === 0) return false;
+        return (
+          selectsPod(sel, p.metadata.labels) || (old !== undefined && selectsPod(sel, old.metadata.labels))
+        );
+      })
+      .map(keyOfObj);
   // Our own writes coming back through the informer requeue the Service (see the tracker).
-  const forSlice = (s: EndpointSlice): void => {
+  const forSlice = (s: EndpointSlice): string[] => {
     const svc = s.metadata.labels?.[SERVICE_NAME];
-    if (svc) controller.enqueue(`${s.metadata.namespace ?? ''}/${svc}`);
+    return svc ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
   };
-  const detach = [
-    inf.services.addEventHandler({
-      onAdd: (s) => controller.enqueue(keyOfObj(s)),
-      onUpdate: (_o, s) => controller.enqueue(keyOfObj(s)),
-    }),
-    inf.pods.addEventHandler({
-      onAdd: (p) => forPod(p),
-      onUpdate: (o, p) => forPod(p, o),
-      onDelete: (p) => forPod(p),
-    }),
-    inf.endpointSlices.addEventHandler({
-      onAdd: forSlice,
-      onUpdate: (_o, s) => forSlice(s),
-      onDelete: forSlice,
-    }),
-  ];
-  return {
+  return startController(ctx, {
     name: 'endpointslice',
-    controller,
-    detach: () => {
-      for (const d of detach) d();
-    },
-  };
+    reconcile,
+    workers: 4,
+    watches: [
+      watch(inf.services, { on: ['add', 'update'] }),
+      watch(inf.pods, { keys: forPod }),
+      watch(inf.endpointSlices, { keys: forSlice }),
+    ],
+  });
 }

@@ -21,13 +21,14 @@ import {
   replicaSetsResource,
   servicesResource,
 } from '../../lib/client/index.js';
+import { type Watch, watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_OWNER,
   type ControllerContext,
   keyOfObj,
-  makeController,
   type RunningController,
+  startController,
 } from './context.js';
 
 /** The finalizer that asks for foreground cascading deletion (metav1.FinalizerDeleteDependents). */
@@ -167,58 +168,50 @@ export function garbageCollector(ctx: ControllerContext): RunningController {
     return { kind: 'done' };
   };
 
-  const controller = makeController(
-    ctx,
-    'garbagecollector',
-    async (key) => {
-      const [what, tag, objKey] = key.split('|') as [string, string, string];
-      return what === 'dep' ? syncDependent(tag, objKey) : syncForegroundOwner(tag, objKey);
-    },
-    4,
-  );
-  const detach: (() => void)[] = [];
+  const watches: Watch[] = [];
   for (const [tag, kind] of dependents) {
-    const enqueue = (o: KubeObject): void => {
-      if (o.metadata.ownerReferences?.length) controller.enqueue(`dep|${tag}|${keyOfObj(o)}`);
-    };
-    detach.push(kind.informer.addEventHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) }));
+    watches.push(
+      watch(kind.informer, {
+        on: ['add', 'update'],
+        keys: (o) => (o.metadata.ownerReferences?.length ? [`dep|${tag}|${keyOfObj(o)}`] : []),
+      }),
+    );
   }
   for (const [ownerKind, kind] of owners) {
-    const onOwner = (o: KubeObject): void => {
-      if (o.metadata.deletionTimestamp) controller.enqueue(`owner|${ownerKind}|${keyOfObj(o)}`);
-    };
-    detach.push(
-      kind.informer.addEventHandler({
-        onAdd: onOwner,
-        onUpdate: (_o, n) => onOwner(n),
-        onDelete: (o) => {
-          for (const d of dependentsOf(o.metadata.uid ?? ''))
-            controller.enqueue(`dep|${d.tag}|${keyOfObj(d.obj)}`);
-        },
+    watches.push(
+      watch(kind.informer, {
+        keys: (o, _old, event) =>
+          event === 'delete'
+            ? dependentsOf(o.metadata.uid ?? '').map((d) => `dep|${d.tag}|${keyOfObj(d.obj)}`)
+            : o.metadata.deletionTimestamp
+              ? [`owner|${ownerKind}|${keyOfObj(o)}`]
+              : [],
       }),
     );
   }
   // A dependent leaving lets a foreground owner finish.
   for (const kind of dependents.values()) {
-    detach.push(
-      kind.informer.addEventHandler({
-        onDelete: (o) => {
-          for (const ref of o.metadata.ownerReferences ?? []) {
+    watches.push(
+      watch(kind.informer, {
+        on: ['delete'],
+        keys: (o) =>
+          (o.metadata.ownerReferences ?? []).flatMap((ref) => {
             const ownerKind = `${ref.apiVersion}/${ref.kind}`;
             const ok = owners.get(ownerKind);
-            if (!ok) continue;
+            if (!ok) return [];
             const ns = ok.resource.namespaced ? (o.metadata.namespace ?? '') : '';
-            controller.enqueue(`owner|${ownerKind}|${ns ? `${ns}/${ref.name}` : ref.name}`);
-          }
-        },
+            return [`owner|${ownerKind}|${ns ? `${ns}/${ref.name}` : ref.name}`];
+          }),
       }),
     );
   }
-  return {
+  return startController(ctx, {
     name: 'garbagecollector',
-    controller,
-    detach: () => {
-      for (const d of detach) d();
+    reconcile: async (key) => {
+      const [what, tag, objKey] = key.split('|') as [string, string, string];
+      return what === 'dep' ? syncDependent(tag, objKey) : syncForegroundOwner(tag, objKey);
     },
-  };
+    workers: 4,
+    watches,
+  });
 }

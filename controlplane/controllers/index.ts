@@ -47,7 +47,6 @@ export {
   selectsPod,
 } from './endpointslice-plan.js';
 export { FOREGROUND_FINALIZER, garbageCollector } from './gc.js';
-export { type LeaderElectionOptions, runLeaderElection } from './leader-election.js';
 export { type ControllerManagerFlags, parseControllers, runControllerManager } from './main.js';
 export {
   CONTROLLER_SERVICE_ACCOUNT,

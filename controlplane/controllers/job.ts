@@ -2,25 +2,25 @@
  * The Job controller: runs a Job's pods to completion (`planJob` decides; this adapter creates
  * and deletes pods and writes the status).
  * Pods are created with the Job as controller owner and the template's labels; what was asked
- * for but not yet seen in the informer is remembered (`Expectations`), so a lagging cache never
+ * for but not yet seen in the informer is remembered (pod-control.ts), so a lagging cache never
  * starts a pod twice.
  */
 import { JOB_COMPLETION_INDEX, type Job, type OwnerReference, type Pod } from '../../lib/api/index.js';
-import { isConflict, isNotFound, jobsResource, podsResource } from '../../lib/client/index.js';
+import { isConflict, isNotFound, jobsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  controllerRef,
-  keyOfObj,
-  makeController,
+  ownerKey,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
 import { type EventNote, recordEvent } from './events.js';
 import { type JobPlanOptions, planJob } from './job-plan.js';
+import { controllerOwnerRef, PodControl } from './pod-control.js';
 import { podFromTemplate } from './pods.js';
-import { Expectations } from './replicaset.js';
 
 /** Options of the Job controller. */
 export type JobControllerOptions = JobPlanOptions;
@@ -84,63 +84,51 @@ function transitions(before: Job['status'], after: Job['status']): EventNote[] {
 /** Starts the Job controller's handlers; run the returned controller while leading. */
 export function jobController(ctx: ControllerContext, options: JobControllerOptions = {}): RunningController {
   const { informers: inf, client } = ctx;
-  const expectations = new Expectations();
-  const pods = client.resource(podsResource);
+  const podControl = new PodControl(client);
   const jobs = client.resource(jobsResource);
-
-  const owned = (job: Job): Pod[] => controlledPods(inf, job);
+  const event = (job: Job, note: EventNote): void =>
+    void recordEvent(ctx, 'job-controller', job, JOB_REF, note);
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const job = inf.jobs.cache.get(key);
     if (!job || job.metadata.deletionTimestamp) {
-      expectations.forget(key);
+      podControl.expectations.forget(key);
       return { kind: 'done' };
     }
     const { namespace, name } = splitKey(key);
-    const plan = planJob(job, expectations.adjust(key, owned(job)), ctx.clock.now(), options);
+    const plan = planJob(
+      job,
+      podControl.expectations.adjust(key, controlledPods(inf, job)),
+      ctx.clock.now(),
+      options,
+    );
     if (plan.create > 0) {
-      const owner = {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        name,
-        uid: job.metadata.uid ?? '',
-        controller: true,
-        blockOwnerDeletion: true,
-      };
+      const owner = controllerOwnerRef(job, JOB_REF);
       const todo =
         plan.indexes.length > 0
           ? plan.indexes.map((i) => indexedPod(job, i, namespace, owner))
           : Array.from({ length: plan.create }, () =>
               podFromTemplate(job.spec.template, { namespace, generateName: `${name}-`, owner }),
             );
-      for (let i = 0; i < todo.length; i += 20) {
-        const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
-        for (const p of made) {
-          expectations.created(key, p);
-          void recordEvent(ctx, 'job-controller', job, JOB_REF, {
-            type: 'Normal',
-            reason: 'SuccessfulCreate',
-            message: `Created pod: ${p.metadata.name ?? ''}`,
-          });
-        }
-      }
+      await podControl.create(key, namespace, todo, (p) =>
+        event(job, {
+          type: 'Normal',
+          reason: 'SuccessfulCreate',
+          message: `Created pod: ${p.metadata.name ?? ''}`,
+        }),
+      );
     }
-    for (const p of plan.delete) {
-      expectations.deleted(key, keyOfObj(p));
-      await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-      void recordEvent(ctx, 'job-controller', job, JOB_REF, {
+    await podControl.delete(key, namespace, plan.delete, (p) =>
+      event(job, {
         type: 'Normal',
         reason: 'SuccessfulDelete',
         message: `Deleted pod: ${p.metadata.name ?? ''}`,
-      });
-    }
+      }),
+    );
     if (!sameStatus(job.status, plan.status)) {
       try {
         await jobs.updateStatus({ ...job, status: plan.status }, { namespace });
-        for (const note of transitions(job.status, plan.status))
-          void recordEvent(ctx, 'job-controller', job, JOB_REF, note);
+        for (const note of transitions(job.status, plan.status)) event(job, note);
       } catch (err: unknown) {
         if (isConflict(err)) return { kind: 'requeueAfter', ms: 50 };
         if (!isNotFound(err)) throw err;
@@ -150,32 +138,18 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'job', reconcile, 4);
-  const enqueueOwner = (p: Pod): void => {
-    const ref = controllerRef(p);
-    if (ref?.kind !== 'Job' || ref.apiVersion !== 'batch/v1') return;
-    controller.enqueue(`${p.metadata.namespace ?? ''}/${ref.name}`);
-  };
-  const seen = (p: Pod, gone: boolean): void => {
-    expectations.observed(keyOfObj(p), gone, gone || p.metadata.deletionTimestamp !== undefined);
-    enqueueOwner(p);
-  };
-  const detachJobs = inf.jobs.addEventHandler({
-    onAdd: (j) => controller.enqueue(keyOfObj(j)),
-    onUpdate: (_o, j) => controller.enqueue(keyOfObj(j)),
-    onDelete: (j) => controller.enqueue(keyOfObj(j)),
-  });
-  const detachPods = inf.pods.addEventHandler({
-    onAdd: (p) => seen(p, false),
-    onUpdate: (_o, p) => seen(p, false),
-    onDelete: (p) => seen(p, true),
-  });
-  return {
+  return startController(ctx, {
     name: 'job',
-    controller,
-    detach: () => {
-      detachJobs();
-      detachPods();
-    },
-  };
+    reconcile,
+    workers: 4,
+    watches: [
+      watch(inf.jobs),
+      watch(inf.pods, {
+        keys: (p, _old, ev) => {
+          podControl.observe(p, ev === 'delete');
+          return ownerKey(p, 'Job', 'batch/v1');
+        },
+      }),
+    ],
+  });
 }

@@ -4,22 +4,18 @@
  * released so a standby takes over at once) and a leader gauge.
  */
 import { Gauge } from 'prom-client';
-import { runClientComponent } from '../../lib/component/index.js';
+import { type ComponentFlags, runClientComponent } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { HealthChecks, type LogLevel } from '../../lib/obs/index.js';
+import { HealthChecks } from '../../lib/obs/index.js';
 import { CONTROLLERS, ControllerManager, type ControllerName } from './manager.js';
 import { ipamConfig } from './node-ipam.js';
 
 /** Parsed `controller-manager` flags. */
-export interface ControllerManagerFlags {
-  readonly kubeconfig?: string;
-  readonly logLevel?: LogLevel;
-  readonly metricsAddr?: string;
+export interface ControllerManagerFlags extends ComponentFlags {
   /** Comma list of controllers, default all. */
   readonly controllers?: string;
   readonly clusterCidr?: string;
   readonly nodeCidrMaskSize?: number;
-  readonly leaderElect?: boolean;
   /** Each controller as its own kube-system service account (`--use-service-account-credentials`). */
   readonly useServiceAccountCredentials?: boolean;
   readonly nodeMonitorGracePeriodSeconds?: number;
@@ -56,7 +52,7 @@ export async function runControllerManager(
       const manager = new ControllerManager({
         client,
         logger: log,
-        leaderElection: flags.leaderElect === false ? false : {},
+        leaderElection: flags.leaderElect === false ? false : { ...flags.leaderElection },
         useServiceAccountCredentials: flags.useServiceAccountCredentials === true,
         ...(flags.controllers ? { controllers: parseControllers(flags.controllers) } : {}),
         nodeIpam: { clusterCidr: ipam.clusterCidr, nodeMaskSize: ipam.nodeMaskSize },

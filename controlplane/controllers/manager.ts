@@ -6,6 +6,7 @@
 import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import type { KubeClient } from '../../lib/client/index.js';
+import { runLeaderElection } from '../../lib/component/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock } from '../../lib/reconcile/index.js';
 import { clusterRoleAggregationController } from './clusterrole-aggregation.js';
@@ -17,7 +18,6 @@ import { disruptionController } from './disruption.js';
 import { endpointSliceController } from './endpointslice.js';
 import { garbageCollector } from './gc.js';
 import { type JobControllerOptions, jobController } from './job.js';
-import { runLeaderElection } from './leader-election.js';
 import { type NamespaceControllerOptions, namespaceController } from './namespace.js';
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';

@@ -21,9 +21,10 @@ import {
   podsResource,
   serverPreferredNamespacedResources,
 } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import { messageOf } from '../../lib/errors/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, makeController, type RunningController, timestamp } from './context.js';
+import { type ControllerContext, type RunningController, startController, timestamp } from './context.js';
 import {
   type DeletionTarget,
   deletionTargets,
@@ -88,15 +89,18 @@ export function namespaceController(
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'namespace', reconcile, 2);
-  const onNamespace = (ns: Namespace): void => {
-    if (ns.metadata.deletionTimestamp) controller.queue.addAfter(ns.metadata.name ?? '', delayMs);
-  };
-  const detach = inf.namespaces.addEventHandler({
-    onAdd: onNamespace,
-    onUpdate: (_old, ns) => onNamespace(ns),
+  return startController(ctx, {
+    name: 'namespace',
+    reconcile,
+    workers: 2,
+    watches: [
+      watch(inf.namespaces, {
+        on: ['add', 'update'],
+        keys: (ns) => (ns.metadata.deletionTimestamp ? [ns.metadata.name ?? ''] : []),
+        delayMs,
+      }),
+    ],
   });
-  return { name: 'namespace', controller, detach };
 }
 
 /** One pass over the namespace's content; writes the conditions it concludes. */

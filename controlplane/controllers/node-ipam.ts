@@ -5,12 +5,12 @@
  * allocator counts every range already recorded on a node and every range it handed out and
  * the cache has not shown yet.
  */
-import type { Node } from '../../lib/api/index.js';
 import { nodesResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
 import { formatCidr, parseCidr, parseIp, subnet } from '../../lib/net/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, makeController, type RunningController } from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 
 /** Options of the node IPAM controller. */
 export interface NodeIpamOptions {
@@ -115,11 +115,10 @@ export function nodeIpamController(ctx: ControllerContext, options: NodeIpamOpti
     ctx.logger.info('allocated podCIDR', { node: name, podCIDR: cidr });
     return { kind: 'done' };
   };
-  const controller = makeController(ctx, 'nodeipam', reconcile, 1);
-  const detach = inf.nodes.addEventHandler({
-    onAdd: (n: Node) => controller.enqueue(n.metadata.name ?? ''),
-    onUpdate: (_o, n) => controller.enqueue(n.metadata.name ?? ''),
-    onDelete: (n) => controller.enqueue(n.metadata.name ?? ''),
+  return startController(ctx, {
+    name: 'nodeipam',
+    reconcile,
+    workers: 1,
+    watches: [watch(inf.nodes)],
   });
-  return { name: 'nodeipam', controller, detach };
 }

@@ -8,12 +8,13 @@
  */
 import type { Condition, KubeObject, Node, Pod, Taint } from '../../lib/api/index.js';
 import { isNotFound, nodesResource, podsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   BY_NODE,
   type ControllerContext,
-  makeController,
   type RunningController,
+  startController,
   timestamp,
 } from './context.js';
 import { isPodReady } from './pods.js';
@@ -205,17 +206,14 @@ export function nodeLifecycleController(
     }
     return { kind: 'requeueAfter', ms: period };
   };
-  const controller = makeController(ctx, 'nodelifecycle', reconcile, 2);
-  const enqueueNode = (o: KubeObject): void => controller.enqueue(o.metadata.name ?? '');
-  const detach = [
-    inf.nodes.addEventHandler({ onAdd: enqueueNode, onUpdate: (_o, n) => enqueueNode(n) }),
-    inf.nodeLeases.addEventHandler({ onAdd: enqueueNode, onUpdate: (_o, n) => enqueueNode(n) }),
-  ];
-  return {
+  const nodeName = (o: KubeObject): string[] => [o.metadata.name ?? ''];
+  return startController(ctx, {
     name: 'nodelifecycle',
-    controller,
-    detach: () => {
-      for (const d of detach) d();
-    },
-  };
+    reconcile,
+    workers: 2,
+    watches: [
+      watch(inf.nodes, { on: ['add', 'update'], keys: nodeName }),
+      watch(inf.nodeLeases, { on: ['add', 'update'], keys: nodeName }),
+    ],
+  });
 }

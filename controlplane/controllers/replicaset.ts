@@ -5,17 +5,18 @@
  * "expectations"), so a lagging cache never causes double creations.
  */
 import type { Pod, ReplicaSet } from '../../lib/api/index.js';
-import { isConflict, isNotFound, podsResource, replicaSetsResource } from '../../lib/client/index.js';
+import { isConflict, isNotFound, replicaSetsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  controllerRef,
-  keyOfObj,
-  makeController,
+  ownerKey,
   type RunningController,
   splitKey,
+  startController,
 } from './context.js';
+import { controllerOwnerRef, PodControl } from './pod-control.js';
 import { deletionOrder, isPodActive, isPodAvailable, isPodReady, podFromTemplate } from './pods.js';
 
 /** ReplicaSet status fields the controller owns. */
@@ -49,6 +50,8 @@ export function planReplicaSet(rs: ReplicaSet, owned: readonly Pod[], now: numbe
   return { create: 0, delete: [], status };
 }
 
+const RS_REF = { apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+
 function sameStatus(a: ReplicaSet['status'], b: ReplicaSetStatus): boolean {
   return (
     a !== undefined &&
@@ -60,90 +63,32 @@ function sameStatus(a: ReplicaSet['status'], b: ReplicaSetStatus): boolean {
   );
 }
 
-/** Pods a controller created or deleted and the informer has not shown yet, per owner (ReplicaSet, Job). */
-export class Expectations {
-  readonly #creates = new Map<string, Map<string, Pod>>();
-  readonly #deletes = new Map<string, Set<string>>();
-
-  created(rsKey: string, pod: Pod): void {
-    let m = this.#creates.get(rsKey);
-    if (!m) {
-      m = new Map();
-      this.#creates.set(rsKey, m);
-    }
-    m.set(keyOfObj(pod), pod);
-  }
-
-  deleted(rsKey: string, podKey: string): void {
-    let s = this.#deletes.get(rsKey);
-    if (!s) {
-      s = new Set();
-      this.#deletes.set(rsKey, s);
-    }
-    s.add(podKey);
-  }
-
-  /** The informer showed `podKey` (created, updated to terminating, or gone). */
-  observed(podKey: string, gone: boolean, terminating: boolean): void {
-    for (const m of this.#creates.values()) m.delete(podKey);
-    if (gone || terminating) for (const s of this.#deletes.values()) s.delete(podKey);
-  }
-
-  /** The cached pods corrected by what is still in flight. */
-  adjust(rsKey: string, cached: readonly Pod[]): Pod[] {
-    const dels = this.#deletes.get(rsKey);
-    const out = dels?.size ? cached.filter((p) => !dels.has(keyOfObj(p))) : [...cached];
-    const have = new Set(out.map(keyOfObj));
-    for (const [k, p] of this.#creates.get(rsKey) ?? []) if (!have.has(k)) out.push(p);
-    return out;
-  }
-
-  forget(rsKey: string): void {
-    this.#creates.delete(rsKey);
-    this.#deletes.delete(rsKey);
-  }
-}
-
 /** Starts the ReplicaSet controller's handlers; run the returned controller while leading. */
 export function replicaSetController(ctx: ControllerContext): RunningController {
   const { informers: inf, client } = ctx;
-  const expectations = new Expectations();
-  const pods = client.resource(podsResource);
+  const podControl = new PodControl(client);
   const rsClient = client.resource(replicaSetsResource);
-
-  const owned = (rs: ReplicaSet): Pod[] => controlledPods(inf, rs);
 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const rs = inf.replicaSets.cache.get(key);
     if (!rs || rs.metadata.deletionTimestamp) {
-      expectations.forget(key);
+      podControl.expectations.forget(key);
       return { kind: 'done' };
     }
     const { namespace, name } = splitKey(key);
-    const plan = planReplicaSet(rs, expectations.adjust(key, owned(rs)), ctx.clock.now());
+    const plan = planReplicaSet(
+      rs,
+      podControl.expectations.adjust(key, controlledPods(inf, rs)),
+      ctx.clock.now(),
+    );
     if (plan.create > 0) {
-      const owner = {
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        name,
-        uid: rs.metadata.uid ?? '',
-        controller: true,
-        blockOwnerDeletion: true,
-      };
+      const owner = controllerOwnerRef(rs, RS_REF);
       const todo = Array.from({ length: plan.create }, () =>
         podFromTemplate(rs.spec.template, { namespace, generateName: `${name}-`, owner }),
       );
-      for (let i = 0; i < todo.length; i += 20) {
-        const made = await Promise.all(todo.slice(i, i + 20).map((p) => pods.create(p, { namespace })));
-        for (const p of made) expectations.created(key, p);
-      }
+      await podControl.create(key, namespace, todo);
     }
-    for (const p of plan.delete) {
-      expectations.deleted(key, keyOfObj(p));
-      await pods.delete(p.metadata.name ?? '', { namespace }).catch((err: unknown) => {
-        if (!isNotFound(err)) throw err;
-      });
-    }
+    await podControl.delete(key, namespace, plan.delete);
     if (plan.create === 0 && plan.delete.length === 0 && !sameStatus(rs.status, plan.status)) {
       try {
         await rsClient.updateStatus({ ...rs, status: plan.status }, { namespace });
@@ -159,37 +104,18 @@ export function replicaSetController(ctx: ControllerContext): RunningController 
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'replicaset', reconcile, 4);
-  const enqueueOwner = (p: Pod): void => {
-    const ref = controllerRef(p);
-    if (ref?.kind !== 'ReplicaSet') return;
-    controller.enqueue(`${p.metadata.namespace ?? ''}/${ref.name}`);
-  };
-  const detachRs = inf.replicaSets.addEventHandler({
-    onAdd: (rs) => controller.enqueue(keyOfObj(rs)),
-    onUpdate: (_o, rs) => controller.enqueue(keyOfObj(rs)),
-    onDelete: (rs) => controller.enqueue(keyOfObj(rs)),
-  });
-  const detachPods = inf.pods.addEventHandler({
-    onAdd: (p) => {
-      expectations.observed(keyOfObj(p), false, p.metadata.deletionTimestamp !== undefined);
-      enqueueOwner(p);
-    },
-    onUpdate: (_o, p) => {
-      expectations.observed(keyOfObj(p), false, p.metadata.deletionTimestamp !== undefined);
-      enqueueOwner(p);
-    },
-    onDelete: (p) => {
-      expectations.observed(keyOfObj(p), true, true);
-      enqueueOwner(p);
-    },
-  });
-  return {
+  return startController(ctx, {
     name: 'replicaset',
-    controller,
-    detach: () => {
-      detachRs();
-      detachPods();
-    },
-  };
+    reconcile,
+    workers: 4,
+    watches: [
+      watch(inf.replicaSets),
+      watch(inf.pods, {
+        keys: (p, _old, event) => {
+          podControl.observe(p, event === 'delete');
+          return ownerKey(p, 'ReplicaSet');
+        },
+      }),
+    ],
+  });
 }

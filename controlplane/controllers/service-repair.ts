@@ -9,12 +9,13 @@
  */
 import type { Event as KubeEvent, Service } from '../../lib/api/index.js';
 import { eventsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   keyOfObj,
-  makeController,
   type RunningController,
+  startController,
   timestamp,
 } from './context.js';
 
@@ -95,8 +96,10 @@ export function serviceRepairController(
     }
     return { kind: 'requeueAfter', ms: options.periodMs ?? 180_000 };
   };
-  const controller = makeController(ctx, 'servicerepair', reconcile, 1);
-  const kick = (): void => controller.enqueue('services');
-  const detach = inf.services.addEventHandler({ onAdd: kick, onUpdate: kick });
-  return { name: 'servicerepair', controller, detach };
+  return startController(ctx, {
+    name: 'servicerepair',
+    reconcile,
+    workers: 1,
+    watches: [watch(inf.services, { on: ['add', 'update'], keys: () => ['services'] })],
+  });
 }

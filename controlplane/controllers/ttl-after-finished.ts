@@ -7,14 +7,9 @@
  */
 import type { Job } from '../../lib/api/index.js';
 import { isConflict, isNotFound, jobsResource } from '../../lib/client/index.js';
+import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import {
-  type ControllerContext,
-  keyOfObj,
-  makeController,
-  type RunningController,
-  splitKey,
-} from './context.js';
+import { type ControllerContext, type RunningController, splitKey, startController } from './context.js';
 import { jobExpiresAt } from './job-plan.js';
 
 /** Starts the controller's handlers; run the returned controller while leading. */
@@ -53,10 +48,10 @@ export function ttlAfterFinishedController(ctx: ControllerContext): RunningContr
     return { kind: 'done' };
   };
 
-  const controller = makeController(ctx, 'ttlafterfinished', reconcile, 2);
-  const detach = inf.jobs.addEventHandler({
-    onAdd: (j) => controller.enqueue(keyOfObj(j)),
-    onUpdate: (_o, j) => controller.enqueue(keyOfObj(j)),
+  return startController(ctx, {
+    name: 'ttlafterfinished',
+    reconcile,
+    workers: 2,
+    watches: [watch(inf.jobs, { on: ['add', 'update'] })],
   });
-  return { name: 'ttlafterfinished', controller, detach };
 }

@@ -4,15 +4,12 @@
  * can start it.
  */
 import { Counter } from 'prom-client';
-import { runClientComponent } from '../../lib/component/index.js';
-import { HealthChecks, type LogLevel } from '../../lib/obs/index.js';
+import { type ComponentFlags, runClientComponent } from '../../lib/component/index.js';
+import { HealthChecks } from '../../lib/obs/index.js';
 import { Scheduler } from './scheduler.js';
 
 /** Parsed `scheduler` flags. */
-export interface SchedulerFlags {
-  readonly kubeconfig?: string;
-  readonly logLevel?: LogLevel;
-  readonly metricsAddr?: string;
+export interface SchedulerFlags extends ComponentFlags {
   readonly schedulerName?: string;
 }
 

@@ -10,13 +10,13 @@
 import type { Binding, Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
 import {
   eventsResource,
-  Informer,
+  type Informer,
   isConflict,
   isNotFound,
   type KubeClient,
-  listWatcher,
   nodesResource,
   podsResource,
+  SharedInformerFactory,
 } from '../../lib/client/index.js';
 import { createLogger, type Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
@@ -61,6 +61,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #cache = new SchedulerCache();
+  readonly #informers: SharedInformerFactory;
   readonly #pods: Informer<Pod, PodInfo>;
   readonly #nodes: Informer<Node, NodeInfo>;
   /** Active queue: by priority, then queue order; deduplicated. */
@@ -78,27 +79,18 @@ export class Scheduler {
     this.#name = options.schedulerName ?? DEFAULT_SCHEDULER;
     this.#clock = options.clock ?? realClock;
     this.#log = options.logger ?? createLogger({ component: 'scheduler', level: 'warn' });
-    const onError = (phase: string) => (err: unknown) =>
-      this.#log.warn('informer error', { informer: phase, error: String(err) });
-    this.#pods = new Informer<Pod, PodInfo>({
-      name: 'pods',
-      listerWatcher: listWatcher(options.client.resource(podsResource)),
-      transform: toPodInfo,
+    this.#informers = new SharedInformerFactory(options.client, {
       clock: this.#clock,
-      onError: onError('pods'),
+      onError: (informer, err) => this.#log.warn('informer error', { informer, error: String(err) }),
     });
-    this.#nodes = new Informer<Node, NodeInfo>({
-      name: 'nodes',
-      listerWatcher: listWatcher(options.client.resource(nodesResource)),
-      transform: toNodeInfo,
-      clock: this.#clock,
-      onError: onError('nodes'),
-    });
+    // Slim converters at the boundary: the cache keeps only what the plugins read.
+    this.#pods = this.#informers.informerFor({ resource: podsResource, transform: toPodInfo });
+    this.#nodes = this.#informers.informerFor({ resource: nodesResource, transform: toNodeInfo });
   }
 
   /** True once nodes and pods have been listed (readiness). */
   get synced(): boolean {
-    return this.#nodes.hasSynced && this.#pods.hasSynced;
+    return this.#informers.synced;
   }
 
   /** Counters since start. */
@@ -131,7 +123,7 @@ export class Scheduler {
       onUpdate: (_o, p) => this.#onPod(p),
       onDelete: (p) => this.#onPodDeleted(p),
     });
-    const informers = [this.#nodes.run(signal), this.#pods.run(signal)];
+    const informers = this.#informers.run(signal);
     const retry = this.#o.unschedulableRetryMs ?? 60_000;
     let timer: TimerHandle | undefined;
     const arm = (): void => {
@@ -144,19 +136,18 @@ export class Scheduler {
     const onAbort = (): void => this.#wake?.();
     signal.addEventListener('abort', onAbort, { once: true });
     try {
+      // Handlers drain asynchronously: waitForSync also waits for them, so the cache holds every
+      // listed node and pod before the first cycle (a restart never places pods against a
+      // half-built picture).
       await Promise.race([
-        Promise.all([this.#nodes.waitForSync(signal), this.#pods.waitForSync(signal)]),
+        this.#informers.waitForSync(signal),
         new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true })),
       ]).catch(() => undefined);
-      // Handlers drain asynchronously: let the cache hold every listed node and pod before the
-      // first cycle, or a restart would place pods against a half-built picture.
-      await this.#nodes.whenHandlersIdle();
-      await this.#pods.whenHandlersIdle();
       await this.#loop(signal);
     } finally {
       if (timer !== undefined) this.#clock.clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      await Promise.all(informers);
+      await informers;
       while (this.#inFlight > 0) await new Promise<void>((r) => this.#clock.setTimeout(r, 5));
     }
   }

@@ -58,6 +58,16 @@ export {
   type WatchOptions,
   type WriteOptions,
 } from './rest.js';
+export {
+  BY_NAMESPACE,
+  BY_NODE,
+  BY_OWNER,
+  type InformerSpec,
+  ownerIndex,
+  podNodeIndex,
+  SharedInformerFactory,
+  type SharedInformerFactoryOptions,
+} from './shared-informers.js';
 export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './store.js';
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {

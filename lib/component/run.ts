@@ -1,7 +1,8 @@
 /**
  * The start-up every API client component shares (scheduler, controller manager): logger,
- * kubeconfig → client, optional /metrics + health server, run until SIGTERM/SIGINT, then stop
- * the loop, close the server and the client, in that order.
+ * kubeconfig → client, optional /metrics + health server, named periodic tasks, run until
+ * SIGTERM/SIGINT, then stop the loop and the tasks, close the server and the client, in that
+ * order.
  */
 import { KubeClient, loadKubeconfig } from '../client/index.js';
 import {
@@ -11,25 +12,23 @@ import {
   type HealthChecks,
   type LogFields,
   type Logger,
-  type LogLevel,
   parseListenAddr,
   startObsServer,
 } from '../obs/index.js';
+import type { ComponentFlags } from './flags.js';
+import { PeriodicTask, taskMetrics } from './periodic-task.js';
 import { untilSignal } from './signal.js';
-
-/** The flags every client component takes. */
-export interface ComponentFlags {
-  readonly kubeconfig?: string;
-  readonly logLevel?: LogLevel;
-  /** `HOST:PORT` for /metrics, /healthz and /readyz; none when absent. */
-  readonly metricsAddr?: string;
-}
 
 /** What `setup` gets: everything built from the common flags. */
 export interface ComponentContext {
   readonly log: Logger;
   readonly client: KubeClient;
   readonly metrics: ComponentRegistry;
+  /**
+   * Adds a named periodic task (lib/component's PeriodicTask: errors logged and counted in
+   * `<component>_periodic_task_errors_total{task}`); it starts with the loop and stops with it.
+   */
+  periodic(name: string, intervalMs: number, run: () => Promise<void> | void): PeriodicTask;
 }
 
 /** What `setup` returns: the loop to run and how to tell it is ready. */
@@ -59,16 +58,24 @@ export async function runClientComponent(options: ClientComponentOptions): Promi
   const config = loadKubeconfig(flags.kubeconfig === undefined ? {} : { path: flags.kubeconfig });
   const client = new KubeClient({ config });
   const metrics = createRegistry({ component: options.metricsComponent ?? component, defaultMetrics: true });
-  const { run, readiness, startedFields } = options.setup({ log, client, metrics });
+  const tasks: PeriodicTask[] = [];
+  const periodic = (name: string, intervalMs: number, fn: () => Promise<void> | void): PeriodicTask => {
+    const task = new PeriodicTask({ name, intervalMs, run: fn, logger: log, metrics: taskMetrics(metrics) });
+    tasks.push(task);
+    return task;
+  };
+  const { run, readiness, startedFields } = options.setup({ log, client, metrics, periodic });
   const obs = flags.metricsAddr
     ? await startObsServer({ addr: parseListenAddr(flags.metricsAddr), metrics, readiness, logger: log })
     : undefined;
   const ac = new AbortController();
   const running = run(ac.signal);
+  for (const t of tasks) t.start();
   log.info('started', { server: config.server, ...startedFields, ...(obs ? { metrics: obs.url } : {}) });
   await untilSignal();
   ac.abort();
   await running;
+  await Promise.all(tasks.map((t) => t.stop()));
   await obs?.close();
   client.close();
   return 0;

@@ -1,8 +1,8 @@
 /** Leader election against the real API server: one leader at a time, loss on a stolen Lease, release. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lease } from '../../lib/api/index.js';
-import { leasesResource } from '../../lib/client/index.js';
 import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import type { Lease } from '../api/index.js';
+import { leasesResource } from '../client/index.js';
 import { runLeaderElection } from './leader-election.js';
 
 let env: TestEnv;

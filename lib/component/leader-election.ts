@@ -5,17 +5,11 @@
  * observation time, not the renewTime in the record, so clock skew between machines does not
  * matter). A leader that cannot renew within `renewDeadlineMs` stops leading.
  */
-import type { Lease } from '../../lib/api/index.js';
-import {
-  isAlreadyExists,
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  leasesResource,
-} from '../../lib/client/index.js';
-import { invalid } from '../../lib/errors/index.js';
-import type { Logger } from '../../lib/obs/index.js';
-import { type Clock, realClock } from '../../lib/reconcile/index.js';
+import type { Lease } from '../api/index.js';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, leasesResource } from '../client/index.js';
+import { invalid } from '../errors/index.js';
+import type { Logger } from '../obs/index.js';
+import { type Clock, realClock } from '../reconcile/index.js';
 
 /** Options of `runLeaderElection`. */
 export interface LeaderElectionOptions {
