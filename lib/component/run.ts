@@ -4,7 +4,7 @@
  * SIGTERM/SIGINT, then stop the loop and the tasks, close the server and the client, in that
  * order.
  */
-import { KubeClient, loadKubeconfig } from '../client/index.js';
+import { KubeClient, loadRestConfig } from '../client/index.js';
 import {
   type ComponentRegistry,
   createLogger,
@@ -55,7 +55,7 @@ export interface ClientComponentOptions {
 export async function runClientComponent(options: ClientComponentOptions): Promise<number> {
   const { component, flags } = options;
   const log = createLogger({ component, level: flags.logLevel ?? 'info', stream: options.stderr });
-  const config = loadKubeconfig(flags.kubeconfig === undefined ? {} : { path: flags.kubeconfig });
+  const config = loadRestConfig(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig });
   const client = new KubeClient({ config });
   const metrics = createRegistry({ component: options.metricsComponent ?? component, defaultMetrics: true });
   const tasks: PeriodicTask[] = [];
