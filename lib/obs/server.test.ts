@@ -67,6 +67,8 @@ describe('obs server on a real socket', () => {
 
     const h = await fetch(`${server.url}/healthz`);
     expect([h.status, await h.text()]).toEqual([200, 'healthz check passed\n']);
+    const l = await fetch(`${server.url}/livez`);
+    expect([l.status, await l.text()]).toEqual([200, 'livez check passed\n']);
 
     const r1 = await fetch(`${server.url}/readyz`);
     expect([r1.status, await r1.text()]).toEqual([
@@ -87,6 +89,11 @@ describe('obs server on a real socket', () => {
     expect([h2.status, await h2.text()]).toEqual([
       503,
       '[-]loop failed: event loop stalled\nhealthz check failed\n',
+    ]);
+    const l2 = await fetch(`${server.url}/livez`);
+    expect([l2.status, await l2.text()]).toEqual([
+      503,
+      '[-]loop failed: event loop stalled\nlivez check failed\n',
     ]);
 
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);

@@ -1,5 +1,5 @@
 /**
- * One small HTTP server per component: `/metrics` (Prometheus text), `/healthz` (liveness),
+ * One small HTTP server per component: `/metrics` (Prometheus text), `/livez` and `/healthz` (liveness),
  * `/readyz` (readiness from registered checks). Request handling is bounded: header and
  * request timeouts, keep-alive timeout, a connection cap, and no request bodies are read.
  */
@@ -98,7 +98,8 @@ export async function startObsServer(options: ObsServerOptions): Promise<ObsServ
         send(res, 200, await registry.metrics(), registry.contentType);
         return;
       case '/healthz':
-        await probe(res, liveness, checkTimeoutMs, 'healthz');
+      case '/livez':
+        await probe(res, liveness, checkTimeoutMs, path.slice(1));
         return;
       case '/readyz':
         await probe(res, readiness, checkTimeoutMs, 'readyz');
