@@ -1,5 +1,5 @@
 /** IP/CIDR and MAC math: pure functions, coded `invalid` errors naming the field. */
-export type { AddressRangeOptions, Cidr, IpAddress, IpFamily } from './ip.js';
+export type { AddressRangeOptions, Cidr, IpAddress, IpFamily, IpValue } from './ip.js';
 export {
   addressBits,
   addressCount,
@@ -7,6 +7,7 @@ export {
   compareIp,
   contains,
   familyOf,
+  familyOfText,
   formatCidr,
   formatIp,
   ipRange,
@@ -16,6 +17,8 @@ export {
   offsetIp,
   parseCidr,
   parseIp,
+  prefixMask,
   subnet,
+  tryParseIp,
 } from './ip.js';
 export { formatMac, macFromString, normalizeMac, parseMac } from './mac.js';
