@@ -49,7 +49,6 @@ export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
 type Obj = Readonly<Record<string, unknown>>;
 
-
 /** Looks a key up case-insensitively (exact match first). */
 export function getCi(obj: Obj, key: string): unknown {
   if (key in obj) return obj[key];

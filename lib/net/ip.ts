@@ -161,6 +161,24 @@ export function formatIp(value: bigint, family: IpFamily): string {
   return `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.len))}`;
 }
 
+/** The address in network byte order: 4 bytes for IPv4, 16 for IPv6. */
+export function ipToBytes(ip: IpValue): Uint8Array {
+  const n = addressBits(ip.family) / 8;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number((ip.value >> BigInt((n - 1 - i) * 8)) & 0xffn);
+  return out;
+}
+
+/** An address from network-order bytes: 4 make an IPv4 address, 16 an IPv6 one. */
+export function ipFromBytes(bytes: Uint8Array, field = 'address'): IpValue {
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    throw invalid(field, `an IP address needs 4 or 16 bytes, got ${bytes.length}`);
+  }
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { family: bytes.length === 4 ? 4 : 6, value };
+}
+
 /** Parses `addr/len`. The error names the field and the bad value. */
 export function parseCidr(text: string, field = 'cidr'): Cidr {
   const bad = (problem: string) => invalid(field, `invalid CIDR ${JSON.stringify(text)}: ${problem}`);
