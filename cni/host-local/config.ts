@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { isJsonObject } from '../../lib/api/json.js';
 import { type Dns, type NetConf, parseRoute, type ResultRoute } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
+import { addressBits } from '../../lib/net/ip.js';
 import type { CniEnv } from '../skel/index.js';
 import { absolutePathProblem } from '../skel/input.js';
 import {
@@ -61,7 +62,7 @@ function parseRange(raw: unknown, field: string): Range {
   if (!isJsonObject(raw)) throw invalid(field, 'must be an object');
   const subnet = parseCidr(getCi(raw, 'subnet'), `${field}.subnet`);
   const fam = subnet.network.family;
-  const hostBits = (fam === 4 ? 32 : 128) - subnet.prefix;
+  const hostBits = addressBits(fam) - subnet.prefix;
   // A /31 or /32 (/127, /128) leaves no address besides network and gateway to hand out.
   if (hostBits < 2)
     throw invalid(
