@@ -1,4 +1,6 @@
-/** IP/CIDR and MAC math: pure functions, coded `invalid` errors naming the field. */
+/** IP/CIDR, `HOST:PORT` and MAC: pure functions, coded `invalid` errors naming the field. */
+export type { HostPort, HostPortOptions } from './host-port.js';
+export { formatHostPort, parseHostPort } from './host-port.js';
 export type { AddressRangeOptions, Cidr, IpAddress, IpFamily, IpValue } from './ip.js';
 export {
   addressBits,
