@@ -4,6 +4,7 @@ export * from './apps-v1.js';
 export * from './batch-v1.js';
 export * from './core-v1.js';
 export * from './cron.js';
+export * from './errors.js';
 export * from './json.js';
 export * from './meta.js';
 export * from './networking-v1.js';
