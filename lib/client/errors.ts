@@ -3,18 +3,4 @@
  * the decoded `Status`. Re-exported here so client code keeps one import for requests and the
  * predicates it branches on (`isNotFound(err)`, `isConflict(err)`, …).
  */
-export {
-  ApiError,
-  type ApiErrorOptions,
-  isAlreadyExists,
-  isConflict,
-  isForbidden,
-  isGone,
-  isInvalid,
-  isNotFound,
-  isStatus,
-  isTooManyRequests,
-  isUnauthorized,
-  reasonForCode,
-  statusFromResponse,
-} from '../api/errors.js';
+export * from '../api/errors.js';
