@@ -5,7 +5,7 @@
  * a listening socket on loopback. Bounded: a connection cap and a per-connection idle timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { invalid } from '../lib/errors/index.js';
+import { type HostPort, parseHostPort as parseNetHostPort } from '../lib/net/host-port.js';
 import { connectTcpIn } from '../lib/netns/index.js';
 
 /** Options for {@link startForwarder}. */
@@ -33,14 +33,9 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
-/** Splits `HOST:PORT`; errors name the flag. */
-export function parseHostPort(field: string, text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
-  const port = Number(m?.[3]);
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw invalid(field, `must be HOST:PORT with a port 0–65535, got "${text}"`);
-  }
-  return { host: (m[1] ?? m[2]) as string, port };
+/** Splits `HOST:PORT` (lib/net's parser); errors name the flag. */
+export function parseHostPort(field: string, text: string): HostPort {
+  return parseNetHostPort(text, field);
 }
 
 function relay(client: Socket, options: ForwarderOptions, conns: Set<Socket>): void {

@@ -6,6 +6,7 @@
  * the closing line can only say `0 failed` when everything was clean.
  */
 import { relative } from 'node:path';
+import { isJsonObject } from '../../lib/api/json.js';
 import type { GuardOutcome } from './guard-report.js';
 
 /** One test as the run saw it; todo and skipped tests are both `skipped`. */
@@ -43,12 +44,6 @@ export interface Summary {
   readonly skipped: readonly string[];
 }
 
-type Json = Record<string, unknown>;
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function statusOf(raw: unknown): TestCase['status'] {
   if (raw === 'passed') return 'passed';
   if (raw === 'failed') return 'failed';
@@ -61,7 +56,7 @@ function statusOf(raw: unknown): TestCase['status'] {
  * earlier belongs to another run and is refused, never counted.
  */
 export function parseVitestReport(json: unknown, root: string, notBefore: number): ParsedReport {
-  if (!isObject(json)) return { kind: 'invalid', reason: 'report: not a JSON object' };
+  if (!isJsonObject(json)) return { kind: 'invalid', reason: 'report: not a JSON object' };
   const { startTime, testResults } = json;
   if (typeof startTime !== 'number') return { kind: 'invalid', reason: 'report.startTime: missing' };
   if (startTime < notBefore) {
@@ -74,13 +69,13 @@ export function parseVitestReport(json: unknown, root: string, notBefore: number
   const cases: TestCase[] = [];
   const fileErrors: string[] = [];
   for (const [i, file] of testResults.entries()) {
-    if (!isObject(file) || typeof file.name !== 'string' || !Array.isArray(file.assertionResults)) {
+    if (!isJsonObject(file) || typeof file.name !== 'string' || !Array.isArray(file.assertionResults)) {
       return { kind: 'invalid', reason: `report.testResults[${i}]: needs name and assertionResults` };
     }
     const path = relative(root, file.name);
     let failedHere = 0;
     for (const [j, test] of file.assertionResults.entries()) {
-      if (!isObject(test) || typeof test.title !== 'string' || !Array.isArray(test.ancestorTitles)) {
+      if (!isJsonObject(test) || typeof test.title !== 'string' || !Array.isArray(test.ancestorTitles)) {
         return {
           kind: 'invalid',
           reason: `report.testResults[${i}].assertionResults[${j}]: needs title and ancestorTitles`,

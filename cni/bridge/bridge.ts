@@ -13,6 +13,7 @@ import {
   type ResultIp,
   type ResultRoute,
 } from '../../lib/cni/index.js';
+import { formatCidr, parseCidr } from '../../lib/net/ip.js';
 import { findAddrs, findLink, type IpAddrLink, type IpCommand, nftApply, runBatch } from '../ip/index.js';
 import { netnsFault, type Plugin, type PluginCall, resultProblem } from '../skel/index.js';
 import { type BridgeConfig, parseBridgeConfig } from './config.js';
@@ -38,17 +39,6 @@ async function runUndos(undos: Undo[]): Promise<void> {
       // Keep undoing: the original error is the one to report.
     }
   }
-}
-
-function subnetOf(address: string): string {
-  const [addr = '', prefixText = '0'] = address.split('/');
-  const prefix = Number(prefixText);
-  if (familyOf(addr) === '4') {
-    const n = addr.split('.').reduce((v, o) => v * 256 + Number(o), 0);
-    const masked = prefix === 0 ? 0 : (n & (0xffffffff << (32 - prefix))) >>> 0;
-    return `${[24, 16, 8, 0].map((s) => (masked >>> s) & 255).join('.')}/${prefix}`;
-  }
-  return address;
 }
 
 function withDefaultRoutes(
@@ -90,7 +80,7 @@ export async function bridgeAdd(call: PluginCall<BridgeConfig>): Promise<Result>
     if (conf.isGateway) ensureGateways(conf, side.bridge, ips);
     if (conf.ipMasq && ips.length > 0) {
       const { masqAdd, masqDel } = await masq();
-      nftApply(masqAdd(ips.map((a) => ({ address: a.address, subnet: subnetOf(a.address) }))));
+      nftApply(masqAdd(ips.map((a) => ({ address: a.address, subnet: formatCidr(parseCidr(a.address)) }))));
       undos.push(() => nftApply(masqDel(ips.map((a) => a.address))));
     }
     const iface = (

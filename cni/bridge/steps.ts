@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CniCode, CniError, familyOf, type ResultIp, type ResultRoute } from '../../lib/cni/index.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
+import { parseCidr } from '../../lib/net/ip.js';
 import {
   type IpAddrLink,
   type IpCommand,
@@ -170,10 +171,6 @@ export function setUpContainerSide(o: {
   return out.shows[0]?.[0] as IpLink | undefined;
 }
 
-function prefixOf(cidr: string): number {
-  return Number(cidr.split('/')[1]);
-}
-
 /**
  * Puts each gateway (with its subnet's prefix) on the bridge, given the bridge's addresses as
  * read in the host-side step. A different global address of the same family there is an error
@@ -184,7 +181,7 @@ export function ensureGateways(
   bridge: IpAddrLink | undefined,
   ips: readonly ResultIp[],
 ): void {
-  const wanted = ips.filter((a) => a.gateway).map((a) => `${a.gateway}/${prefixOf(a.address)}`);
+  const wanted = ips.filter((a) => a.gateway).map((a) => `${a.gateway}/${parseCidr(a.address).prefixLength}`);
   if (wanted.length === 0) return;
   const have = (bridge?.addr_info ?? []).filter((a) => a.scope !== 'link');
   for (const gw of wanted) {

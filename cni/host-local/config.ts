@@ -5,8 +5,10 @@
  * gateway = network+1, dataDir /var/lib/cni/networks.
  */
 import { readFileSync } from 'node:fs';
+import { isJsonObject } from '../../lib/api/json.js';
 import { type Dns, type NetConf, parseRoute, type ResultRoute } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
+import { addressBits } from '../../lib/net/ip.js';
 import type { CniEnv } from '../skel/index.js';
 import { absolutePathProblem } from '../skel/input.js';
 import {
@@ -48,10 +50,6 @@ export const DEFAULT_DATA_DIR = '/var/lib/cni/networks';
 
 type Obj = Readonly<Record<string, unknown>>;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Looks a key up case-insensitively (exact match first). */
 export function getCi(obj: Obj, key: string): unknown {
   if (key in obj) return obj[key];
@@ -61,10 +59,10 @@ export function getCi(obj: Obj, key: string): unknown {
 }
 
 function parseRange(raw: unknown, field: string): Range {
-  if (!isObj(raw)) throw invalid(field, 'must be an object');
+  if (!isJsonObject(raw)) throw invalid(field, 'must be an object');
   const subnet = parseCidr(getCi(raw, 'subnet'), `${field}.subnet`);
   const fam = subnet.network.family;
-  const hostBits = (fam === 4 ? 32 : 128) - subnet.prefix;
+  const hostBits = addressBits(fam) - subnet.prefix;
   // A /31 or /32 (/127, /128) leaves no address besides network and gateway to hand out.
   if (hostBits < 2)
     throw invalid(
@@ -146,9 +144,9 @@ function requestedIps(conf: NetConf, env: CniEnv | undefined): Ip[] {
       texts.push({ text: typeof x === 'string' ? x : JSON.stringify(x), field: `${field}[${i}]` });
     });
   };
-  const cni = isObj(conf.args) ? getCi(conf.args, 'cni') : undefined;
-  if (isObj(cni)) fromList(getCi(cni, 'ips'), 'args.cni.ips');
-  if (isObj(conf.runtimeConfig)) fromList(getCi(conf.runtimeConfig, 'ips'), 'runtimeConfig.ips');
+  const cni = isJsonObject(conf.args) ? getCi(conf.args, 'cni') : undefined;
+  if (isJsonObject(cni)) fromList(getCi(cni, 'ips'), 'args.cni.ips');
+  if (isJsonObject(conf.runtimeConfig)) fromList(getCi(conf.runtimeConfig, 'ips'), 'runtimeConfig.ips');
   const ipArg = env?.args.get('IP');
   if (ipArg) for (const t of ipArg.split(',')) texts.push({ text: t.trim(), field: 'CNI_ARGS IP' });
   const out: Ip[] = [];
@@ -164,9 +162,9 @@ function requestedIps(conf: NetConf, env: CniEnv | undefined): Ip[] {
 /** Parses, defaults and validates the `ipam` section (and the requests that ride with it). */
 export function parseIpamConfig(conf: NetConf, env?: CniEnv): IpamConfig {
   const ipam = conf.ipam;
-  if (!isObj(ipam)) throw invalid('ipam', 'must be an object');
+  if (!isJsonObject(ipam)) throw invalid('ipam', 'must be an object');
   const sets: RangeSet[] = [];
-  const rc = isObj(conf.runtimeConfig) ? getCi(conf.runtimeConfig, 'ipRanges') : undefined;
+  const rc = isJsonObject(conf.runtimeConfig) ? getCi(conf.runtimeConfig, 'ipRanges') : undefined;
   if (rc !== undefined && rc !== null) sets.push(...parseRangeSets(rc, 'runtimeConfig.ipRanges'));
   const ranges = getCi(ipam, 'ranges');
   if (ranges !== undefined && ranges !== null) sets.push(...parseRangeSets(ranges, 'ipam.ranges'));

@@ -4,6 +4,7 @@
  * GC of one network are serialised across processes (SPEC.md §3: plugins must lock shared state).
  */
 import { type Attachment, CniCode, CniError, type Result, type ResultIp } from '../../lib/cni/index.js';
+import { addressBits } from '../../lib/net/ip.js';
 import { allocate, requestProblem } from './allocator.js';
 import type { IpamConfig, Range } from './config.js';
 import { formatCidr, formatIp, type Ip, parseIp, sameIp } from './ip.js';
@@ -87,7 +88,7 @@ export async function ipamAdd(conf: IpamConfig, att: IpamRequest): Promise<Resul
         taken.add(text);
         const range = rangeOf(conf, i, ip);
         ips.push({
-          address: formatCidr(ip, range?.subnet.prefix ?? (ip.family === 4 ? 32 : 128)),
+          address: formatCidr(ip, range?.subnet.prefix ?? addressBits(ip.family)),
           ...(range?.gateway && !sameIp(range.gateway, ip) ? { gateway: formatIp(range.gateway) } : {}),
         });
       }

@@ -5,7 +5,8 @@
  */
 import { familyOf, type NetConf, type Result } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { getCi, parseIp } from '../host-local/index.js';
+import { tryParseIp } from '../../lib/net/ip.js';
+import { getCi } from '../host-local/index.js';
 import { parsePrevResult } from '../skel/index.js';
 
 /** One host port forwarded to the container. */
@@ -47,7 +48,7 @@ function parseMapping(raw: unknown, field: string): PortMapping {
   const hostIPRaw = getCi(m, 'hostIP');
   let hostIP: string | undefined;
   if (hostIPRaw !== undefined && hostIPRaw !== null && hostIPRaw !== '') {
-    const ip = typeof hostIPRaw === 'string' ? parseIp(hostIPRaw) : undefined;
+    const ip = typeof hostIPRaw === 'string' ? tryParseIp(hostIPRaw) : undefined;
     if (!ip) throw invalid(`${field}.hostIP`, `not an IP address: ${JSON.stringify(hostIPRaw)}`);
     hostIP = hostIPRaw as string;
   }

@@ -7,7 +7,7 @@
 import { statfsSync } from 'node:fs';
 import { type NetConf, parseResult, type Result } from '../../lib/cni/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { parseIp } from '../host-local/ip.js';
+import { addressBits, tryParseIp } from '../../lib/net/ip.js';
 
 /** Shows a value in a message with control characters escaped, so a newline stays visible. */
 export function shown(value: string): string {
@@ -102,16 +102,16 @@ export function netnsFault(path: string): NetnsFault | undefined {
 
 function cidrProblem(text: string): string | undefined {
   const [addr = '', prefix, extra] = text.split('/');
-  const ip = parseIp(addr);
+  const ip = tryParseIp(addr);
   if (!ip || extra !== undefined || prefix === undefined || !/^\d{1,3}$/.test(prefix)) {
     return `${shown(text)} is not an address with a prefix length`;
   }
-  if (Number(prefix) > (ip.family === 4 ? 32 : 128)) return `${shown(text)} has a prefix length out of range`;
+  if (Number(prefix) > addressBits(ip.family)) return `${shown(text)} has a prefix length out of range`;
   return undefined;
 }
 
 function ipProblem(text: string): string | undefined {
-  return parseIp(text) ? undefined : `${shown(text)} is not an IP address`;
+  return tryParseIp(text) ? undefined : `${shown(text)} is not an IP address`;
 }
 
 /** A problem located at a field. */

@@ -6,6 +6,7 @@
  * exists, since nothing is proxied to it). A local one (no service) is `Available=True`, reason
  * `Local`. The groups of service-backed APIServices are not served here.
  */
+import { formatTime } from '../../lib/api/time.js';
 import type { Store } from '../store/index.js';
 import { ObjectCache } from './object-cache.js';
 import { isObject, type JsonObject } from './patch.js';
@@ -117,9 +118,7 @@ export class ApiServiceAvailability {
           lastTransitionTime:
             prev?.status === want.status && typeof prev.lastTransitionTime === 'string'
               ? prev.lastTransitionTime
-              : this.now()
-                  .toISOString()
-                  .replace(/\.\d+Z$/, 'Z'),
+              : formatTime(this.now()),
         };
         await this.rest
           .patch(info, undefined, name, 'merge', { status: { conditions: [condition] } }, 'status')

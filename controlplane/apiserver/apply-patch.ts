@@ -1,4 +1,5 @@
 /** Picks the patch algorithm for a request's Content-Type (apiserver handlers/patch.go). */
+import { formatTime } from '../../lib/api/time.js';
 import { rootTypeOf } from './list-semantics.js';
 import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { type Manager, serverSideApply } from './server-side-apply.js';
@@ -25,7 +26,7 @@ export function applyPatch(
   custom: boolean,
   apply: { readonly who: Manager; readonly now: string } = {
     who: { manager: 'unknown', operation: 'Apply' },
-    now: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    now: formatTime(Date.now()),
   },
 ): JsonObject {
   let out: Json;

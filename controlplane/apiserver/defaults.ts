@@ -3,6 +3,7 @@
  * defaulters do (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go). Only the fields clients and the
  * other components of this project read are defaulted.
  */
+import { formatTime } from '../../lib/api/time.js';
 import { defaultApiService } from './api-services.js';
 import { defaultCronJob, defaultJob } from './batch-defaults.js';
 import { storedVersionsOf } from './crd-conversion.js';
@@ -147,7 +148,7 @@ function defaultCrd(o: JsonObject): void {
   status.acceptedNames = structuredClone(names);
   const storage = list(spec.versions).find((v) => v.storage === true);
   status.storedVersions = storedVersionsOf(o, typeof storage?.name === 'string' ? storage.name : '');
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = formatTime(Date.now());
   const conditions = list(status.conditions);
   const cond = (type: string, reason: string, message: string): JsonObject => {
     const prev = conditions.find((c) => c.type === type);

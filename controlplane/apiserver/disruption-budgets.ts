@@ -6,8 +6,10 @@
  * the pod recorded in `disruptedPods` by a status update whose resourceVersion precondition
  * makes concurrent evictions take turns, before the pod is deleted.
  */
+
 import { type LabelSelector, matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
 import { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_BUDGET_CAUSE } from '../../lib/api/policy-v1.js';
+import { formatTime } from '../../lib/api/time.js';
 import { isObject, type Json, type JsonObject } from './patch.js';
 import type { ResourceStorage } from './registry/storage.js';
 import type { DeleteOptions } from './registry/types.js';
@@ -85,7 +87,7 @@ export function decrementBudget(pdb: JsonObject, podName: string, now: Date): Js
   const next: JsonObject = structuredClone(pdb);
   const nextStatus = next.status as JsonObject;
   nextStatus.disruptionsAllowed = allowed - 1;
-  nextStatus.disruptedPods = { ...disrupted, [podName]: now.toISOString().replace(/\.\d+Z$/, 'Z') };
+  nextStatus.disruptedPods = { ...disrupted, [podName]: formatTime(now) };
   if (allowed - 1 === 0) {
     const conds = Array.isArray(nextStatus.conditions) ? nextStatus.conditions.filter(isObject) : [];
     const others = conds.filter((c) => c.type !== DISRUPTION_ALLOWED_CONDITION);
@@ -100,7 +102,7 @@ export function decrementBudget(pdb: JsonObject, podName: string, now: Date): Js
         message: '',
         observedGeneration: num(meta, 'generation'),
         lastTransitionTime: changed
-          ? now.toISOString().replace(/\.\d+Z$/, 'Z')
+          ? formatTime(now)
           : ((prev?.lastTransitionTime as Json | undefined) ?? null),
       },
     ];

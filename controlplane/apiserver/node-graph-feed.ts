@@ -4,6 +4,7 @@
  * VolumeAttachments where this server serves them. A watch that fails (compacted history, a
  * store error) is started again from a fresh list; pods gone meanwhile leave the graph.
  */
+import { splitObjectKey } from '../../lib/api/meta.js';
 import type { WatchHandle } from '../store/index.js';
 import { type NodeGraph, podReferences, pvReferences } from './node-graph.js';
 import { metaString } from './object-meta.js';
@@ -56,9 +57,9 @@ export async function feedNodeGraph(options: {
         graph.addPod(refs);
       },
       remove: (key) => {
-        const slash = key.indexOf('/');
+        const { namespace, name } = splitObjectKey(key);
         bound.delete(key);
-        graph.deletePod(key.slice(0, slash), key.slice(slash + 1));
+        graph.deletePod(namespace, name);
       },
     });
   }

@@ -26,10 +26,8 @@ export function metaString(o: JsonObject, field: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Kubernetes timestamps: RFC 3339 in UTC with second precision (metav1.Time). */
-export function timestamp(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
+/** Kubernetes timestamps (metav1.Time): lib/api's formatter under the name the registry uses. */
+export { formatTime as timestamp } from '../../lib/api/time.js';
 
 /** Everything but metadata and status: a change here bumps `metadata.generation`. */
 export function specPart(o: JsonObject): string {

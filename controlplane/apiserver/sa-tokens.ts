@@ -6,7 +6,9 @@
  * only this server holds. A valid, unexpired token authenticates as the service account, in the
  * groups `system:serviceaccounts` and `system:serviceaccounts:NS` (as Kubernetes' authenticator).
  */
+
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { formatTime } from '../../lib/api/time.js';
 import type { UserInfo } from './auth.js';
 import { invalidError } from './status.js';
 
@@ -63,7 +65,7 @@ export function issueToken(options: {
   const input = `${b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64url(JSON.stringify(claims))}`;
   return {
     token: `${input}.${sign(options.key, input)}`,
-    expirationTimestamp: `${new Date((iat + seconds) * 1000).toISOString().slice(0, 19)}Z`,
+    expirationTimestamp: formatTime((iat + seconds) * 1000),
     expirationSeconds: seconds,
   };
 }

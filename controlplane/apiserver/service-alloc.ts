@@ -4,9 +4,10 @@
  * and in range, a taken or out-of-range one is a 422 naming the field, and an omitted one gets a
  * free value. Pure: the caller passes what is in use and a random source.
  */
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { type FieldError, invalidValue } from '../../lib/api/validation/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { isObject, type JsonObject } from './patch.js';
+import { addressCount, formatIp, parseCidr, parseIp, tryParseIp } from '../../lib/net/index.js';
 
 /** An IPv4 range such as 10.96.0.0/16, as integers. */
 export interface Ipv4Range {
@@ -17,33 +18,27 @@ export interface Ipv4Range {
 
 /** Parses `a.b.c.d/n` (IPv4; the lab is single-stack). */
 export function parseIpv4Cidr(cidr: string, field = '--service-cluster-ip-range'): Ipv4Range {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
-  const parts = m ? m.slice(1, 5).map(Number) : [];
-  const bits = m ? Number(m[5]) : -1;
-  if (!m || parts.some((p) => p > 255) || bits < 8 || bits > 30) {
+  let parsed: ReturnType<typeof parseCidr> | undefined;
+  try {
+    parsed = parseCidr(cidr, field);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed?.family !== 4 || parsed.prefixLength < 8 || parsed.prefixLength > 30) {
     throw invalid(field, `must be an IPv4 CIDR with a prefix of 8–30 bits, got "${cidr}"`);
   }
-  const ip = parts.reduce((a, p) => a * 256 + p, 0);
-  const size = 2 ** (32 - bits);
-  return { cidr, network: ip - (ip % size), size };
+  const network = Number(parseIp(parsed.network).value);
+  return { cidr, network, size: Number(addressCount(parsed)) };
 }
 
-/** Dotted form of an IPv4 integer. */
-export function ipv4ToString(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-}
-
-/** Integer form of a dotted IPv4 address, or undefined. */
-export function ipv4ToNumber(s: string): number | undefined {
-  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
-  if (!m) return undefined;
-  const parts = m.slice(1, 5).map(Number);
-  return parts.some((p) => p > 255) ? undefined : parts.reduce((a, p) => a * 256 + p, 0);
+/** The address `offset` after the range's network address. */
+function addressAt(range: Ipv4Range, offset: number): string {
+  return formatIp(BigInt(range.network + offset), 4);
 }
 
 /** The first usable address of the range: the `kubernetes` Service's ClusterIP. */
 export function firstServiceIp(range: Ipv4Range): string {
-  return ipv4ToString(range.network + 1);
+  return addressAt(range, 1);
 }
 
 /** What is already allocated (from every other Service). */
@@ -87,8 +82,8 @@ export function allocateService(req: AllocationRequest): FieldError[] {
   if (type !== 'ExternalName') allocateClusterIp(req, errs);
   const wantsNodePorts =
     type === 'NodePort' || (type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts !== false);
-  const ports = Array.isArray(spec.ports) ? spec.ports.filter(isObject) : [];
-  const oldPorts = Array.isArray(old?.ports) ? old.ports.filter(isObject) : [];
+  const ports = Array.isArray(spec.ports) ? spec.ports.filter(isJsonObject) : [];
+  const oldPorts = Array.isArray(old?.ports) ? old.ports.filter(isJsonObject) : [];
   const mine = new Set(oldPorts.map((p) => p.nodePort).filter((n): n is number => typeof n === 'number'));
   const usedHere = new Set<number>();
   const span = req.nodePortMax - req.nodePortMin + 1;
@@ -155,7 +150,8 @@ function allocateClusterIp(req: AllocationRequest, errs: FieldError[]): void {
       errs.push(invalidValue('spec.clusterIP', want, 'field is immutable'));
       return;
     }
-    const n = ipv4ToNumber(want);
+    const ip = tryParseIp(want);
+    const n = ip?.family === 4 ? Number(ip.value) : undefined;
     if (n === undefined || n <= range.network || n >= range.network + range.size - 1) {
       errs.push(
         invalidValue(
@@ -179,7 +175,7 @@ function allocateClusterIp(req: AllocationRequest, errs: FieldError[]): void {
   const got = pickFree(
     hosts,
     Math.floor(req.random() * hosts),
-    (k) => ipv4ToString(range.network + 1 + k),
+    (k) => addressAt(range, 1 + k),
     (v) => state.clusterIPs.has(v),
   );
   if (got === undefined) errs.push(invalidValue('spec.clusterIP', '', 'range is full'));

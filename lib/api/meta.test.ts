@@ -7,6 +7,7 @@ import {
   objectKey,
   parseSelector,
   selectorFromLabelSelector,
+  splitObjectKey,
 } from './meta.js';
 
 describe('objectKey', () => {
@@ -14,6 +15,11 @@ describe('objectKey', () => {
     expect(objectKey('demo', 'hello')).toBe('demo/hello');
     expect(objectKey(undefined, 'node-1')).toBe('node-1');
     expect(keyOf({ metadata: { namespace: 'a', name: 'b' } })).toBe('a/b');
+  });
+  it('splits back into namespace and name', () => {
+    expect(splitObjectKey('demo/hello')).toEqual({ namespace: 'demo', name: 'hello' });
+    expect(splitObjectKey('node-1')).toEqual({ namespace: '', name: 'node-1' });
+    expect(splitObjectKey(objectKey('a', 'b/c'))).toEqual({ namespace: 'a', name: 'b/c' });
   });
 });
 

@@ -144,6 +144,12 @@ export function keyOf(obj: KubeObject): string {
   return objectKey(obj.metadata.namespace, obj.metadata.name ?? '');
 }
 
+/** Splits a key made by {@link objectKey}: no `/` means a cluster-scoped name (namespace ''). */
+export function splitObjectKey(key: string): { readonly namespace: string; readonly name: string } {
+  const i = key.indexOf('/');
+  return i === -1 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
 // Label keys: optional DNS-subdomain prefix + "/" + name of ≤63 chars (Kubernetes "Labels and Selectors").
 const NAME_RE = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
 const PREFIX_RE = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

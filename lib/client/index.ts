@@ -10,6 +10,7 @@ export {
   ApiError,
   isAlreadyExists,
   isConflict,
+  isForbidden,
   isGone,
   isInvalid,
   isNotFound,

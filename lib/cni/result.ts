@@ -2,16 +2,14 @@
  * Result parsing and conversion between the 0.4.0 and 1.x shapes (SPEC.md §"Result types";
  * 0.4.0 carries `ips[].version` "4"/"6", 1.x drops it). Internally everything is 1.x.
  */
+import { isJsonObject } from '../api/json.js';
+import { familyOfText } from '../net/ip.js';
 import { CniCode, CniError } from './errors.js';
 import type { Dns, Result, ResultInterface, ResultIp, ResultRoute } from './types.js';
 import { isV1 } from './version.js';
 
 function bad(field: string, problem: string): CniError {
   return new CniError(CniCode.DecodeFailure, `${field}: ${problem}`, { field });
-}
-
-function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function str(obj: Readonly<Record<string, unknown>>, key: string, field: string): string | undefined {
@@ -47,7 +45,7 @@ function list(obj: Readonly<Record<string, unknown>>, key: string, field: string
 }
 
 function record(v: unknown, field: string): Readonly<Record<string, unknown>> {
-  if (!isRecord(v)) throw bad(field, 'must be an object');
+  if (!isJsonObject(v)) throw bad(field, 'must be an object');
   return v;
 }
 
@@ -124,9 +122,9 @@ export function parseResult(raw: unknown, field = 'prevResult'): Result {
   });
 }
 
-/** The IP family of an address or CIDR, by its text: '6' when it contains a colon. */
+/** The IP family of an address or CIDR as CNI 0.4.0's `ips[].version` spells it, by its text. */
 export function familyOf(address: string): '4' | '6' {
-  return address.includes(':') ? '6' : '4';
+  return familyOfText(address) === 6 ? '6' : '4';
 }
 
 /**

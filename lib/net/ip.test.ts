@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import { describe, expect, it } from 'vitest';
 import { isInvalid } from '../errors/index.js';
 import {
@@ -6,13 +7,19 @@ import {
   compareIp,
   contains,
   familyOf,
+  familyOfText,
   formatCidr,
+  formatIp,
+  ipFromBytes,
   ipRange,
+  ipToBytes,
   nthAddress,
   offsetIp,
   parseCidr,
   parseIp,
+  prefixMask,
   subnet,
+  tryParseIp,
 } from './index.js';
 
 function errorOf(fn: () => unknown): unknown {
@@ -118,6 +125,98 @@ describe('subnet', () => {
     );
     expect(() => subnet('10.244.0.0/16', 8, 0)).toThrow(
       'prefixLength: must be 16–32 for 10.244.0.0/16, got 8',
+    );
+  });
+});
+
+describe('text forms (the parser the CNI plugins load)', () => {
+  const roundTrips: [string, string][] = [
+    ['10.1.2.3', '10.1.2.3'],
+    ['0.0.0.0', '0.0.0.0'],
+    ['255.255.255.255', '255.255.255.255'],
+    ['::', '::'],
+    ['::1', '::1'],
+    ['fd00::', 'fd00::'],
+    ['FD00:0:0:0:0:0:0:5', 'fd00::5'],
+    // RFC 5952 §4.2.3: the longest zero run is compressed, the first one on a tie.
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'],
+    // §4.2.2: a single zero group is not compressed.
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'],
+    ['fd00::ffff:ffff:ffff:ffff', 'fd00::ffff:ffff:ffff:ffff'],
+    ['::ffff:1.2.3.4', '::ffff:102:304'],
+    ['1:2:3:4:5:6:1.2.3.4', '1:2:3:4:5:6:102:304'],
+    ['1:2:3:4:5:6:7::', '1:2:3:4:5:6:7:0'],
+  ];
+  it.each(roundTrips)('%s → %s', (text, canonical) => {
+    expect(parseIp(text).address).toBe(canonical);
+    const ip = tryParseIp(text);
+    expect(ip && formatIp(ip.value, ip.family)).toBe(canonical);
+  });
+
+  const garbage = [
+    '',
+    '1.2.3',
+    '1.2.3.4.5',
+    '256.1.1.1',
+    '01.1.1.1',
+    '1.2.3.-1',
+    ':::',
+    '1::2::3',
+    '12345::',
+    'g::',
+    '1:2:3:4:5:6:7:8:9',
+    '1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:',
+    ':1:2:3:4:5:6:7',
+    'fe80::1%eth0',
+    '::1.2.3',
+    '::ffff:01.2.3.4',
+    '1.2.3.4::',
+    ' 10.0.0.1',
+  ];
+  it.each(garbage)('rejects %j', (text) => {
+    expect(tryParseIp(text)).toBeUndefined();
+    expect(familyOf(text)).toBeUndefined();
+    expect(() => parseIp(text)).toThrow(/invalid IP address/);
+  });
+
+  it('reads a non-string as no address', () => {
+    expect(tryParseIp(42 as unknown as string)).toBeUndefined();
+  });
+
+  it('prints what ipaddr.js prints, for every shape of zero run', () => {
+    // Each of the 256 patterns of zero and non-zero groups, in canonical and expanded input.
+    for (let bits = 0; bits < 256; bits++) {
+      const groups = Array.from({ length: 8 }, (_, i) => ((bits >> i) & 1 ? (i + 1) * 0x1111 : 0));
+      const expanded = groups.map((g) => g.toString(16)).join(':');
+      const ours = parseIp(expanded).address;
+      expect(ours).toBe(ipaddr.parse(expanded).toString());
+      expect(parseIp(ours).address).toBe(ours);
+    }
+    for (const v4 of ['0.0.0.0', '10.96.0.1', '192.168.255.254', '255.255.255.255']) {
+      expect(parseIp(v4).address).toBe(ipaddr.parse(v4).toString());
+    }
+  });
+
+  it('masks and guesses the family of known-good text', () => {
+    expect(prefixMask(4, 24)).toBe(0xffffff00n);
+    expect(prefixMask(4, 0)).toBe(0n);
+    expect(prefixMask(6, 128)).toBe(2n ** 128n - 1n);
+    expect(familyOfText('10.0.0.1/24')).toBe(4);
+    expect(familyOfText('fd00::1/64')).toBe(6);
+  });
+});
+
+describe('bytes', () => {
+  it('converts to and from network byte order', () => {
+    expect([...ipToBytes(parseIp('10.1.2.3'))]).toEqual([10, 1, 2, 3]);
+    const v6 = ipToBytes(parseIp('fd00::1:2'));
+    expect(v6.length).toBe(16);
+    expect(formatIp(ipFromBytes(v6).value, 6)).toBe('fd00::1:2');
+    expect(ipFromBytes(Uint8Array.from([192, 168, 0, 1]))).toEqual({ family: 4, value: 0xc0a80001n });
+    expect(() => ipFromBytes(new Uint8Array(5), 'attribute')).toThrow(
+      'attribute: an IP address needs 4 or 16 bytes, got 5',
     );
   });
 });

@@ -1,19 +1,25 @@
 /**
- * IP address and CIDR math. ipaddr.js does the parsing; everything above it works on
- * `bigint` values so IPv4 and IPv6 share one code path (an IPv6 address is 128 bits).
+ * IP address and CIDR math without dependencies: the CNI plugins load this on every call, so it
+ * parses and prints addresses itself rather than evaluating an address library at start-up.
+ * Everything works on `bigint` values so IPv4 and IPv6 share one code path (an IPv6 address is
+ * 128 bits). Text forms: IPv4 dotted quad without leading zeros; IPv6 per RFC 4291 §2.2 (with
+ * `::` and a trailing dotted quad), printed in the RFC 5952 §4 canonical form; no zone index.
  */
-import ipaddr from 'ipaddr.js';
 import { invalid } from '../errors/index.js';
 
 /** An address family: 4 or 6. */
 export type IpFamily = 4 | 6;
 
-/** A parsed IP address: its family, canonical text and numeric value. */
-export interface IpAddress {
+/** An address as a number: easy to compare, step and mask. */
+export interface IpValue {
   readonly family: IpFamily;
+  readonly value: bigint;
+}
+
+/** A parsed IP address: its family, canonical text and numeric value. */
+export interface IpAddress extends IpValue {
   /** Canonical text: dotted quad, or RFC 5952 compressed lower-case IPv6. */
   readonly address: string;
-  readonly value: bigint;
 }
 
 /** A parsed CIDR. `address` keeps the host bits as written; `network` has them cleared. */
@@ -30,17 +36,83 @@ export function addressBits(family: IpFamily): number {
   return family === 4 ? 32 : 128;
 }
 
-function toBigInt(bytes: readonly number[]): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
+const V4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+const HEXTET = /^[0-9a-fA-F]{1,4}$/;
+
+function parseV4(text: string): number | undefined {
+  const m = V4.exec(text);
+  if (!m) return undefined;
+  let v = 0;
+  for (let i = 1; i <= 4; i++) {
+    const octet = Number(m[i]);
+    if (octet > 255) return undefined;
+    v = v * 256 + octet;
+  }
   return v;
+}
+
+/** The 16-bit groups of one side of `::` (a trailing dotted quad counts as two). */
+function groupsOf(part: string, allowV4: boolean): number[] | undefined {
+  if (part === '') return [];
+  const out: number[] = [];
+  const pieces = part.split(':');
+  for (const [i, piece] of pieces.entries()) {
+    if (allowV4 && i === pieces.length - 1 && piece.includes('.')) {
+      const v4 = parseV4(piece);
+      if (v4 === undefined) return undefined;
+      out.push(Math.floor(v4 / 65536), v4 % 65536);
+    } else if (HEXTET.test(piece)) {
+      out.push(Number.parseInt(piece, 16));
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+function parseV6(text: string): bigint | undefined {
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  let groups: number[];
+  if (halves.length === 2) {
+    const head = groupsOf(halves[0] ?? '', false);
+    const tail = groupsOf(halves[1] ?? '', true);
+    // `::` stands for at least one zero group.
+    if (!head || !tail || head.length + tail.length > 7) return undefined;
+    groups = [...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail];
+  } else {
+    const all = groupsOf(text, true);
+    if (all?.length !== 8) return undefined;
+    groups = all;
+  }
+  return groups.reduce((v, g) => (v << 16n) | BigInt(g), 0n);
+}
+
+/**
+ * Parses an address to its number, or undefined when the text is not one. Only the strict
+ * dotted-quad IPv4 form is accepted (no `010.1` octal or short forms, which inet_aton would read
+ * differently), so text round-trips exactly.
+ */
+export function tryParseIp(text: string): IpValue | undefined {
+  if (typeof text !== 'string') return undefined;
+  const v4 = parseV4(text);
+  if (v4 !== undefined) return { family: 4, value: BigInt(v4) };
+  if (!text.includes(':')) return undefined;
+  const v6 = parseV6(text);
+  return v6 === undefined ? undefined : { family: 6, value: v6 };
 }
 
 /** The family of an address text, or undefined when it is not an IP address. */
 export function familyOf(text: string): IpFamily | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4;
-  if (ipaddr.IPv6.isValid(text) && !text.includes('%')) return 6;
-  return undefined;
+  return tryParseIp(text)?.family;
+}
+
+/**
+ * The family of an address or CIDR by its text alone: 6 when it contains a colon. Only for text
+ * already known to be an address (a CNI result's), where parsing again would be wasted.
+ */
+export function familyOfText(text: string): IpFamily {
+  return text.includes(':') ? 6 : 4;
 }
 
 /** True for a dotted-quad IPv4 address. */
@@ -53,27 +125,58 @@ export function isIPv6(text: string): boolean {
   return familyOf(text) === 6;
 }
 
-/**
- * Parses an IP address. Only the strict dotted-quad IPv4 form is accepted (no `010.1` octal or
- * short forms, which inet_aton would read differently), so text round-trips exactly.
- */
+/** Parses an IP address; throws `invalid(field)` naming the bad value. */
 export function parseIp(text: string, field = 'ip'): IpAddress {
-  const family = typeof text === 'string' ? familyOf(text) : undefined;
-  if (family === undefined) throw invalid(field, `invalid IP address ${JSON.stringify(text)}`);
-  const parsed = ipaddr.parse(text);
-  const value = toBigInt(parsed.toByteArray());
-  return Object.freeze({ family, address: formatIp(value, family), value });
+  const ip = tryParseIp(text);
+  if (ip === undefined) throw invalid(field, `invalid IP address ${JSON.stringify(text)}`);
+  return Object.freeze({ family: ip.family, address: formatIp(ip.value, ip.family), value: ip.value });
 }
 
-/** Formats a numeric address of the family as canonical text. */
+/** Formats a numeric address of the family as canonical text (RFC 5952 §4 for IPv6). */
 export function formatIp(value: bigint, family: IpFamily): string {
   const bits = addressBits(family);
   if (value < 0n || value >= 1n << BigInt(bits)) {
     throw invalid('value', `${value} is outside the IPv${family} address space`);
   }
-  const bytes: number[] = [];
-  for (let i = bits / 8 - 1; i >= 0; i -= 1) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
-  return ipaddr.fromByteArray(bytes).toString();
+  if (family === 4) {
+    const v = Number(value);
+    return [24, 16, 8, 0].map((shift) => Math.floor(v / 2 ** shift) % 256).join('.');
+  }
+  const groups: number[] = [];
+  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(i * 16)) & 0xffffn));
+  // The longest run of two or more zero groups (the first on a tie) becomes `::` (§4.2.2, §4.2.3).
+  let best = { at: -1, len: 1 };
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.len) best = { at: i, len: j - i };
+    i = j;
+  }
+  const hex = (g: readonly number[]) => g.map((x) => x.toString(16)).join(':');
+  if (best.at < 0) return hex(groups);
+  return `${hex(groups.slice(0, best.at))}::${hex(groups.slice(best.at + best.len))}`;
+}
+
+/** The address in network byte order: 4 bytes for IPv4, 16 for IPv6. */
+export function ipToBytes(ip: IpValue): Uint8Array {
+  const n = addressBits(ip.family) / 8;
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Number((ip.value >> BigInt((n - 1 - i) * 8)) & 0xffn);
+  return out;
+}
+
+/** An address from network-order bytes: 4 make an IPv4 address, 16 an IPv6 one. */
+export function ipFromBytes(bytes: Uint8Array, field = 'address'): IpValue {
+  if (bytes.length !== 4 && bytes.length !== 16) {
+    throw invalid(field, `an IP address needs 4 or 16 bytes, got ${bytes.length}`);
+  }
+  let value = 0n;
+  for (const b of bytes) value = (value << 8n) | BigInt(b);
+  return { family: bytes.length === 4 ? 4 : 6, value };
 }
 
 /** Parses `addr/len`. The error names the field and the bad value. */
@@ -96,8 +199,8 @@ export function parseCidr(text: string, field = 'cidr'): Cidr {
   return Object.freeze({ family, address: ip.address, prefixLength, network });
 }
 
-/** The netmask of a prefix length as a number. */
-function prefixMask(family: IpFamily, prefixLength: number): bigint {
+/** The netmask of a prefix length as a number (`ip & mask` is the network address). */
+export function prefixMask(family: IpFamily, prefixLength: number): bigint {
   const bits = BigInt(addressBits(family));
   const all = (1n << bits) - 1n;
   return all ^ ((1n << (bits - BigInt(prefixLength))) - 1n);

@@ -6,7 +6,6 @@
  */
 import dgram from 'node:dgram';
 import net, { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import {
   createNetlink,
   type NetlinkSocket,
@@ -14,6 +13,7 @@ import {
   type RawNetlinkSocketOptions,
 } from 'netlink';
 import { ErrorCode, invalid, SwitchyardError } from '../errors/index.js';
+import { ipToBytes, tryParseIp } from '../net/ip.js';
 import {
   AF_INET,
   AF_INET6,
@@ -38,12 +38,13 @@ export interface BindAddress {
 
 /** Encodes a sockaddr_in / sockaddr_in6 (netinet/in.h); the port is in network byte order. */
 export function encodeSockaddr(address: BindAddress): Buffer {
-  const family = isIP(address.host);
-  if (family === 0) throw invalid('host', `must be an IPv4 or IPv6 literal, got "${address.host}"`);
+  const ip = tryParseIp(address.host);
+  if (ip === undefined) throw invalid('host', `must be an IPv4 or IPv6 literal, got "${address.host}"`);
+  const family = ip.family;
   if (!Number.isInteger(address.port) || address.port < 0 || address.port > 65535) {
     throw invalid('port', `must be an integer 0–65535, got ${address.port}`);
   }
-  const bytes = ipaddr.parse(address.host).toByteArray();
+  const bytes = ipToBytes(ip);
   if (family === 4) {
     const buf = Buffer.alloc(16);
     buf.writeUInt16LE(AF_INET, 0);

@@ -5,6 +5,7 @@
  * `nft -a list …`, matched by table and object name. Rule bodies stay text on purpose: the
  * JSON expression tree would need a full printer to turn back into nft syntax.
  */
+import { isJsonObject } from '../api/json.js';
 import { invalid } from '../errors/index.js';
 import { canonicalize, normalizeRuleText } from './canonical.js';
 import type {
@@ -24,7 +25,6 @@ import type {
 
 type Json = Record<string, unknown>;
 
-const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
@@ -37,7 +37,7 @@ function typeText(v: unknown): string {
 export function jsonValueText(v: unknown): string {
   if (typeof v === 'string' || typeof v === 'number') return String(v);
   if (Array.isArray(v)) return v.map(jsonValueText).join(', ');
-  if (!isObj(v)) return String(v);
+  if (!isJsonObject(v)) return String(v);
   const [[kind, body]] = Object.entries(v) as [[string, unknown]];
   switch (kind) {
     case 'concat':
@@ -67,7 +67,7 @@ function elementFrom(family: Family, table: string, set: string, raw: unknown): 
   if (Array.isArray(raw) && raw.length === 2) [keyRaw, valueRaw] = raw;
   let timeout: number | undefined;
   let comment: string | undefined;
-  if (isObj(keyRaw) && isObj(keyRaw.elem)) {
+  if (isJsonObject(keyRaw) && isJsonObject(keyRaw.elem)) {
     timeout = num(keyRaw.elem.timeout);
     comment = str(keyRaw.elem.comment);
     keyRaw = keyRaw.elem.val;
@@ -227,15 +227,15 @@ export function readBack(jsonText: string, listingText: string): NftObject[] {
   } catch (err) {
     throw invalid('json', 'nft -j output is not JSON', err);
   }
-  if (!isObj(doc) || !Array.isArray(doc.nftables)) throw invalid('json', 'missing "nftables" array');
+  if (!isJsonObject(doc) || !Array.isArray(doc.nftables)) throw invalid('json', 'missing "nftables" array');
   const text = parseTextListing(listingText);
   const out: NftObject[] = [];
   for (const item of doc.nftables) {
-    if (!isObj(item)) continue;
-    if (isObj(item.table)) out.push(tableFrom(item.table, text));
-    else if (isObj(item.chain)) out.push(chainFrom(item.chain, text));
-    else if (isObj(item.set) || isObj(item.map)) {
-      const kind = isObj(item.set) ? 'set' : 'map';
+    if (!isJsonObject(item)) continue;
+    if (isJsonObject(item.table)) out.push(tableFrom(item.table, text));
+    else if (isJsonObject(item.chain)) out.push(chainFrom(item.chain, text));
+    else if (isJsonObject(item.set) || isJsonObject(item.map)) {
+      const kind = isJsonObject(item.set) ? 'set' : 'map';
       const j = (item.set ?? item.map) as Json;
       out.push(setFrom(kind, j, text));
       for (const e of Array.isArray(j.elem) ? j.elem : []) {

@@ -6,6 +6,7 @@
  * lets a caller that was just denied wait until the cache has seen every write acknowledged
  * before its request (a binding created a moment ago then counts; see `syncTo`).
  */
+import { splitObjectKey } from '../../../lib/api/meta.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from '../../../lib/api/rbac-v1.js';
 import type { Store, StoreEvent, WatchHandle } from '../../store/index.js';
 
@@ -179,7 +180,7 @@ function put(c: Contents, kind: Kind, key: string, value: string, revision: numb
   const id = key.slice(PREFIX[kind].length);
   c.maps[kind].set(id, { object, revision });
   if (kind === 'rolebindings') {
-    const [ns = '', name = ''] = id.split('/');
+    const { namespace: ns, name } = splitObjectKey(id);
     let names = c.bindingsByNs.get(ns);
     if (!names) {
       names = new Set();
@@ -192,7 +193,7 @@ function put(c: Contents, kind: Kind, key: string, value: string, revision: numb
 function remove(c: Contents, kind: Kind, id: string): void {
   c.maps[kind].delete(id);
   if (kind === 'rolebindings') {
-    const [ns = '', name = ''] = id.split('/');
+    const { namespace: ns, name } = splitObjectKey(id);
     c.bindingsByNs.get(ns)?.delete(name);
   }
 }

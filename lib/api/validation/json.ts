@@ -1,10 +1,9 @@
 /** Small readers for untyped JSON bodies, so validators never cast. */
+import { isJsonObject } from '../json.js';
 
 /** A JSON object as a record, or undefined. */
 export function asRecord(v: unknown): Record<string, unknown> | undefined {
-  return typeof v === 'object' && v !== null && !Array.isArray(v)
-    ? (v as Record<string, unknown>)
-    : undefined;
+  return isJsonObject(v) ? v : undefined;
 }
 
 /** A JSON array, or undefined. */

@@ -2,8 +2,15 @@
  * Address conversions for the codec: IP literals and CIDRs to bytes and back, MAC strings to
  * bytes and back. Pure.
  */
-import ipaddr from 'ipaddr.js';
 import { invalid } from '../../errors/index.js';
+import {
+  addressBits,
+  formatIp as formatIpValue,
+  ipFromBytes,
+  ipToBytes,
+  prefixMask,
+  tryParseIp,
+} from '../../net/ip.js';
 import type { IpFamily } from '../types.js';
 
 /** A parsed CIDR: the address as written (host part kept) and the prefix length. */
@@ -14,17 +21,11 @@ export interface Cidr {
   readonly prefix: number;
 }
 
-/** Parses an IPv4/IPv6 literal into its family and network-order bytes. */
+/** Parses an IPv4/IPv6 literal (dotted-quad IPv4, no zone) into its family and network-order bytes. */
 export function parseIp(field: string, value: string): { family: IpFamily; bytes: Buffer; ip: string } {
-  if (typeof value !== 'string' || !ipaddr.isValid(value)) {
-    throw invalid(field, `must be an IPv4 or IPv6 address, got "${String(value)}"`);
-  }
-  const parsed = ipaddr.parse(value);
-  const family: IpFamily = parsed.kind() === 'ipv4' ? 4 : 6;
-  if (family === 4 && !ipaddr.IPv4.isValidFourPartDecimal(value)) {
-    throw invalid(field, `must be a dotted-quad IPv4 address, got "${value}"`);
-  }
-  return { family, bytes: Buffer.from(parsed.toByteArray()), ip: parsed.toString() };
+  const ip = tryParseIp(value);
+  if (ip === undefined) throw invalid(field, `must be an IPv4 or IPv6 address, got "${String(value)}"`);
+  return { family: ip.family, bytes: Buffer.from(ipToBytes(ip)), ip: formatIpValue(ip.value, ip.family) };
 }
 
 /** Parses `10.0.0.1/24` (host part kept). */
@@ -34,7 +35,7 @@ export function parseCidr(field: string, value: string): Cidr {
   }
   const [addr = '', len = ''] = value.split('/', 2);
   const ip = parseIp(field, addr);
-  const max = ip.family === 4 ? 32 : 128;
+  const max = addressBits(ip.family);
   const prefix = Number(len);
   if (!/^\d{1,3}$/.test(len) || prefix > max) {
     throw invalid(field, `prefix length must be 0–${max}, got "${len}"`);
@@ -44,20 +45,14 @@ export function parseCidr(field: string, value: string): Cidr {
 
 /** Network-order bytes (4 or 16) to an IP string (RFC 5952 form for IPv6). */
 export function formatIp(bytes: Buffer): string {
-  if (bytes.length !== 4 && bytes.length !== 16) {
-    throw invalid('attribute', `an IP address needs 4 or 16 bytes, got ${bytes.length}`);
-  }
-  return ipaddr.fromByteArray([...bytes]).toString();
+  const ip = ipFromBytes(bytes, 'attribute');
+  return formatIpValue(ip.value, ip.family);
 }
 
 /** The network address of a CIDR, as `10.0.0.0/24`. */
 export function networkOf(cidr: Cidr): string {
-  const bytes = Buffer.from(cidr.bytes);
-  for (let bit = cidr.prefix; bit < bytes.length * 8; bit++) {
-    const i = bit >> 3;
-    bytes[i] = (bytes[i] as number) & ~(0x80 >> (bit & 7));
-  }
-  return `${formatIp(bytes)}/${cidr.prefix}`;
+  const ip = ipFromBytes(cidr.bytes);
+  return `${formatIpValue(ip.value & prefixMask(ip.family, cidr.prefix), ip.family)}/${cidr.prefix}`;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
