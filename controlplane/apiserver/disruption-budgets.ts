@@ -7,6 +7,7 @@
  * makes concurrent evictions take turns, before the pod is deleted.
  */
 
+import { isConflict } from '../../lib/api/errors.js';
 import { type LabelSelector, matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
 import { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_BUDGET_CAUSE } from '../../lib/api/policy-v1.js';
 import { formatTime } from '../../lib/api/time.js';
@@ -182,7 +183,7 @@ export async function evictPod(args: {
         // `next` keeps the listed resourceVersion: a concurrent eviction makes this a 409.
         await rest.update(pdbs, namespace, pdbName, next, 'status');
       } catch (err) {
-        if (err instanceof ApiError && err.statusCode === 409 && attempt < 5) continue;
+        if (isConflict(err) && attempt < 5) continue;
         throw err;
       }
     }

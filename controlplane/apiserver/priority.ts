@@ -6,6 +6,7 @@
  * preemption policy never change.
  */
 
+import { isAlreadyExists } from '../../lib/api/errors.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../../lib/api/scheduling-v1.js';
 import { validatePriorityClassUpdate } from '../../lib/api/validation/index.js';
 import { isObject, type JsonObject } from './patch.js';
@@ -164,7 +165,7 @@ export async function ensureSystemPriorityClasses(
   if (!info) return;
   for (const pc of systemPriorityClasses()) {
     await rest.create(info, undefined, pc).catch((err: unknown) => {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!isAlreadyExists(err)) throw err;
     });
   }
 }

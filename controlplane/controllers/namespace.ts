@@ -15,6 +15,7 @@ import {
   ApiError,
   defineResource,
   isConflict,
+  isMethodNotSupported,
   isNotFound,
   type KubeClient,
   namespacesResource,
@@ -237,7 +238,7 @@ async function finalize(client: KubeClient, initial: Namespace): Promise<void> {
 
 /** 405, or a 404 for the collection itself: the verb is not served for this type. */
 function unsupported(err: unknown): boolean {
-  return err instanceof ApiError && (err.statusCode === 405 || err.statusCode === 404);
+  return isMethodNotSupported(err) || isNotFound(err);
 }
 
 /** The server's own message of an API error (what upstream's conditions quote). */

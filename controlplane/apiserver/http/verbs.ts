@@ -4,6 +4,7 @@
  * delete, deletecollection — each calling RestStorage and answering. Subresources with code of
  * their own are looked up in `subresources.ts`.
  */
+import { isNotFound } from '../../../lib/api/errors.js';
 import type { PatchType } from '../apply-patch.js';
 import { sendJson } from '../http-io.js';
 import { isObject, type JsonObject } from '../json.js';
@@ -110,7 +111,7 @@ async function patch(r: VerbRequest): Promise<void> {
     sendJson(r.res, 200, await rest.patch(r.res_, r.ns, r.info.name, type, input, part, r.write));
   } catch (err) {
     // Server-side apply creates what does not exist yet (kubectl apply --server-side).
-    if (type !== 'apply' || r.sub || !(err instanceof ApiError) || err.statusCode !== 404) throw err;
+    if (type !== 'apply' || r.sub || !isNotFound(err)) throw err;
     if (!isObject(input) || (isObject(input.metadata) && input.metadata.name !== r.info.name)) throw err;
     const metadata = isObject(input.metadata) ? input.metadata : {};
     sendJson(

@@ -7,6 +7,7 @@
  * `rbac.authorization.kubernetes.io/autoupdate: "false"` is left alone.
  */
 
+import { isAlreadyExists, isNotFound } from '../../../lib/api/errors.js';
 import type { KubeObject } from '../../../lib/api/meta.js';
 import { aggregateAll } from '../../../lib/api/rbac-aggregation.js';
 import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
@@ -112,9 +113,9 @@ async function ensureNamespace(rest: RestStorage, namespaces: ResourceInfo, name
   try {
     await rest.get(namespaces, undefined, name);
   } catch (err) {
-    if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
+    if (!isNotFound(err)) throw err;
     await rest.create(namespaces, undefined, { metadata: { name } }).catch((e: unknown) => {
-      if (!(e instanceof ApiError && e.statusCode === 409)) throw e;
+      if (!isAlreadyExists(e)) throw e;
     });
   }
 }
@@ -134,7 +135,7 @@ async function ensureOne(
   try {
     existing = await rest.get(info, ns, name);
   } catch (err) {
-    if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   if (existing === undefined) {
     if (ns !== undefined) await ensureNamespace(rest, namespaces, ns);
