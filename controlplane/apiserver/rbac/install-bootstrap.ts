@@ -14,7 +14,6 @@ import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
 import { isObject, type JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { RestStorage } from '../rest.js';
-import { ApiError } from '../status.js';
 import { AUTOUPDATE_ANNOTATION, type BootstrapPolicy } from './bootstrap-policy.js';
 import { uncovered } from './escalation.js';
 

@@ -12,7 +12,6 @@ import { metaOf, metaString } from '../object-meta.js';
 import type { JsonObject } from '../patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from '../propagation.js';
 import type { ResourceInfo } from '../resources.js';
-import { ApiError } from '../status.js';
 import { prefixOf } from './codec.js';
 import type { RegistryContext } from './context.js';
 import { scan } from './scan.js';
