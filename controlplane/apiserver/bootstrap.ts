@@ -5,7 +5,7 @@
  * "kubernetes service" controller, pkg/controlplane/controller/kubernetesservice).
  */
 import { isAlreadyExists } from '../../lib/api/errors.js';
-import type { JsonObject } from './patch.js';
+import type { JsonObject } from '../../lib/api/json.js';
 import type { ResourceInfo, ResourceRegistry } from './resources.js';
 import type { RestStorage } from './rest.js';
 

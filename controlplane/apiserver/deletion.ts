@@ -5,8 +5,9 @@
  * propagation policy becomes the garbage collector's finalizers. Namespaces have their own
  * first step (strategies/namespace.ts). Pure: the caller passes the clock.
  */
+
+import type { JsonObject } from '../../lib/api/json.js';
 import { metaOf, metaString, timestamp } from './object-meta.js';
-import type { JsonObject } from './patch.js';
 import type { DeleteOptions } from './registry/types.js';
 import type { ResourceInfo } from './resources.js';
 import { type ApiError, invalidError } from './status.js';

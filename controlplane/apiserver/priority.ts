@@ -7,9 +7,9 @@
  */
 
 import { isAlreadyExists } from '../../lib/api/errors.js';
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../../lib/api/scheduling-v1.js';
 import { validatePriorityClassUpdate } from '../../lib/api/validation/index.js';
-import { isObject, type JsonObject } from './patch.js';
 import type { ResourceStorage } from './registry/storage.js';
 import type { AdmissionRequest } from './registry/types.js';
 import type { ResourceRegistry } from './resources.js';
@@ -55,7 +55,7 @@ function forbidden(resource: string, name: string, why: string): ApiError {
 
 function nameOf(o: JsonObject | undefined): string {
   const meta = o?.metadata;
-  return isObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+  return isJsonObject(meta) && typeof meta.name === 'string' ? meta.name : '';
 }
 
 /** The global default class: the lowest-valued one when several claim it (getDefaultPriorityClass). */
@@ -100,11 +100,11 @@ export function resolvePodPriority(
 
 async function admitPod(r: AdmissionRequest, classes: PriorityClassSource): Promise<void> {
   const spec = r.object?.spec;
-  if (!isObject(spec)) return;
+  if (!isJsonObject(spec)) return;
   if (r.operation === 'UPDATE') {
     // Priority is fixed at creation: an update that drops it keeps the stored one.
     const old = r.oldObject?.spec;
-    if (isObject(old)) {
+    if (isJsonObject(old)) {
       if (spec.priority === undefined && old.priority !== undefined) spec.priority = old.priority;
       if (spec.preemptionPolicy === undefined && old.preemptionPolicy !== undefined)
         spec.preemptionPolicy = old.preemptionPolicy;

@@ -8,10 +8,10 @@
  */
 
 import { isAlreadyExists, isNotFound } from '../../../lib/api/errors.js';
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import type { KubeObject } from '../../../lib/api/meta.js';
 import { aggregateAll } from '../../../lib/api/rbac-aggregation.js';
 import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
-import { isObject, type JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { RestStorage } from '../rest.js';
 import { AUTOUPDATE_ANNOTATION, type BootstrapPolicy } from './bootstrap-policy.js';
@@ -28,11 +28,11 @@ export interface InstallReport {
 type Obj = JsonObject;
 
 function meta(o: Obj): JsonObject {
-  return isObject(o.metadata) ? o.metadata : {};
+  return isJsonObject(o.metadata) ? o.metadata : {};
 }
 
 function stringMap(v: unknown): Record<string, string> {
-  return isObject(v) ? (v as Record<string, string>) : {};
+  return isJsonObject(v) ? (v as Record<string, string>) : {};
 }
 
 /** Existing keys win, expected ones are added (reconciliation's merge of labels/annotations). */
@@ -69,14 +69,16 @@ function reconcileRole(expected: Obj, existing: Obj): Obj | undefined {
     next.rules = [...rulesOf(existing), ...missing] as unknown as JsonObject[];
     changed = true;
   }
-  const want = isObject(expected.aggregationRule) ? expected.aggregationRule.clusterRoleSelectors : undefined;
+  const want = isJsonObject(expected.aggregationRule)
+    ? expected.aggregationRule.clusterRoleSelectors
+    : undefined;
   if (Array.isArray(want) && want.length > 0) {
     const have =
-      isObject(existing.aggregationRule) && Array.isArray(existing.aggregationRule.clusterRoleSelectors)
+      isJsonObject(existing.aggregationRule) && Array.isArray(existing.aggregationRule.clusterRoleSelectors)
         ? existing.aggregationRule.clusterRoleSelectors
         : [];
     const add = want.filter((w) => !have.some((h) => JSON.stringify(h) === JSON.stringify(w)));
-    if (add.length > 0 || !isObject(existing.aggregationRule)) {
+    if (add.length > 0 || !isJsonObject(existing.aggregationRule)) {
       next.aggregationRule = { clusterRoleSelectors: [...have, ...add] };
       changed = true;
     }

@@ -5,12 +5,12 @@
  * create-if-absent — with the values the kind allocates reserved around it.
  */
 import { randomUUID } from 'node:crypto';
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
 import { isAlreadyExists } from '../../../lib/errors/index.js';
 import { applyDefaults } from '../defaults.js';
 import { recordWrite, schemaOf } from '../managed-fields.js';
 import { admissionName } from '../namespace-lifecycle.js';
 import { generateName, metaOf, timestamp } from '../object-meta.js';
-import { isObject, type Json, type JsonObject } from '../patch.js';
 import { type ResourceInfo, tracksGeneration } from '../resources.js';
 import { alreadyExistsError, badRequest } from '../status.js';
 import { strategyOf } from '../strategies/index.js';
@@ -39,7 +39,7 @@ export async function createObject(
   input: Json,
   options: WriteOptions = {},
 ): Promise<JsonObject> {
-  if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
+  if (!isJsonObject(input)) throw badRequest('the body of the request must be a JSON object');
   const body = input;
   const strategy = strategyOf(info);
   checkType(info, body);

@@ -7,9 +7,9 @@
  * (controlplane/controllers/gc.ts), which then drops the finalizer.
  */
 import { isNotFound } from '../../../lib/api/errors.js';
+import type { JsonObject } from '../../../lib/api/json.js';
 import { FOREGROUND_FINALIZER, finalizersOf, ORPHAN_FINALIZER } from '../deletion.js';
 import { metaOf, metaString } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from '../propagation.js';
 import type { ResourceInfo } from '../resources.js';
 import { prefixOf } from './codec.js';
