@@ -12,8 +12,9 @@
  */
 
 import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
+import { formatTime } from '../../lib/api/time.js';
 import { type FieldError, invalidValue, qualifiedNameProblem } from '../../lib/api/validation/index.js';
-import { metaOf, metaString, timestamp } from './object-meta.js';
+import { metaOf, metaString } from './object-meta.js';
 import { qualifiedResource, type ResourceInfo } from './resources.js';
 import { ApiError, notFoundError } from './status.js';
 
@@ -115,7 +116,7 @@ export function isTerminating(ns: JsonObject): boolean {
 export function beginTermination(current: JsonObject, finalizers: readonly string[], now: Date): JsonObject {
   const next = structuredClone(current);
   const meta = metaOf(next);
-  if (meta.deletionTimestamp === undefined) meta.deletionTimestamp = timestamp(now);
+  if (meta.deletionTimestamp === undefined) meta.deletionTimestamp = formatTime(now);
   if (finalizers.length > 0) meta.finalizers = [...finalizers];
   else delete meta.finalizers;
   next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };

@@ -26,9 +26,6 @@ export function metaString(o: JsonObject, field: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** Kubernetes timestamps (metav1.Time): lib/api's formatter under the name the registry uses. */
-export { formatTime as timestamp } from '../../lib/api/time.js';
-
 /** Everything but metadata and status: a change here bumps `metadata.generation`. */
 export function specPart(o: JsonObject): string {
   const { metadata: _m, status: _s, kind: _k, apiVersion: _a, ...rest } = o;

@@ -11,6 +11,7 @@
  * delete, deletecollection everything else (plus discovery, which every user may read).
  */
 import type { KubeObject, Namespace, Pod } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import {
   ApiError,
   defineResource,
@@ -25,7 +26,7 @@ import {
 import { watch } from '../../lib/component/index.js';
 import { messageOf } from '../../lib/errors/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, type RunningController, startController, timestamp } from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 import {
   type DeletionTarget,
   deletionTargets,
@@ -142,7 +143,11 @@ async function emptyNamespace(
     outcomes,
   };
   const summary = summarizePass(report);
-  const merged = mergeConditions(ns.status?.conditions ?? [], summary.conditions, timestamp(ctx.clock.now()));
+  const merged = mergeConditions(
+    ns.status?.conditions ?? [],
+    summary.conditions,
+    formatTime(ctx.clock.now()),
+  );
   if (merged.changed) {
     await ctx.client
       .resource(namespacesResource)

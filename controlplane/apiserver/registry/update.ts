@@ -7,13 +7,14 @@
  */
 
 import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
+import { formatTime } from '../../../lib/api/time.js';
 import { isNotFound } from '../../../lib/errors/index.js';
 import { isConflict } from '../../store/index.js';
 import { applyPatch, type PatchType } from '../apply-patch.js';
 import { applyDefaults } from '../defaults.js';
 import { jsonEqual } from '../json.js';
 import { keepManagedFields, schemaOf } from '../managed-fields.js';
-import { carryOverMeta, metaOf, metaString, timestamp } from '../object-meta.js';
+import { carryOverMeta, metaOf, metaString } from '../object-meta.js';
 import { type ResourceInfo, tracksGeneration } from '../resources.js';
 import { badRequest, conflictError, invalidError, notFoundError } from '../status.js';
 import { type KindStrategy, strategyOf } from '../strategies/index.js';
@@ -57,7 +58,7 @@ export function patchObject(
   // inherits from the stored object is not one, so a race with another writer is retried
   // (as Kubernetes' GuaranteedUpdate does) instead of answered with 409.
   const who = options.manager ?? { manager: 'unknown', operation: type === 'apply' ? 'Apply' : 'Update' };
-  const apply = { who, now: timestamp(ctx.now()) };
+  const apply = { who, now: formatTime(ctx.now()) };
   return guaranteedUpdate(
     ctx,
     info,
@@ -153,7 +154,7 @@ async function updateOnce(
     applied,
     type: schemaOf(info, current),
     who: how.manager,
-    now: timestamp(ctx.now()),
+    now: formatTime(ctx.now()),
   });
   await admitStored(ctx, info, {
     operation: admitAs?.operation ?? 'UPDATE',

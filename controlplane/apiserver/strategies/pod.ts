@@ -7,7 +7,8 @@
  */
 
 import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
-import { metaOf, metaString, timestamp } from '../object-meta.js';
+import { formatTime } from '../../../lib/api/time.js';
+import { metaOf, metaString } from '../object-meta.js';
 import type { DeletionHold, GracefulDeleteOptions, KindStrategy } from './types.js';
 
 /** How long a DELETE holds `current`, or undefined when it goes now. */
@@ -33,7 +34,7 @@ function checkGracefulDelete(
     if (existing !== undefined && typeof prior === 'number' && prior <= grace) {
       return { deadline: existing, grace: prior };
     }
-    return { deadline: timestamp(new Date(now.getTime() + grace * 1000)), grace };
+    return { deadline: formatTime(new Date(now.getTime() + grace * 1000)), grace };
   }
   return undefined;
 }
