@@ -5,6 +5,7 @@
  * `supervise.ts` carries them out.
  */
 import { join } from 'node:path';
+import { isJsonObject } from '../lib/api/json.js';
 import { invalid } from '../lib/errors/index.js';
 import { FABRIC } from './plan.js';
 import type { LabState } from './state.js';
@@ -219,20 +220,16 @@ export interface ComponentsFile {
   readonly components: Readonly<Record<string, ComponentRecord>>;
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Checks a parsed components file; errors name the file and field. */
 export function parseComponentsFile(path: string, raw: unknown): ComponentsFile {
-  if (!isRecord(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
+  if (!isJsonObject(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
   const { forwardPort, components } = raw;
   if (typeof forwardPort !== 'number') throw invalid(`${path}: forwardPort`, 'must be a number');
-  if (!isRecord(components)) throw invalid(`${path}: components`, 'must be an object');
+  if (!isJsonObject(components)) throw invalid(`${path}: components`, 'must be an object');
   const out: Record<string, ComponentRecord> = {};
   for (const [name, rec] of Object.entries(components)) {
     if (
-      !isRecord(rec) ||
+      !isJsonObject(rec) ||
       typeof rec.pid !== 'number' ||
       typeof rec.startTicks !== 'number' ||
       !Array.isArray(rec.args) ||
@@ -265,11 +262,11 @@ export function hostKubeconfig(options: HostKubeconfigOptions): string {
   } catch {
     throw invalid('admin kubeconfig', 'not JSON as the API server writes it');
   }
-  if (!isRecord(doc) || !Array.isArray(doc.clusters) || doc.clusters.length === 0) {
+  if (!isJsonObject(doc) || !Array.isArray(doc.clusters) || doc.clusters.length === 0) {
     throw invalid('admin kubeconfig: clusters', 'must be a non-empty list');
   }
   const clusters = doc.clusters.map((c: unknown, i) => {
-    if (!isRecord(c) || !isRecord(c.cluster))
+    if (!isJsonObject(c) || !isJsonObject(c.cluster))
       throw invalid(`admin kubeconfig: clusters[${i}]`, 'must have a cluster');
     return {
       ...c,

@@ -5,7 +5,6 @@
  * a listening socket on loopback. Bounded: a connection cap and a per-connection idle timeout.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { type HostPort, parseHostPort as parseNetHostPort } from '../lib/net/host-port.js';
 import { connectTcpIn } from '../lib/netns/index.js';
 
 /** Options for {@link startForwarder}. */
@@ -31,11 +30,6 @@ export interface Forwarder {
   /** Connections being relayed now. */
   active(): number;
   close(): Promise<void>;
-}
-
-/** Splits `HOST:PORT` (lib/net's parser); errors name the flag. */
-export function parseHostPort(field: string, text: string): HostPort {
-  return parseNetHostPort(text, field);
 }
 
 function relay(client: Socket, options: ForwarderOptions, conns: Set<Socket>): void {

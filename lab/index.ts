@@ -51,7 +51,7 @@ export {
   type ObservedLink,
   type ObservedNamespace,
 } from './diff.js';
-export { type Forwarder, type ForwarderOptions, parseHostPort, startForwarder } from './forward.js';
+export { type Forwarder, type ForwarderOptions, startForwarder } from './forward.js';
 export {
   type DownReport,
   downLab,

@@ -11,6 +11,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isJsonObject } from '../lib/api/json.js';
 import { invalid, messageOf } from '../lib/errors/index.js';
 import type { LbMode } from './spec.js';
 
@@ -102,13 +103,9 @@ function readJson(path: string): unknown {
   }
 }
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Checks a parsed state file; errors name the file and field. */
 export function parseState(path: string, raw: unknown): LabState {
-  if (!isRecord(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
+  if (!isJsonObject(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
   const { labId, prefix, nodes, lbMode, namespaces, createdAt } = raw;
   if (typeof labId !== 'string' || typeof prefix !== 'string') {
     throw invalid(`${path}: labId`, 'labId and prefix must be strings');
@@ -117,7 +114,7 @@ export function parseState(path: string, raw: unknown): LabState {
   if (lbMode !== 'l2' && lbMode !== 'bgp') throw invalid(`${path}: lbMode`, 'must be "l2" or "bgp"');
   if (!Array.isArray(namespaces)) throw invalid(`${path}: namespaces`, 'must be a list');
   const list = namespaces.map((n: unknown, i): LabNamespace => {
-    if (!isRecord(n) || typeof n.target !== 'string' || typeof n.name !== 'string') {
+    if (!isJsonObject(n) || typeof n.target !== 'string' || typeof n.name !== 'string') {
       throw invalid(`${path}: namespaces[${i}]`, 'must be {target, name}');
     }
     return { target: n.target, name: n.name };
@@ -135,12 +132,12 @@ export function parseState(path: string, raw: unknown): LabState {
 
 /** Checks a parsed lease; errors name the file and field. */
 export function parseLease(path: string, raw: unknown): LabLease {
-  if (!isRecord(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
+  if (!isJsonObject(raw) || raw.version !== 1) throw invalid(`${path}: version`, 'must be 1');
   const { labId, prefix, stateFile: file, owner } = raw;
   if (typeof labId !== 'string' || typeof prefix !== 'string' || typeof file !== 'string') {
     throw invalid(`${path}: labId`, 'labId, prefix and stateFile must be strings');
   }
-  if (!isRecord(owner)) throw invalid(`${path}: owner`, 'must be an object');
+  if (!isJsonObject(owner)) throw invalid(`${path}: owner`, 'must be an object');
   let parsed: LabOwner;
   if (owner.kind === 'detached') parsed = { kind: 'detached' };
   else if (

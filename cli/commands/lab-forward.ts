@@ -1,5 +1,6 @@
 /** `switchyard lab forward`: the lab's host port into the API server (started by `up`, internal). */
-import { parseHostPort, startForwarder } from '../../lab/forward.js';
+import { startForwarder } from '../../lab/forward.js';
+import { parseHostPort } from '../../lib/net/host-port.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
 import { noPositionals } from './lab-env.js';
@@ -34,9 +35,9 @@ address or route in the root namespace. "switchyard up" starts it; it runs until
       ctx.stderr.write(`${JSON.stringify({ level, component: 'forwarder', msg, ...fields })}\n`);
     };
     const forwarder = await startForwarder({
-      listen: parseHostPort('--listen', listen),
+      listen: parseHostPort(listen, '--listen'),
       netns,
-      to: parseHostPort('--to', to),
+      to: parseHostPort(to, '--to'),
       ...(maxConnections === undefined ? {} : { maxConnections }),
       ...(idle === undefined ? {} : { idleMs: idle * 1000 }),
       onError: (message) => log('warn', 'relay failed', { error: message }),

@@ -5,9 +5,10 @@
  * Each plugin is a pure function of the request and cached objects (webhook configurations,
  * PriorityClasses, namespaces) that informers in this process keep current.
  */
+
+import type { JsonObject } from '../../lib/api/json.js';
 import type { Store } from '../store/index.js';
 import { ObjectCache } from './object-cache.js';
-import type { JsonObject } from './patch.js';
 import { admitPriority } from './priority.js';
 import type { ServerAdmission } from './registry/types.js';
 import { checkWebhooks, failingWebhooks } from './webhook-gate.js';

@@ -4,7 +4,7 @@
  * the `admit` of a write's options with the object as it would be stored and, for updates and
  * deletes, the stored one; the handler calls it for subresources it answers itself.
  */
-import type { JsonObject } from './patch.js';
+import type { JsonObject } from '../../lib/api/json.js';
 
 /** One write, as admission sees it. */
 export interface AdmissionAttributes {

@@ -6,18 +6,19 @@
  * exists, since nothing is proxied to it). A local one (no service) is `Available=True`, reason
  * `Local`. The groups of service-backed APIServices are not served here.
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { formatTime } from '../../lib/api/time.js';
 import type { Store } from '../store/index.js';
 import { ObjectCache } from './object-cache.js';
-import { isObject, type JsonObject } from './patch.js';
 import type { ResourceStorage } from './registry/storage.js';
 import type { ResourceRegistry } from './resources.js';
 import { ApiError } from './status.js';
 
 /** apiregistration/v1 defaults: a service port of 443. */
 export function defaultApiService(o: JsonObject): void {
-  const spec = isObject(o.spec) ? o.spec : undefined;
-  if (spec && isObject(spec.service) && spec.service.port === undefined) spec.service.port = 443;
+  const spec = isJsonObject(o.spec) ? o.spec : undefined;
+  if (spec && isJsonObject(spec.service) && spec.service.port === undefined) spec.service.port = 443;
 }
 
 /** The Available condition an APIService should carry, given whether its Service exists. Pure. */
@@ -25,8 +26,8 @@ export function availability(
   apiService: JsonObject,
   serviceExists: (namespace: string, name: string) => boolean,
 ): { readonly status: 'True' | 'False'; readonly reason: string; readonly message: string } {
-  const spec = isObject(apiService.spec) ? apiService.spec : {};
-  if (!isObject(spec.service)) {
+  const spec = isJsonObject(apiService.spec) ? apiService.spec : {};
+  if (!isJsonObject(spec.service)) {
     return { status: 'True', reason: 'Local', message: 'Local APIServices are always available' };
   }
   const ns = String(spec.service.namespace ?? '');
@@ -101,8 +102,8 @@ export class ApiServiceAvailability {
         this.#services.get(`/registry/services/specs/${ns}/${name}`) !== undefined;
       for (const svc of [...this.#apiServices.values()]) {
         const want = availability(svc, exists);
-        const status = isObject(svc.status) ? svc.status : {};
-        const conds = Array.isArray(status.conditions) ? status.conditions.filter(isObject) : [];
+        const status = isJsonObject(svc.status) ? svc.status : {};
+        const conds = Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
         const prev = conds.find((c) => c.type === 'Available');
         if (
           prev &&
@@ -111,7 +112,7 @@ export class ApiServiceAvailability {
           prev.message === want.message
         )
           continue;
-        const name = String(isObject(svc.metadata) ? svc.metadata.name : '');
+        const name = String(isJsonObject(svc.metadata) ? svc.metadata.name : '');
         const condition = {
           type: 'Available',
           ...want,

@@ -1,7 +1,9 @@
 /** Picks the patch algorithm for a request's Content-Type (apiserver handlers/patch.go). */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { formatTime } from '../../lib/api/time.js';
 import { rootTypeOf } from './list-semantics.js';
-import { isObject, type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 import { type Manager, serverSideApply } from './server-side-apply.js';
 import { ApiError, badRequest } from './status.js';
 
@@ -35,7 +37,7 @@ export function applyPatch(
       out = mergePatch(current, body);
       break;
     case 'apply':
-      if (!isObject(body)) throw badRequest('apply: the body must be an object');
+      if (!isJsonObject(body)) throw badRequest('apply: the body must be an object');
       out = serverSideApply(current, body, custom ? undefined : schemaOf(current), apply.who, apply.now);
       break;
     case 'json':
@@ -51,6 +53,6 @@ export function applyPatch(
       out = strategicMergePatch(current, body, schemaOf(current));
       break;
   }
-  if (!isObject(out)) throw badRequest('the patch must leave a JSON object');
+  if (!isJsonObject(out)) throw badRequest('the patch must leave a JSON object');
   return out;
 }

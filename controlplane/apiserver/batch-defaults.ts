@@ -11,11 +11,11 @@ import {
   LEGACY_CONTROLLER_UID_LABEL,
   LEGACY_JOB_NAME_LABEL,
 } from '../../lib/api/index.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 
 function child(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
-  if (isObject(v)) return v;
+  if (isJsonObject(v)) return v;
   const fresh: JsonObject = {};
   parent[key] = fresh;
   return fresh;
@@ -57,7 +57,7 @@ export function defaultJob(o: JsonObject, defaultPodSpec: (spec: JsonObject) => 
   if (spec.manualSelector !== true) generateSelector(o, spec);
   const meta = child(o, 'metadata');
   const templateLabels = child(child(spec, 'template'), 'metadata').labels;
-  if (isObject(templateLabels) && (!isObject(meta.labels) || Object.keys(meta.labels).length === 0))
+  if (isJsonObject(templateLabels) && (!isJsonObject(meta.labels) || Object.keys(meta.labels).length === 0))
     meta.labels = structuredClone(templateLabels);
 }
 

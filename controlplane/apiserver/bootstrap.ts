@@ -4,11 +4,10 @@
  * pointing at the API servers, so pods reach the API as in Kubernetes (the apiserver's
  * "kubernetes service" controller, pkg/controlplane/controller/kubernetesservice).
  */
-import { isAlreadyExists } from '../../lib/errors/index.js';
-import type { JsonObject } from './patch.js';
+import { isAlreadyExists } from '../../lib/api/errors.js';
+import type { JsonObject } from '../../lib/api/json.js';
 import type { ResourceInfo, ResourceRegistry } from './resources.js';
 import type { RestStorage } from './rest.js';
-import { ApiError } from './status.js';
 
 /** Where the API server is reachable, for the kubernetes Service's endpoints. */
 export interface BootstrapOptions {
@@ -25,7 +24,7 @@ async function ensure(create: () => Promise<unknown>): Promise<void> {
   try {
     await create();
   } catch (err) {
-    if (isAlreadyExists(err) || (err instanceof ApiError && err.reason === 'AlreadyExists')) return;
+    if (isAlreadyExists(err)) return;
     throw err;
   }
 }
@@ -38,7 +37,7 @@ async function upsert(o: BootstrapOptions, plural: string, group: string, obj: J
     // create takes ownership of its input; obj is still needed for the patch below.
     await o.rest.create(info, meta.namespace as string, structuredClone(obj));
   } catch (err) {
-    if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+    if (!isAlreadyExists(err)) throw err;
     await o.rest.patch(info, meta.namespace as string, meta.name as string, 'merge', obj);
   }
 }

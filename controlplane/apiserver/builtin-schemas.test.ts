@@ -8,19 +8,19 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { call, startTestServer, type TestServer } from '../../test/harness/cluster/apiserver.js';
 import data from './builtin-schemas/schemas.json' with { type: 'json' };
 import { BUILTIN_SCHEMAS_SOURCE, builtinSchemaName } from './builtin-schemas.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import { BUILTIN_RESOURCES } from './resources.js';
 
 const schemas = (data as { schemas: unknown }).schemas as Record<string, JsonObject>;
 
 /** Calls `visit` on every schema node (not on property names). */
 function eachSchema(s: Json, visit: (node: JsonObject) => void): void {
-  if (!isObject(s)) return;
+  if (!isJsonObject(s)) return;
   visit(s);
-  if (isObject(s.properties)) for (const p of Object.values(s.properties)) eachSchema(p, visit);
+  if (isJsonObject(s.properties)) for (const p of Object.values(s.properties)) eachSchema(p, visit);
   for (const k of ['items', 'additionalProperties'] as const) eachSchema(s[k] ?? null, visit);
   for (const k of ['allOf', 'oneOf', 'anyOf'] as const) {
     const list = s[k];

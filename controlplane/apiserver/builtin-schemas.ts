@@ -6,8 +6,9 @@
  * descriptions, lives in builtin-schemas/schemas.json, written by scripts/gen-builtin-schemas.mjs
  * from the release's published swagger.json.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import data from './builtin-schemas/schemas.json' with { type: 'json' };
-import { isObject, type Json, type JsonObject } from './patch.js';
 
 const SCHEMAS = (data as { readonly schemas: unknown }).schemas as Readonly<Record<string, JsonObject>>;
 /** Where the data came from: the release and commit of the upstream document. */
@@ -21,14 +22,14 @@ for (const [name, schema] of Object.entries(SCHEMAS)) {
   const gvks = schema['x-kubernetes-group-version-kind'];
   if (!Array.isArray(gvks)) continue;
   for (const g of gvks) {
-    if (isObject(g)) byKind.set(`${String(g.group)}/${String(g.version)}/${String(g.kind)}`, name);
+    if (isJsonObject(g)) byKind.set(`${String(g.group)}/${String(g.version)}/${String(g.kind)}`, name);
   }
 }
 
 function collectRefs(s: Json, into: string[]): void {
   if (Array.isArray(s)) {
     for (const x of s) collectRefs(x, into);
-  } else if (isObject(s)) {
+  } else if (isJsonObject(s)) {
     for (const [k, v] of Object.entries(s)) {
       if (k === '$ref' && typeof v === 'string' && v.startsWith(REF_PREFIX))
         into.push(v.slice(REF_PREFIX.length));

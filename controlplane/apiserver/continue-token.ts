@@ -2,7 +2,7 @@
  * List paging tokens (`limit`/`continue`, API conventions "Retrieving large results sets in
  * chunks"): base64url JSON with the list's revision and the last key returned.
  */
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { badRequest } from './status.js';
 
 /** Where a paged list resumes: the list's revision and the last key returned. */
@@ -20,7 +20,7 @@ export function encodeContinue(t: ContinueToken): string {
 export function decodeContinue(token: string): ContinueToken {
   try {
     const v: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (isObject(v as Json) && typeof (v as JsonObject).start === 'string') {
+    if (isJsonObject(v as Json) && typeof (v as JsonObject).start === 'string') {
       const o = v as JsonObject;
       return { rv: Number(o.rv), start: String(o.start) };
     }

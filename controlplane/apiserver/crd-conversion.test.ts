@@ -1,5 +1,6 @@
 /** Conversion between the versions of a custom resource (pure functions). */
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../lib/api/json.js';
 import {
   convertTo,
   keepStoredVersions,
@@ -8,7 +9,6 @@ import {
   toStorageVersion,
   versioningOf,
 } from './crd-conversion.js';
-import type { JsonObject } from './patch.js';
 import { ApiError } from './status.js';
 
 const crd = (strategy?: string): JsonObject => ({

@@ -8,7 +8,7 @@
  * InternalError naming the CRD, and requests that need none (the stored version is the one
  * asked for) still work.
  */
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { ApiError } from './status.js';
 
 /** What converting the objects of one CRD needs (shared by every served version's ResourceInfo). */
@@ -28,20 +28,20 @@ export interface CrdVersioning {
 
 /** The conversion settings of a CRD object (its spec as stored, defaults applied or not). */
 export function versioningOf(crd: JsonObject): CrdVersioning {
-  const spec = isObject(crd.spec) ? crd.spec : {};
-  const names = isObject(spec.names) ? spec.names : {};
-  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
-  const conversion = isObject(spec.conversion) ? spec.conversion : {};
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  const names = isJsonObject(spec.names) ? spec.names : {};
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
+  const conversion = isJsonObject(spec.conversion) ? spec.conversion : {};
   const schemas = new Map<string, JsonObject | undefined>();
   for (const v of versions) {
     const schema =
-      isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
+      isJsonObject(v.schema) && isJsonObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
     schemas.set(String(v.name ?? ''), schema);
   }
   const defaulting = new Set([...schemas].filter(([, schema]) => hasDefault(schema)).map(([name]) => name));
   const storage = versions.find((v) => v.storage === true) ?? versions[0];
   return {
-    crd: String(isObject(crd.metadata) ? (crd.metadata.name ?? '') : ''),
+    crd: String(isJsonObject(crd.metadata) ? (crd.metadata.name ?? '') : ''),
     group: String(spec.group ?? ''),
     kind: String(names.kind ?? ''),
     storageVersion: String(storage?.name ?? ''),
@@ -103,9 +103,9 @@ export function toServedVersion(
 }
 
 function hasDefault(schema: Json | undefined): boolean {
-  if (!isObject(schema)) return false;
+  if (!isJsonObject(schema)) return false;
   if (schema.default !== undefined) return true;
-  const props = isObject(schema.properties) ? Object.values(schema.properties) : [];
+  const props = isJsonObject(schema.properties) ? Object.values(schema.properties) : [];
   return props.some(hasDefault) || hasDefault(schema.items) || hasDefault(schema.additionalProperties);
 }
 
@@ -116,20 +116,20 @@ function hasDefault(schema: Json | undefined): boolean {
 function defaultObject(value: Json, schema: JsonObject, root = false): void {
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (isObject(items)) for (const v of value) defaultObject(v, items);
+    if (isJsonObject(items)) for (const v of value) defaultObject(v, items);
     return;
   }
-  if (!isObject(value)) return;
-  const props = isObject(schema.properties) ? schema.properties : {};
+  if (!isJsonObject(value)) return;
+  const props = isJsonObject(schema.properties) ? schema.properties : {};
   for (const [k, sub] of Object.entries(props)) {
-    if (!isObject(sub) || (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata'))) continue;
+    if (!isJsonObject(sub) || (root && (k === 'apiVersion' || k === 'kind' || k === 'metadata'))) continue;
     if (sub.default !== undefined && (value[k] === undefined || (value[k] === null && sub.nullable !== true)))
       value[k] = structuredClone(sub.default);
     const child = value[k];
     if (child !== undefined) defaultObject(child, sub);
   }
   const additional = schema.additionalProperties;
-  if (isObject(additional))
+  if (isJsonObject(additional))
     for (const [k, v] of Object.entries(value)) if (!(k in props)) defaultObject(v, additional);
 }
 
@@ -139,12 +139,12 @@ function defaultObject(value: Json, schema: JsonObject, root = false): void {
  * `additionalProperties`). At the root, apiVersion, kind and metadata always stay.
  */
 function pruneRoot(o: JsonObject, schema: JsonObject): void {
-  const props = isObject(schema.properties) ? schema.properties : {};
+  const props = isJsonObject(schema.properties) ? schema.properties : {};
   const keep = schema['x-kubernetes-preserve-unknown-fields'] === true;
   for (const [k, v] of Object.entries(o)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
     const sub = props[k];
-    if (isObject(sub)) prune(v, sub);
+    if (isJsonObject(sub)) prune(v, sub);
     else if (!keep) delete o[k];
   }
 }
@@ -152,23 +152,23 @@ function pruneRoot(o: JsonObject, schema: JsonObject): void {
 function prune(value: Json, schema: JsonObject): void {
   if (Array.isArray(value)) {
     const items = schema.items;
-    if (isObject(items)) for (const v of value) prune(v, items);
+    if (isJsonObject(items)) for (const v of value) prune(v, items);
     return;
   }
-  if (!isObject(value)) return;
-  const props = isObject(schema.properties) ? schema.properties : undefined;
+  if (!isJsonObject(value)) return;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
   const additional = schema.additionalProperties;
   const keep = schema['x-kubernetes-preserve-unknown-fields'] === true || additional === true;
   for (const [k, v] of Object.entries(value)) {
     const sub = props?.[k];
-    if (isObject(sub)) prune(v, sub);
-    else if (isObject(additional)) prune(v, additional);
+    if (isJsonObject(sub)) prune(v, sub);
+    else if (isJsonObject(additional)) prune(v, additional);
     else if (!keep && (props || additional === false)) delete value[k];
   }
 }
 
 function storedVersions(crd: JsonObject): string[] {
-  const status = isObject(crd.status) ? crd.status : {};
+  const status = isJsonObject(crd.status) ? crd.status : {};
   return Array.isArray(status.storedVersions) ? status.storedVersions.map(String) : [];
 }
 
@@ -185,7 +185,7 @@ export function storedVersionsOf(crd: JsonObject, storageVersion: string): strin
 
 /** A write of a CRD's main resource keeps the stored `status.storedVersions` (PrepareForUpdate). */
 export function keepStoredVersions(next: JsonObject, current: JsonObject): void {
-  const status = isObject(next.status) ? next.status : {};
+  const status = isJsonObject(next.status) ? next.status : {};
   status.storedVersions = storedVersions(current);
   next.status = status;
 }

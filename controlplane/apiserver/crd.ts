@@ -6,32 +6,35 @@
  * minimum/maximum, minLength/maxLength, pattern, minItems/maxItems, additionalProperties,
  * nullable, x-kubernetes-preserve-unknown-fields, x-kubernetes-int-or-string).
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { type FieldError, invalidValue, notSupported, required } from '../../lib/api/validation/index.js';
 import type { Store, WatchHandle } from '../store/index.js';
 import { versioningOf } from './crd-conversion.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import { printerColumnsOf } from './printer-columns.js';
 import type { ResourceInfo, ResourceRegistry, Subresource } from './resources.js';
 import type { ScalePaths } from './scale.js';
 
 /** The resource types one CRD serves, with the schema of each version. */
 export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: JsonObject | undefined }[] {
-  const spec = isObject(crd.spec) ? crd.spec : {};
-  const names = isObject(spec.names) ? spec.names : {};
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  const names = isJsonObject(spec.names) ? spec.names : {};
   const group = String(spec.group ?? '');
   const plural = String(names.plural ?? '');
   const kind = String(names.kind ?? '');
-  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
   const versioning = versioningOf(crd);
   return versions
     .filter((v) => v.served !== false)
     .map((v) => {
-      const subs = isObject(v.subresources) ? v.subresources : {};
+      const subs = isJsonObject(v.subresources) ? v.subresources : {};
       const subresources: Subresource[] = [];
       if (subs.status !== undefined) subresources.push('status');
       if (subs.scale !== undefined) subresources.push('scale');
       const schema =
-        isObject(v.schema) && isObject(v.schema.openAPIV3Schema) ? v.schema.openAPIV3Schema : undefined;
+        isJsonObject(v.schema) && isJsonObject(v.schema.openAPIV3Schema)
+          ? v.schema.openAPIV3Schema
+          : undefined;
       return {
         info: {
           group,
@@ -58,7 +61,7 @@ export function crdResources(crd: JsonObject): { info: ResourceInfo; schema: Jso
 
 /** `subresources.scale` of a version: where the Scale's numbers live (JSON paths, leading dot). */
 function scalePathsOf(scale: Json | undefined): { scalePaths?: ScalePaths } {
-  if (!isObject(scale)) return {};
+  if (!isJsonObject(scale)) return {};
   const path = (v: Json | undefined, fallback: string): string =>
     typeof v === 'string' && v.startsWith('.') ? v.slice(1) : fallback;
   const labelSelector = typeof scale.labelSelectorPath === 'string' ? path(scale.labelSelectorPath, '') : '';
@@ -81,7 +84,7 @@ function selectableFieldsOf(version: JsonObject, path: string, errs: FieldError[
     errs.push(invalidValue(`${path}.selectableFields`, list.length, 'must have at most 8 items'));
   const out: string[] = [];
   for (const [i, f] of list.entries()) {
-    const jsonPath = isObject(f) && typeof f.jsonPath === 'string' ? f.jsonPath : '';
+    const jsonPath = isJsonObject(f) && typeof f.jsonPath === 'string' ? f.jsonPath : '';
     if (!/^(\.[A-Za-z_][A-Za-z0-9_-]*)+$/.test(jsonPath)) {
       errs.push(
         invalidValue(
@@ -100,19 +103,19 @@ function selectableFieldsOf(version: JsonObject, path: string, errs: FieldError[
 /** Validation of the CRD object itself (apiextensions validation, the essentials). */
 export function validateCrd(crd: JsonObject): FieldError[] {
   const errs: FieldError[] = [];
-  const spec = isObject(crd.spec) ? crd.spec : {};
-  const names = isObject(spec.names) ? spec.names : {};
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  const names = isJsonObject(spec.names) ? spec.names : {};
   if (!spec.group) errs.push(required('spec.group'));
   if (!names.plural) errs.push(required('spec.names.plural'));
   if (!names.kind) errs.push(required('spec.names.kind'));
-  const name = isObject(crd.metadata) ? crd.metadata.name : undefined;
+  const name = isJsonObject(crd.metadata) ? crd.metadata.name : undefined;
   if (spec.group && names.plural && name !== `${String(names.plural)}.${String(spec.group)}`) {
     errs.push(invalidValue('metadata.name', name, `must be spec.names.plural+"."+spec.group`));
   }
   if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') {
     errs.push(notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
   }
-  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isObject) : [];
+  const versions = Array.isArray(spec.versions) ? spec.versions.filter(isJsonObject) : [];
   if (versions.length === 0) errs.push(required('spec.versions'));
   if (versions.length > 0 && versions.filter((v) => v.storage === true).length !== 1) {
     errs.push(
@@ -127,7 +130,7 @@ export function validateCrd(crd: JsonObject): FieldError[] {
     printerColumnsOf(v, `spec.versions[${i}]`, errs);
     selectableFieldsOf(v, `spec.versions[${i}]`, errs);
   }
-  const conversion = isObject(spec.conversion) ? spec.conversion : {};
+  const conversion = isJsonObject(spec.conversion) ? spec.conversion : {};
   if (
     conversion.strategy !== undefined &&
     conversion.strategy !== 'None' &&
@@ -135,10 +138,10 @@ export function validateCrd(crd: JsonObject): FieldError[] {
   ) {
     errs.push(notSupported('spec.conversion.strategy', conversion.strategy, ['None', 'Webhook']));
   }
-  if (conversion.strategy === 'Webhook' && !isObject(conversion.webhook)) {
+  if (conversion.strategy === 'Webhook' && !isJsonObject(conversion.webhook)) {
     errs.push(required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
   }
-  const status = isObject(crd.status) ? crd.status : {};
+  const status = isJsonObject(crd.status) ? crd.status : {};
   const stored = Array.isArray(status.storedVersions) ? status.storedVersions : [];
   for (const [i, name] of stored.entries()) {
     if (!versions.some((v) => v.name === name))
@@ -151,7 +154,7 @@ function typeOk(type: Json | undefined, v: Json, schema: JsonObject): boolean {
   if (schema['x-kubernetes-int-or-string'] === true) return typeof v === 'string' || Number.isInteger(v);
   switch (type) {
     case 'object':
-      return isObject(v);
+      return isJsonObject(v);
     case 'array':
       return Array.isArray(v);
     case 'string':
@@ -213,14 +216,14 @@ export function checkSchema(value: Json, schema: JsonObject, path: string, errs:
     if (typeof schema.maxItems === 'number' && value.length > schema.maxItems) {
       errs.push(invalidValue(path, value.length, `should have at most ${schema.maxItems} items`));
     }
-    if (isObject(schema.items)) {
+    if (isJsonObject(schema.items)) {
       const items = schema.items;
       value.forEach((v, i) => {
         checkSchema(v, items, `${path}[${i}]`, errs);
       });
     }
   }
-  if (isObject(value)) checkObject(value, schema, path, errs);
+  if (isJsonObject(value)) checkObject(value, schema, path, errs);
 }
 
 /**
@@ -229,7 +232,7 @@ export function checkSchema(value: Json, schema: JsonObject, path: string, errs:
  */
 function applySchemaDefaults(value: JsonObject, props: JsonObject, skip: readonly string[] = []): void {
   for (const [k, sub] of Object.entries(props)) {
-    if (skip.includes(k) || !isObject(sub) || sub.default === undefined) continue;
+    if (skip.includes(k) || !isJsonObject(sub) || sub.default === undefined) continue;
     if (value[k] === undefined || (value[k] === null && sub.nullable !== true)) {
       value[k] = structuredClone(sub.default);
     }
@@ -237,7 +240,7 @@ function applySchemaDefaults(value: JsonObject, props: JsonObject, skip: readonl
 }
 
 function checkObject(value: JsonObject, schema: JsonObject, path: string, errs: FieldError[]): void {
-  const props = isObject(schema.properties) ? schema.properties : undefined;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
   if (props) applySchemaDefaults(value, props);
   const additional = schema.additionalProperties;
   for (const r of Array.isArray(schema.required) ? schema.required : []) {
@@ -246,8 +249,8 @@ function checkObject(value: JsonObject, schema: JsonObject, path: string, errs: 
   for (const [k, v] of Object.entries(value)) {
     const at = path ? `${path}.${k}` : k;
     const sub = props?.[k];
-    if (isObject(sub)) checkSchema(v, sub, at, errs);
-    else if (isObject(additional)) checkSchema(v, additional, at, errs);
+    if (isJsonObject(sub)) checkSchema(v, sub, at, errs);
+    else if (isJsonObject(additional)) checkSchema(v, additional, at, errs);
     else if (
       schema['x-kubernetes-preserve-unknown-fields'] !== true &&
       additional !== true &&
@@ -328,12 +331,12 @@ export class CrdController {
     const schema = this.#schemas.get(`${info.group}/${info.version}/${info.plural}`);
     if (!schema) return [];
     const errs: FieldError[] = [];
-    const props = isObject(schema.properties) ? schema.properties : {};
+    const props = isJsonObject(schema.properties) ? schema.properties : {};
     applySchemaDefaults(obj, props, ['apiVersion', 'kind', 'metadata']);
     for (const [k, v] of Object.entries(obj)) {
       if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
       const sub = props[k];
-      if (isObject(sub)) checkSchema(v, sub, k, errs);
+      if (isJsonObject(sub)) checkSchema(v, sub, k, errs);
       else if (schema['x-kubernetes-preserve-unknown-fields'] !== true) delete obj[k];
     }
     for (const r of Array.isArray(schema.required) ? schema.required : []) {

@@ -3,19 +3,20 @@
  * defaulters do (k8s.io/kubernetes pkg/apis/<group>/v1/defaults.go). Only the fields clients and the
  * other components of this project read are defaulted.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { formatTime } from '../../lib/api/time.js';
 import { defaultApiService } from './api-services.js';
 import { defaultCronJob, defaultJob } from './batch-defaults.js';
 import { storedVersionsOf } from './crd-conversion.js';
 import { defaultPodDisruptionBudget } from './disruption-budgets.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import { defaultPriorityClass } from './priority.js';
 import { defaultBinding } from './rbac/validation.js';
 import { defaultWebhookConfiguration } from './webhook-gate.js';
 
 function obj(parent: JsonObject, key: string): JsonObject {
   const v = parent[key];
-  if (isObject(v)) return v;
+  if (isJsonObject(v)) return v;
   const fresh: JsonObject = {};
   parent[key] = fresh;
   return fresh;
@@ -26,7 +27,7 @@ function setDefault(o: JsonObject, key: string, value: Json): void {
 }
 
 function list(v: Json | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
 function defaultContainer(c: JsonObject): void {

@@ -5,8 +5,10 @@
  * propagation policy becomes the garbage collector's finalizers. Namespaces have their own
  * first step (strategies/namespace.ts). Pure: the caller passes the clock.
  */
-import { metaOf, metaString, timestamp } from './object-meta.js';
-import type { JsonObject } from './patch.js';
+
+import type { JsonObject } from '../../lib/api/json.js';
+import { formatTime } from '../../lib/api/time.js';
+import { metaOf, metaString } from './object-meta.js';
 import type { DeleteOptions } from './registry/types.js';
 import type { ResourceInfo } from './resources.js';
 import { type ApiError, invalidError } from './status.js';
@@ -82,6 +84,6 @@ export function deletionHold(input: {
   if (graceful) return graceful(current, options, now);
   const finalizers = metaOf(current).finalizers;
   if (Array.isArray(finalizers) && finalizers.length > 0)
-    return { deadline: metaString(current, 'deletionTimestamp') ?? timestamp(now), grace: 0 };
+    return { deadline: metaString(current, 'deletionTimestamp') ?? formatTime(now), grace: 0 };
   return undefined;
 }

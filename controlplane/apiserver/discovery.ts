@@ -8,8 +8,8 @@
  * documents (openapi-v2.ts).
  */
 import { createHash } from 'node:crypto';
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { builtinSchemas } from './builtin-schemas.js';
-import { isObject, type JsonObject } from './patch.js';
 import { apiVersionOf, type ResourceInfo, type ResourceRegistry } from './resources.js';
 
 /** Content-Type of aggregated discovery v2 (apidiscovery.k8s.io/v2). */
@@ -202,7 +202,7 @@ function customSchemas(infos: readonly ResourceInfo[]): JsonObject {
   for (const r of infos) {
     if (!r.custom || r.openapiSchema === undefined) continue;
     const name = `${r.group.split('.').reverse().join('.')}.${r.version}.${r.kind}`;
-    const properties = isObject(r.openapiSchema.properties) ? r.openapiSchema.properties : {};
+    const properties = isJsonObject(r.openapiSchema.properties) ? r.openapiSchema.properties : {};
     out[name] = {
       ...r.openapiSchema,
       type: 'object',

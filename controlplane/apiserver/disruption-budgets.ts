@@ -7,10 +7,11 @@
  * makes concurrent evictions take turns, before the pod is deleted.
  */
 
+import { isConflict } from '../../lib/api/errors.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { type LabelSelector, matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
 import { DISRUPTION_ALLOWED_CONDITION, DISRUPTION_BUDGET_CAUSE } from '../../lib/api/policy-v1.js';
 import { formatTime } from '../../lib/api/time.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import type { ResourceStorage } from './registry/storage.js';
 import type { DeleteOptions } from './registry/types.js';
 import { deleteOptions, writeOptions } from './request-options.js';
@@ -23,7 +24,7 @@ const MAX_DISRUPTED_PODS = 2000;
 
 /** policy/v1 PrepareForCreate: a new budget starts with a zero status. */
 export function defaultPodDisruptionBudget(o: JsonObject): void {
-  const status: JsonObject = isObject(o.status) ? o.status : {};
+  const status: JsonObject = isJsonObject(o.status) ? o.status : {};
   for (const k of ['disruptionsAllowed', 'currentHealthy', 'desiredHealthy', 'expectedPods']) {
     if (typeof status[k] !== 'number') status[k] = 0;
   }
@@ -32,8 +33,8 @@ export function defaultPodDisruptionBudget(o: JsonObject): void {
 
 /** Whether a budget's selector selects these labels: a null selector none, an empty one all (policy/v1). */
 function budgetSelects(pdb: JsonObject, labels: Readonly<Record<string, string>>): boolean {
-  const spec = isObject(pdb.spec) ? pdb.spec : {};
-  if (!isObject(spec.selector)) return false;
+  const spec = isJsonObject(pdb.spec) ? pdb.spec : {};
+  if (!isJsonObject(spec.selector)) return false;
   try {
     return matchSelector(selectorFromLabelSelector(spec.selector as LabelSelector), labels);
   } catch {
@@ -43,8 +44,8 @@ function budgetSelects(pdb: JsonObject, labels: Readonly<Record<string, string>>
 
 /** podutil.IsPodReady: the Ready condition is True. */
 function podIsReady(pod: JsonObject): boolean {
-  const status = isObject(pod.status) ? pod.status : {};
-  const conds = Array.isArray(status.conditions) ? status.conditions.filter(isObject) : [];
+  const status = isJsonObject(pod.status) ? pod.status : {};
+  const conds = Array.isArray(status.conditions) ? status.conditions.filter(isJsonObject) : [];
   return conds.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -62,9 +63,9 @@ function tooManyRequests(cause: string, retryAfterSeconds: number): ApiError {
 
 /** What an eviction may do under one budget: the budget's next status, or the refusal. Pure. */
 export function decrementBudget(pdb: JsonObject, podName: string, now: Date): JsonObject | ApiError {
-  const meta = isObject(pdb.metadata) ? pdb.metadata : {};
+  const meta = isJsonObject(pdb.metadata) ? pdb.metadata : {};
   const name = String(meta.name ?? '');
-  const status = isObject(pdb.status) ? pdb.status : {};
+  const status = isJsonObject(pdb.status) ? pdb.status : {};
   if (num(status, 'observedGeneration') < (typeof meta.generation === 'number' ? meta.generation : 0))
     return tooManyRequests(`The disruption budget ${name} is still being processed by the server.`, 10);
   const allowed = num(status, 'disruptionsAllowed');
@@ -75,7 +76,7 @@ export function decrementBudget(pdb: JsonObject, podName: string, now: Date): Js
       kind: 'poddisruptionbudget',
     });
   if (allowed < 0) return forbidden('pdb disruptions allowed is negative');
-  const disrupted = isObject(status.disruptedPods) ? status.disruptedPods : {};
+  const disrupted = isJsonObject(status.disruptedPods) ? status.disruptedPods : {};
   if (Object.keys(disrupted).length > MAX_DISRUPTED_PODS)
     return forbidden('DisruptedPods map too big - too many evictions not confirmed by PDB controller');
   if (allowed === 0) {
@@ -89,7 +90,7 @@ export function decrementBudget(pdb: JsonObject, podName: string, now: Date): Js
   nextStatus.disruptionsAllowed = allowed - 1;
   nextStatus.disruptedPods = { ...disrupted, [podName]: formatTime(now) };
   if (allowed - 1 === 0) {
-    const conds = Array.isArray(nextStatus.conditions) ? nextStatus.conditions.filter(isObject) : [];
+    const conds = Array.isArray(nextStatus.conditions) ? nextStatus.conditions.filter(isJsonObject) : [];
     const others = conds.filter((c) => c.type !== DISRUPTION_ALLOWED_CONDITION);
     const prev = conds.find((c) => c.type === DISRUPTION_ALLOWED_CONDITION);
     const changed = prev?.status !== 'False';
@@ -124,8 +125,8 @@ export async function evictPod(args: {
   const pods = resources.lookup('', 'v1', 'pods');
   const pdbs = resources.lookup('policy', 'v1', 'poddisruptionbudgets');
   if (!pods || !pdbs) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-  const body = isObject(args.body) ? args.body : {};
-  const evictionName = isObject(body.metadata) ? body.metadata.name : undefined;
+  const body = isJsonObject(args.body) ? args.body : {};
+  const evictionName = isJsonObject(body.metadata) ? body.metadata.name : undefined;
   if (typeof evictionName === 'string' && evictionName !== '' && evictionName !== name)
     throw badRequest('name in URL does not match name in Eviction object');
   await rest.admit(pods, {
@@ -135,7 +136,7 @@ export async function evictPod(args: {
     name,
     object: { apiVersion: 'policy/v1', kind: 'Eviction', ...body },
   });
-  const bodyOptions = isObject(body.deleteOptions) ? body.deleteOptions : {};
+  const bodyOptions = isJsonObject(body.deleteOptions) ? body.deleteOptions : {};
   // `kubectl drain --dry-run=server` says dryRun inside the Eviction's deleteOptions.
   const dryRun =
     args.dryRun || writeOptions(new URLSearchParams(), 'delete', bodyOptions.dryRun).dryRun === true;
@@ -149,12 +150,12 @@ export async function evictPod(args: {
   };
   for (let attempt = 0; ; attempt++) {
     const pod = await rest.get(pods, namespace, name);
-    const podMeta = isObject(pod.metadata) ? pod.metadata : {};
-    const phase = isObject(pod.status) ? pod.status.phase : undefined;
+    const podMeta = isJsonObject(pod.metadata) ? pod.metadata : {};
+    const phase = isJsonObject(pod.status) ? pod.status.phase : undefined;
     // Terminal, pending and terminating pods never count against a budget (canIgnorePDB).
     if (podMeta.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending')
       return remove();
-    const labels = isObject(podMeta.labels) ? (podMeta.labels as Record<string, string>) : {};
+    const labels = isJsonObject(podMeta.labels) ? (podMeta.labels as Record<string, string>) : {};
     const list = await rest.list(pdbs, namespace);
     const matching = (list.items as JsonObject[]).filter((p) => budgetSelects(p, labels));
     if (matching.length === 0) return remove();
@@ -166,8 +167,8 @@ export async function evictPod(args: {
       });
     }
     const pdb = matching[0] as JsonObject;
-    const spec = isObject(pdb.spec) ? pdb.spec : {};
-    const status = isObject(pdb.status) ? pdb.status : {};
+    const spec = isJsonObject(pdb.spec) ? pdb.spec : {};
+    const status = isJsonObject(pdb.status) ? pdb.status : {};
     if (!podIsReady(pod)) {
       // An unready pod does not lower the healthy count: it may go if the budget is met anyway.
       if (spec.unhealthyPodEvictionPolicy === 'AlwaysAllow') return remove();
@@ -182,7 +183,7 @@ export async function evictPod(args: {
         // `next` keeps the listed resourceVersion: a concurrent eviction makes this a 409.
         await rest.update(pdbs, namespace, pdbName, next, 'status');
       } catch (err) {
-        if (err instanceof ApiError && err.statusCode === 409 && attempt < 5) continue;
+        if (isConflict(err) && attempt < 5) continue;
         throw err;
       }
     }

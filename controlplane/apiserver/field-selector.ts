@@ -4,7 +4,7 @@
  * metadata.name, metadata.namespace; pods: pkg/registry/core/pod/strategy.go ToSelectableFields;
  * events: involvedObject.*, reason, source, type). An unsupported field is a 400, as there.
  */
-import { isObject, type Json } from './patch.js';
+import { isJsonObject, type Json } from '../../lib/api/json.js';
 import { badRequest } from './status.js';
 
 /** One `field=value` or `field!=value` term. */
@@ -84,7 +84,7 @@ function fieldValue(obj: Json, path: string): string {
   // `source` on events selects source.component (pkg/registry/core/event/strategy.go).
   const dotted = path === 'source' ? 'source.component' : path;
   let cur: Json | undefined = obj;
-  for (const part of dotted.split('.')) cur = isObject(cur) ? cur[part] : undefined;
+  for (const part of dotted.split('.')) cur = isJsonObject(cur) ? cur[part] : undefined;
   if (cur === undefined || cur === null) return ZERO[path] ?? '';
   return typeof cur === 'object' ? JSON.stringify(cur) : String(cur);
 }

@@ -6,8 +6,9 @@
  * node that is a member itself as well as a parent. Which lists are which comes from
  * list-semantics.ts.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { type FieldSemantics, fieldOf, isAtomicType, listKeyDefault } from './list-semantics.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 
 /** A field set: `self` when the path itself is a member, and its children by path element. */
 export interface FieldSet {
@@ -52,7 +53,7 @@ function addValue(
       return;
     }
     for (const item of value) {
-      if (list === 'set' || !isObject(item)) {
+      if (list === 'set' || !isJsonObject(item)) {
         child(into, `v:${JSON.stringify(item)}`).self = true;
         continue;
       }
@@ -62,7 +63,7 @@ function addValue(
     }
     return;
   }
-  if (isObject(value) && !isAtomicType(type) && Object.keys(value).length > 0) {
+  if (isJsonObject(value) && !isAtomicType(type) && Object.keys(value).length > 0) {
     addObject(into, value, type);
     return;
   }
@@ -74,7 +75,7 @@ function addObject(into: FieldSet, obj: JsonObject, type: string | undefined): v
     if (v === null) continue;
     const f = fieldOf(type, k);
     const node = child(into, `f:${k}`);
-    if (f?.map === true && isObject(v)) {
+    if (f?.map === true && isJsonObject(v)) {
       if (Object.keys(v).length === 0) node.self = true;
       for (const [mk, mv] of Object.entries(v)) addValue(child(node, `f:${mk}`), mv, f.of, undefined);
     } else addValue(node, v, f?.of, f);
@@ -87,7 +88,7 @@ export function fieldSetOf(obj: JsonObject, type: string | undefined): FieldSet 
   const top: JsonObject = {};
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'status') continue;
-    if (k === 'metadata' && isObject(v)) {
+    if (k === 'metadata' && isJsonObject(v)) {
       const meta = Object.fromEntries(Object.entries(v).filter(([mk]) => TRACKED_META.has(mk)));
       if (Object.keys(meta).length > 0) top.metadata = meta;
       continue;
@@ -178,13 +179,13 @@ export function toFieldsV1(set: FieldSet): JsonObject {
 /** A set from its `fieldsV1` JSON. */
 export function fromFieldsV1(json: Json | undefined, self = false): FieldSet {
   const set: FieldSet = { self, children: new Map() };
-  if (!isObject(json)) return set;
+  if (!isJsonObject(json)) return set;
   for (const [el, c] of Object.entries(json)) {
     if (el === '.') {
       set.self = true;
       continue;
     }
-    const sub = fromFieldsV1(c, !isObject(c) || Object.keys(c).length === 0);
+    const sub = fromFieldsV1(c, !isJsonObject(c) || Object.keys(c).length === 0);
     set.children.set(el, sub);
   }
   return set;
@@ -216,7 +217,7 @@ export function valueAt(obj: Json, path: readonly string[], rootType: string | u
   for (const el of path) {
     if (cur === undefined) return undefined;
     if (el.startsWith('f:')) {
-      if (!isObject(cur)) return undefined;
+      if (!isJsonObject(cur)) return undefined;
       const name = el.slice(2);
       cur = cur[name];
       if (f?.map === true) {
@@ -235,7 +236,7 @@ export function valueAt(obj: Json, path: readonly string[], rootType: string | u
       if (!Array.isArray(cur)) return undefined;
       const keys = f?.keys ?? [];
       const itemType = type;
-      cur = cur.find((x) => isObject(x) && itemElement(x, keys, itemType) === el);
+      cur = cur.find((x) => isJsonObject(x) && itemElement(x, keys, itemType) === el);
       f = undefined;
     }
   }
@@ -248,7 +249,7 @@ export function removeAt(obj: JsonObject, path: readonly string[], rootType: str
   if (last === undefined) return;
   const parent = valueAt(obj, path.slice(0, -1), rootType);
   if (last.startsWith('f:')) {
-    if (isObject(parent)) delete parent[last.slice(2)];
+    if (isJsonObject(parent)) delete parent[last.slice(2)];
     return;
   }
   if (!Array.isArray(parent)) return;

@@ -4,7 +4,7 @@
  */
 import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { parse as parseYaml } from 'yaml';
-import type { Json } from './patch.js';
+import type { Json } from '../../lib/api/json.js';
 import { decodeKubernetesProtobuf } from './protobuf.js';
 import { ApiError, badRequest, toStatus } from './status.js';
 

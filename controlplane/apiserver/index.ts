@@ -12,8 +12,8 @@ export {
 export { CrdController, crdResources, validateCrd } from './crd.js';
 export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from './discovery.js';
 export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
-export { type ApiServerFlags, parseListen, runApiServer, startFromFlags } from './main.js';
-export { type Json, type JsonObject, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+export { type ApiServerFlags, runApiServer, startFromFlags } from './main.js';
+export { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 export { addToken, ensurePki, kubeconfig, type PkiFiles, pkiFiles } from './pki.js';
 export { decodeKubernetesProtobuf } from './protobuf.js';
 export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';

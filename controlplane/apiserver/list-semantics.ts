@@ -6,7 +6,7 @@
  * the upstream OpenAPI excerpt next to it (see deriveListSemantics and its test).
  */
 
-import type { Json } from './json.js';
+import type { Json } from '../../lib/api/json.js';
 import table from './list-semantics/table.json' with { type: 'json' };
 
 /** The merge semantics of one non-scalar field of a type. */

@@ -5,6 +5,7 @@
  */
 import { untilSignal } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
+import { parseHostPort } from '../../lib/net/host-port.js';
 import { createLogger, type Logger, type LogLevel } from '../../lib/obs/index.js';
 import { openEtcdStore, withWatchCache } from '../store/index.js';
 import { type ApiServer, startApiServer } from './server.js';
@@ -22,16 +23,6 @@ export interface ApiServerFlags {
   readonly logLevel?: LogLevel;
 }
 
-/** Splits `HOST:PORT` (`[v6]:port` too); throws naming the flag. */
-export function parseListen(listen: string): { readonly host: string; readonly port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(listen);
-  const port = m ? Number(m[3]) : Number.NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw invalid('--listen', `must be HOST:PORT with a port 0–65535, got "${listen}"`);
-  }
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
 /** Parses `MIN-MAX` for --service-node-port-range. */
 export function parsePortRange(s: string): readonly [number, number] {
   const m = /^(\d+)-(\d+)$/.exec(s);
@@ -46,7 +37,9 @@ export function parsePortRange(s: string): readonly [number, number] {
 /** Starts the server from flags; with `log`, logs (request failures, tasks, repairs) go there. */
 export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.WritableStream): Promise<ApiServer> {
   const logger = log ? apiServerLogger(flags, log) : undefined;
-  const { host, port } = parseListen(flags.listen ?? '127.0.0.1:6443');
+  const { host, port } = parseHostPort(flags.listen ?? '127.0.0.1:6443', '--listen', {
+    defaultHost: '0.0.0.0',
+  });
   const endpoints = (flags.etcdServers ?? '').split(',').filter((u) => u !== '');
   for (const u of endpoints) {
     if (!/^https?:\/\/[^/]+$/.test(u))

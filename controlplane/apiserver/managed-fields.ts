@@ -3,8 +3,9 @@
  * `fieldManager` / `force` parameters, else the User-Agent's program name) and keeping
  * `metadata.managedFields` across writes (server-side-apply.ts does the set work).
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { rootTypeOf } from './list-semantics.js';
-import { isObject, type JsonObject } from './patch.js';
 import { queryBool } from './query-params.js';
 import type { ResourceInfo } from './resources.js';
 import { type Manager, recordUpdate, serverSideApply } from './server-side-apply.js';
@@ -53,7 +54,7 @@ export function schemaOf(info: ResourceInfo, obj: JsonObject): string | undefine
 }
 
 function metaOf(o: JsonObject): JsonObject {
-  if (!isObject(o.metadata)) o.metadata = {};
+  if (!isJsonObject(o.metadata)) o.metadata = {};
   return o.metadata as JsonObject;
 }
 
@@ -93,7 +94,7 @@ export function keepManagedFields(o: {
     else meta.managedFields = o.applied;
     return;
   }
-  const before = isObject(o.current.metadata) ? o.current.metadata.managedFields : undefined;
+  const before = isJsonObject(o.current.metadata) ? o.current.metadata.managedFields : undefined;
   // A write that sets managedFields itself replaces them (kubectl's client-side to server-side
   // apply upgrade patches them so; an empty list clears them).
   if (o.applied !== undefined && JSON.stringify(o.applied) !== JSON.stringify(before ?? [])) {

@@ -10,9 +10,11 @@
  *
  * Pure, except `NamespaceAdmission`, which reads namespaces through the function it is given.
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
+import { formatTime } from '../../lib/api/time.js';
 import { type FieldError, invalidValue, qualifiedNameProblem } from '../../lib/api/validation/index.js';
-import { metaOf, metaString, timestamp } from './object-meta.js';
-import { isObject, type JsonObject } from './patch.js';
+import { metaOf, metaString } from './object-meta.js';
 import { qualifiedResource, type ResourceInfo } from './resources.js';
 import { ApiError, notFoundError } from './status.js';
 
@@ -35,12 +37,12 @@ export function isNamespace(info: Pick<ResourceInfo, 'group' | 'kind'>): boolean
 
 /** The string entries of `spec.finalizers` (absent or malformed: none). */
 export function specFinalizersOf(ns: JsonObject): string[] {
-  const f = isObject(ns.spec) ? ns.spec.finalizers : undefined;
+  const f = isJsonObject(ns.spec) ? ns.spec.finalizers : undefined;
   return Array.isArray(f) ? f.filter((x): x is string => typeof x === 'string') : [];
 }
 
 function specOf(ns: JsonObject): JsonObject {
-  if (!isObject(ns.spec)) ns.spec = {};
+  if (!isJsonObject(ns.spec)) ns.spec = {};
   return ns.spec as JsonObject;
 }
 
@@ -68,7 +70,7 @@ export function prepareNamespaceUpdate(next: JsonObject, current: JsonObject, ho
   if (how === 'main') {
     const kept = specFinalizersOf(current);
     if (kept.length > 0) specOf(next).finalizers = kept;
-    else if (isObject(next.spec)) delete next.spec.finalizers;
+    else if (isJsonObject(next.spec)) delete next.spec.finalizers;
   }
 }
 
@@ -79,7 +81,7 @@ export function prepareNamespaceUpdate(next: JsonObject, current: JsonObject, ho
  */
 export function validateNamespaceFinalizers(ns: JsonObject, how: 'create' | 'finalize'): FieldError[] {
   const out: FieldError[] = [];
-  const raw = isObject(ns.spec) ? ns.spec.finalizers : undefined;
+  const raw = isJsonObject(ns.spec) ? ns.spec.finalizers : undefined;
   if (raw !== undefined && raw !== null && (!Array.isArray(raw) || raw.some((f) => typeof f !== 'string'))) {
     // Not a list of names at all: never read as "no finalizers left".
     return [invalidValue('spec.finalizers', raw, 'must be a list of finalizer names')];
@@ -103,7 +105,7 @@ export function namespaceFinalized(ns: JsonObject): boolean {
 
 /** True when the namespace's status says Terminating (what admission looks at). */
 export function isTerminating(ns: JsonObject): boolean {
-  return isObject(ns.status) && ns.status.phase === 'Terminating';
+  return isJsonObject(ns.status) && ns.status.phase === 'Terminating';
 }
 
 /**
@@ -114,10 +116,10 @@ export function isTerminating(ns: JsonObject): boolean {
 export function beginTermination(current: JsonObject, finalizers: readonly string[], now: Date): JsonObject {
   const next = structuredClone(current);
   const meta = metaOf(next);
-  if (meta.deletionTimestamp === undefined) meta.deletionTimestamp = timestamp(now);
+  if (meta.deletionTimestamp === undefined) meta.deletionTimestamp = formatTime(now);
   if (finalizers.length > 0) meta.finalizers = [...finalizers];
   else delete meta.finalizers;
-  next.status = { ...(isObject(next.status) ? next.status : {}), phase: 'Terminating' };
+  next.status = { ...(isJsonObject(next.status) ? next.status : {}), phase: 'Terminating' };
   return next;
 }
 

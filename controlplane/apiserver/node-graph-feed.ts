@@ -4,11 +4,12 @@
  * VolumeAttachments where this server serves them. A watch that fails (compacted history, a
  * store error) is started again from a fresh list; pods gone meanwhile leave the graph.
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { splitObjectKey } from '../../lib/api/meta.js';
 import type { WatchHandle } from '../store/index.js';
 import { type NodeGraph, podReferences, pvReferences } from './node-graph.js';
 import { metaString } from './object-meta.js';
-import { isObject, type JsonObject } from './patch.js';
 import type { ResourceInfo, ResourceRegistry } from './resources.js';
 import type { RestStorage } from './rest.js';
 
@@ -78,7 +79,7 @@ export async function feedNodeGraph(options: {
       info: attachments,
       key: nameOf,
       apply: (va) => {
-        const spec = isObject(va.spec) ? va.spec : {};
+        const spec = isJsonObject(va.spec) ? va.spec : {};
         graph.addVolumeAttachment(nameOf(va), typeof spec.nodeName === 'string' ? spec.nodeName : '');
       },
       remove: (name) => graph.deleteVolumeAttachment(name),

@@ -10,7 +10,7 @@
  * A node may read an object when a path leads from the object's vertex to the node's. Pure:
  * objects come in as the slim references `podReferences` / `pvReferences` extract at the boundary.
  */
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 
 /** The kinds of vertex (the Node authorizer's vertexType). */
 export type VertexType =
@@ -48,8 +48,8 @@ export interface PvReferences {
 }
 
 const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
-const objects = (v: Json | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
-const field = (o: Json | undefined, key: string): Json | undefined => (isObject(o) ? o[key] : undefined);
+const objects = (v: Json | undefined): JsonObject[] => (Array.isArray(v) ? v.filter(isJsonObject) : []);
+const field = (o: Json | undefined, key: string): Json | undefined => (isJsonObject(o) ? o[key] : undefined);
 
 /** Secret (`secretKeyRef`, `secretRef`) or ConfigMap names one container's env and envFrom name. */
 function containerRefs(c: JsonObject, kind: 'secret' | 'configMap'): string[] {
@@ -65,8 +65,8 @@ function containerRefs(c: JsonObject, kind: 'secret' | 'configMap'): string[] {
  * that is not bound to a node yet.
  */
 export function podReferences(pod: JsonObject): PodReferences | undefined {
-  const meta = isObject(pod.metadata) ? pod.metadata : {};
-  const spec = isObject(pod.spec) ? pod.spec : {};
+  const meta = isJsonObject(pod.metadata) ? pod.metadata : {};
+  const spec = isJsonObject(pod.spec) ? pod.spec : {};
   const nodeName = str(spec.nodeName);
   if (nodeName === '') return undefined;
   const name = str(meta.name);
@@ -83,8 +83,8 @@ export function podReferences(pod: JsonObject): PodReferences | undefined {
     configMaps.push(...containerRefs(c, 'configMap'));
   }
   for (const v of objects(spec.volumes)) {
-    if (isObject(v.secret)) secrets.push(str(v.secret.secretName));
-    if (isObject(v.configMap)) configMaps.push(str(v.configMap.name));
+    if (isJsonObject(v.secret)) secrets.push(str(v.secret.secretName));
+    if (isJsonObject(v.configMap)) configMaps.push(str(v.configMap.name));
     for (const source of objects(field(v.projected, 'sources'))) {
       secrets.push(str(field(source.secret, 'name')));
       configMaps.push(str(field(source.configMap, 'name')));
@@ -95,11 +95,11 @@ export function podReferences(pod: JsonObject): PodReferences | undefined {
       secrets.push(str(field(field(v[plugin], 'secretRef'), 'name')));
     }
     secrets.push(str(field(field(v.csi, 'nodePublishSecretRef'), 'name')));
-    if (isObject(v.persistentVolumeClaim)) claims.push(str(v.persistentVolumeClaim.claimName));
-    else if (isObject(v.ephemeral)) claims.push(`${name}-${str(v.name)}`);
+    if (isJsonObject(v.persistentVolumeClaim)) claims.push(str(v.persistentVolumeClaim.claimName));
+    else if (isJsonObject(v.ephemeral)) claims.push(`${name}-${str(v.name)}`);
   }
   const named = (names: string[]): string[] => [...new Set(names.filter((n) => n !== ''))];
-  const annotations = isObject(meta.annotations) ? meta.annotations : {};
+  const annotations = isJsonObject(meta.annotations) ? meta.annotations : {};
   return {
     namespace: str(meta.namespace),
     name,
@@ -119,8 +119,8 @@ export function podReferences(pod: JsonObject): PodReferences | undefined {
  * volume plugins' secrets of PVs are not followed.
  */
 export function pvReferences(pv: JsonObject): PvReferences {
-  const spec = isObject(pv.spec) ? pv.spec : {};
-  const ref = isObject(spec.claimRef) ? spec.claimRef : undefined;
+  const spec = isJsonObject(pv.spec) ? pv.spec : {};
+  const ref = isJsonObject(spec.claimRef) ? spec.claimRef : undefined;
   const secrets: { namespace: string; name: string }[] = [];
   for (const key of ['nodePublishSecretRef', 'nodeStageSecretRef', 'nodeExpandSecretRef']) {
     const s = field(spec.csi, key);
@@ -128,7 +128,7 @@ export function pvReferences(pv: JsonObject): PvReferences {
       secrets.push({ namespace: str(field(s, 'namespace')), name: str(field(s, 'name')) });
   }
   return {
-    name: str(isObject(pv.metadata) ? pv.metadata.name : undefined),
+    name: str(isJsonObject(pv.metadata) ? pv.metadata.name : undefined),
     ...(ref && str(ref.name) !== '' ? { claim: { namespace: str(ref.namespace), name: str(ref.name) } } : {}),
     secrets,
   };

@@ -3,9 +3,9 @@
  * with upstream's messages.
  */
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../lib/api/json.js';
 import type { AdmissionAttributes } from './admission.js';
 import { admitNodeRestriction, type NodeRestrictionLookups } from './node-restriction.js';
-import type { JsonObject } from './patch.js';
 import { ApiError } from './status.js';
 import { pod } from './testing/node-fixtures.js';
 

@@ -7,10 +7,10 @@
  * pod, and touch only its own Lease and CSINode. Refusals are 403s with upstream's messages.
  */
 
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import type { AdmissionAttributes } from './admission.js';
 import { NODE_LEASE_NAMESPACE, type NodeUser, nodeIdentity } from './node-authorizer.js';
 import { MIRROR_POD_ANNOTATION, podReferences } from './node-graph.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import { ApiError, notFoundError } from './status.js';
 
 /** Reads the plugin needs (the listers of the upstream plugin). */
@@ -60,7 +60,7 @@ function forbiddenLabels(keys: readonly string[]): string[] {
     .sort();
 }
 
-const obj = (v: Json | undefined): JsonObject => (isObject(v) ? v : {});
+const obj = (v: Json | undefined): JsonObject => (isJsonObject(v) ? v : {});
 const meta = (o: JsonObject | undefined): JsonObject => obj(o?.metadata);
 const labelsOf = (o: JsonObject | undefined): Record<string, Json> => obj(meta(o).labels);
 const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
@@ -69,7 +69,7 @@ const str = (v: Json | undefined): string => (typeof v === 'string' ? v : '');
 function canonical(v: Json | undefined): string {
   if (v === undefined || v === null) return 'null';
   if (Array.isArray(v)) return v.length === 0 ? 'null' : `[${v.map(canonical).join(',')}]`;
-  if (isObject(v)) {
+  if (isJsonObject(v)) {
     const keys = Object.keys(v)
       .filter((k) => canonical(v[k]) !== 'null')
       .sort();
@@ -213,10 +213,10 @@ async function admitMirrorPod(
     const s = obj(v.projected).sources;
     return Array.isArray(s) ? s.map(obj) : [];
   });
-  if (sources.some((s) => isObject(s.clusterTrustBundle))) {
+  if (sources.some((s) => isJsonObject(s.clusterTrustBundle))) {
     throw forbidden(a, `node "${node}" can not create pods that reference clustertrustbundles`);
   }
-  if (volumes.some((v) => isObject(v.persistentVolumeClaim))) {
+  if (volumes.some((v) => isJsonObject(v.persistentVolumeClaim))) {
     throw forbidden(a, `node "${node}" can not create pods that reference persistentvolumeclaims`);
   }
 }

@@ -3,8 +3,9 @@
  * informer inside the API server, as kube-apiserver's admission plugins use listers). Reads
  * may trail a write by the watch's delay, as upstream's do.
  */
+
+import type { JsonObject } from '../../lib/api/json.js';
 import type { Store, WatchHandle } from '../store/index.js';
-import type { JsonObject } from './patch.js';
 
 /** The objects under one store prefix, keyed by store key. */
 export class ObjectCache {

@@ -2,7 +2,7 @@
  * Server-owned metadata: what create sets (uid, creationTimestamp, generation, a generated name)
  * and what update must carry over unchanged, per apiserver's rest.BeforeCreate/BeforeUpdate.
  */
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 
 /** Alphabet of generated name suffixes: no vowels or look-alikes (apimachinery util/rand). */
 const SUFFIX_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
@@ -16,18 +16,15 @@ export function generateName(prefix: string, random: () => number): string {
 
 /** The `metadata` object of `o`, created when missing. */
 export function metaOf(o: JsonObject): JsonObject {
-  if (!isObject(o.metadata)) o.metadata = {};
+  if (!isJsonObject(o.metadata)) o.metadata = {};
   return o.metadata as JsonObject;
 }
 
 /** A string field of metadata, or undefined. */
 export function metaString(o: JsonObject, field: string): string | undefined {
-  const v = isObject(o.metadata) ? o.metadata[field] : undefined;
+  const v = isJsonObject(o.metadata) ? o.metadata[field] : undefined;
   return typeof v === 'string' ? v : undefined;
 }
-
-/** Kubernetes timestamps (metav1.Time): lib/api's formatter under the name the registry uses. */
-export { formatTime as timestamp } from '../../lib/api/time.js';
 
 /** Everything but metadata and status: a change here bumps `metadata.generation`. */
 export function specPart(o: JsonObject): string {

@@ -6,7 +6,7 @@
  * kube-openapi reads them back with a YAML parser. Proto3 drops zero scalars, as gnostic does.
  * Only what a Kubernetes document uses is encoded: unknown keys are skipped.
  */
-import { isObject, type Json, type JsonObject } from './patch.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 
 /** Builds one message: fields appended in order, wire types per proto3. */
 class Message {
@@ -98,9 +98,9 @@ function extensions(o: JsonObject): Message[] {
 }
 
 function named(o: Json | undefined, value: (v: JsonObject) => Message): Message[] {
-  if (!isObject(o)) return [];
+  if (!isJsonObject(o)) return [];
   return Object.entries(o)
-    .filter((e): e is [string, JsonObject] => isObject(e[1]))
+    .filter((e): e is [string, JsonObject] => isJsonObject(e[1]))
     .map(([name, v]) => new Message().string(1, name).message(2, value(v)));
 }
 
@@ -127,14 +127,18 @@ function schema(s: JsonObject): Message {
     .strings(19, s.required)
     .messages(20, Array.isArray(s.enum) ? s.enum.map((v) => any(v) ?? new Message()) : []);
   const ap = s.additionalProperties;
-  if (isObject(ap)) m.message(21, new Message().message(1, schema(ap)));
+  if (isJsonObject(ap)) m.message(21, new Message().message(1, schema(ap)));
   else if (typeof ap === 'boolean') m.message(21, new Message().bool(2, ap));
   if (s.type !== undefined)
     m.message(22, new Message().strings(1, Array.isArray(s.type) ? s.type : [s.type]));
-  const items = Array.isArray(s.items) ? s.items.filter(isObject) : isObject(s.items) ? [s.items] : [];
+  const items = Array.isArray(s.items)
+    ? s.items.filter(isJsonObject)
+    : isJsonObject(s.items)
+      ? [s.items]
+      : [];
   if (items.length > 0) m.message(23, new Message().messages(1, items.map(schema)));
-  if (Array.isArray(s.allOf)) m.messages(24, s.allOf.filter(isObject).map(schema));
-  if (isObject(s.properties)) m.message(25, new Message().messages(1, named(s.properties, schema)));
+  if (Array.isArray(s.allOf)) m.messages(24, s.allOf.filter(isJsonObject).map(schema));
+  if (isJsonObject(s.properties)) m.message(25, new Message().messages(1, named(s.properties, schema)));
   return m
     .string(26, s.discriminator)
     .bool(27, s.readOnly)
@@ -167,7 +171,7 @@ function parameter(p: JsonObject): Message {
       .string(2, p.name)
       .string(3, p.in)
       .bool(4, p.required)
-      .message(5, isObject(p.schema) ? schema(p.schema) : undefined)
+      .message(5, isJsonObject(p.schema) ? schema(p.schema) : undefined)
       .messages(6, extensions(p));
     return new Message().message(1, new Message().message(1, body));
   }
@@ -187,7 +191,7 @@ function responseValue(v: JsonObject): Message {
   if (typeof v.$ref === 'string') return new Message().message(2, new Message().string(1, v.$ref));
   const response = new Message()
     .string(1, v.description)
-    .message(2, isObject(v.schema) ? new Message().message(1, schema(v.schema)) : undefined)
+    .message(2, isJsonObject(v.schema) ? new Message().message(1, schema(v.schema)) : undefined)
     .messages(5, extensions(v));
   return new Message().message(1, response);
 }
@@ -205,8 +209,8 @@ function operation(o: JsonObject): Message {
     .string(5, o.operationId)
     .strings(6, o.produces)
     .strings(7, o.consumes)
-    .messages(8, Array.isArray(o.parameters) ? o.parameters.filter(isObject).map(parameter) : [])
-    .message(9, isObject(o.responses) ? responses(o.responses) : undefined)
+    .messages(8, Array.isArray(o.parameters) ? o.parameters.filter(isJsonObject).map(parameter) : [])
+    .message(9, isJsonObject(o.responses) ? responses(o.responses) : undefined)
     .strings(10, o.schemes)
     .bool(11, o.deprecated)
     .messages(13, extensions(o));
@@ -218,18 +222,18 @@ function pathItem(p: JsonObject): Message {
   const m = new Message().string(1, p.$ref);
   for (const [op, field] of Object.entries(OPERATION_FIELDS)) {
     const o = p[op];
-    if (isObject(o)) m.message(field, operation(o));
+    if (isJsonObject(o)) m.message(field, operation(o));
   }
   return m
-    .messages(9, Array.isArray(p.parameters) ? p.parameters.filter(isObject).map(parameter) : [])
+    .messages(9, Array.isArray(p.parameters) ? p.parameters.filter(isJsonObject).map(parameter) : [])
     .messages(10, extensions(p));
 }
 
 /** The whole document. */
 export function encodeOpenapiV2(doc: Json): Buffer {
-  if (!isObject(doc)) throw new TypeError('openapi v2 document: not a JSON object');
-  const info = isObject(doc.info) ? doc.info : {};
-  const paths = isObject(doc.paths) ? doc.paths : {};
+  if (!isJsonObject(doc)) throw new TypeError('openapi v2 document: not a JSON object');
+  const info = isJsonObject(doc.info) ? doc.info : {};
+  const paths = isJsonObject(doc.paths) ? doc.paths : {};
   const pathEntries = Object.fromEntries(Object.entries(paths).filter(([k]) => !k.startsWith('x-')));
   return new Message()
     .string(1, doc.swagger)

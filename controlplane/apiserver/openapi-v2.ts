@@ -16,10 +16,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { builtinSchemaV2Form } from './builtin-schemas.js';
 import { openapiGroupVersion } from './discovery.js';
 import { encodeOpenapiV2 } from './openapi-v2-proto.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import type { ResourceRegistry } from './resources.js';
 
 /** The Swagger 2.0 document of every served kind. */
@@ -30,15 +30,15 @@ export function openapiV2(registry: ResourceRegistry): JsonObject {
     for (const v of g.versions) {
       const doc = openapiGroupVersion(registry, g.group, v);
       if (doc === undefined) continue;
-      if (isObject(doc.paths)) {
+      if (isJsonObject(doc.paths)) {
         for (const [path, item] of Object.entries(doc.paths)) {
-          if (isObject(item)) paths[path] = pathItemV2(item);
+          if (isJsonObject(item)) paths[path] = pathItemV2(item);
         }
       }
       const schemas =
-        isObject(doc.components) && isObject(doc.components.schemas) ? doc.components.schemas : {};
+        isJsonObject(doc.components) && isJsonObject(doc.components.schemas) ? doc.components.schemas : {};
       for (const [name, schema] of Object.entries(schemas)) {
-        if (isObject(schema)) definitions[name] = builtinSchemaV2Form(name, schema) ?? schemaV2(schema);
+        if (isJsonObject(schema)) definitions[name] = builtinSchemaV2Form(name, schema) ?? schemaV2(schema);
       }
     }
   }
@@ -61,31 +61,31 @@ export function pathItemV2(item: JsonObject): JsonObject {
   const out: JsonObject = {};
   for (const op of OPERATIONS) {
     const o = item[op];
-    if (!isObject(o)) continue;
+    if (!isJsonObject(o)) continue;
     const { parameters, requestBody, responses, ...rest } = o;
-    const params = Array.isArray(parameters) ? parameters.filter(isObject).map(parameterV2) : [];
+    const params = Array.isArray(parameters) ? parameters.filter(isJsonObject).map(parameterV2) : [];
     const consumes: string[] = [];
-    if (isObject(requestBody) && isObject(requestBody.content)) {
+    if (isJsonObject(requestBody) && isJsonObject(requestBody.content)) {
       const media = Object.entries(requestBody.content);
       consumes.push(...media.map(([type]) => type));
-      const first = media.map(([, m]) => m).find(isObject);
+      const first = media.map(([, m]) => m).find(isJsonObject);
       params.unshift({
         name: 'body',
         in: 'body',
         ...(requestBody.required === true ? { required: true } : {}),
-        ...(isObject(first) && isObject(first.schema) ? { schema: schemaV2(first.schema) } : {}),
+        ...(isJsonObject(first) && isJsonObject(first.schema) ? { schema: schemaV2(first.schema) } : {}),
       });
     }
     const produces = new Set<string>();
     const answers: JsonObject = {};
-    for (const [code, r] of Object.entries(isObject(responses) ? responses : {})) {
-      if (!isObject(r)) continue;
+    for (const [code, r] of Object.entries(isJsonObject(responses) ? responses : {})) {
+      if (!isJsonObject(r)) continue;
       const { content, ...response } = r;
-      const media = isObject(content) ? Object.entries(content) : [];
+      const media = isJsonObject(content) ? Object.entries(content) : [];
       for (const [type] of media) produces.add(type);
-      const first = media.map(([, m]) => m).find(isObject);
+      const first = media.map(([, m]) => m).find(isJsonObject);
       answers[code] =
-        isObject(first) && isObject(first.schema)
+        isJsonObject(first) && isJsonObject(first.schema)
           ? { ...response, schema: schemaV2(first.schema) }
           : response;
     }
@@ -94,7 +94,7 @@ export function pathItemV2(item: JsonObject): JsonObject {
       ...(consumes.length ? { consumes } : {}),
       ...(produces.size ? { produces: [...produces] } : {}),
       ...(params.length ? { parameters: params } : {}),
-      ...(isObject(responses) ? { responses: answers } : {}),
+      ...(isJsonObject(responses) ? { responses: answers } : {}),
     };
   }
   return out;
@@ -102,7 +102,7 @@ export function pathItemV2(item: JsonObject): JsonObject {
 
 function parameterV2(p: JsonObject): JsonObject {
   const { schema, ...rest } = p;
-  return isObject(schema) && typeof schema.type === 'string' ? { ...rest, type: schema.type } : rest;
+  return isJsonObject(schema) && typeof schema.type === 'string' ? { ...rest, type: schema.type } : rest;
 }
 
 const JUNCTORS = ['allOf', 'oneOf', 'anyOf', 'not'];
@@ -119,7 +119,12 @@ export function schemaV2(s: JsonObject): JsonObject {
   }
   // kube-apiserver's built-in v3 wraps a described reference as `allOf: [{$ref}]`; v2 has the bare $ref.
   const allOf = s.allOf;
-  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0]) && typeof allOf[0].$ref === 'string') {
+  if (
+    Array.isArray(allOf) &&
+    allOf.length === 1 &&
+    isJsonObject(allOf[0]) &&
+    typeof allOf[0].$ref === 'string'
+  ) {
     out.$ref = allOf[0].$ref;
   }
   if (typeof out.$ref === 'string') out.$ref = out.$ref.replace('#/components/schemas/', '#/definitions/');
@@ -130,25 +135,26 @@ export function schemaV2(s: JsonObject): JsonObject {
     delete out.properties;
   }
   // Not structural (a tuple's items, a list of types): what kubectl's parser cannot read goes.
-  if (!isObject(out.items)) delete out.items;
+  if (!isJsonObject(out.items)) delete out.items;
   if (untyped || typeof out.type !== 'string') delete out.type;
   if (out.type === 'array' && out.items === undefined) delete out.type;
   if (preserve && out.type === 'object') delete out.type;
-  if (isObject(out.properties)) {
+  if (isJsonObject(out.properties)) {
     const props: JsonObject = {};
-    for (const [name, sub] of Object.entries(out.properties)) if (isObject(sub)) props[name] = schemaV2(sub);
+    for (const [name, sub] of Object.entries(out.properties))
+      if (isJsonObject(sub)) props[name] = schemaV2(sub);
     if (Object.keys(props).length === 0) delete out.properties;
     else out.properties = props;
   }
-  if (isObject(out.items)) out.items = schemaV2(out.items);
-  if (isObject(out.additionalProperties)) out.additionalProperties = schemaV2(out.additionalProperties);
+  if (isJsonObject(out.items)) out.items = schemaV2(out.items);
+  if (isJsonObject(out.additionalProperties)) out.additionalProperties = schemaV2(out.additionalProperties);
   if (Array.isArray(out.required)) {
-    const props = isObject(s.properties) ? s.properties : {};
-    const nullableValues = isObject(s.additionalProperties) && s.additionalProperties.nullable === true;
+    const props = isJsonObject(s.properties) ? s.properties : {};
+    const nullableValues = isJsonObject(s.additionalProperties) && s.additionalProperties.nullable === true;
     const kept = nullableValues
       ? []
       : out.required.filter(
-          (f) => !(typeof f === 'string' && isObject(props[f]) && props[f].nullable === true),
+          (f) => !(typeof f === 'string' && isJsonObject(props[f]) && props[f].nullable === true),
         );
     if (kept.length === 0) delete out.required;
     else out.required = kept;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Json, jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
+import type { Json } from '../../lib/api/json.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
 
 const DEPLOYMENT = 'io.k8s.api.apps.v1.Deployment';
 const SERVICE = 'io.k8s.api.core.v1.Service';

@@ -4,18 +4,14 @@
  * extension: lists merged by key, `$patch`, `$setElementOrder`, `$retainKeys`,
  * `$deleteFromPrimitiveList`; see community/contributors/devel/sig-api-machinery/strategic-merge-patch.md).
  */
-import { isObject, type Json, type JsonObject } from './json.js';
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { fieldOf } from './list-semantics.js';
 import { badRequest } from './status.js';
 
-// The JSON types and guard live in json.ts (no imports, so no cycle); re-exported here for the
-// modules that import them with the patch functions.
-export { isObject, type Json, type JsonObject, jsonEqual } from './json.js';
-
 /** RFC 7386 §2: objects merge recursively, `null` deletes, anything else replaces. */
 export function mergePatch(target: Json | undefined, patch: Json): Json {
-  if (!isObject(patch)) return patch;
-  const out: JsonObject = isObject(target) ? { ...target } : {};
+  if (!isJsonObject(patch)) return patch;
+  const out: JsonObject = isJsonObject(target) ? { ...target } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
     else out[k] = mergePatch(out[k], v);
@@ -48,7 +44,11 @@ function clone<T extends Json>(v: T): T {
 function parentOf(doc: Json, tokens: readonly string[], pointer: string): { parent: Json; last: string } {
   let cur: Json = doc;
   for (const t of tokens.slice(0, -1)) {
-    const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    const next: Json | undefined = Array.isArray(cur)
+      ? cur[Number(t)]
+      : isJsonObject(cur)
+        ? cur[t]
+        : undefined;
     if (next === undefined) throw badRequest(`json patch: path "${pointer}" does not exist`);
     cur = next;
   }
@@ -58,7 +58,11 @@ function parentOf(doc: Json, tokens: readonly string[], pointer: string): { pare
 function getAt(doc: Json, pointer: string): Json {
   let cur: Json = doc;
   for (const t of parsePointer(pointer)) {
-    const next: Json | undefined = Array.isArray(cur) ? cur[Number(t)] : isObject(cur) ? cur[t] : undefined;
+    const next: Json | undefined = Array.isArray(cur)
+      ? cur[Number(t)]
+      : isJsonObject(cur)
+        ? cur[t]
+        : undefined;
     if (next === undefined) throw badRequest(`json patch: path "${pointer}" does not exist`);
     cur = next;
   }
@@ -79,7 +83,7 @@ function addAt(doc: Json, pointer: string, value: Json): Json {
   if (tokens.length === 0) return value;
   const { parent, last } = parentOf(doc, tokens, pointer);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, true, pointer), 0, value);
-  else if (isObject(parent)) parent[last] = value;
+  else if (isJsonObject(parent)) parent[last] = value;
   else throw badRequest(`json patch: cannot add at "${pointer}"`);
   return doc;
 }
@@ -88,7 +92,7 @@ function removeAt(doc: Json, pointer: string): Json {
   const tokens = parsePointer(pointer);
   const { parent, last } = parentOf(doc, tokens, pointer);
   if (Array.isArray(parent)) parent.splice(arrayIndex(parent, last, false, pointer), 1);
-  else if (isObject(parent) && last in parent) delete parent[last];
+  else if (isJsonObject(parent) && last in parent) delete parent[last];
   else throw badRequest(`json patch: path "${pointer}" does not exist`);
   return doc;
 }
@@ -98,7 +102,7 @@ export function jsonPatch(target: Json, ops: Json): Json {
   if (!Array.isArray(ops)) throw badRequest('json patch: body must be an array of operations');
   let doc = clone(target);
   for (const raw of ops) {
-    if (!isObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
+    if (!isJsonObject(raw) || typeof raw.op !== 'string' || typeof raw.path !== 'string') {
       throw badRequest('json patch: each operation needs "op" and "path"');
     }
     const op = raw as unknown as JsonPatchOp;
@@ -164,8 +168,8 @@ function smpField(
  * decide how each list merges; lists without one (or of an unknown type) are replaced whole.
  */
 export function strategicMergePatch(target: Json, patch: Json, type?: string): Json {
-  if (!isObject(patch)) throw badRequest('strategic merge patch: body must be an object');
-  return smpObject(isObject(target) ? target : {}, patch, type);
+  if (!isJsonObject(patch)) throw badRequest('strategic merge patch: body must be an object');
+  return smpObject(isJsonObject(target) ? target : {}, patch, type);
 }
 
 function smpObject(target: JsonObject, patch: JsonObject, type: string | undefined): JsonObject {
@@ -192,9 +196,9 @@ function smpObject(target: JsonObject, patch: JsonObject, type: string | undefin
       continue;
     }
     const cur = out[k];
-    if (isObject(v)) {
+    if (isJsonObject(v)) {
       if (v.$patch === 'delete') delete out[k];
-      else out[k] = smpObject(isObject(cur) ? cur : {}, v, smpField(type, k).of);
+      else out[k] = smpObject(isJsonObject(cur) ? cur : {}, v, smpField(type, k).of);
     } else if (Array.isArray(v)) {
       out[k] = smpList(Array.isArray(cur) ? cur : [], v, smpField(type, k));
     } else {
@@ -221,34 +225,34 @@ function smpList(
   field: { readonly merge: boolean; readonly key?: string; readonly of?: string },
 ): Json[] {
   // patchStrategy merge on a list of scalars: a set union.
-  if (field.merge && field.key === undefined && patch.every((x) => !isObject(x))) {
+  if (field.merge && field.key === undefined && patch.every((x) => !isJsonObject(x))) {
     const out = [...target];
     for (const v of patch) if (!out.some((x) => JSON.stringify(x) === JSON.stringify(v))) out.push(v);
     return applyOrder({ list: out, order: patch, before: target, key: undefined });
   }
   const key = field.merge ? field.key : undefined;
   // Without a merge key a list is atomic: the patch replaces it (minus any directive entries).
-  if (key === undefined || patch.some((x) => !isObject(x)))
-    return patch.filter((x) => !(isObject(x) && '$patch' in x)).map((x) => clone(x));
-  if (patch.some((x) => isObject(x) && x.$patch === 'replace')) {
-    return patch.filter((x) => !(isObject(x) && x.$patch === 'replace')).map((x) => clone(x));
+  if (key === undefined || patch.some((x) => !isJsonObject(x)))
+    return patch.filter((x) => !(isJsonObject(x) && '$patch' in x)).map((x) => clone(x));
+  if (patch.some((x) => isJsonObject(x) && x.$patch === 'replace')) {
+    return patch.filter((x) => !(isJsonObject(x) && x.$patch === 'replace')).map((x) => clone(x));
   }
   const out = target.map((x) => clone(x));
   for (const item of patch) {
-    if (!isObject(item)) continue;
+    if (!isJsonObject(item)) continue;
     const id = item[key];
-    const at = out.findIndex((x) => isObject(x) && JSON.stringify(x[key]) === JSON.stringify(id));
+    const at = out.findIndex((x) => isJsonObject(x) && JSON.stringify(x[key]) === JSON.stringify(id));
     if (item.$patch === 'delete') {
       if (at !== -1) out.splice(at, 1);
       continue;
     }
     const existing = at === -1 ? undefined : out[at];
-    if (isObject(existing)) out[at] = smpObject(existing, item, field.of);
+    if (isJsonObject(existing)) out[at] = smpObject(existing, item, field.of);
     else out.push(smpObject({}, item, field.of));
   }
   return applyOrder({
     list: out,
-    order: patch.filter((x) => !(isObject(x) && x.$patch)),
+    order: patch.filter((x) => !(isJsonObject(x) && x.$patch)),
     before: target,
     key,
   });
@@ -268,7 +272,7 @@ function applyOrder(o: {
   readonly key: string | undefined;
 }): Json[] {
   const key = o.key;
-  const idOf = (x: Json): string => JSON.stringify(key !== undefined && isObject(x) ? x[key] : x);
+  const idOf = (x: Json): string => JSON.stringify(key !== undefined && isJsonObject(x) ? x[key] : x);
   const ids = o.order.map(idOf);
   const old = o.before.map(idOf);
   const named = o.list

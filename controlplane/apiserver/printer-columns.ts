@@ -4,8 +4,9 @@
  * table convertor does (pkg/registry/customresource/tableconvertor): `date` columns show an age,
  * a missing value is null (kubectl prints `<none>`), several matches are joined with commas.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { type FieldError, invalidValue } from '../../lib/api/validation/index.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 
 /** One additionalPrinterColumns entry (apiextensions/v1 CustomResourceColumnDefinition). */
 export interface PrinterColumn {
@@ -48,7 +49,7 @@ export function parsePrinterPath(path: string): Step[] | undefined {
 
 function field(v: Json, dotted: string): Json | undefined {
   let cur: Json | undefined = v;
-  for (const p of dotted.split('.')) cur = isObject(cur) ? cur[p] : undefined;
+  for (const p of dotted.split('.')) cur = isJsonObject(cur) ? cur[p] : undefined;
   return cur;
 }
 
@@ -59,7 +60,7 @@ function evaluate(o: JsonObject, steps: readonly Step[]): Json[] {
     const next: Json[] = [];
     for (const v of cur) {
       if (s.kind === 'field') {
-        if (isObject(v) && v[s.name] !== undefined) next.push(v[s.name] as Json);
+        if (isJsonObject(v) && v[s.name] !== undefined) next.push(v[s.name] as Json);
       } else if (!Array.isArray(v)) {
       } else if (s.kind === 'index') {
         if (v[s.index] !== undefined) next.push(v[s.index] as Json);
@@ -82,7 +83,7 @@ export function printerCell(column: PrinterColumn, o: JsonObject, age: (t: strin
   if (column.type === 'date') return typeof values[0] === 'string' ? age(values[0]) : null;
   if (values.length === 1) {
     const v = values[0] as Json;
-    return isObject(v) || Array.isArray(v) ? JSON.stringify(v) : v;
+    return isJsonObject(v) || Array.isArray(v) ? JSON.stringify(v) : v;
   }
   return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(',');
 }
@@ -95,7 +96,7 @@ export function printerColumnsOf(version: JsonObject, path: string, errs: FieldE
   const out: PrinterColumn[] = [];
   list.forEach((c, i) => {
     const at = `${path}.additionalPrinterColumns[${i}]`;
-    if (!isObject(c)) return;
+    if (!isJsonObject(c)) return;
     const type = typeof c.type === 'string' ? c.type : '';
     const jsonPath = typeof c.jsonPath === 'string' ? c.jsonPath : '';
     if (!TYPES.includes(type))

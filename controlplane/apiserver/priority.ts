@@ -6,9 +6,10 @@
  * preemption policy never change.
  */
 
+import { isAlreadyExists } from '../../lib/api/errors.js';
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { SYSTEM_PRIORITY_CLASSES } from '../../lib/api/scheduling-v1.js';
 import { validatePriorityClassUpdate } from '../../lib/api/validation/index.js';
-import { isObject, type JsonObject } from './patch.js';
 import type { ResourceStorage } from './registry/storage.js';
 import type { AdmissionRequest } from './registry/types.js';
 import type { ResourceRegistry } from './resources.js';
@@ -54,7 +55,7 @@ function forbidden(resource: string, name: string, why: string): ApiError {
 
 function nameOf(o: JsonObject | undefined): string {
   const meta = o?.metadata;
-  return isObject(meta) && typeof meta.name === 'string' ? meta.name : '';
+  return isJsonObject(meta) && typeof meta.name === 'string' ? meta.name : '';
 }
 
 /** The global default class: the lowest-valued one when several claim it (getDefaultPriorityClass). */
@@ -99,11 +100,11 @@ export function resolvePodPriority(
 
 async function admitPod(r: AdmissionRequest, classes: PriorityClassSource): Promise<void> {
   const spec = r.object?.spec;
-  if (!isObject(spec)) return;
+  if (!isJsonObject(spec)) return;
   if (r.operation === 'UPDATE') {
     // Priority is fixed at creation: an update that drops it keeps the stored one.
     const old = r.oldObject?.spec;
-    if (isObject(old)) {
+    if (isJsonObject(old)) {
       if (spec.priority === undefined && old.priority !== undefined) spec.priority = old.priority;
       if (spec.preemptionPolicy === undefined && old.preemptionPolicy !== undefined)
         spec.preemptionPolicy = old.preemptionPolicy;
@@ -164,7 +165,7 @@ export async function ensureSystemPriorityClasses(
   if (!info) return;
   for (const pc of systemPriorityClasses()) {
     await rest.create(info, undefined, pc).catch((err: unknown) => {
-      if (!(err instanceof ApiError && err.reason === 'AlreadyExists')) throw err;
+      if (!isAlreadyExists(err)) throw err;
     });
   }
 }

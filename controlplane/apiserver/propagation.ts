@@ -5,20 +5,21 @@
  * (pkg/controller/garbagecollector: orphanDependents, and removing `foregroundDeletion` from an
  * owner that has no dependents).
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { metaOf } from './object-meta.js';
-import { isObject, type JsonObject } from './patch.js';
 
 /** True when `o` lists an owner reference with `uid`. */
 export function hasOwner(o: JsonObject, uid: string): boolean {
   const refs = metaOf(o).ownerReferences;
-  return Array.isArray(refs) && refs.some((r) => isObject(r) && r.uid === uid);
+  return Array.isArray(refs) && refs.some((r) => isJsonObject(r) && r.uid === uid);
 }
 
 /** `o` without its owner references to `uid` (the field removed when none remain). */
 export function withoutOwner(o: JsonObject, uid: string): JsonObject {
   const meta = metaOf(o);
   const refs = Array.isArray(meta.ownerReferences) ? meta.ownerReferences : [];
-  const keep = refs.filter((r) => !(isObject(r) && r.uid === uid));
+  const keep = refs.filter((r) => !(isJsonObject(r) && r.uid === uid));
   if (keep.length > 0) meta.ownerReferences = keep;
   else delete meta.ownerReferences;
   return o;

@@ -6,7 +6,7 @@
  * k8s.io/api and apimachinery generated.proto files; fields not listed are skipped, as any
  * protobuf reader does, and defaults fill in the rest.
  */
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../../lib/api/json.js';
 import { KINDS } from './protobuf/kinds.js';
 import { DELETE_OPTIONS } from './protobuf/messages.js';
 import { bad, decodeMessage, f } from './protobuf/wire.js';

@@ -2,7 +2,7 @@
  * Query and body options of resource requests, parsed and checked: list/watch parameters
  * (meta/v1 ListOptions), `dryRun` (Create/Update/Patch/DeleteOptions) and DeleteOptions.
  */
-import { isObject, type Json } from './patch.js';
+import { isJsonObject, type Json } from '../../lib/api/json.js';
 import { queryInt64, queryOptionalBool } from './query-params.js';
 import type { DeleteOptions, ListQuery, WriteOptions } from './registry/types.js';
 import { badRequest, invalidError } from './status.js';
@@ -56,7 +56,7 @@ export function writeOptions(q: URLSearchParams, verb: string, bodyDryRun?: Json
 
 /** DeleteOptions from the query and the body (gracePeriodSeconds, propagation, preconditions). */
 export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
-  const b = isObject(input) ? input : {};
+  const b = isJsonObject(input) ? input : {};
   const out: {
     gracePeriodSeconds?: number;
     propagationPolicy?: string;
@@ -76,7 +76,7 @@ export function deleteOptions(q: URLSearchParams, input: Json): DeleteOptions {
   if (typeof orphan === 'boolean') out.orphanDependents = orphan;
   else if (orphan !== undefined && orphan !== null)
     throw badRequest('orphanDependents: must be true or false');
-  if (isObject(b.preconditions)) {
+  if (isJsonObject(b.preconditions)) {
     const p: { uid?: string; resourceVersion?: string } = {};
     if (typeof b.preconditions.uid === 'string') p.uid = b.preconditions.uid;
     if (typeof b.preconditions.resourceVersion === 'string')

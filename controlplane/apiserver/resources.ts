@@ -4,8 +4,8 @@
  * time through a Registry.
  */
 
+import type { JsonObject } from '../../lib/api/json.js';
 import type { CrdVersioning } from './crd-conversion.js';
-import type { JsonObject } from './json.js';
 import { compareKubeVersions } from './kube-version.js';
 import type { PrinterColumn } from './printer-columns.js';
 import type { ScalePaths } from './scale.js';

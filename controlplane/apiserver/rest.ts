@@ -6,10 +6,11 @@
  * deletion and garbage collection (registry/delete.ts, gc.ts), subresources
  * (registry/subresources.ts) and maintenance (registry/maintenance.ts) do the work.
  */
+
+import type { Json, JsonObject } from '../../lib/api/json.js';
 import type { WatchHandle } from '../store/index.js';
 import type { PatchType } from './apply-patch.js';
 import { NamespaceAdmission } from './namespace-lifecycle.js';
-import type { Json, JsonObject } from './patch.js';
 import { decode, keyOf } from './registry/codec.js';
 import type { RegistryContext } from './registry/context.js';
 import { createObject } from './registry/create.js';

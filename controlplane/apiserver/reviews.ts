@@ -6,8 +6,9 @@
  * authentication.k8s.io/v1). Who may create which is itself RBAC's call (system:basic-user
  * grants the self reviews to everyone authenticated; system:auth-delegator the others).
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import type { Authorizer, RequestAttributes, UserInfo } from './auth.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import type { Attributes } from './rbac/rule-match.js';
 import { badRequest, invalidError } from './status.js';
 
@@ -24,14 +25,14 @@ function str(o: JsonObject, field: string): string {
 }
 
 function specOf(body: Json): JsonObject {
-  if (!isObject(body)) throw badRequest('the body of the request must be a JSON object');
-  return isObject(body.spec) ? body.spec : {};
+  if (!isJsonObject(body)) throw badRequest('the body of the request must be a JSON object');
+  return isJsonObject(body.spec) ? body.spec : {};
 }
 
 /** The reviewed request's attributes, or undefined for a non-resource request. */
 function resourceAttributes(spec: JsonObject): RequestAttributes | undefined {
   const a = spec.resourceAttributes;
-  if (!isObject(a)) return undefined;
+  if (!isJsonObject(a)) return undefined;
   return {
     verb: str(a, 'verb'),
     group: str(a, 'group'),
@@ -45,7 +46,7 @@ function resourceAttributes(spec: JsonObject): RequestAttributes | undefined {
 /** What an access review asks about; the 422 of ValidateSubjectAccessReviewSpec when neither. */
 function attributesOf(kind: string, spec: JsonObject): Attributes {
   const attrs = resourceAttributes(spec);
-  const nonResource = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
+  const nonResource = isJsonObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
   // ValidateSubjectAccessReviewSpec, field and wording as there.
   if ((attrs === undefined) === (nonResource === undefined)) {
     const both = attrs !== undefined;

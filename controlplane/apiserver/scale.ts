@@ -4,8 +4,9 @@
  * resource names its own paths in the CRD (`subresources.scale`: specReplicasPath,
  * statusReplicasPath, labelSelectorPath — the last holding a selector in string form).
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { metaOf } from './object-meta.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 
 /** Where a custom resource keeps what its Scale shows. */
 export interface ScalePaths {
@@ -17,7 +18,7 @@ export interface ScalePaths {
 
 function at(o: Json, path: string): Json | undefined {
   let cur: Json | undefined = o;
-  for (const p of path.split('.')) cur = isObject(cur) ? cur[p] : undefined;
+  for (const p of path.split('.')) cur = isJsonObject(cur) ? cur[p] : undefined;
   return cur;
 }
 
@@ -27,7 +28,7 @@ function selectorOf(o: JsonObject, paths: ScalePaths | undefined): string {
     return typeof s === 'string' ? s : '';
   }
   const match = at(o, 'spec.selector.matchLabels');
-  return Object.entries(isObject(match) ? match : {})
+  return Object.entries(isJsonObject(match) ? match : {})
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(',');
 }
@@ -59,7 +60,7 @@ export function setReplicas(o: JsonObject, replicas: number, paths?: ScalePaths)
   let cur: JsonObject = o;
   for (const p of parts) {
     const next = cur[p];
-    if (!isObject(next)) cur[p] = {};
+    if (!isJsonObject(next)) cur[p] = {};
     cur = cur[p] as JsonObject;
   }
   cur[last] = replicas;

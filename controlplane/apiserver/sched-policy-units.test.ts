@@ -1,8 +1,8 @@
 /** Pure parts of priority admission, the webhook gate, eviction's budget check and APIService availability. */
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../lib/api/json.js';
 import { availability } from './api-services.js';
 import { decrementBudget } from './disruption-budgets.js';
-import type { JsonObject } from './patch.js';
 import { globalDefaultClass, resolvePodPriority } from './priority.js';
 import { BUILTIN_RESOURCES, type ResourceInfo } from './resources.js';
 import { ApiError } from './status.js';

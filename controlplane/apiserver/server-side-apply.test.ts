@@ -1,7 +1,7 @@
 /** Server-side apply over the schema table: field sets, list-map merges, pruning and conflicts. */
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../lib/api/json.js';
 import { fieldSetOf, fromFieldsV1, members, toFieldsV1 } from './field-sets.js';
-import type { JsonObject } from './patch.js';
 import { recordUpdate, serverSideApply } from './server-side-apply.js';
 import { ApiError } from './status.js';
 

@@ -7,6 +7,8 @@
  * with a different value unless forced. Any other write (create, update, patch) is an `Update`
  * by its manager, which takes over the fields it changed.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import {
   difference,
   emptySet,
@@ -27,7 +29,6 @@ import {
   valueAt,
 } from './field-sets.js';
 import { fieldOf, isAtomicType } from './list-semantics.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import { ApiError } from './status.js';
 
 /** Who writes, as managedFields records it. */
@@ -51,9 +52,9 @@ interface Entry {
 }
 
 function entriesOf(obj: JsonObject): Entry[] {
-  const meta = isObject(obj.metadata) ? obj.metadata : {};
+  const meta = isJsonObject(obj.metadata) ? obj.metadata : {};
   const raw = Array.isArray(meta.managedFields) ? meta.managedFields : [];
-  return raw.filter(isObject).map((e) => ({
+  return raw.filter(isJsonObject).map((e) => ({
     manager: typeof e.manager === 'string' ? e.manager : '',
     operation: typeof e.operation === 'string' ? e.operation : 'Update',
     apiVersion: typeof e.apiVersion === 'string' ? e.apiVersion : '',
@@ -109,21 +110,21 @@ function mergeValue(
     if (list !== 'map') return structuredClone(applied);
     const out = cur.map((x) => structuredClone(x));
     for (const item of applied) {
-      if (!isObject(item)) continue;
+      if (!isJsonObject(item)) continue;
       const el = itemElement(item, keys, itemType);
-      const at = out.findIndex((x) => isObject(x) && itemElement(x, keys, itemType) === el);
+      const at = out.findIndex((x) => isJsonObject(x) && itemElement(x, keys, itemType) === el);
       if (at === -1) out.push(structuredClone(item));
       else out[at] = mergeValue(out[at], item, itemType, undefined, [], undefined);
     }
     return out;
   }
-  if (isObject(applied) && !isAtomicType(type)) {
-    const out: JsonObject = isObject(live) ? { ...live } : {};
+  if (isJsonObject(applied) && !isAtomicType(type)) {
+    const out: JsonObject = isJsonObject(live) ? { ...live } : {};
     for (const [k, v] of Object.entries(applied)) {
       if (v === null) continue;
       const f = fieldOf(type, k);
-      if (f?.map === true && isObject(v)) {
-        const m: JsonObject = isObject(out[k]) ? { ...(out[k] as JsonObject) } : {};
+      if (f?.map === true && isJsonObject(v)) {
+        const m: JsonObject = isJsonObject(out[k]) ? { ...(out[k] as JsonObject) } : {};
         for (const [mk, mv] of Object.entries(v))
           m[mk] = mergeValue(m[mk], mv, f.of, undefined, [], undefined);
         out[k] = m;
@@ -182,8 +183,8 @@ function lastAppliedCovers(
   conflicts: readonly { readonly path: readonly string[] }[],
   type: string | undefined,
 ): boolean {
-  const meta = isObject(live.metadata) ? live.metadata : {};
-  const annotations = isObject(meta.annotations) ? meta.annotations : {};
+  const meta = isJsonObject(live.metadata) ? live.metadata : {};
+  const annotations = isJsonObject(meta.annotations) ? meta.annotations : {};
   const raw = annotations['kubectl.kubernetes.io/last-applied-configuration'];
   if (typeof raw !== 'string') return false;
   let last: Json;
@@ -192,7 +193,7 @@ function lastAppliedCovers(
   } catch {
     return false;
   }
-  if (!isObject(last)) return false;
+  if (!isJsonObject(last)) return false;
   const set = fieldSetOf(last, type);
   return conflicts.every((c) => has(set, c.path));
 }
@@ -253,7 +254,7 @@ export function serverSideApply(
 }
 
 function setManagedFields(obj: JsonObject, entries: Json[]): void {
-  const meta: JsonObject = isObject(obj.metadata) ? obj.metadata : {};
+  const meta: JsonObject = isJsonObject(obj.metadata) ? obj.metadata : {};
   obj.metadata = meta;
   if (entries.length > 0) meta.managedFields = entries;
   else delete meta.managedFields;

@@ -5,10 +5,11 @@
  * server's own concurrent writes from racing. A reservation left behind by a crash is reclaimed
  * when its owner no longer holds the value.
  */
+
+import { isJsonObject, type JsonObject } from '../../lib/api/json.js';
 import { isAlreadyExists } from '../../lib/errors/index.js';
 import type { Store } from '../store/index.js';
 import { metaString } from './object-meta.js';
-import { isObject, type JsonObject } from './patch.js';
 import { keyOf, prefixOf } from './registry/codec.js';
 import { MAX_CONFLICT_RETRIES, RETRY, retryOnConflict } from './registry/retry.js';
 import type { ResourceRegistry } from './resources.js';
@@ -39,13 +40,13 @@ export interface ServiceAddressesOptions {
 
 /** The ClusterIP and NodePorts a Service holds, as `ip/<addr>` and `port/<n>` reservation names. */
 export function allocatedValues(svc: JsonObject): string[] {
-  const spec = isObject(svc.spec) ? svc.spec : {};
+  const spec = isJsonObject(svc.spec) ? svc.spec : {};
   const out: string[] = [];
   if (typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && spec.clusterIP !== 'None') {
     out.push(`ip/${spec.clusterIP}`);
   }
   for (const p of Array.isArray(spec.ports) ? spec.ports : []) {
-    if (isObject(p) && typeof p.nodePort === 'number') out.push(`port/${p.nodePort}`);
+    if (isJsonObject(p) && typeof p.nodePort === 'number') out.push(`port/${p.nodePort}`);
   }
   return out;
 }
@@ -95,14 +96,14 @@ export class ServiceAddresses {
         else nodePorts.add(Number(v.slice(5)));
       }
     }
-    const requested = structuredClone(isObject(svc.spec) ? svc.spec : {});
+    const requested = structuredClone(isJsonObject(svc.spec) ? svc.spec : {});
     const held = new Set(old ? allocatedValues(old) : []);
     // A lost race (another API server reserved a value first) allocates again, up to 21 times.
     return retryOnConflict(async (mayRetry) => {
       const spec = structuredClone(requested);
       const errs = allocateService({
         spec,
-        ...(old && isObject(old.spec) ? { old: old.spec } : {}),
+        ...(old && isJsonObject(old.spec) ? { old: old.spec } : {}),
         state: { clusterIPs, nodePorts },
         range: this.#o.serviceRange,
         nodePortMin: this.#o.nodePortRange[0],

@@ -3,32 +3,13 @@
  * (NewNotFound, NewAlreadyExists, NewConflict, NewInvalid, NewResourceExpired, …). Every failure
  * that leaves the server goes through `toStatus`, so clients branch on `reason`/`code`.
  */
-import {
-  ErrorCode,
-  isAlreadyExists,
-  isInvalid,
-  isNotFound,
-  SwitchyardError,
-} from '../../lib/errors/index.js';
+import { ApiError, type StatusDetailsInput } from '../../lib/api/errors.js';
+import { isAlreadyExists, isInvalid, isNotFound } from '../../lib/errors/index.js';
 import { isConflict, isExpired } from '../store/index.js';
 import { type GroupResource, qualifiedResource } from './group-resource.js';
 
-/** One entry of `details.causes` as on the wire (Go's `CauseType` is serialized as `reason`). */
-export interface WireCause {
-  readonly reason?: string;
-  readonly message: string;
-  readonly field?: string;
-}
-
 /** `Status.details`. `kind` is the resource (plural) for most errors and the Kind for Invalid. */
-export interface StatusDetails {
-  readonly name?: string;
-  readonly group?: string;
-  readonly kind?: string;
-  readonly causes?: readonly WireCause[];
-  /** Set on 429 TooManyRequests: when the client may try again. */
-  readonly retryAfterSeconds?: number;
-}
+export type StatusDetails = StatusDetailsInput;
 
 /** The meta/v1 `Status` body of an error response. */
 export interface ApiStatus {
@@ -42,19 +23,7 @@ export interface ApiStatus {
   readonly code: number;
 }
 
-/** An error that carries its HTTP code, Status reason and details. */
-export class ApiError extends SwitchyardError {
-  readonly statusCode: number;
-  readonly reason: string;
-  readonly details: StatusDetails | undefined;
-  constructor(statusCode: number, reason: string, message: string, details?: StatusDetails) {
-    super(ErrorCode.Api, message);
-    this.name = 'ApiError';
-    this.statusCode = statusCode;
-    this.reason = reason;
-    this.details = details;
-  }
-}
+export { ApiError };
 
 type Res = GroupResource;
 

@@ -5,15 +5,16 @@
  * client-side check, so the server must do it. Built-in kinds are checked against the schemas
  * /openapi/v3 publishes for them (builtin-schemas.ts), custom resources against their CRD's.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import { builtinSchemaByRef, builtinSchemaName } from './builtin-schemas.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import type { ResourceInfo } from './resources.js';
 import { badRequest } from './status.js';
 
 /** The schema a `$ref` or `allOf: [{$ref}]` names, or the schema itself. */
 function resolved(schema: JsonObject): JsonObject {
   const allOf = schema.allOf;
-  const ref = Array.isArray(allOf) && isObject(allOf[0]) ? allOf[0].$ref : schema.$ref;
+  const ref = Array.isArray(allOf) && isJsonObject(allOf[0]) ? allOf[0].$ref : schema.$ref;
   return typeof ref === 'string' ? (builtinSchemaByRef(ref) ?? schema) : schema;
 }
 
@@ -25,22 +26,22 @@ function resolved(schema: JsonObject): JsonObject {
 function walkBuiltin(value: Json, ref: JsonObject, path: string, patch: boolean): void {
   const schema = resolved(ref);
   if (Array.isArray(value)) {
-    if (isObject(schema.items))
+    if (isJsonObject(schema.items))
       value.forEach((v, i) => {
         if (v !== null) walkBuiltin(v, schema.items as JsonObject, `${path}[${i}]`, patch);
       });
     return;
   }
-  if (!isObject(value)) return;
-  const props = isObject(schema.properties) ? schema.properties : undefined;
-  const additional = isObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  if (!isJsonObject(value)) return;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
+  const additional = isJsonObject(schema.additionalProperties) ? schema.additionalProperties : undefined;
   if (props === undefined && additional === undefined) return;
   for (const [k, v] of Object.entries(value)) {
     // Strategic-merge directives ($patch, $setElementOrder/…, $retainKeys) are not fields.
     if (patch && k.startsWith('$')) continue;
     const at = path ? `${path}.${k}` : k;
     const sub = props?.[k] ?? additional;
-    if (!isObject(sub)) throw badRequest(`strict decoding error: unknown field "${at}"`);
+    if (!isJsonObject(sub)) throw badRequest(`strict decoding error: unknown field "${at}"`);
     if (v !== null) walkBuiltin(v, sub, at, patch);
   }
 }
@@ -53,17 +54,17 @@ function walkBuiltin(value: Json, ref: JsonObject, path: string, patch: boolean)
 function walkOpenapi(value: Json, schema: JsonObject, path: string, patch: boolean): void {
   if (schema['x-kubernetes-preserve-unknown-fields'] === true) return;
   if (Array.isArray(value)) {
-    if (isObject(schema.items)) for (const v of value) walkOpenapi(v, schema.items, path, patch);
+    if (isJsonObject(schema.items)) for (const v of value) walkOpenapi(v, schema.items, path, patch);
     return;
   }
-  if (!isObject(value)) return;
-  const props = isObject(schema.properties) ? schema.properties : undefined;
+  if (!isJsonObject(value)) return;
+  const props = isJsonObject(schema.properties) ? schema.properties : undefined;
   const additional = schema.additionalProperties;
   for (const [k, v] of Object.entries(value)) {
     if (patch && k.startsWith('$')) continue;
     if (path === '' && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
     const at = path ? `${path}.${k}` : k;
-    const sub = props?.[k] ?? (isObject(additional) ? additional : undefined);
+    const sub = props?.[k] ?? (isJsonObject(additional) ? additional : undefined);
     if (sub === undefined) {
       if (props !== undefined && additional !== true)
         throw badRequest(`strict decoding error: unknown field "${at}"`);

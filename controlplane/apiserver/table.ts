@@ -3,7 +3,7 @@
  * kubernetes pkg/printers/internalversion/printers.go). Columns with priority 1 show with
  * `-o wide`; each row carries a PartialObjectMetadata so `-A`, `--show-labels` and `-L` work.
  */
-import type { JsonObject } from './json.js';
+import type { JsonObject } from '../../lib/api/json.js';
 import { printerCell } from './printer-columns.js';
 import type { ResourceInfo } from './resources.js';
 import { AGE, type Column, humanDuration, NAME, num } from './table/cells.js';

@@ -1,9 +1,10 @@
 /** Pure pieces of the API server: request parsing, selectors, allocation, tables, tokens, authorization. */
 import { describe, expect, it } from 'vitest';
+import { parseHostPort } from '../../lib/net/host-port.js';
 import { authorize, parseTokenFile } from './auth.js';
 import { matchFields, parseFieldSelector } from './field-selector.js';
 import { healthAnswer } from './health.js';
-import { parseListen, parsePortRange } from './main.js';
+import { parsePortRange } from './main.js';
 import { NodeGraph } from './node-graph.js';
 import { parseRequestInfo } from './request-info.js';
 import { BUILTIN_RESOURCES } from './resources.js';
@@ -209,9 +210,11 @@ describe('tokens and authorization', () => {
 
 describe('flags', () => {
   it('parses --listen and --service-node-port-range, naming the flag on errors', () => {
+    // startFromFlags parses --listen with lib/net's parseHostPort, an empty host meaning 0.0.0.0.
+    const parseListen = (text: string) => parseHostPort(text, '--listen', { defaultHost: '0.0.0.0' });
     expect(parseListen('0.0.0.0:6443')).toEqual({ host: '0.0.0.0', port: 6443 });
     expect(parseListen('[::1]:0')).toEqual({ host: '::1', port: 0 });
-    expect(() => parseListen('nope')).toThrow('--listen: must be HOST:PORT');
+    expect(() => parseListen('nope')).toThrow('--listen: invalid address "nope": want HOST:PORT');
     expect(parsePortRange('30000-32767')).toEqual([30000, 32767]);
     expect(() => parsePortRange('5-1')).toThrow('--service-node-port-range');
   });

@@ -6,8 +6,8 @@
  * its unsent buffer passes a bound, so memory per watcher stays bounded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject } from '../../lib/api/json.js';
 import type { WatchHandle } from '../store/index.js';
-import type { JsonObject } from './patch.js';
 import { isInternalError, toStatus } from './status.js';
 
 /** Options of one watch stream. */

@@ -7,9 +7,10 @@
  * of the webhook configurations themselves are never subject to webhooks (upstream exempts
  * them so a broken webhook can always be removed).
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../lib/api/json.js';
 import type { LabelSelector } from '../../lib/api/meta.js';
 import { matchSelector, selectorFromLabelSelector } from '../../lib/api/meta.js';
-import { isObject, type Json, type JsonObject } from './patch.js';
 import type { AdmissionRequest } from './registry/types.js';
 import { ApiError } from './status.js';
 
@@ -67,7 +68,7 @@ export function ruleMatches(rule: JsonObject, t: RuleTarget): boolean {
 
 /** Whether labels satisfy a selector; an absent or empty selector matches everything. */
 function selects(sel: Json | undefined, labels: Readonly<Record<string, string>>): boolean {
-  if (!isObject(sel)) return true;
+  if (!isJsonObject(sel)) return true;
   try {
     return matchSelector(selectorFromLabelSelector(sel as LabelSelector), labels);
   } catch {
@@ -78,8 +79,8 @@ function selects(sel: Json | undefined, labels: Readonly<Record<string, string>>
 
 function labelsOf(o: JsonObject | undefined): Record<string, string> {
   const meta = o?.metadata;
-  const labels = isObject(meta) ? meta.labels : undefined;
-  return isObject(labels) ? (labels as Record<string, string>) : {};
+  const labels = isJsonObject(meta) ? meta.labels : undefined;
+  return isJsonObject(labels) ? (labels as Record<string, string>) : {};
 }
 
 /** Whether `hook` would be called for this request (rules, then namespace and object selectors). */
@@ -96,7 +97,7 @@ export function webhookMatches(
     subresource: r.subresource,
     namespace: r.namespace,
   };
-  const rules = Array.isArray(hook.rules) ? hook.rules.filter(isObject) : [];
+  const rules = Array.isArray(hook.rules) ? hook.rules.filter(isJsonObject) : [];
   if (!rules.some((rule) => ruleMatches(rule, target))) return false;
   // Cluster-scoped objects match any namespaceSelector; a Namespace is judged by its own labels.
   const isNamespace = r.info.group === '' && r.info.plural === 'namespaces';
@@ -113,10 +114,10 @@ export function webhookMatches(
 
 /** The URL kube-apiserver would POST to, with the `?timeout=` it adds. */
 function endpointOf(hook: JsonObject): string {
-  const cc = isObject(hook.clientConfig) ? hook.clientConfig : {};
+  const cc = isJsonObject(hook.clientConfig) ? hook.clientConfig : {};
   const timeout = `?timeout=${typeof hook.timeoutSeconds === 'number' ? hook.timeoutSeconds : 10}s`;
   if (typeof cc.url === 'string') return `${cc.url}${timeout}`;
-  const svc = isObject(cc.service) ? cc.service : {};
+  const svc = isJsonObject(cc.service) ? cc.service : {};
   const port = typeof svc.port === 'number' ? svc.port : 443;
   const path = typeof svc.path === 'string' ? svc.path : '';
   return `https://${String(svc.name ?? '')}.${String(svc.namespace ?? '')}.svc:${port}${path}${timeout}`;
@@ -131,7 +132,7 @@ function webhookCallError(name: string, endpoint: string): ApiError {
 }
 
 function configsInOrder(list: readonly JsonObject[]): JsonObject[] {
-  const name = (o: JsonObject): string => (isObject(o.metadata) ? String(o.metadata.name ?? '') : '');
+  const name = (o: JsonObject): string => (isJsonObject(o.metadata) ? String(o.metadata.name ?? '') : '');
   return [...list].sort((a, b) => (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0));
 }
 
@@ -146,7 +147,7 @@ export function failingWebhooks(
   const out: JsonObject[] = [];
   for (const configs of [mutating, validating]) {
     for (const config of configsInOrder([...configs])) {
-      const hooks = Array.isArray(config.webhooks) ? config.webhooks.filter(isObject) : [];
+      const hooks = Array.isArray(config.webhooks) ? config.webhooks.filter(isJsonObject) : [];
       for (const hook of hooks) if ((hook.failurePolicy ?? 'Fail') === 'Fail') out.push(hook);
     }
   }
@@ -169,7 +170,7 @@ function setDefault(o: JsonObject, key: string, value: Json): void {
 
 /** admissionregistration/v1 defaults (SetDefaults_ValidatingWebhook, _MutatingWebhook, _Rule, _ServiceReference). */
 export function defaultWebhookConfiguration(o: JsonObject, mutating: boolean): void {
-  const hooks = Array.isArray(o.webhooks) ? o.webhooks.filter(isObject) : [];
+  const hooks = Array.isArray(o.webhooks) ? o.webhooks.filter(isJsonObject) : [];
   for (const hook of hooks) {
     setDefault(hook, 'failurePolicy', 'Fail');
     setDefault(hook, 'matchPolicy', 'Equivalent');
@@ -177,9 +178,9 @@ export function defaultWebhookConfiguration(o: JsonObject, mutating: boolean): v
     setDefault(hook, 'objectSelector', {});
     setDefault(hook, 'timeoutSeconds', 10);
     if (mutating) setDefault(hook, 'reinvocationPolicy', 'Never');
-    for (const rule of Array.isArray(hook.rules) ? hook.rules.filter(isObject) : [])
+    for (const rule of Array.isArray(hook.rules) ? hook.rules.filter(isJsonObject) : [])
       setDefault(rule, 'scope', '*');
     const cc = hook.clientConfig;
-    if (isObject(cc) && isObject(cc.service)) setDefault(cc.service, 'port', 443);
+    if (isJsonObject(cc) && isJsonObject(cc.service)) setDefault(cc.service, 'port', 443);
   }
 }

@@ -178,21 +178,5 @@ export function controlledPods(informers: SharedInformers, owner: KubeObject): P
   return informers.pods.cache.byIndex(BY_OWNER, uid).filter((p) => controllerRef(p)?.uid === uid);
 }
 
-/** `namespace/name` of an object. */
-export function keyOfObj(o: KubeObject): string {
-  return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name ?? ''}` : (o.metadata.name ?? '');
-}
-
-/** Splits a `namespace/name` key. */
-export function splitKey(key: string): { readonly namespace: string; readonly name: string } {
-  const i = key.indexOf('/');
-  return i === -1 ? { namespace: '', name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
-}
-
-/** RFC 3339 timestamp at second precision (metav1.Time). */
-export function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** Read-only view of an informer cache; a started controller. */
 export type { Cache, RunningController };

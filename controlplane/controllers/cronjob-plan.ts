@@ -12,7 +12,7 @@ import {
   parseSchedule,
   wallClock,
 } from '../../lib/api/index.js';
-import { timestamp } from './context.js';
+import { formatTime } from '../../lib/api/time.js';
 import { isJobFinished } from './job-plan.js';
 
 /** Why a CronJob schedules nothing now (the controller's Warning events). */
@@ -237,7 +237,7 @@ export function planCronJob(cj: CronJob, input: CronJobPlanInput): CronJobPlan {
     skipped: undefined,
     deleteActive,
     deleteFinished,
-    status: status({ active: keep, lastScheduleTime: timestamp(recent) }),
+    status: status({ active: keep, lastScheduleTime: formatTime(recent) }),
     requeueAfterMs: requeue,
   };
 }

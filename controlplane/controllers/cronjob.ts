@@ -6,6 +6,7 @@
  * passes a `FakeClock` and steps it.
  */
 import type { CronJob, Job } from '../../lib/api/index.js';
+import { splitObjectKey } from '../../lib/api/meta.js';
 import {
   cronJobsResource,
   isAlreadyExists,
@@ -21,7 +22,6 @@ import {
   controllerRef,
   ownerKey,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import { jobReference, planCronJob } from './cronjob-plan.js';
@@ -98,7 +98,7 @@ export function cronJobController(
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const cj = inf.cronJobs.cache.get(key);
     if (!cj || cj.metadata.deletionTimestamp) return { kind: 'done' };
-    const { namespace } = splitKey(key);
+    const { namespace } = splitObjectKey(key);
     const have = owned(cj);
     const plan = planCronJob(cj, {
       owned: have,

@@ -6,16 +6,15 @@
  * gets. A template change rolls node by node, at most `maxUnavailable` (1) at a time.
  */
 import type { DaemonSet, Node, Pod, Taint, Toleration } from '../../lib/api/index.js';
+import { keyOf, splitObjectKey } from '../../lib/api/meta.js';
 import { daemonSetsResource, isConflict, isNotFound, podsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  keyOfObj,
   ownerKey,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import { templateHash } from './deployment-plan.js';
@@ -155,7 +154,7 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const ds = inf.daemonSets.cache.get(key);
     if (!ds || ds.metadata.deletionTimestamp) return { kind: 'done' };
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = splitObjectKey(key);
     const owned = controlledPods(inf, ds);
     for (const p of owned) pending.delete(`${key}|${nodeOfDaemonPod(p)}`);
     const plan = planDaemonSet(ds, inf.nodes.cache.list(), owned);
@@ -193,7 +192,7 @@ export function daemonSetController(ctx: ControllerContext): RunningController {
     }
     return { kind: 'done' };
   };
-  const all = (): string[] => inf.daemonSets.cache.list().map(keyOfObj);
+  const all = (): string[] => inf.daemonSets.cache.list().map(keyOf);
   return startController(ctx, {
     name: 'daemonset',
     reconcile,

@@ -4,6 +4,7 @@
  * ones under maxSurge/maxUnavailable, revisions and history, and the status to report.
  */
 import type { Deployment, IntOrString, ReplicaSet, WorkloadCondition } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import { invalid } from '../../lib/errors/index.js';
 
 /** Label carrying the template hash on ReplicaSets and their pods. */
@@ -281,7 +282,7 @@ export function planDeployment(input: DeploymentInputs): DeploymentPlan {
   const available = sum((rs) => rs.status?.availableReplicas ?? 0);
   const updated = existingNew?.status?.replicas ?? 0;
   const total_ = sum((rs) => rs.status?.replicas ?? 0);
-  const now = new Date(input.now).toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = formatTime(input.now);
   const prev = d.status?.conditions;
   const rsName = existingNew?.metadata.name ?? create?.metadata.name ?? '';
   const complete =

@@ -4,6 +4,7 @@
  * revision annotation, status). Every ReplicaSet or pod change re-syncs the owner.
  */
 import type { Deployment, Pod, ReplicaSet } from '../../lib/api/index.js';
+import { splitObjectKey } from '../../lib/api/meta.js';
 import {
   deploymentsResource,
   isAlreadyExists,
@@ -19,7 +20,6 @@ import {
   controllerRef,
   ownerKey,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import { planDeployment, REVISION } from './deployment-plan.js';
@@ -43,7 +43,7 @@ export function deploymentController(ctx: ControllerContext): RunningController 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const d = inf.deployments.cache.get(key);
     if (!d || d.metadata.deletionTimestamp) return { kind: 'done' };
-    const { namespace } = splitKey(key);
+    const { namespace } = splitObjectKey(key);
     const owned = inf.replicaSets.cache
       .byIndex(BY_OWNER, d.metadata.uid ?? '')
       .filter((rs) => controllerRef(rs)?.uid === d.metadata.uid && !rs.metadata.deletionTimestamp);

@@ -21,6 +21,7 @@ import {
   type PodDisruptionBudgetStatus,
   selectorFromLabelSelector,
 } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import { isPodReady } from './pods.js';
 
 /** How long an eviction's entry in `disruptedPods` holds a pod out of the healthy count (DeletionTimeout). */
@@ -59,10 +60,6 @@ export function scaledValue(v: number | string, total: number, roundUp: boolean)
   return roundUp ? Math.ceil(x) : Math.floor(x);
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
-}
-
 /** apimeta.SetStatusCondition for DisruptionAllowed: the transition time moves only when the status flips. */
 function withCondition(
   conditions: readonly MetaCondition[] | undefined,
@@ -77,7 +74,9 @@ function withCondition(
     status: next.status,
     observedGeneration: next.observedGeneration,
     lastTransitionTime:
-      prev && prev.status === next.status && prev.lastTransitionTime ? prev.lastTransitionTime : iso(now),
+      prev && prev.status === next.status && prev.lastTransitionTime
+        ? prev.lastTransitionTime
+        : formatTime(now),
     reason: next.reason,
     message: next.message,
   };

@@ -5,6 +5,7 @@
  * reads that status and decrements it; this controller re-derives it from the pods.
  */
 import type { Pod } from '../../lib/api/index.js';
+import { keyOf, splitObjectKey } from '../../lib/api/meta.js';
 import { isConflict, isNotFound, podDisruptionBudgetsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
@@ -12,9 +13,7 @@ import {
   BY_NAMESPACE,
   type ControllerContext,
   controllerRef,
-  keyOfObj,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import {
@@ -56,7 +55,7 @@ export function disruptionController(ctx: ControllerContext): RunningController 
   const reconcile = async (key: string): Promise<ReconcileResult> => {
     const pdb = inf.podDisruptionBudgets.cache.get(key);
     if (!pdb || pdb.metadata.deletionTimestamp) return { kind: 'done' };
-    const { namespace } = splitKey(key);
+    const { namespace } = splitObjectKey(key);
     const pods = inf.pods.cache.byIndex(BY_NAMESPACE, namespace).filter((p) => budgetSelectsPod(pdb, p));
     const now = ctx.clock.now();
     const plan = planDisruptionBudget(pdb, pods, controllerOf, now);
@@ -78,9 +77,9 @@ export function disruptionController(ctx: ControllerContext): RunningController 
     inf.podDisruptionBudgets.cache
       .byIndex(BY_NAMESPACE, pod.metadata.namespace ?? '')
       .filter((pdb) => budgetSelectsPod(pdb, pod))
-      .map(keyOfObj);
+      .map(keyOf);
   const budgetsIn = (o: { metadata: { namespace?: string } }): string[] =>
-    inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, o.metadata.namespace ?? '').map(keyOfObj);
+    inf.podDisruptionBudgets.cache.byIndex(BY_NAMESPACE, o.metadata.namespace ?? '').map(keyOf);
   return startController(ctx, {
     name: 'disruption',
     reconcile,

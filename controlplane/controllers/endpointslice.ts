@@ -4,6 +4,7 @@
  * selector matched the old or the new labels.
  */
 import type { EndpointSlice, Pod } from '../../lib/api/index.js';
+import { keyOf, splitObjectKey } from '../../lib/api/meta.js';
 import { endpointSlicesResource, isConflict, isNotFound } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
@@ -11,9 +12,7 @@ import {
   BY_NAMESPACE,
   BY_SERVICE,
   type ControllerContext,
-  keyOfObj,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import {
@@ -50,7 +49,7 @@ export function endpointSliceController(
       tracker.forget(key);
       return { kind: 'done' };
     }
-    const { namespace } = splitKey(key);
+    const { namespace } = splitObjectKey(key);
     const pods = inf.pods.cache.byIndex(BY_NAMESPACE, namespace);
     const existing = inf.endpointSlices.cache
       .byIndex(BY_SERVICE, key)
@@ -91,7 +90,7 @@ export function endpointSliceController(
           selectsPod(sel, p.metadata.labels) || (old !== undefined && selectsPod(sel, old.metadata.labels))
         );
       })
-      .map(keyOfObj);
+      .map(keyOf);
   // Our own writes coming back through the informer requeue the Service (see the tracker).
   const forSlice = (s: EndpointSlice): string[] => {
     const svc = s.metadata.labels?.[SERVICE_NAME];

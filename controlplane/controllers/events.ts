@@ -5,8 +5,9 @@
  * logged, never retried, and never fails a reconcile.
  */
 import type { Event as KubeEvent, KubeObject } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import { eventsResource } from '../../lib/client/index.js';
-import { type ControllerContext, timestamp } from './context.js';
+import type { ControllerContext } from './context.js';
 
 /** One event to record. */
 export interface EventNote {
@@ -24,7 +25,7 @@ export async function recordEvent(
   note: EventNote,
 ): Promise<void> {
   const namespace = obj.metadata.namespace ?? 'default';
-  const now = timestamp(ctx.clock.now());
+  const now = formatTime(ctx.clock.now());
   const event: KubeEvent = {
     metadata: { generateName: `${obj.metadata.name ?? ''}.`, namespace },
     involvedObject: {

@@ -7,6 +7,7 @@
  * before anything is deleted, as the real collector does ("virtual" node verification).
  */
 import type { KubeObject, OwnerReference } from '../../lib/api/index.js';
+import { keyOf } from '../../lib/api/meta.js';
 import {
   cronJobsResource,
   daemonSetsResource,
@@ -23,13 +24,7 @@ import {
 } from '../../lib/client/index.js';
 import { type Watch, watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import {
-  BY_OWNER,
-  type ControllerContext,
-  keyOfObj,
-  type RunningController,
-  startController,
-} from './context.js';
+import { BY_OWNER, type ControllerContext, type RunningController, startController } from './context.js';
 
 /** The finalizer that asks for foreground cascading deletion (metav1.FinalizerDeleteDependents). */
 export const FOREGROUND_FINALIZER = 'foregroundDeletion';
@@ -173,7 +168,7 @@ export function garbageCollector(ctx: ControllerContext): RunningController {
     watches.push(
       watch(kind.informer, {
         on: ['add', 'update'],
-        keys: (o) => (o.metadata.ownerReferences?.length ? [`dep|${tag}|${keyOfObj(o)}`] : []),
+        keys: (o) => (o.metadata.ownerReferences?.length ? [`dep|${tag}|${keyOf(o)}`] : []),
       }),
     );
   }
@@ -182,9 +177,9 @@ export function garbageCollector(ctx: ControllerContext): RunningController {
       watch(kind.informer, {
         keys: (o, _old, event) =>
           event === 'delete'
-            ? dependentsOf(o.metadata.uid ?? '').map((d) => `dep|${d.tag}|${keyOfObj(d.obj)}`)
+            ? dependentsOf(o.metadata.uid ?? '').map((d) => `dep|${d.tag}|${keyOf(d.obj)}`)
             : o.metadata.deletionTimestamp
-              ? [`owner|${ownerKind}|${keyOfObj(o)}`]
+              ? [`owner|${ownerKind}|${keyOf(o)}`]
               : [],
       }),
     );

@@ -17,7 +17,7 @@ import {
   type JobStatus,
   type Pod,
 } from '../../lib/api/index.js';
-import { timestamp } from './context.js';
+import { formatTime } from '../../lib/api/time.js';
 import { deletionOrder, isPodActive, isPodReady } from './pods.js';
 
 /** Tunables of the plan (kube-controller-manager's defaults). */
@@ -160,7 +160,7 @@ function minDefined(...xs: (number | undefined)[]): number | undefined {
 export function planJob(job: Job, owned: readonly Pod[], now: number, options: JobPlanOptions = {}): JobPlan {
   const spec = job.spec;
   const prev = job.status ?? {};
-  const nowText = timestamp(now);
+  const nowText = formatTime(now);
   const active = owned.filter(isPodActive);
   const terminating = owned.filter(
     (p) =>

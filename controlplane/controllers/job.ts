@@ -6,6 +6,7 @@
  * starts a pod twice.
  */
 import { JOB_COMPLETION_INDEX, type Job, type OwnerReference, type Pod } from '../../lib/api/index.js';
+import { splitObjectKey } from '../../lib/api/meta.js';
 import { isConflict, isNotFound, jobsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
@@ -14,7 +15,6 @@ import {
   controlledPods,
   ownerKey,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import { type EventNote, recordEvent } from './events.js';
@@ -95,7 +95,7 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
       podControl.expectations.forget(key);
       return { kind: 'done' };
     }
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = splitObjectKey(key);
     const plan = planJob(
       job,
       podControl.expectations.adjust(key, controlledPods(inf, job)),

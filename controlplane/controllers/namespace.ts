@@ -11,10 +11,12 @@
  * delete, deletecollection everything else (plus discovery, which every user may read).
  */
 import type { KubeObject, Namespace, Pod } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import {
   ApiError,
   defineResource,
   isConflict,
+  isMethodNotSupported,
   isNotFound,
   type KubeClient,
   namespacesResource,
@@ -24,7 +26,7 @@ import {
 import { watch } from '../../lib/component/index.js';
 import { messageOf } from '../../lib/errors/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, type RunningController, startController, timestamp } from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 import {
   type DeletionTarget,
   deletionTargets,
@@ -141,7 +143,11 @@ async function emptyNamespace(
     outcomes,
   };
   const summary = summarizePass(report);
-  const merged = mergeConditions(ns.status?.conditions ?? [], summary.conditions, timestamp(ctx.clock.now()));
+  const merged = mergeConditions(
+    ns.status?.conditions ?? [],
+    summary.conditions,
+    formatTime(ctx.clock.now()),
+  );
   if (merged.changed) {
     await ctx.client
       .resource(namespacesResource)
@@ -237,7 +243,7 @@ async function finalize(client: KubeClient, initial: Namespace): Promise<void> {
 
 /** 405, or a 404 for the collection itself: the verb is not served for this type. */
 function unsupported(err: unknown): boolean {
-  return err instanceof ApiError && (err.statusCode === 405 || err.statusCode === 404);
+  return isMethodNotSupported(err) || isNotFound(err);
 }
 
 /** The server's own message of an API error (what upstream's conditions quote). */

@@ -8,7 +8,7 @@
 import { nodesResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import { invalid } from '../../lib/errors/index.js';
-import { formatCidr, parseCidr, parseIp, subnet } from '../../lib/net/index.js';
+import { addressBits, formatCidr, parseCidr, parseIp, subnet } from '../../lib/net/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import { type ControllerContext, type RunningController, startController } from './context.js';
 
@@ -31,7 +31,7 @@ export interface IpamConfig {
 export function ipamConfig(o: NodeIpamOptions = {}): IpamConfig {
   const cidr = parseCidr(o.clusterCidr ?? '10.244.0.0/16', 'clusterCidr');
   const mask = o.nodeMaskSize ?? 24;
-  const bits = cidr.family === 4 ? 32 : 128;
+  const bits = addressBits(cidr.family);
   if (!Number.isInteger(mask) || mask < cidr.prefixLength || mask > bits)
     throw invalid(
       'nodeMaskSize',
@@ -47,7 +47,7 @@ export function indexOf(config: IpamConfig, cidr: string): number | undefined {
     const c = parseCidr(cidr, 'podCIDR');
     const base = parseCidr(config.clusterCidr);
     if (c.prefixLength !== config.nodeMaskSize || c.family !== base.family) return undefined;
-    const bits = BigInt(c.family === 4 ? 32 : 128);
+    const bits = BigInt(addressBits(c.family));
     const offset = parseIp(c.network).value - parseIp(base.network).value;
     const i = Number(offset >> (bits - BigInt(config.nodeMaskSize)));
     return offset >= 0n && i < config.count ? i : undefined;

@@ -7,16 +7,11 @@
  * of a renewTime change (the controller's clock), so clock skew does not matter.
  */
 import type { Condition, KubeObject, Node, Pod, Taint } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import { isNotFound, nodesResource, podsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import {
-  BY_NODE,
-  type ControllerContext,
-  type RunningController,
-  startController,
-  timestamp,
-} from './context.js';
+import { BY_NODE, type ControllerContext, type RunningController, startController } from './context.js';
 import { isPodReady } from './pods.js';
 
 /** The taint key of an unreachable node. */
@@ -81,7 +76,7 @@ export function planNodeLifecycle(input: NodeLifecycleInputs): NodeLifecyclePlan
       evict: [],
     };
   }
-  const stamp = timestamp(now);
+  const stamp = formatTime(now);
   const readyCondition: Condition | undefined =
     ready?.status === 'Unknown'
       ? undefined
@@ -179,7 +174,7 @@ export function nodeLifecycleController(
         .patchStatus(name, { status: { conditions: [plan.readyCondition] } }, { type: 'strategic' })
         .catch(ignoreGone);
     }
-    const stamp = timestamp(ctx.clock.now());
+    const stamp = formatTime(ctx.clock.now());
     for (const p of plan.markNotReady) {
       await pods
         .patchStatus(

@@ -5,8 +5,8 @@
  * lagging cache never causes a double creation; a pod already gone counts as deleted.
  */
 import type { KubeObject, OwnerReference, Pod } from '../../lib/api/index.js';
+import { keyOf } from '../../lib/api/meta.js';
 import { isNotFound, type KubeClient, podsResource, type ResourceClient } from '../../lib/client/index.js';
-import { keyOfObj } from './context.js';
 
 /** Pods created per batch (kube's slow-start batches start at 1; we keep one fixed size). */
 const CREATE_BATCH = 20;
@@ -22,7 +22,7 @@ export class Expectations {
       m = new Map();
       this.#creates.set(ownerKey, m);
     }
-    m.set(keyOfObj(pod), pod);
+    m.set(keyOf(pod), pod);
   }
 
   deleted(ownerKey: string, podKey: string): void {
@@ -43,8 +43,8 @@ export class Expectations {
   /** The cached pods corrected by what is still in flight. */
   adjust(ownerKey: string, cached: readonly Pod[]): Pod[] {
     const dels = this.#deletes.get(ownerKey);
-    const out = dels?.size ? cached.filter((p) => !dels.has(keyOfObj(p))) : [...cached];
-    const have = new Set(out.map(keyOfObj));
+    const out = dels?.size ? cached.filter((p) => !dels.has(keyOf(p))) : [...cached];
+    const have = new Set(out.map(keyOf));
     for (const [k, p] of this.#creates.get(ownerKey) ?? []) if (!have.has(k)) out.push(p);
     return out;
   }
@@ -105,7 +105,7 @@ export class PodControl {
     onDeleted?: (pod: Pod) => void,
   ): Promise<void> {
     for (const p of pods) {
-      this.expectations.deleted(ownerKey, keyOfObj(p));
+      this.expectations.deleted(ownerKey, keyOf(p));
       await this.deletePod(namespace, p.metadata.name ?? '');
       onDeleted?.(p);
     }
@@ -120,6 +120,6 @@ export class PodControl {
 
   /** Tells the expectations what the informer showed of `pod`. */
   observe(pod: Pod, gone: boolean): void {
-    this.expectations.observed(keyOfObj(pod), gone, gone || pod.metadata.deletionTimestamp !== undefined);
+    this.expectations.observed(keyOf(pod), gone, gone || pod.metadata.deletionTimestamp !== undefined);
   }
 }

@@ -5,6 +5,7 @@
  * "expectations"), so a lagging cache never causes double creations.
  */
 import type { Pod, ReplicaSet } from '../../lib/api/index.js';
+import { splitObjectKey } from '../../lib/api/meta.js';
 import { isConflict, isNotFound, replicaSetsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
@@ -13,7 +14,6 @@ import {
   controlledPods,
   ownerKey,
   type RunningController,
-  splitKey,
   startController,
 } from './context.js';
 import { controllerOwnerRef, PodControl } from './pod-control.js';
@@ -75,7 +75,7 @@ export function replicaSetController(ctx: ControllerContext): RunningController 
       podControl.expectations.forget(key);
       return { kind: 'done' };
     }
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = splitObjectKey(key);
     const plan = planReplicaSet(
       rs,
       podControl.expectations.adjust(key, controlledPods(inf, rs)),

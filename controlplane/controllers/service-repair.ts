@@ -8,16 +8,12 @@
  * reservation itself when a new Service asks for it.
  */
 import type { Event as KubeEvent, Service } from '../../lib/api/index.js';
+import { keyOf } from '../../lib/api/meta.js';
+import { formatTime } from '../../lib/api/time.js';
 import { eventsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import {
-  type ControllerContext,
-  keyOfObj,
-  type RunningController,
-  startController,
-  timestamp,
-} from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 
 /** One value held by more than one Service. */
 export interface Duplicate {
@@ -48,7 +44,7 @@ export function findDuplicates(services: readonly Service[]): Duplicate[] {
     const sorted = [...list].sort((a, b) =>
       (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''),
     );
-    out.push({ kind, value, services: sorted.map(keyOfObj) });
+    out.push({ kind, value, services: sorted.map(keyOf) });
   }
   return out.sort((a, b) => (a.kind + a.value < b.kind + b.value ? -1 : 1));
 }
@@ -74,7 +70,7 @@ export function serviceRepairController(
         value: d.value,
         services: d.services,
       });
-      const now = timestamp(ctx.clock.now());
+      const now = formatTime(ctx.clock.now());
       const event: KubeEvent = {
         metadata: { generateName: `${svc.metadata.name}.`, namespace: svc.metadata.namespace ?? 'default' },
         involvedObject: {

@@ -6,10 +6,11 @@
  * again when it is.
  */
 import type { Job } from '../../lib/api/index.js';
+import { splitObjectKey } from '../../lib/api/meta.js';
 import { isConflict, isNotFound, jobsResource } from '../../lib/client/index.js';
 import { watch } from '../../lib/component/index.js';
 import type { ReconcileResult } from '../../lib/reconcile/index.js';
-import { type ControllerContext, type RunningController, splitKey, startController } from './context.js';
+import { type ControllerContext, type RunningController, startController } from './context.js';
 import { jobExpiresAt } from './job-plan.js';
 
 /** Starts the controller's handlers; run the returned controller while leading. */
@@ -24,7 +25,7 @@ export function ttlAfterFinishedController(ctx: ControllerContext): RunningContr
     if (due === undefined) return { kind: 'done' };
     const now = ctx.clock.now();
     if (now < due) return { kind: 'requeueAfter', ms: due - now };
-    const { namespace, name } = splitKey(key);
+    const { namespace, name } = splitObjectKey(key);
     // The cache may lag: decide on the live Job (its TTL may have been changed or removed).
     let fresh: Job;
     try {

@@ -8,6 +8,7 @@
  * priority, then queue time, as its PrioritySort plugin orders it).
  */
 import type { Binding, Event as KubeEvent, Node, Pod } from '../../lib/api/index.js';
+import { formatTime } from '../../lib/api/time.js';
 import {
   eventsResource,
   type Informer,
@@ -281,7 +282,7 @@ export class Scheduler {
   }
 
   async #reportUnschedulable(pod: PodInfo, message: string): Promise<void> {
-    const now = new Date(this.#clock.now()).toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = formatTime(this.#clock.now());
     const client = this.#o.client;
     try {
       // A patch carries no resourceVersion, but a busy server may still answer 409 when another

@@ -189,6 +189,11 @@ export function isForbidden(err: unknown): boolean {
   return apiIs(err, 'Forbidden', 403) ?? false;
 }
 
+/** 405 MethodNotAllowed: the resource does not serve this verb. */
+export function isMethodNotSupported(err: unknown): boolean {
+  return apiIs(err, 'MethodNotAllowed', 405) ?? false;
+}
+
 /** 429 TooManyRequests (API priority and fairness): retry after back-off. */
 export function isTooManyRequests(err: unknown): boolean {
   return err instanceof ApiError && (err.statusCode === 429 || err.reason === 'TooManyRequests');

@@ -13,6 +13,7 @@ export {
   isForbidden,
   isGone,
   isInvalid,
+  isMethodNotSupported,
   isNotFound,
   isStatus,
   isTooManyRequests,

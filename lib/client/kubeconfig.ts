@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { isJsonObject, type JsonObject } from '../api/json.js';
 import { ErrorCode, messageOf, SwitchyardError } from '../errors/index.js';
 
 /** Everything needed to talk to one API server as one user. */
@@ -67,8 +68,6 @@ export interface ParseKubeconfigOptions {
   readonly context?: string;
 }
 
-type Obj = Record<string, unknown>;
-
 /** Parses kubeconfig YAML text; see `loadKubeconfig`. */
 export function parseKubeconfig(text: string, options: ParseKubeconfigOptions): RestConfig {
   const { path } = options;
@@ -81,7 +80,7 @@ export function parseKubeconfig(text: string, options: ParseKubeconfigOptions): 
   } catch (err: unknown) {
     return fail(undefined, `not valid YAML: ${messageOf(err).split('\n')[0]}`, err);
   }
-  if (!isObj(doc)) return fail(undefined, 'must be a YAML mapping');
+  if (!isJsonObject(doc)) return fail(undefined, 'must be a YAML mapping');
   const contextName = options.context ?? optString(doc, 'current-context', fail);
   if (!contextName) return fail('current-context', 'not set (and no context was given)');
   const how = options.context === undefined ? 'current-context' : 'requested';
@@ -110,7 +109,7 @@ export function parseKubeconfig(text: string, options: ParseKubeconfigOptions): 
   const tlsServerName = optString(cluster.body, 'tls-server-name', fail, cf);
 
   const userName = optString(ctx.body, 'user', fail, ctxField);
-  let user: Obj = {};
+  let user: JsonObject = {};
   let uf = 'users';
   if (userName) {
     const u = findNamed(doc, 'users', 'user', userName, `context "${contextName}"`, fail);
@@ -167,22 +166,18 @@ function configError(
 
 type Fail = (field: string | undefined, problem: string, cause?: unknown) => never;
 
-function isObj(v: unknown): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function join2(parent: string | undefined, key: string): string {
   return parent === undefined ? key : `${parent}.${key}`;
 }
 
-function optString(o: Obj, key: string, fail: Fail, parent?: string): string | undefined {
+function optString(o: JsonObject, key: string, fail: Fail, parent?: string): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'string') return fail(join2(parent, key), `must be a string, got ${typeof v}`);
   return v;
 }
 
-function optBool(o: Obj, key: string, fail: Fail, parent: string): boolean {
+function optBool(o: JsonObject, key: string, fail: Fail, parent: string): boolean {
   const v = o[key];
   if (v === undefined || v === null) return false;
   if (typeof v !== 'boolean')
@@ -192,22 +187,22 @@ function optBool(o: Obj, key: string, fail: Fail, parent: string): boolean {
 
 /** Finds `name` in a named list (`clusters`, `users`, `contexts`), checking its shape. */
 function findNamed(
-  doc: Obj,
+  doc: JsonObject,
   list: string,
   item: string,
   name: string,
   wanted: string,
   fail: Fail,
-): { index: number; body: Obj } {
+): { index: number; body: JsonObject } {
   const arr = doc[list] ?? [];
   if (!Array.isArray(arr)) return fail(list, 'must be a list');
   for (const [index, entry] of arr.entries()) {
-    if (!isObj(entry)) return fail(`${list}[${index}]`, 'must be a mapping');
+    if (!isJsonObject(entry)) return fail(`${list}[${index}]`, 'must be a mapping');
     if (typeof entry.name !== 'string' || entry.name === '')
       return fail(`${list}[${index}].name`, 'required');
     if (entry.name !== name) continue;
     const body = entry[item] ?? {};
-    if (!isObj(body)) return fail(`${list}[${index}].${item}`, 'must be a mapping');
+    if (!isJsonObject(body)) return fail(`${list}[${index}].${item}`, 'must be a mapping');
     return { index, body };
   }
   return fail(list, `${item} "${name}" (${wanted}) not found`);
@@ -216,7 +211,7 @@ function findNamed(
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Reads `<key>-data` (base64) or `<key>` (a file path); both set is an error. */
-function readBlob(o: Obj, parent: string, key: string, base: string, fail: Fail): Buffer | undefined {
+function readBlob(o: JsonObject, parent: string, key: string, base: string, fail: Fail): Buffer | undefined {
   const data = optString(o, `${key}-data`, fail, parent);
   const file = optString(o, key, fail, parent);
   if (data && file) return fail(`${parent}.${key}`, `cannot be combined with ${key}-data`);

@@ -6,6 +6,7 @@
  * matter). A leader that cannot renew within `renewDeadlineMs` stops leading.
  */
 import type { Lease } from '../api/index.js';
+import { formatMicroTime } from '../api/time.js';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient, leasesResource } from '../client/index.js';
 import { invalid } from '../errors/index.js';
 import type { Logger } from '../obs/index.js';
@@ -31,11 +32,6 @@ export interface LeaderElectionOptions {
   readonly onStoppedLeading?: () => void;
   /** Give the Lease up on a clean stop so a standby takes over at once (default true). */
   readonly releaseOnCancel?: boolean;
-}
-
-/** Microsecond timestamp (`MicroTime`). */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
 }
 
 /** Validates timing as client-go does: leaseDuration > renewDeadline > retryPeriod × 1.2. */
@@ -80,8 +76,8 @@ export async function runLeaderElection(o: LeaderElectionOptions, signal: AbortS
       return {
         holderIdentity: o.identity,
         leaseDurationSeconds: Math.max(1, Math.ceil(t.lease / 1000)),
-        acquireTime: ours && prev?.acquireTime ? prev.acquireTime : microTime(now),
-        renewTime: microTime(now),
+        acquireTime: ours && prev?.acquireTime ? prev.acquireTime : formatMicroTime(now),
+        renewTime: formatMicroTime(now),
         leaseTransitions: ours ? (prev?.leaseTransitions ?? 0) : (prev?.leaseTransitions ?? -1) + 1,
       };
     };

@@ -4,6 +4,7 @@
  * writes (NodeRestriction, then RBAC's escalation checks).
  */
 import type { IncomingMessage } from 'node:http';
+import { isNotFound } from '../../../lib/api/errors.js';
 import type { Admit } from '../admission.js';
 import { forbiddenMessage, forbiddenPathMessage, type RequestAttributes, type UserInfo } from '../auth.js';
 import { admitNodeRestriction } from '../node-restriction.js';
@@ -97,7 +98,7 @@ export function admissionOf(o: HandlerOptions, user: UserInfo, info: RequestInfo
     const found = o.resources.lookup('', 'v1', plural);
     if (!found) return undefined;
     return o.rest.get(found, namespace, name).catch((err: unknown) => {
-      if (err instanceof ApiError && err.statusCode === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     });
   };

@@ -4,11 +4,11 @@
  * (404 for what is not served, 405 for a verb a target does not take).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Json } from '../../../lib/api/json.js';
 import type { Logger } from '../../../lib/obs/index.js';
 import type { Admit } from '../admission.js';
 import type { Authorizer, UserInfo } from '../auth.js';
 import { decodeBody, readBody } from '../http-io.js';
-import type { Json } from '../json.js';
 import type { ApiServerMetrics } from '../metrics.js';
 import type { RequestInfo } from '../request-info.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';

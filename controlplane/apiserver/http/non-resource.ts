@@ -4,6 +4,7 @@
  * group-versions). They are authorized (as non-resource paths, by RBAC) before they get here.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { JsonObject } from '../../../lib/api/json.js';
 import {
   AGGREGATED_V2,
   aggregatedDiscovery,
@@ -16,7 +17,6 @@ import {
 } from '../discovery.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from '../health.js';
 import { sendJson } from '../http-io.js';
-import type { JsonObject } from '../json.js';
 import { serveOpenapiV2 } from '../openapi-v2.js';
 import { type HandlerOptions, methodNotAllowed } from './context.js';
 

@@ -2,8 +2,9 @@
  * How a resource answer goes out: as JSON, or as a meta.k8s.io/v1 Table when the client asks
  * for one (`kubectl get`), with its `includeObject` choice.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import { sendJson } from '../http-io.js';
-import type { JsonObject } from '../json.js';
 import { toTable, wantsTable } from '../table.js';
 import type { ResourceRequest } from './context.js';
 

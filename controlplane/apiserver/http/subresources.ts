@@ -5,10 +5,11 @@
  * (TokenRequest) and `eviction`. Every other subresource (`status`, `finalize`) is its
  * object's verb on part of the object, in `verbs.ts`.
  */
+
+import { isJsonObject, type Json } from '../../../lib/api/json.js';
 import { applyPatch, type PatchType } from '../apply-patch.js';
 import { evictPod } from '../disruption-budgets.js';
 import { sendJson } from '../http-io.js';
-import { isObject, type Json } from '../json.js';
 import { ApiError } from '../status.js';
 import { methodNotAllowed, notFound, type ResourceRequest, type VerbRequest } from './context.js';
 import { sendCreatedStatus, sendObject } from './respond.js';
@@ -63,7 +64,7 @@ export const SUBRESOURCES: ReadonlyMap<string, SubresourceVerbs> = new Map<strin
             r.res_,
             r.ns,
             r.info.name,
-            () => (isObject(input) ? input : {}),
+            () => (isJsonObject(input) ? input : {}),
             r.write,
           ),
         ),
@@ -128,6 +129,6 @@ async function admitSubresourceCreate(r: VerbRequest, input: Json): Promise<void
     subresource: r.sub,
     namespace: r.ns ?? '',
     name: r.info.name,
-    ...(isObject(input) ? { object: input } : {}),
+    ...(isJsonObject(input) ? { object: input } : {}),
   });
 }

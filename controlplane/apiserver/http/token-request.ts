@@ -4,8 +4,8 @@
  * stored.
  */
 import type { IncomingMessage } from 'node:http';
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
 import type { UserInfo } from '../auth.js';
-import { isObject, type Json, type JsonObject } from '../json.js';
 import { ISSUER, issueToken, verifyToken } from '../sa-tokens.js';
 import { type HandlerOptions, notFound, type ResourceRequest } from './context.js';
 
@@ -24,7 +24,7 @@ export async function tokenRequest(c: ResourceRequest, namespace: string, input:
   const key = c.o.serviceAccountKey;
   if (!key) throw notFound();
   const sa = await c.o.rest.get(c.res_, namespace, c.info.name);
-  const spec = isObject(input) && isObject(input.spec) ? input.spec : {};
+  const spec = isJsonObject(input) && isJsonObject(input.spec) ? input.spec : {};
   const audiences = Array.isArray(spec.audiences) ? spec.audiences.map(String) : [];
   const asked = spec.expirationSeconds;
   const issued = issueToken({
@@ -32,7 +32,7 @@ export async function tokenRequest(c: ResourceRequest, namespace: string, input:
     subject: {
       namespace,
       name: c.info.name,
-      uid: isObject(sa.metadata) && typeof sa.metadata.uid === 'string' ? sa.metadata.uid : '',
+      uid: isJsonObject(sa.metadata) && typeof sa.metadata.uid === 'string' ? sa.metadata.uid : '',
     },
     audiences,
     ...(typeof asked === 'number' ? { expirationSeconds: asked } : {}),
@@ -45,7 +45,7 @@ export async function tokenRequest(c: ResourceRequest, namespace: string, input:
     spec: {
       audiences: audiences.length > 0 ? audiences : [ISSUER],
       expirationSeconds: issued.expirationSeconds,
-      boundObjectRef: isObject(spec.boundObjectRef) ? spec.boundObjectRef : null,
+      boundObjectRef: isJsonObject(spec.boundObjectRef) ? spec.boundObjectRef : null,
     },
     status: { token: issued.token, expirationTimestamp: issued.expirationTimestamp },
   };

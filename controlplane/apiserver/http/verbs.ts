@@ -4,9 +4,10 @@
  * delete, deletecollection — each calling RestStorage and answering. Subresources with code of
  * their own are looked up in `subresources.ts`.
  */
+import { isNotFound } from '../../../lib/api/errors.js';
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import type { PatchType } from '../apply-patch.js';
 import { sendJson } from '../http-io.js';
-import { isObject, type JsonObject } from '../json.js';
 import { managerOf } from '../managed-fields.js';
 import { isNamespace } from '../namespace-lifecycle.js';
 import { deleteOptions, listQuery, writeOptions } from '../request-options.js';
@@ -110,9 +111,10 @@ async function patch(r: VerbRequest): Promise<void> {
     sendJson(r.res, 200, await rest.patch(r.res_, r.ns, r.info.name, type, input, part, r.write));
   } catch (err) {
     // Server-side apply creates what does not exist yet (kubectl apply --server-side).
-    if (type !== 'apply' || r.sub || !(err instanceof ApiError) || err.statusCode !== 404) throw err;
-    if (!isObject(input) || (isObject(input.metadata) && input.metadata.name !== r.info.name)) throw err;
-    const metadata = isObject(input.metadata) ? input.metadata : {};
+    if (type !== 'apply' || r.sub || !isNotFound(err)) throw err;
+    if (!isJsonObject(input) || (isJsonObject(input.metadata) && input.metadata.name !== r.info.name))
+      throw err;
+    const metadata = isJsonObject(input.metadata) ? input.metadata : {};
     sendJson(
       r.res,
       201,
@@ -149,7 +151,7 @@ async function deleteRequest(r: VerbRequest): Promise<DeleteOptions> {
   const q = r.query;
   return {
     ...deleteOptions(q, input),
-    ...writeOptions(q, r.info.verb, isObject(input) ? input.dryRun : undefined),
+    ...writeOptions(q, r.info.verb, isJsonObject(input) ? input.dryRun : undefined),
     admit: r.admit,
   };
 }

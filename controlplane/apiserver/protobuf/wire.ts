@@ -3,7 +3,7 @@
  * length-delimited fields, and `decodeMessage`, which turns one message into JSON by a schema
  * (field number → name and type). Fields a schema does not list are skipped.
  */
-import type { JsonObject } from '../json.js';
+import type { JsonObject } from '../../../lib/api/json.js';
 import { ApiError } from '../status.js';
 
 type Scalar = 'string' | 'bytes' | 'int' | 'bool';

@@ -6,10 +6,11 @@
  * A refusal is 403 `<resource>.rbac.authorization.k8s.io "<name>" is forbidden: user ... is
  * attempting to grant RBAC permissions not currently held:` and the missing rules.
  */
+
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import type { PolicyRule, RoleRef } from '../../../lib/api/rbac-v1.js';
 import { RBAC_GROUP } from '../../../lib/api/rbac-v1.js';
 import type { Authorizer, UserInfo } from '../auth.js';
-import { isObject, type JsonObject } from '../patch.js';
 import { ApiError } from '../status.js';
 import { isRoleNotFound, roleRefRules } from './authorizer.js';
 import { escalationMessage, FULL_AUTHORITY } from './escalation.js';
@@ -41,7 +42,8 @@ export function rbacAdmission(
   return async (next, current) => {
     if (w.user.groups.includes('system:masters')) return;
     if (current !== undefined && onlyGcFieldsChanged(next, current)) return;
-    const name = isObject(next.metadata) && typeof next.metadata.name === 'string' ? next.metadata.name : '';
+    const name =
+      isJsonObject(next.metadata) && typeof next.metadata.name === 'string' ? next.metadata.name : '';
     const namespace = w.namespace;
     const forbid = (message: string) =>
       new ApiError(403, 'Forbidden', `${resource}.${RBAC_GROUP} "${name}" is forbidden: ${message}`, {
@@ -64,7 +66,7 @@ export function rbacAdmission(
         name: w.requestName,
       });
       if (escalate.allowed) return;
-      const selectors = isObject(next.aggregationRule)
+      const selectors = isJsonObject(next.aggregationRule)
         ? next.aggregationRule.clusterRoleSelectors
         : undefined;
       if (w.kind === 'ClusterRole' && Array.isArray(selectors) && selectors.length > 0) {
@@ -76,7 +78,7 @@ export function rbacAdmission(
       if (missing !== undefined) throw forbid(missing);
       return;
     }
-    const ref = (isObject(next.roleRef) ? next.roleRef : {}) as unknown as RoleRef;
+    const ref = (isJsonObject(next.roleRef) ? next.roleRef : {}) as unknown as RoleRef;
     const bind = await w.authorizer.authorize(w.user, {
       kind: 'resource',
       verb: 'bind',
@@ -107,7 +109,7 @@ export function rbacAdmission(
 /** Only finalizers or ownerReferences changed: the garbage collector's edits need no authority. */
 function onlyGcFieldsChanged(next: JsonObject, current: JsonObject): boolean {
   const strip = (o: JsonObject): string => {
-    const meta = isObject(o.metadata) ? { ...o.metadata } : {};
+    const meta = isJsonObject(o.metadata) ? { ...o.metadata } : {};
     for (const f of ['finalizers', 'ownerReferences', 'resourceVersion', 'managedFields', 'generation'])
       delete meta[f];
     return JSON.stringify({ ...o, metadata: meta });

@@ -7,13 +7,13 @@
  * `rbac.authorization.kubernetes.io/autoupdate: "false"` is left alone.
  */
 
+import { isAlreadyExists, isNotFound } from '../../../lib/api/errors.js';
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import type { KubeObject } from '../../../lib/api/meta.js';
 import { aggregateAll } from '../../../lib/api/rbac-aggregation.js';
 import type { PolicyRule, Subject } from '../../../lib/api/rbac-v1.js';
-import { isObject, type JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { RestStorage } from '../rest.js';
-import { ApiError } from '../status.js';
 import { AUTOUPDATE_ANNOTATION, type BootstrapPolicy } from './bootstrap-policy.js';
 import { uncovered } from './escalation.js';
 
@@ -28,11 +28,11 @@ export interface InstallReport {
 type Obj = JsonObject;
 
 function meta(o: Obj): JsonObject {
-  return isObject(o.metadata) ? o.metadata : {};
+  return isJsonObject(o.metadata) ? o.metadata : {};
 }
 
 function stringMap(v: unknown): Record<string, string> {
-  return isObject(v) ? (v as Record<string, string>) : {};
+  return isJsonObject(v) ? (v as Record<string, string>) : {};
 }
 
 /** Existing keys win, expected ones are added (reconciliation's merge of labels/annotations). */
@@ -69,14 +69,16 @@ function reconcileRole(expected: Obj, existing: Obj): Obj | undefined {
     next.rules = [...rulesOf(existing), ...missing] as unknown as JsonObject[];
     changed = true;
   }
-  const want = isObject(expected.aggregationRule) ? expected.aggregationRule.clusterRoleSelectors : undefined;
+  const want = isJsonObject(expected.aggregationRule)
+    ? expected.aggregationRule.clusterRoleSelectors
+    : undefined;
   if (Array.isArray(want) && want.length > 0) {
     const have =
-      isObject(existing.aggregationRule) && Array.isArray(existing.aggregationRule.clusterRoleSelectors)
+      isJsonObject(existing.aggregationRule) && Array.isArray(existing.aggregationRule.clusterRoleSelectors)
         ? existing.aggregationRule.clusterRoleSelectors
         : [];
     const add = want.filter((w) => !have.some((h) => JSON.stringify(h) === JSON.stringify(w)));
-    if (add.length > 0 || !isObject(existing.aggregationRule)) {
+    if (add.length > 0 || !isJsonObject(existing.aggregationRule)) {
       next.aggregationRule = { clusterRoleSelectors: [...have, ...add] };
       changed = true;
     }
@@ -112,9 +114,9 @@ async function ensureNamespace(rest: RestStorage, namespaces: ResourceInfo, name
   try {
     await rest.get(namespaces, undefined, name);
   } catch (err) {
-    if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
+    if (!isNotFound(err)) throw err;
     await rest.create(namespaces, undefined, { metadata: { name } }).catch((e: unknown) => {
-      if (!(e instanceof ApiError && e.statusCode === 409)) throw e;
+      if (!isAlreadyExists(e)) throw e;
     });
   }
 }
@@ -134,7 +136,7 @@ async function ensureOne(
   try {
     existing = await rest.get(info, ns, name);
   } catch (err) {
-    if (!(err instanceof ApiError && err.statusCode === 404)) throw err;
+    if (!isNotFound(err)) throw err;
   }
   if (existing === undefined) {
     if (ns !== undefined) await ensureNamespace(rest, namespaces, ns);

@@ -3,6 +3,8 @@
  * pkg/apis/rbac/validation/validation.go): field-named errors in Kubernetes' wording, roleRef
  * immutable on update.
  */
+
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import { RBAC_GROUP } from '../../../lib/api/rbac-v1.js';
 import {
   asArray,
@@ -14,7 +16,6 @@ import {
   notSupported,
   required,
 } from '../../../lib/api/validation/index.js';
-import { isObject, type JsonObject } from '../patch.js';
 
 /** Go's `%#v` of a []string, as field.Invalid prints slices: `[]string{"/a", "/b"}`. */
 function goStrings(list: readonly unknown[]): string {
@@ -27,10 +28,10 @@ function invalidRaw(field: string, shown: string, detail: string): FieldError {
 
 /** Subjects: User/Group get the RBAC group, ServiceAccount none; roleRef.apiGroup the RBAC group. */
 export function defaultBinding(o: JsonObject): void {
-  if (isObject(o.roleRef) && (o.roleRef.apiGroup === undefined || o.roleRef.apiGroup === ''))
+  if (isJsonObject(o.roleRef) && (o.roleRef.apiGroup === undefined || o.roleRef.apiGroup === ''))
     o.roleRef.apiGroup = RBAC_GROUP;
   for (const s of Array.isArray(o.subjects) ? o.subjects : []) {
-    if (!isObject(s) || (s.apiGroup !== undefined && s.apiGroup !== '')) continue;
+    if (!isJsonObject(s) || (s.apiGroup !== undefined && s.apiGroup !== '')) continue;
     if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = RBAC_GROUP;
     // An empty apiGroup is omitted on the wire (omitempty).
     else delete s.apiGroup;

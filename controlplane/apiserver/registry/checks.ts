@@ -3,9 +3,10 @@
  * the URL's, the server's admission plugins, and validation (built-in rules, the kind
  * strategy's, then the server's extra validation of CRDs, custom resources and RBAC).
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import { type FieldError, validateObject } from '../../../lib/api/validation/index.js';
 import { metaOf, metaString } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { badRequest, invalidError } from '../status.js';
 import type { RegistryContext } from './context.js';

@@ -4,10 +4,11 @@
  * resourceVersion: the revision is one) and the read form (resourceVersion stamped, converted
  * to the version a request is served). Pure.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import type { KeyValue } from '../../store/index.js';
 import { toServedVersion, toStorageVersion } from '../crd-conversion.js';
 import { metaOf } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import type { ResourceInfo } from '../resources.js';
 
 /** A stored value with the revision it was written at. */

@@ -5,12 +5,13 @@
  * create-if-absent — with the values the kind allocates reserved around it.
  */
 import { randomUUID } from 'node:crypto';
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
+import { formatTime } from '../../../lib/api/time.js';
 import { isAlreadyExists } from '../../../lib/errors/index.js';
 import { applyDefaults } from '../defaults.js';
 import { recordWrite, schemaOf } from '../managed-fields.js';
 import { admissionName } from '../namespace-lifecycle.js';
-import { generateName, metaOf, timestamp } from '../object-meta.js';
-import { isObject, type Json, type JsonObject } from '../patch.js';
+import { generateName, metaOf } from '../object-meta.js';
 import { type ResourceInfo, tracksGeneration } from '../resources.js';
 import { alreadyExistsError, badRequest } from '../status.js';
 import { strategyOf } from '../strategies/index.js';
@@ -39,7 +40,7 @@ export async function createObject(
   input: Json,
   options: WriteOptions = {},
 ): Promise<JsonObject> {
-  if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
+  if (!isJsonObject(input)) throw badRequest('the body of the request must be a JSON object');
   const body = input;
   const strategy = strategyOf(info);
   checkType(info, body);
@@ -56,14 +57,14 @@ export async function createObject(
     meta.name = generateName(meta.generateName, ctx.random);
   }
   meta.uid = randomUUID();
-  meta.creationTimestamp = timestamp(ctx.now());
+  meta.creationTimestamp = formatTime(ctx.now());
   if (tracksGeneration(info)) meta.generation = 1;
   else delete meta.generation;
   for (const f of SERVER_OWNED) delete meta[f];
   // Status is owned by controllers when a status subresource exists (PrepareForCreate).
   if (info.subresources.includes('status') && !strategy.mainWritesStatus) delete body.status;
   if (options.manager !== undefined)
-    recordWrite({}, body, schemaOf(info, body), options.manager, timestamp(ctx.now()));
+    recordWrite({}, body, schemaOf(info, body), options.manager, formatTime(ctx.now()));
   applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);
   strategy.prepareForCreate?.(body);
   await admitStored(ctx, info, {

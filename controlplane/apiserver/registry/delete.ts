@@ -4,11 +4,12 @@
  * a hold (finalizers, a pod's grace period: the object is marked and stays, 202) or the store's
  * delete at the revision read (200). A held owner starts the collector's work (gc.ts).
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import { isNotFound } from '../../../lib/errors/index.js';
 import { isConflict } from '../../store/index.js';
 import { deletionHold, finalizersOf, gcFinalizers, propagationPolicyOf } from '../deletion.js';
 import { metaOf, metaString } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import type { ResourceInfo } from '../resources.js';
 import { conflictError, notFoundError } from '../status.js';
 import { strategyOf } from '../strategies/index.js';

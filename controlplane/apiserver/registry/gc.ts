@@ -6,13 +6,12 @@
  * foreground owner are deleted by the garbage collector controller
  * (controlplane/controllers/gc.ts), which then drops the finalizer.
  */
-import { isNotFound } from '../../../lib/errors/index.js';
+import { isNotFound } from '../../../lib/api/errors.js';
+import type { JsonObject } from '../../../lib/api/json.js';
 import { FOREGROUND_FINALIZER, finalizersOf, ORPHAN_FINALIZER } from '../deletion.js';
 import { metaOf, metaString } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import { hasOwner, withoutFinalizer, withoutOwner } from '../propagation.js';
 import type { ResourceInfo } from '../resources.js';
-import { ApiError } from '../status.js';
 import { prefixOf } from './codec.js';
 import type { RegistryContext } from './context.js';
 import { scan } from './scan.js';
@@ -40,7 +39,7 @@ export function collectAfterDelete(ctx: RegistryContext, info: ResourceInfo, own
   const namespace = info.namespaced ? metaString(owner, 'namespace') : undefined;
   const name = metaString(owner, 'name') ?? '';
   const unlessGone = (err: unknown): undefined => {
-    if (isNotFound(err) || (err instanceof ApiError && err.statusCode === 404)) return undefined;
+    if (isNotFound(err)) return undefined;
     throw err;
   };
   const run = async (): Promise<void> => {

@@ -3,8 +3,9 @@
  * grace-period timers after a restart, the Event TTL sweep (kube-apiserver's --event-ttl) and
  * one pass of the Service address repair (kube-apiserver's ClusterIP/NodePort repair loops).
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import { metaOf, metaString } from '../object-meta.js';
-import type { JsonObject } from '../patch.js';
 import type { RepairReport, ServiceAddresses } from '../service-addresses.js';
 import { decode, prefixOf } from './codec.js';
 import type { RegistryContext } from './context.js';

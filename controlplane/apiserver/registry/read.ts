@@ -2,12 +2,13 @@
  * The generic registry's reads: GET of one object, and LIST with label and field selectors and
  * limit/continue paging (the selectors' filter is shared with WATCH).
  */
+
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import { matchSelector, parseSelector, type Selector } from '../../../lib/api/meta.js';
 import { messageOf } from '../../../lib/errors/index.js';
 import type { Store } from '../../store/index.js';
 import { decodeContinue, encodeContinue } from '../continue-token.js';
 import { type FieldRequirement, matchFields, parseFieldSelector } from '../field-selector.js';
-import { isObject, type JsonObject } from '../patch.js';
 import { apiVersionOf, type ResourceInfo } from '../resources.js';
 import { badRequest, notFoundError } from '../status.js';
 import { keyOf, prefixOf, readAs } from './codec.js';
@@ -40,7 +41,7 @@ export function filterOf(info: ResourceInfo, q: ListQuery): Filter {
 
 /** True when `o` matches the filter's label and field selectors. */
 export function matches(f: Filter, o: JsonObject): boolean {
-  const labels = isObject(o.metadata) && isObject(o.metadata.labels) ? o.metadata.labels : undefined;
+  const labels = isJsonObject(o.metadata) && isJsonObject(o.metadata.labels) ? o.metadata.labels : undefined;
   return matchSelector(f.labels, labels as Record<string, string> | undefined) && matchFields(f.fields, o);
 }
 

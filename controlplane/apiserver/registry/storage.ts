@@ -4,9 +4,10 @@
  * APIService availability. Modules the registry itself imports (their defaults) type against
  * this, never against rest.ts, so no import turns back into the registry. Types only.
  */
+
+import type { Json, JsonObject } from '../../../lib/api/json.js';
 import type { WatchHandle } from '../../store/index.js';
 import type { PatchType } from '../apply-patch.js';
-import type { Json, JsonObject } from '../patch.js';
 import type { ResourceInfo } from '../resources.js';
 import type {
   AdmissionRequest,

@@ -4,8 +4,9 @@
  * node, once, never while it is being deleted). `status` and `finalize` are update targets
  * (update.ts); `eviction` is disruption-budgets.ts over DELETE.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
 import { metaOf, metaString } from '../object-meta.js';
-import { isObject, type Json, type JsonObject } from '../patch.js';
 import type { ResourceInfo } from '../resources.js';
 import { setReplicas, toScale } from '../scale.js';
 import { conflictError, invalidError } from '../status.js';
@@ -40,7 +41,7 @@ export async function updateScale(
     name,
     (current) => {
       const scale = change(toScale(current, info.scalePaths));
-      const replicas = isObject(scale.spec) ? scale.spec.replicas : undefined;
+      const replicas = isJsonObject(scale.spec) ? scale.spec.replicas : undefined;
       if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
         throw invalidError({ group: 'autoscaling', kind: 'Scale' }, name, [
           {
@@ -70,7 +71,7 @@ export async function bindPod(
   options: WriteOptions = {},
 ): Promise<void> {
   const { namespace, name } = target;
-  const node = isObject(binding) && isObject(binding.target) ? binding.target.name : undefined;
+  const node = isJsonObject(binding) && isJsonObject(binding.target) ? binding.target.name : undefined;
   if (typeof node !== 'string' || node === '') {
     throw invalidError({ group: '', kind: 'Binding' }, name, [
       { reason: 'FieldValueRequired', field: 'target.name', message: 'Required value' },
@@ -82,7 +83,7 @@ export async function bindPod(
     namespace,
     name,
     (pod) => {
-      const spec = isObject(pod.spec) ? pod.spec : {};
+      const spec = isJsonObject(pod.spec) ? pod.spec : {};
       if (typeof spec.nodeName === 'string' && spec.nodeName !== '') {
         throw conflictError(info, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       }

@@ -4,11 +4,12 @@
  * (list/watch query, write and delete options), a watch's sink, and how one
  * optimistic-concurrency update runs (`UpdateHow`). Types only.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import type { FieldError } from '../../../lib/api/validation/index.js';
 import type { Store } from '../../store/index.js';
 import type { Admit } from '../admission.js';
 import type { Manager } from '../managed-fields.js';
-import type { JsonObject } from '../patch.js';
 import type { ResourceInfo, ResourceRegistry } from '../resources.js';
 import type { Ipv4Range } from '../service-alloc.js';
 

@@ -5,13 +5,16 @@
  * then a compare-and-swap at the revision read — retried on a lost race unless the caller set
  * the precondition. An object marked for deletion whose finalizers are gone is deleted instead.
  */
+
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
+import { formatTime } from '../../../lib/api/time.js';
 import { isNotFound } from '../../../lib/errors/index.js';
 import { isConflict } from '../../store/index.js';
 import { applyPatch, type PatchType } from '../apply-patch.js';
 import { applyDefaults } from '../defaults.js';
+import { jsonEqual } from '../json.js';
 import { keepManagedFields, schemaOf } from '../managed-fields.js';
-import { carryOverMeta, metaOf, metaString, timestamp } from '../object-meta.js';
-import { isObject, type Json, type JsonObject, jsonEqual } from '../patch.js';
+import { carryOverMeta, metaOf, metaString } from '../object-meta.js';
 import { type ResourceInfo, tracksGeneration } from '../resources.js';
 import { badRequest, conflictError, invalidError, notFoundError } from '../status.js';
 import { type KindStrategy, strategyOf } from '../strategies/index.js';
@@ -31,7 +34,7 @@ export function replaceObject(
   subresource?: 'status' | 'finalize',
   options: WriteOptions = {},
 ): Promise<JsonObject> {
-  if (!isObject(input)) throw badRequest('the body of the request must be a JSON object');
+  if (!isJsonObject(input)) throw badRequest('the body of the request must be a JSON object');
   return guaranteedUpdate(ctx, info, namespace, name, () => structuredClone(input), {
     subresource,
     dryRun: options.dryRun ?? false,
@@ -55,7 +58,7 @@ export function patchObject(
   // inherits from the stored object is not one, so a race with another writer is retried
   // (as Kubernetes' GuaranteedUpdate does) instead of answered with 409.
   const who = options.manager ?? { manager: 'unknown', operation: type === 'apply' ? 'Apply' : 'Update' };
-  const apply = { who, now: timestamp(ctx.now()) };
+  const apply = { who, now: formatTime(ctx.now()) };
   return guaranteedUpdate(
     ctx,
     info,
@@ -76,13 +79,13 @@ export function patchObject(
 function patchResourceVersion(body: Json): string | undefined {
   if (Array.isArray(body)) {
     for (const op of body) {
-      if (isObject(op) && op.path === '/metadata/resourceVersion' && typeof op.value === 'string')
+      if (isJsonObject(op) && op.path === '/metadata/resourceVersion' && typeof op.value === 'string')
         return op.value;
     }
     return undefined;
   }
-  const meta = isObject(body) ? body.metadata : undefined;
-  const rv = isObject(meta) ? meta.resourceVersion : undefined;
+  const meta = isJsonObject(body) ? body.metadata : undefined;
+  const rv = isJsonObject(meta) ? meta.resourceVersion : undefined;
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }
 
@@ -151,7 +154,7 @@ async function updateOnce(
     applied,
     type: schemaOf(info, current),
     who: how.manager,
-    now: timestamp(ctx.now()),
+    now: formatTime(ctx.now()),
   });
   await admitStored(ctx, info, {
     operation: admitAs?.operation ?? 'UPDATE',

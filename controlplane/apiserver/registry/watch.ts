@@ -4,10 +4,11 @@
  * object that stops matching is reported DELETED, one that starts matching ADDED (apiserver's
  * cacher does so). Each store event is decoded once for every watcher.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import { messageOf } from '../../../lib/errors/index.js';
 import type { Store, StoreEvent, WatchHandle } from '../../store/index.js';
 import { toServedVersion } from '../crd-conversion.js';
-import type { JsonObject } from '../patch.js';
 import type { ResourceInfo } from '../resources.js';
 import { ApiError, badRequest, expiredError } from '../status.js';
 import { decode, prefixOf, readAs } from './codec.js';

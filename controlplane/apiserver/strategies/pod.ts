@@ -5,8 +5,10 @@
  * unscheduled and terminal pods go at once. A pod in its grace period stays until the kubelet
  * confirms (grace 0) or the period ends. Binding is a subresource (registry/subresources.ts).
  */
-import { metaOf, metaString, timestamp } from '../object-meta.js';
-import { isObject, type JsonObject } from '../patch.js';
+
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
+import { formatTime } from '../../../lib/api/time.js';
+import { metaOf, metaString } from '../object-meta.js';
 import type { DeletionHold, GracefulDeleteOptions, KindStrategy } from './types.js';
 
 /** How long a DELETE holds `current`, or undefined when it goes now. */
@@ -18,12 +20,12 @@ function checkGracefulDelete(
   const existing = metaString(current, 'deletionTimestamp');
   const finalizers = metaOf(current).finalizers;
   const hasFinalizers = Array.isArray(finalizers) && finalizers.length > 0;
-  const spec = isObject(current.spec) ? current.spec : {};
+  const spec = isJsonObject(current.spec) ? current.spec : {};
   const bound = typeof spec.nodeName === 'string' && spec.nodeName !== '';
   const specGrace =
     typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
   // Unscheduled pods and terminal pods go at once (pod strategy CheckGracefulDelete).
-  const phase = isObject(current.status) ? current.status.phase : undefined;
+  const phase = isJsonObject(current.status) ? current.status.phase : undefined;
   const grace =
     !bound || phase === 'Succeeded' || phase === 'Failed' ? 0 : (options.gracePeriodSeconds ?? specGrace);
   if (grace > 0 || hasFinalizers) {
@@ -32,7 +34,7 @@ function checkGracefulDelete(
     if (existing !== undefined && typeof prior === 'number' && prior <= grace) {
       return { deadline: existing, grace: prior };
     }
-    return { deadline: timestamp(new Date(now.getTime() + grace * 1000)), grace };
+    return { deadline: formatTime(new Date(now.getTime() + grace * 1000)), grace };
   }
   return undefined;
 }

@@ -5,8 +5,9 @@
  * testing the kind itself. Every hook is optional; a kind without one gets the generic rules.
  * Types only.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import type { FieldError } from '../../../lib/api/validation/index.js';
-import type { JsonObject } from '../patch.js';
 
 /** Which write a hook sees: a create, or an update of the main resource, its status or `finalize`. */
 export type WriteKind = 'create' | 'main' | 'status' | 'finalize';

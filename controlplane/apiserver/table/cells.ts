@@ -3,7 +3,7 @@
  * path, kubectl's human durations, and the columns most tables share (Name, Age, a workload's
  * wide Containers/Images/Selector).
  */
-import { isObject, type Json, type JsonObject } from '../json.js';
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
 
 /** One column of a Table: header, type, `-o wide` priority and how a cell is computed. */
 export interface Column {
@@ -16,7 +16,7 @@ export interface Column {
 /** The value at a dotted path (`spec.selector.matchLabels`), undefined when absent. */
 export function get(o: Json | undefined, path: string): Json | undefined {
   let cur: Json | undefined = o;
-  for (const p of path.split('.')) cur = isObject(cur) ? cur[p] : undefined;
+  for (const p of path.split('.')) cur = isJsonObject(cur) ? cur[p] : undefined;
   return cur;
 }
 
@@ -28,7 +28,7 @@ export function str(o: JsonObject, path: string, fallback = '<none>'): string {
 
 /** The objects of a list value (none when not a list). */
 export function arr(v: Json | undefined): JsonObject[] {
-  return Array.isArray(v) ? v.filter(isObject) : [];
+  return Array.isArray(v) ? v.filter(isJsonObject) : [];
 }
 
 /** The number at `path`, 0 when absent. */
@@ -39,7 +39,7 @@ export function num(o: JsonObject, path: string): number {
 
 /** How many keys an object value has (0 when not an object). */
 export function keys(v: Json | undefined): number {
-  return isObject(v) ? Object.keys(v).length : 0;
+  return isJsonObject(v) ? Object.keys(v).length : 0;
 }
 
 /** apimachinery duration.HumanDuration: `45s`, `5m10s`, `3h`, `2d5h`, `400d`. */
@@ -72,7 +72,7 @@ export const AGE: Column = { name: 'Age', cell: age };
 
 function selectorText(o: JsonObject): string {
   const match = get(o, 'spec.selector.matchLabels');
-  const parts = isObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
+  const parts = isJsonObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
   return parts.length ? parts.join(',') : '<none>';
 }
 

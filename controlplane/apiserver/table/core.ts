@@ -2,7 +2,7 @@
  * Table columns of the core group (pkg/printers/internalversion/printers.go): pods, nodes,
  * namespaces, services, configmaps, secrets, service accounts, endpoints and events.
  */
-import { isObject, type Json, type JsonObject } from '../json.js';
+import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
 import { AGE, age, arr, type Column, get, keys, NAME, str } from './cells.js';
 
 /** The STATUS column of a pod (printPod: reason, waiting/terminated reasons, Terminating). */
@@ -49,7 +49,7 @@ function nodeStatus(o: JsonObject): string {
 
 function nodeRoles(o: JsonObject): string {
   const labels = get(o, 'metadata.labels');
-  const roles = isObject(labels)
+  const roles = isJsonObject(labels)
     ? Object.keys(labels)
         .filter((k) => k.startsWith('node-role.kubernetes.io/'))
         .map((k) => k.slice('node-role.kubernetes.io/'.length))
@@ -141,7 +141,7 @@ export const CORE_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
       priority: 1,
       cell: (o) => {
         const s = get(o, 'spec.selector');
-        const parts = isObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
+        const parts = isJsonObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
         return parts.length ? parts.sort().join(',') : '<none>';
       },
     },

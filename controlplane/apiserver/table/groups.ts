@@ -3,7 +3,7 @@
  * and IngressClasses), coordination, apiextensions, RBAC, admission webhooks, scheduling,
  * policy and apiregistration.
  */
-import { isObject, type JsonObject } from '../json.js';
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import { AGE, arr, type Column, get, NAME, num, str } from './cells.js';
 
 /** printers.go formatDiscoveryEndpoints: the addresses, at most three, then `+ N more...`. */
@@ -95,7 +95,7 @@ export const GROUP_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
       name: 'Parameters',
       cell: (o) => {
         const p = get(o, 'spec.parameters');
-        if (!isObject(p)) return '<none>';
+        if (!isJsonObject(p)) return '<none>';
         const group = typeof p.apiGroup === 'string' && p.apiGroup ? `${p.apiGroup}/` : '';
         return `${group}${String(p.kind ?? '')}/${String(p.name ?? '')}`;
       },
@@ -143,7 +143,7 @@ export const GROUP_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
     {
       name: 'Service',
       cell: (o) =>
-        isObject(get(o, 'spec.service'))
+        isJsonObject(get(o, 'spec.service'))
           ? `${str(o, 'spec.service.namespace', '')}/${str(o, 'spec.service.name', '')}`
           : 'Local',
     },

@@ -2,7 +2,7 @@
  * Table columns of the workloads (printers.go printDeployment, printReplicaSet,
  * printDaemonSet, printJob, printCronJob): apps and batch.
  */
-import { isObject, type JsonObject } from '../json.js';
+import { isJsonObject, type JsonObject } from '../../../lib/api/json.js';
 import { AGE, age, arr, type Column, get, humanDuration, NAME, num, str, WORKLOAD_WIDE } from './cells.js';
 
 /** printers.go printJob: COMPLETIONS `succeeded/completions` (or `n/1 of parallelism`). */
@@ -69,7 +69,7 @@ export const WORKLOAD_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
       name: 'Node Selector',
       cell: (o) => {
         const s = get(o, 'spec.template.spec.nodeSelector');
-        const parts = isObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
+        const parts = isJsonObject(s) ? Object.entries(s).map(([k, v]) => `${k}=${String(v)}`) : [];
         return parts.length ? parts.join(',') : '<none>';
       },
     },
@@ -123,7 +123,7 @@ export const WORKLOAD_COLUMNS: Readonly<Record<string, readonly Column[]>> = {
       priority: 1,
       cell: (o) => {
         const match = get(o, 'spec.jobTemplate.spec.selector.matchLabels');
-        const parts = isObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
+        const parts = isJsonObject(match) ? Object.entries(match).map(([k, v]) => `${k}=${String(v)}`) : [];
         return parts.length ? parts.join(',') : '<none>';
       },
     },

@@ -2,9 +2,10 @@
  * Fixtures for the Node authorizer's unit tests (node-graph, node-authorizer and
  * node-restriction tests): a pod bound to a node, its graph references, a base request.
  */
+
+import type { JsonObject } from '../../../lib/api/json.js';
 import type { NodeRequest } from '../node-authorizer.js';
 import { podReferences } from '../node-graph.js';
-import type { JsonObject } from '../patch.js';
 
 /** A pod in namespace `ns` with uid `uid-<name>`, bound to `nodeName`. */
 export const pod = (

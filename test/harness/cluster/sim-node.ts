@@ -9,6 +9,7 @@
  * running, as a long-running process would.
  */
 import type { KubeObject, Lease, Node, Pod } from '../../../lib/api/index.js';
+import { formatMicroTime, formatTime } from '../../../lib/api/time.js';
 import {
   isNotFound,
   type KubeClient,
@@ -29,11 +30,6 @@ export interface SimNodeOptions {
   readonly lease?: boolean;
 }
 
-/** Microsecond timestamp, the wire form of `MicroTime` (Lease renewTime). */
-export function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 /** Creates a Node with capacity, Ready condition and (by default) its Lease. */
 export async function createSimNode(client: KubeClient, name: string, o: SimNodeOptions = {}): Promise<Node> {
   const nodes = client.resource(nodesResource);
@@ -42,7 +38,7 @@ export async function createSimNode(client: KubeClient, name: string, o: SimNode
     spec: { ...(o.taints ? { taints: o.taints } : {}) },
   });
   const resources = { cpu: o.cpu ?? '4', memory: o.memory ?? '8Gi', pods: String(o.pods ?? 110) };
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const now = formatTime(Date.now());
   const out = await nodes.patchStatus(
     name,
     {
@@ -71,7 +67,7 @@ export async function createSimNode(client: KubeClient, name: string, o: SimNode
 /** Creates or renews a node's Lease, as the kubelet does every 10 s. */
 export async function renewSimLease(client: KubeClient, name: string, durationSeconds = 40): Promise<void> {
   const leases = client.resource(leasesResource);
-  const renewTime = microTime(Date.now());
+  const renewTime = formatMicroTime(Date.now());
   try {
     await leases.patch(name, { spec: { renewTime } }, { type: 'merge', namespace: 'kube-node-lease' });
   } catch (err: unknown) {
@@ -144,7 +140,7 @@ export class SimKubelet {
       const name = n.metadata.name ?? '';
       if (this.#o.nodes && !this.#o.nodes.has(name)) continue;
       if (n.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True') continue;
-      const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+      const now = formatTime(Date.now());
       await this.#o.client.resource(nodesResource).patchStatus(
         name,
         {
@@ -169,7 +165,7 @@ export class SimKubelet {
 
   /** The status of `pod` once its containers exited with `code` (a restart under OnFailure). */
   #exited(pod: Pod, code: number): NonNullable<Pod['status']> {
-    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    const now = formatTime(Date.now());
     const terminated = {
       exitCode: code,
       reason: code === 0 ? 'Completed' : 'Error',
@@ -244,7 +240,7 @@ export class SimKubelet {
         const cur = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status;
         if (pod.status?.phase === 'Running' && pod.status.podIP === ip && cur === (ready ? 'True' : 'False'))
           continue;
-        const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+        const now = formatTime(Date.now());
         await pods.patchStatus(
           name,
           {
