@@ -94,7 +94,6 @@ const external = [
   'execa',
   'prom-client',
   'yaml',
-  'ipaddr.js',
 ];
 
 mkdirSync(`${root}dist`, { recursive: true });
