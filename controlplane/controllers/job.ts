@@ -13,7 +13,6 @@ import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  ownerKey,
   type RunningController,
   startController,
 } from './context.js';
@@ -142,14 +141,6 @@ export function jobController(ctx: ControllerContext, options: JobControllerOpti
     name: 'job',
     reconcile,
     workers: 4,
-    watches: [
-      watch(inf.jobs),
-      watch(inf.pods, {
-        keys: (p, _old, ev) => {
-          podControl.observe(p, ev === 'delete');
-          return ownerKey(p, 'Job', 'batch/v1');
-        },
-      }),
-    ],
+    watches: [watch(inf.jobs), podControl.watchOwnedPods(inf.pods, 'Job', 'batch/v1')],
   });
 }

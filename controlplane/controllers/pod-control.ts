@@ -7,6 +7,8 @@
 import type { KubeObject, OwnerReference, Pod } from '../../lib/api/index.js';
 import { keyOf } from '../../lib/api/meta.js';
 import { isNotFound, type KubeClient, podsResource, type ResourceClient } from '../../lib/client/index.js';
+import { type EventSource, type Watch, watch } from '../../lib/component/index.js';
+import { ownerKey } from './context.js';
 
 /** Pods created per batch (kube's slow-start batches start at 1; we keep one fixed size). */
 const CREATE_BATCH = 20;
@@ -121,5 +123,18 @@ export class PodControl {
   /** Tells the expectations what the informer showed of `pod`. */
   observe(pod: Pod, gone: boolean): void {
     this.expectations.observed(keyOf(pod), gone, gone || pod.metadata.deletionTimestamp !== undefined);
+  }
+
+  /**
+   * The pod watch of the controller using this PodControl: every pod event first tells the
+   * expectations what it shows, then names the key of the pod's `kind` controller owner.
+   */
+  watchOwnedPods(pods: EventSource<Pod>, kind: string, apiVersion?: string): Watch {
+    return watch(pods, {
+      keys: (p, _old, event) => {
+        this.observe(p, event === 'delete');
+        return ownerKey(p, kind, apiVersion);
+      },
+    });
   }
 }

@@ -12,7 +12,6 @@ import type { ReconcileResult } from '../../lib/reconcile/index.js';
 import {
   type ControllerContext,
   controlledPods,
-  ownerKey,
   type RunningController,
   startController,
 } from './context.js';
@@ -108,14 +107,6 @@ export function replicaSetController(ctx: ControllerContext): RunningController 
     name: 'replicaset',
     reconcile,
     workers: 4,
-    watches: [
-      watch(inf.replicaSets),
-      watch(inf.pods, {
-        keys: (p, _old, event) => {
-          podControl.observe(p, event === 'delete');
-          return ownerKey(p, 'ReplicaSet');
-        },
-      }),
-    ],
+    watches: [watch(inf.replicaSets), podControl.watchOwnedPods(inf.pods, 'ReplicaSet')],
   });
 }

@@ -7,7 +7,7 @@
  */
 import { Counter, Histogram } from 'prom-client';
 import { messageOf } from '../errors/index.js';
-import type { ComponentRegistry, Logger } from '../obs/index.js';
+import { type ComponentRegistry, type Logger, perRegistry } from '../obs/index.js';
 import { type Clock, CoalescingRunner } from '../reconcile/index.js';
 import type { EventSource } from './keyed-controller.js';
 
@@ -17,12 +17,8 @@ interface SyncMetrics {
   readonly duration: Histogram<'sync'>;
 }
 
-const byRegistry = new WeakMap<ComponentRegistry, SyncMetrics>();
-
-function syncMetrics(metrics: ComponentRegistry): SyncMetrics {
-  const found = byRegistry.get(metrics);
-  if (found) return found;
-  const made: SyncMetrics = {
+const syncMetrics = perRegistry(
+  (metrics): SyncMetrics => ({
     errors: new Counter({
       name: metrics.name('sync_errors', 'total'),
       help: 'Whole-state syncs that failed (each one is also logged and retried).',
@@ -35,10 +31,8 @@ function syncMetrics(metrics: ComponentRegistry): SyncMetrics {
       labelNames: ['sync'] as const,
       registers: [metrics.registry],
     }),
-  };
-  byRegistry.set(metrics, made);
-  return made;
-}
+  }),
+);
 
 /** Options of `coalescedSync`. */
 export interface CoalescedSyncOptions {

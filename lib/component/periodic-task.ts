@@ -6,7 +6,7 @@
  */
 import { Counter } from 'prom-client';
 import { messageOf } from '../errors/index.js';
-import type { ComponentRegistry, Logger } from '../obs/index.js';
+import { type Logger, perRegistry } from '../obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../reconcile/index.js';
 
 /** The counters of a component's periodic tasks (one set per registry). */
@@ -17,13 +17,9 @@ export interface TaskMetrics {
   readonly errors: Counter<'task'>;
 }
 
-const byRegistry = new WeakMap<ComponentRegistry, TaskMetrics>();
-
 /** The task counters registered in `metrics` (made on first use). */
-export function taskMetrics(metrics: ComponentRegistry): TaskMetrics {
-  const found = byRegistry.get(metrics);
-  if (found) return found;
-  const made: TaskMetrics = {
+export const taskMetrics = perRegistry(
+  (metrics): TaskMetrics => ({
     runs: new Counter({
       name: metrics.name('periodic_task_runs', 'total'),
       help: 'Runs of each named periodic task.',
@@ -36,10 +32,8 @@ export function taskMetrics(metrics: ComponentRegistry): TaskMetrics {
       labelNames: ['task'] as const,
       registers: [metrics.registry],
     }),
-  };
-  byRegistry.set(metrics, made);
-  return made;
-}
+  }),
+);
 
 /** Options of `PeriodicTask`. */
 export interface PeriodicTaskOptions {

@@ -83,3 +83,17 @@ export function createRegistry(options: RegistryOptions): ComponentRegistry {
     },
   };
 }
+
+/**
+ * `make` run once per registry: the metrics a library module registers in each component that
+ * uses it (a second call with the same registry returns the first result).
+ */
+export function perRegistry<T>(make: (metrics: ComponentRegistry) => T): (metrics: ComponentRegistry) => T {
+  const made = new WeakMap<ComponentRegistry, T>();
+  return (metrics) => {
+    if (made.has(metrics)) return made.get(metrics) as T;
+    const value = make(metrics);
+    made.set(metrics, value);
+    return value;
+  };
+}
