@@ -164,7 +164,7 @@ async function measure(
   const listMs = performance.now() - l0;
   const count = (JSON.parse(list.text) as { items: unknown[] }).items.length;
   log(`  LIST of ${count} pods: ${listMs.toFixed(0)} ms`);
-  // Watchers in a process of their own (bench-watchers.ts), so neither the writers nor the
+  // Watchers in a process of their own (watchers.ts), so neither the writers nor the
   // measurement share their event loop; delays from the write being sent and from its 201.
   const rv = JSON.parse((await c.send('GET', '/api/v1/namespaces/bench/configmaps')).text).metadata
     .resourceVersion as string;

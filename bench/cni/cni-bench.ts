@@ -1,7 +1,7 @@
 /**
  * `switchyard bench cni`: our bridge + host-local against the reference plugins from Debian's
- * containernetworking-plugins, same config, same run, alternating (the runner lives in
- * cni/bench). Needs root: it works in private `sy-bench-…` namespaces.
+ * containernetworking-plugins, same config, same run, alternating (the runner is
+ * runner.ts beside it). Needs root: it works in private `sy-bench-…` namespaces.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
