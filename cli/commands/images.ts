@@ -40,7 +40,9 @@ unchanged layers come from DIR/.cache.`,
         `${image.refs.join(' ')}\n  ${image.digest}  ${mebibytes(image.size)}  ${image.archive}${image.cached ? '  (cached)' : ''}\n`,
       );
     }
-    ctx.stdout.write(`built ${built.length} images in ${((performance.now() - start) / 1000).toFixed(1)} s\n`);
+    ctx.stdout.write(
+      `built ${built.length} images in ${((performance.now() - start) / 1000).toFixed(1)} s\n`,
+    );
     return 0;
   },
 };

@@ -82,7 +82,9 @@ export function layerKey(entries: readonly TarEntry[]): string {
     if (e.kind === 'dir') hash.update(`d ${e.path} ${e.mode}\n`);
     else if (e.kind === 'symlink') hash.update(`l ${e.path} ${e.target}\n`);
     else if ('data' in e.source) {
-      hash.update(`f ${e.path} ${e.mode} ${e.size} ${createHash('sha256').update(e.source.data).digest('hex')}\n`);
+      hash.update(
+        `f ${e.path} ${e.mode} ${e.size} ${createHash('sha256').update(e.source.data).digest('hex')}\n`,
+      );
     } else {
       const st = statSync(e.source.file, { bigint: true });
       hash.update(
@@ -171,7 +173,9 @@ function writeAtomic(file: string, data: string | Buffer): void {
 function readRecord(file: string): { digest: string; size: number } | undefined {
   try {
     const r = JSON.parse(readFileSync(file, 'utf8')) as { digest?: unknown; size?: unknown };
-    return typeof r.digest === 'string' && typeof r.size === 'number' ? { digest: r.digest, size: r.size } : undefined;
+    return typeof r.digest === 'string' && typeof r.size === 'number'
+      ? { digest: r.digest, size: r.size }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -236,7 +240,10 @@ function readJson(file: string): unknown {
  * Builds each image into `out` (created if missing). With `prune` (building the whole
  * catalog), blobs no built image uses are removed from the cache afterwards.
  */
-export function buildImages(specs: readonly ImageSpec[], options: BuildOptions & { prune?: boolean }): BuiltImage[] {
+export function buildImages(
+  specs: readonly ImageSpec[],
+  options: BuildOptions & { prune?: boolean },
+): BuiltImage[] {
   mkdirSync(options.out, { recursive: true });
   const cache = new Cache(options.out);
   const architecture = options.architecture ?? ociArchitecture();

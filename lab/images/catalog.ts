@@ -53,8 +53,18 @@ export function imageCatalog(options: CatalogOptions): ImageSpec[] {
   const modules: LayerSpec = { name: 'node_modules', entries: () => nodeModulesEntries(options.root) };
   const dist: LayerSpec = { name: 'dist', entries: () => distEntries(options.root) };
   return [
-    { name: 'busybox', refs: [BUSYBOX_IMAGE, BUSYBOX_ALIAS], layers: [busybox], run: { env: [IMAGE_PATH], cmd: ['sh'] } },
-    { name: 'pause', refs: [PAUSE_IMAGE], layers: [busybox, pause], run: { env: [IMAGE_PATH], entrypoint: ['/pause'] } },
+    {
+      name: 'busybox',
+      refs: [BUSYBOX_IMAGE, BUSYBOX_ALIAS],
+      layers: [busybox],
+      run: { env: [IMAGE_PATH], cmd: ['sh'] },
+    },
+    {
+      name: 'pause',
+      refs: [PAUSE_IMAGE],
+      layers: [busybox, pause],
+      run: { env: [IMAGE_PATH], entrypoint: ['/pause'] },
+    },
     {
       name: 'switchyard',
       refs: [suiteImage(options.root)],
@@ -62,6 +72,7 @@ export function imageCatalog(options: CatalogOptions): ImageSpec[] {
       run: {
         env: [IMAGE_PATH],
         entrypoint: ['/usr/bin/node', `/${SUITE_DIR}/dist/switchyard.mjs`],
+        cmd: ['--help'],
         workingDir: `/${SUITE_DIR}`,
       },
     },

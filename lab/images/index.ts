@@ -3,7 +3,14 @@
  * and the built project (docs/architecture.md §4: nothing is pulled). `switchyard images build`
  * writes them; `switchyard up` imports them into each node's containerd.
  */
-export { type BuildOptions, type BuiltImage, buildImages, type ImageSpec, type LayerSpec, layerKey } from './build.js';
+export {
+  type BuildOptions,
+  type BuiltImage,
+  buildImages,
+  type ImageSpec,
+  type LayerSpec,
+  layerKey,
+} from './build.js';
 export {
   BUSYBOX_ALIAS,
   BUSYBOX_IMAGE,

@@ -5,7 +5,15 @@
  * bundle's externals and what they need) and dist/.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { dataEntry, type TarEntry } from './tar.js';
 
@@ -26,7 +34,11 @@ function fileEntry(path: string, file: string): TarEntry {
  * Every file, symlink and directory under `dir`, placed under `into` in the image. `skip` is
  * asked about each path relative to `dir`.
  */
-export function treeEntries(dir: string, into: string, skip: (rel: string) => boolean = () => false): TarEntry[] {
+export function treeEntries(
+  dir: string,
+  into: string,
+  skip: (rel: string) => boolean = () => false,
+): TarEntry[] {
   const out: TarEntry[] = [{ kind: 'dir', path: into, mode: 0o755 }];
   const walk = (rel: string): void => {
     for (const name of readdirSync(join(dir, rel)).sort()) {
@@ -39,7 +51,8 @@ export function treeEntries(dir: string, into: string, skip: (rel: string) => bo
         out.push({ kind: 'dir', path, mode: 0o755 });
         walk(child);
       } else if (st.isSymbolicLink()) out.push({ kind: 'symlink', path, target: readlinkSync(file) });
-      else if (st.isFile()) out.push({ kind: 'file', path, mode: fileMode(st.mode), size: st.size, source: { file } });
+      else if (st.isFile())
+        out.push({ kind: 'file', path, mode: fileMode(st.mode), size: st.size, source: { file } });
     }
   };
   walk('');
@@ -66,7 +79,10 @@ export function parseLdd(text: string): string[] {
 }
 
 const BASE_FILES: readonly TarEntry[] = [
-  dataEntry('etc/passwd', 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n'),
+  dataEntry(
+    'etc/passwd',
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  ),
   dataEntry('etc/group', 'root:x:0:\nnogroup:x:65534:\n'),
   { kind: 'dir', path: 'tmp', mode: 0o1777 },
   { kind: 'dir', path: 'root', mode: 0o700 },

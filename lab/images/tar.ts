@@ -52,7 +52,8 @@ export function normaliseEntries(entries: readonly TarEntry[]): TarEntry[] {
       const dir = parts.slice(0, i).join('/');
       const existing = byPath.get(dir);
       if (existing === undefined) byPath.set(dir, { kind: 'dir', path: dir, mode: 0o755 });
-      else if (existing.kind !== 'dir') throw new Error(`tar: "${dir}" is both a ${existing.kind} and a directory`);
+      else if (existing.kind !== 'dir')
+        throw new Error(`tar: "${dir}" is both a ${existing.kind} and a directory`);
     }
   }
   return [...byPath.values()].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
@@ -105,7 +106,8 @@ function fitsUstar(name: string): boolean {
 function paxRecord(key: string, value: string): string {
   const body = ` ${key}=${value}\n`;
   let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
+  while (String(len).length + Buffer.byteLength(body) !== len)
+    len = String(len).length + Buffer.byteLength(body);
   return `${len}${body}`;
 }
 
@@ -141,7 +143,8 @@ export function writeTar(entries: readonly TarEntry[], sink: TarSink): void {
     const link = e.kind === 'symlink' ? e.target : '';
     const pax: string[] = [];
     if (!fitsUstar(name)) pax.push(paxRecord('path', name));
-    if (Buffer.byteLength(link) > 100 || Buffer.from(link).length !== link.length) pax.push(paxRecord('linkpath', link));
+    if (Buffer.byteLength(link) > 100 || Buffer.from(link).length !== link.length)
+      pax.push(paxRecord('linkpath', link));
     if (pax.length > 0) {
       const body = Buffer.from(pax.join(''));
       sink(header('PaxHeaders/entry', 0o644, body.length, 'x', ''));
