@@ -21,7 +21,7 @@ export const imagesCommand: Command = {
 
 Builds, from Debian packages and this project's dist/ (nothing is pulled), three OCI
 image-layout archives for \`ctr images import\`:
-  busybox.tar     switchyard.local/busybox:1 (also docker.io/library/busybox:latest): busybox-static
+  busybox.tar     switchyard.local/busybox:1 (also docker.io/library/busybox:latest and :1): busybox-static
   pause.tar       switchyard.local/pause:1: the pod sandbox, sleeps until SIGTERM/SIGINT
   switchyard.tar  switchyard.local/switchyard:<version>: Node.js and the built suite,
                   entrypoint \`node /switchyard/dist/switchyard.mjs\`

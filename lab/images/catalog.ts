@@ -4,8 +4,9 @@
  * `switchyard.local` registry name (which no registry answers for), so containerd's CRI
  * resolves them exactly as written and finds them among the imported images:
  *
- * - `switchyard.local/busybox:1`   workloads (also imported as `docker.io/library/busybox:latest`,
- *                                  which is what a pod that says `image: busybox` asks for);
+ * - `switchyard.local/busybox:1`   workloads (also imported as `docker.io/library/busybox:latest`
+ *                                  and `:1`, which is what a pod that says `image: busybox` or
+ *                                  `busybox:1` asks for: Debian's busybox is 1.x);
  * - `switchyard.local/pause:1`     the sandbox image (containerd's `sandbox_image`);
  * - `switchyard.local/switchyard:<package.json version>`   the suite, for system pods.
  *
@@ -24,7 +25,11 @@ import {
 } from './sources.js';
 
 export const BUSYBOX_IMAGE = 'switchyard.local/busybox:1';
-export const BUSYBOX_ALIAS = 'docker.io/library/busybox:latest';
+/** The names under which `busybox` and `busybox:1` in a pod spec find the busybox image. */
+export const BUSYBOX_ALIASES: readonly string[] = [
+  'docker.io/library/busybox:latest',
+  'docker.io/library/busybox:1',
+];
 export const PAUSE_IMAGE = 'switchyard.local/pause:1';
 export const SUITE_REPOSITORY = 'switchyard.local/switchyard';
 
@@ -55,7 +60,7 @@ export function imageCatalog(options: CatalogOptions): ImageSpec[] {
   return [
     {
       name: 'busybox',
-      refs: [BUSYBOX_IMAGE, BUSYBOX_ALIAS],
+      refs: [BUSYBOX_IMAGE, ...BUSYBOX_ALIASES],
       layers: [busybox],
       run: { env: [IMAGE_PATH], cmd: ['sh'] },
     },

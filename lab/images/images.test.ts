@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildImages, type ImageSpec } from './build.js';
-import { BUSYBOX_ALIAS, BUSYBOX_IMAGE, IMAGE_PATH, imageCatalog, PAUSE_IMAGE } from './catalog.js';
+import { BUSYBOX_ALIASES, BUSYBOX_IMAGE, IMAGE_PATH, imageCatalog, PAUSE_IMAGE } from './catalog.js';
 import { imageConfig, imageIndex, imageManifest, MEDIA_TYPES } from './layout.js';
 import { PAUSE_SCRIPT, parseLdd } from './sources.js';
 import { dataEntry, type TarEntry, writeTar } from './tar.js';
@@ -264,7 +264,7 @@ describe('the busybox and pause images', () => {
     const second = buildImages(catalog, { out: tempDir() });
     expect(second.map((i) => i.digest)).toEqual(first.map((i) => i.digest));
     const [busybox, pause] = first;
-    expect(busybox?.refs).toEqual([BUSYBOX_IMAGE, BUSYBOX_ALIAS]);
+    expect(busybox?.refs).toEqual([BUSYBOX_IMAGE, ...BUSYBOX_ALIASES]);
     expect(pause?.refs).toEqual([PAUSE_IMAGE]);
     // The pause image is the busybox layer (shared, one blob in containerd) and /pause.
     expect(pause?.layers[0]).toEqual(busybox?.layers[0]);
@@ -272,7 +272,7 @@ describe('the busybox and pause images', () => {
     const bb = readArchive(busybox?.archive ?? '');
     expect(
       bb.index.manifests.map((m: { annotations: Record<string, string> }) => m.annotations),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
     expect(bb.config.config).toEqual({ Env: [IMAGE_PATH], Cmd: ['sh'] });
     const layerFile = join(tempDir(), 'layer.tar');
     writeFileSync(layerFile, bb.layers[0]);

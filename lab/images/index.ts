@@ -12,7 +12,7 @@ export {
   layerKey,
 } from './build.js';
 export {
-  BUSYBOX_ALIAS,
+  BUSYBOX_ALIASES,
   BUSYBOX_IMAGE,
   type CatalogOptions,
   IMAGE_PATH,
