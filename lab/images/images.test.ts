@@ -22,7 +22,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildImages, type ImageSpec } from './build.js';
 import { BUSYBOX_ALIASES, BUSYBOX_IMAGE, IMAGE_PATH, imageCatalog, PAUSE_IMAGE } from './catalog.js';
 import { imageConfig, imageIndex, imageManifest, MEDIA_TYPES } from './layout.js';
-import { PAUSE_SCRIPT, parseLdd } from './sources.js';
+import { distEntries, nodeModulesEntries, PAUSE_SCRIPT, parseLdd, runtimePackages } from './sources.js';
 import { dataEntry, type TarEntry, writeTar } from './tar.js';
 
 const dirs: string[] = [];
@@ -168,6 +168,58 @@ describe('parseLdd', () => {
       '/lib64/ld-linux-x86-64.so.2',
     ]);
     expect(() => parseLdd('\tlibgone.so.1 => not found\n')).toThrow(/cannot find libgone\.so\.1/);
+  });
+});
+
+describe('the suite image sources', () => {
+  it('takes the installed non-dev packages without their nested node_modules, and dist/ without stamps and caches', () => {
+    const root = tempDir();
+    writeFileSync(join(root, 'package.json'), '{"version":"1.2.3"}');
+    writeFileSync(
+      join(root, 'package-lock.json'),
+      JSON.stringify({
+        packages: {
+          '': { name: 'x' },
+          'node_modules/run': {},
+          'node_modules/run/node_modules/nested': {},
+          'node_modules/dev-only': { dev: true },
+          'node_modules/optional-absent': { optional: true },
+        },
+      }),
+    );
+    for (const d of ['run/lib', 'run/node_modules/nested', 'dev-only']) {
+      mkdirSync(join(root, 'node_modules', d), { recursive: true });
+    }
+    writeFileSync(join(root, 'node_modules/run/lib/index.js'), 'module.exports = 1;\n');
+    writeFileSync(join(root, 'node_modules/run/node_modules/nested/index.js'), '');
+    writeFileSync(join(root, 'node_modules/dev-only/index.js'), '');
+    expect(runtimePackages(root)).toEqual(['node_modules/run', 'node_modules/run/node_modules/nested']);
+    const paths = nodeModulesEntries(root).map((e) => e.path);
+    expect(paths.sort()).toEqual([
+      'switchyard/node_modules/run',
+      'switchyard/node_modules/run/lib',
+      'switchyard/node_modules/run/lib/index.js',
+      'switchyard/node_modules/run/node_modules/nested',
+      'switchyard/node_modules/run/node_modules/nested/index.js',
+      'switchyard/package.json',
+    ]);
+
+    expect(() => distEntries(root)).toThrow(/switchyard\.mjs is missing/);
+    mkdirSync(join(root, 'dist', 'cni'), { recursive: true });
+    for (const f of ['switchyard.mjs', '.stamp', 'cni/bridge', 'cni/.bridge.0123.v8cache']) {
+      writeFileSync(join(root, 'dist', f), '');
+    }
+    expect(
+      distEntries(root)
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual([
+      'switchyard/dist',
+      'switchyard/dist/cni',
+      'switchyard/dist/cni/bridge',
+      'switchyard/dist/switchyard.mjs',
+      'usr/local/bin/switchyard',
+    ]);
   });
 });
 

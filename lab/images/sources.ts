@@ -99,7 +99,7 @@ const BASE_FILES: readonly TarEntry[] = [
 export function busyboxEntries(busybox = '/bin/busybox'): TarEntry[] {
   if (!existsSync(busybox)) throw new Error(`images: ${busybox} is missing (apt-get install busybox-static)`);
   const ldd = spawnSync('ldd', [busybox], { encoding: 'utf8' });
-  if (ldd.stdout.includes('=>')) {
+  if ((ldd.stdout ?? '').includes('=>')) {
     throw new Error(`images: ${busybox} is dynamically linked; the images need busybox-static`);
   }
   const applets = execFileSync(busybox, ['--list-full'], { encoding: 'utf8' })
