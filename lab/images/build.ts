@@ -61,6 +61,7 @@ export interface BuiltImage {
   /** The manifest's digest: the image digest `ctr images ls` and CRI show. */
   readonly digest: string;
   readonly archive: string;
+  readonly config: Descriptor;
   /** The archive's size in bytes. */
   readonly size: number;
   readonly layers: readonly Descriptor[];
@@ -72,8 +73,6 @@ export interface BuildOptions {
   readonly out: string;
   readonly architecture?: string;
 }
-
-const EMPTY_RECORD = { digest: '', size: -1 };
 
 /** The cache key of a layer: its entries, files by their stat fingerprint, in-memory bytes by digest. */
 export function layerKey(entries: readonly TarEntry[]): string {
@@ -201,7 +200,7 @@ function buildOne(spec: ImageSpec, cache: Cache, out: string, architecture: stri
   const index = imageIndex(manifest, spec.refs);
   const archive = join(out, `${spec.name}.tar`);
   const recordFile = join(out, `${spec.name}.json`);
-  const record = (readJson(recordFile) ?? EMPTY_RECORD) as Partial<ArchiveRecord>;
+  const record = (readJson(recordFile) ?? {}) as Partial<ArchiveRecord>;
   const sameRefs = JSON.stringify(record.refs) === JSON.stringify(spec.refs);
   let size = existsSync(archive) ? statSync(archive).size : -1;
   const cached = record.digest === manifest.digest && sameRefs && record.size === size;
@@ -225,7 +224,7 @@ function buildOne(spec: ImageSpec, cache: Cache, out: string, architecture: stri
     renameSync(tmp, archive);
     writeAtomic(recordFile, `${JSON.stringify({ refs: spec.refs, digest: manifest.digest, size })}\n`);
   }
-  return { name: spec.name, refs: spec.refs, digest: manifest.digest, archive, size, layers, cached };
+  return { name: spec.name, refs: spec.refs, digest: manifest.digest, archive, config, size, layers, cached };
 }
 
 function readJson(file: string): unknown {
@@ -249,19 +248,7 @@ export function buildImages(
   const architecture = options.architecture ?? ociArchitecture();
   const built = specs.map((spec) => buildOne(spec, cache, options.out, architecture));
   if (options.prune) {
-    const keep = new Set<string>();
-    for (const image of built) {
-      for (const l of image.layers) keep.add(l.digest);
-      const index = readManifestDigests(cache, image.digest);
-      for (const d of index) keep.add(d);
-    }
-    cache.prune(keep);
+    cache.prune(new Set(built.flatMap((i) => [i.digest, i.config.digest, ...i.layers.map((l) => l.digest)])));
   }
   return built;
-}
-
-/** The manifest's own digest and its config's, read back from the cache. */
-function readManifestDigests(cache: Cache, manifest: string): string[] {
-  const m = readJson(cache.blobPath(manifest)) as { config?: { digest?: string } } | undefined;
-  return [manifest, ...(m?.config?.digest ? [m.config.digest] : [])];
 }
