@@ -1,7 +1,7 @@
 /**
  * A real runtime: Debian's containerd 1.6, started inside a test "host" namespace (nsenter
  * --net, so runc still sees the cgroup mounts), configured with our plugins in its CNI bin
- * and conf dirs and a busybox sandbox image imported locally. Through CRI (gRPC):
+ * and conf dirs and the lab's pause image (lab/images) imported as its sandbox image. Through CRI (gRPC):
  * RunPodSandbox gives the pod an IP that answers ping from the node; StopPodSandbox +
  * RemovePodSandbox release it and the host-local store is empty again.
  */
@@ -21,17 +21,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildImages, imageCatalog, PAUSE_IMAGE } from '../lab/images/index.js';
+import { repoRoot } from '../test/harness/cli.js';
 import { describeKernel, uniqueName } from '../test/harness/kernel.js';
-import {
-  addNetns,
-  buildBusyboxImage,
-  buildPlugins,
-  delNetns,
-  execIn,
-  removePlugins,
-} from './testing/index.js';
+import { addNetns, buildPlugins, delNetns, execIn, removePlugins } from './testing/index.js';
 
-const IMAGE = 'docker.io/library/sybox:local';
+const IMAGE = PAUSE_IMAGE;
 
 type Unary = (req: object, cb: (err: grpc.ServiceError | null, res: Record<string, unknown>) => void) => void;
 type CriClient = grpc.Client & Record<string, Unary>;
@@ -123,9 +118,13 @@ state = "${dir}/state"
     );
     containerd.stderr?.on('data', (d: Buffer) => writeFileSync(log, d, { flag: 'a' }));
     for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(100);
-    const tar = join(dir, 'sybox.tar');
-    buildBusyboxImage(IMAGE, tar);
-    execFileSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', tar], { stdio: 'ignore' });
+    const [pause] = buildImages(
+      imageCatalog({ root: repoRoot }).filter((s) => s.name === 'pause'),
+      { out: join(dir, 'images') },
+    );
+    execFileSync('ctr', ['-a', sock, '-n', 'k8s.io', 'images', 'import', pause?.archive ?? ''], {
+      stdio: 'ignore',
+    });
     const def = protoLoader.loadSync(new URL('./testing/cri.proto', import.meta.url).pathname, {
       keepCase: false,
       enums: String,

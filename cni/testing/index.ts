@@ -77,5 +77,4 @@ export function runCni(spec: RunSpec): Promise<RunOutput> {
   });
 }
 
-export { buildBusyboxImage } from './image.js';
 export { addNetns, delNetns, execIn, ipJsonIn } from './netns.js';
