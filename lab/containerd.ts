@@ -6,9 +6,9 @@
  * It is started with `nsenter --net=…` rather than `ip netns exec`, which would remount /sys
  * and hide the cgroup mounts runc needs; `restrict_oom_score_adj = true` because root here has
  * no CAP_SYS_RESOURCE and runc cannot lower a sandbox's OOM score below containerd's own
- * (/work/shared/notes/cni.md §4.1). containerd is a detached child with its output in a log
- * file, so it outlives the command that started it (`switchyard up`); it is found again by
- * pid and start time. Stopping it removes the pods it still runs (through CRI), then ends it,
+ * (without it runc fails: "failed to update /proc/self/oom_score_adj"). containerd is a
+ * detached child with its output in a log file, so it outlives the command that started it
+ * (`switchyard up`); it is found again by pid and start time. Stopping it removes the pods it still runs (through CRI), then ends it,
  * its shims (found by the socket path on their command line) and any container left behind
  * (found in its runc root), and unmounts what it left under its directory.
  */
