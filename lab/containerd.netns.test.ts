@@ -4,7 +4,8 @@
  * locally. Version and Status; images; a pod sandbox with an IP from our bridge + host-local;
  * a busybox container created, started, exec'd into (zero and non-zero exits), listed by label,
  * measured, logged, stopped and removed; the sandbox stopped and removed with its IP released;
- * NotFound for what is gone. Stopping containerd leaves no shim or container behind.
+ * NotFound for what is gone. A containerd that cannot serve CRI is ended with a clear error;
+ * stopping one leaves no shim or container behind.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ import {
   startContainerd,
   stopContainerd,
 } from './containerd.js';
+import { isZombie, processStartTicks } from './owner.js';
 
 const IMAGE = 'docker.io/library/sybox:local';
 const SUBNET = '10.86.0';
@@ -211,6 +213,22 @@ describeKernel('a node containerd through the CRI client', () => {
     ).toBe(true);
     expect((await cri().listPodSandbox()).items).toEqual([]);
   }, 120_000);
+
+  it('ends a containerd whose CRI plugin cannot load; the error says why and names the log', async () => {
+    const bad = join(dir, 'bad');
+    const err = await startContainerd(
+      { dir: bad, netns: host, cniBinDir: '/nonexistent', sandboxImage: IMAGE, snapshotter: 'nosuch' },
+      { timeoutMs: 20_000 },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(
+      new RegExp(
+        `^containerd \\(pid \\d+\\) runs without CRI: .*snapshotter "nosuch".*; see ${bad}/containerd\\.log$`,
+      ),
+    );
+    const pid = Number(/pid (\d+)/.exec((err as Error).message)?.[1]);
+    expect(processStartTicks(pid) === undefined || isZombie(pid)).toBe(true);
+  }, 30_000);
 
   it('stops containerd with a pod still running and leaves nothing behind', async () => {
     if (!proc) throw new Error('containerd did not start');

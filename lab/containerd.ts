@@ -24,7 +24,7 @@ import {
 } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CriClient, isCriNotFound } from '../lib/cri/index.js';
+import { CriClient, CriError, isCriNotFound } from '../lib/cri/index.js';
 import { ErrorCode, invalid, messageOf, SwitchyardError } from '../lib/errors/index.js';
 import { runInNetns, spawnInNetns } from '../lib/netns/index.js';
 import { isZombie, processStartTicks } from './owner.js';
@@ -210,6 +210,19 @@ export async function startContainerd(
   return proc;
 }
 
+/** Why the CRI plugin did not load, from containerd's log line saying so. */
+function criLoadError(log: string): string {
+  let text = '';
+  try {
+    text = readFileSync(log, 'utf8');
+  } catch {
+    return 'the CRI plugin did not load';
+  }
+  const line = text.split('\n').find((l) => l.includes('failed to load plugin io.containerd.grpc.v1.cri'));
+  const why = line === undefined ? undefined : /error="((?:[^"\\]|\\.)*)"/.exec(line)?.[1];
+  return why === undefined ? 'the CRI plugin did not load' : why.replace(/\\"/g, '"');
+}
+
 async function waitContainerdReady(proc: ContainerdProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'socket not there yet';
@@ -226,6 +239,13 @@ async function waitContainerdReady(proc: ContainerdProcess, timeoutMs: number): 
         await client.version();
         return;
       } catch (err) {
+        // Serving without the CRI service means its plugin failed to load; it will not come later.
+        if (err instanceof CriError && err.grpcStatus === 'UNIMPLEMENTED') {
+          throw new SwitchyardError(
+            ErrorCode.System,
+            `containerd (pid ${proc.pid}) runs without CRI: ${criLoadError(proc.paths.log)}; see ${proc.paths.log}`,
+          );
+        }
         last = messageOf(err);
       } finally {
         client.close();
