@@ -41,7 +41,8 @@ describeKernel('containerd 1.6 invokes our plugins through CRI', () => {
     const bin = buildPlugins();
     host = uniqueName('h');
     addNetns(host);
-    dir = mkdtempSync(join(tmpdir(), 'sy-ctrd-'));
+    // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
+    dir = mkdtempSync(join(tmpdir(), `${uniqueName('ctd')}-`));
     const paths = containerdPaths(join(dir, 'ctrd'));
     mkdirSync(paths.cniConfDir, { recursive: true });
     writeFileSync(

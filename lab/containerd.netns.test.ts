@@ -53,7 +53,8 @@ describeKernel('a node containerd through the CRI client', () => {
     const bin = buildPlugins();
     host = uniqueName('cr');
     addNetns(host);
-    dir = mkdtempSync(join(tmpdir(), 'sy-crit-'));
+    // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
+    dir = mkdtempSync(join(tmpdir(), `${uniqueName('crt')}-`));
     const paths = containerdPaths(join(dir, 'ctrd'));
     mkdirSync(paths.cniConfDir, { recursive: true });
     writeFileSync(
