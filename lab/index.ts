@@ -2,8 +2,9 @@
  * The lab (docs/architecture.md §4): a Kubernetes-like cluster's network in namespaces on one machine.
  * A pure plan of the topology, a thin kernel adapter that converges to it, state and lease files
  * so later commands find it, the control plane run as child processes (components + supervise)
- * with a host port forwarded into it, and the crash-leftover cleaner. Used by the CLI (`up`, `down`,
- * `status`, `exec`, `lab clean`); tests start a lab of their own with `testing/start-lab.ts`.
+ * with a host port forwarded into it, each node's private containerd, and the crash-leftover
+ * cleaner. Used by the CLI (`up`, `down`, `status`, `exec`, `lab clean`); tests start a lab of
+ * their own with `testing/start-lab.ts`.
  */
 export {
   type ApplyDeps,
@@ -43,6 +44,24 @@ export {
   planComponents,
   SCHEDULER_METRICS_PORT,
 } from './components.js';
+export {
+  type ContainerdOptions,
+  type ContainerdPaths,
+  type ContainerdProcess,
+  CRI_NAMESPACE,
+  containerdConfig,
+  containerdPaths,
+  DEFAULT_SNAPSHOTTER,
+  importImage,
+  isContainerdRunning,
+  removeAllPodSandboxes,
+  runcContainerPids,
+  type StopContainerdOptions,
+  shimPids,
+  startContainerd,
+  stopContainerd,
+  validateContainerdOptions,
+} from './containerd.js';
 export {
   describeAction,
   diffLab,

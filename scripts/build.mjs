@@ -2,7 +2,7 @@
 // Native packages stay external to the CLI; everything else is bundled so start-up loads one file.
 // `node scripts/build.mjs --cni-out DIR` builds only the CNI plugins, into DIR (tests use it).
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -117,5 +117,10 @@ await build({
     js: "import { createRequire as __syCreateRequire } from 'node:module'; const require = __syCreateRequire(import.meta.url);",
   },
 });
+// lib/cri reads its protocol at run time from beside the module that holds it (criProtoPath):
+// the entry file or one of its chunks, so both directories get a copy.
+for (const dir of [`${root}dist`, `${root}dist/chunks`]) {
+  copyFileSync(`${root}lib/cri/cri-api.proto`, `${dir}/cri-api.proto`);
+}
 await buildCni(`${root}dist/cni`);
 writeFileSync(`${root}dist/.stamp`, `${new Date().toISOString()}\n`);
