@@ -79,7 +79,8 @@ function absolutePath(flag: string, v: string): string {
 
 function integer(flag: string, v: string, min: number, max: number): number {
   const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-  if (!Number.isInteger(n) || n < min || n > max) throw invalid(flag, `must be an integer ${min}–${max}, got "${v}"`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw invalid(flag, `must be an integer ${min}–${max}, got "${v}"`);
   return n;
 }
 
@@ -105,12 +106,17 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
       : dnsText === ''
         ? []
         : dnsText.split(',').map((ip, i) => parseIp(ip.trim(), `--cluster-dns[${i}]`).address);
-  const clusterDomain = dnsSubdomain('--cluster-domain', (get('cluster-domain') ?? KUBELET_DEFAULTS.clusterDomain).replace(/\.$/, ''));
+  const clusterDomain = dnsSubdomain(
+    '--cluster-domain',
+    (get('cluster-domain') ?? KUBELET_DEFAULTS.clusterDomain).replace(/\.$/, ''),
+  );
   const resolvText = get('resolv-conf') ?? KUBELET_DEFAULTS.resolvConf;
   const resolvConf = resolvText === '' ? '' : absolutePath('--resolv-conf', resolvText);
   const cidrText = get('pod-cidr');
   const podCIDR: PodCidrSource =
-    cidrText === undefined || cidrText === '' ? { kind: 'node-spec' } : { kind: 'flag', cidr: formatCidr(parseCidr(cidrText, '--pod-cidr')) };
+    cidrText === undefined || cidrText === ''
+      ? { kind: 'node-spec' }
+      : { kind: 'flag', cidr: formatCidr(parseCidr(cidrText, '--pod-cidr')) };
   const kubeconfig = get('kubeconfig');
   const portText = get('port');
   const maxPodsText = get('max-pods');
@@ -128,8 +134,11 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
     cniConfDir: absolutePath('--cni-conf-dir', get('cni-conf-dir') ?? KUBELET_DEFAULTS.cniConfDir),
     podCIDR: Object.freeze(podCIDR),
     port: portText === undefined ? KUBELET_DEFAULTS.port : integer('--port', portText, 1, 65535),
-    maxPods: maxPodsText === undefined ? KUBELET_DEFAULTS.maxPods : integer('--max-pods', maxPodsText, 1, 10_000),
+    maxPods:
+      maxPodsText === undefined ? KUBELET_DEFAULTS.maxPods : integer('--max-pods', maxPodsText, 1, 10_000),
     nodeLeaseDurationSeconds:
-      leaseText === undefined ? KUBELET_DEFAULTS.nodeLeaseDurationSeconds : integer('--node-lease-duration-seconds', leaseText, 1, 3600),
+      leaseText === undefined
+        ? KUBELET_DEFAULTS.nodeLeaseDurationSeconds
+        : integer('--node-lease-duration-seconds', leaseText, 1, 3600),
   });
 }

@@ -3,7 +3,14 @@
  * in mind): the policy → configuration table, the dnsConfig merge, the limits, and resolv.conf.
  */
 import { describe, expect, it } from 'vitest';
-import { type ClusterDns, type DnsConfig, formatResolvConf, parseResolvConf, podDns, podDnsType } from './dns.js';
+import {
+  type ClusterDns,
+  type DnsConfig,
+  formatResolvConf,
+  parseResolvConf,
+  podDns,
+  podDnsType,
+} from './dns.js';
 import type { DnsPolicy, PodDnsConfig } from './model.js';
 
 const host: DnsConfig = { servers: ['172.30.0.1'], searches: ['lab.example'], options: ['timeout:2'] };
@@ -35,7 +42,11 @@ describe('podDnsType', () => {
 
 describe('podDns', () => {
   it('ClusterFirst: cluster DNS, the namespace search path then the node one, ndots:5', () => {
-    expect(podDns(pod('ClusterFirst'), cluster)).toEqual({ servers: ['10.96.0.10'], searches: CLUSTER_SEARCH, options: ['ndots:5'] });
+    expect(podDns(pod('ClusterFirst'), cluster)).toEqual({
+      servers: ['10.96.0.10'],
+      searches: CLUSTER_SEARCH,
+      options: ['ndots:5'],
+    });
   });
 
   it('Default: the node resolv.conf as it is', () => {
@@ -43,8 +54,16 @@ describe('podDns', () => {
   });
 
   it('None: only what dnsConfig says', () => {
-    const cfg: PodDnsConfig = { nameservers: ['1.1.1.1'], searches: ['a.example'], options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }] };
-    expect(podDns(pod('None', false, cfg), cluster)).toEqual({ servers: ['1.1.1.1'], searches: ['a.example'], options: ['ndots:2', 'edns0'] });
+    const cfg: PodDnsConfig = {
+      nameservers: ['1.1.1.1'],
+      searches: ['a.example'],
+      options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }],
+    };
+    expect(podDns(pod('None', false, cfg), cluster)).toEqual({
+      servers: ['1.1.1.1'],
+      searches: ['a.example'],
+      options: ['ndots:2', 'edns0'],
+    });
   });
 
   it('dnsConfig is appended without duplicates; its options replace those of the same name', () => {

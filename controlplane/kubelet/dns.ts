@@ -31,7 +31,10 @@ export const MAX_SEARCH_PATHS = 32;
 export const MAX_SEARCH_CHARS = 2048;
 
 /** Which configuration a pod gets: `cluster`, `host` or `none` (getPodDNSType). */
-export function podDnsType(pod: Pick<KubeletPod, 'dnsPolicy' | 'hostNetwork'>, cluster: Pick<ClusterDns, 'servers'>): 'cluster' | 'host' | 'none' {
+export function podDnsType(
+  pod: Pick<KubeletPod, 'dnsPolicy' | 'hostNetwork'>,
+  cluster: Pick<ClusterDns, 'servers'>,
+): 'cluster' | 'host' | 'none' {
   let type: 'cluster' | 'host' | 'none';
   switch (pod.dnsPolicy) {
     case 'None':
@@ -49,7 +52,10 @@ export function podDnsType(pod: Pick<KubeletPod, 'dnsPolicy' | 'hostNetwork'>, c
 }
 
 /** The pod's DNS configuration. */
-export function podDns(pod: Pick<KubeletPod, 'dnsPolicy' | 'hostNetwork' | 'namespace' | 'dnsConfig'>, cluster: ClusterDns): DnsConfig {
+export function podDns(
+  pod: Pick<KubeletPod, 'dnsPolicy' | 'hostNetwork' | 'namespace' | 'dnsConfig'>,
+  cluster: ClusterDns,
+): DnsConfig {
   let config: DnsConfig;
   switch (podDnsType(pod, cluster)) {
     case 'none':

@@ -6,11 +6,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Container, Service } from '../../lib/api/index.js';
 import { isNotFound } from '../../lib/errors/index.js';
-import { containerEnv, type EnvContext, expand, expandCommand, fieldValue, serviceLinkVariables } from './env.js';
+import {
+  containerEnv,
+  type EnvContext,
+  expand,
+  expandCommand,
+  fieldValue,
+  serviceLinkVariables,
+} from './env.js';
 import type { KubeletPod } from './model.js';
 import { kubeletPod } from './testing/fixtures.js';
 
-const svc = (namespace: string, name: string, clusterIP: string, ports: Service['spec']['ports'] = []): Service => ({
+const svc = (
+  namespace: string,
+  name: string,
+  clusterIP: string,
+  ports: Service['spec']['ports'] = [],
+): Service => ({
   apiVersion: 'v1',
   kind: 'Service',
   metadata: { namespace, name },
@@ -31,11 +43,18 @@ function ctx(over: Partial<EnvContext> = {}): EnvContext {
   };
 }
 
-function podWith(c: Partial<Container> & Record<string, unknown>, spec: Parameters<typeof kubeletPod>[0] = {}): KubeletPod {
-  return kubeletPod({ ...spec, containers: [{ name: 'app', image: 'busybox', ...c } as Container] }, { labels: { app: 'web' }, annotations: { team: 'net' } });
+function podWith(
+  c: Partial<Container> & Record<string, unknown>,
+  spec: Parameters<typeof kubeletPod>[0] = {},
+): KubeletPod {
+  return kubeletPod(
+    { ...spec, containers: [{ name: 'app', image: 'busybox', ...c } as Container] },
+    { labels: { app: 'web' }, annotations: { team: 'net' } },
+  );
 }
 
-const envOf = (p: KubeletPod, c: EnvContext = ctx()) => Object.fromEntries(containerEnv(p, p.containers[0]!, c).env.map((v) => [v.name, v.value]));
+const envOf = (p: KubeletPod, c: EnvContext = ctx()) =>
+  Object.fromEntries(containerEnv(p, p.containers[0]!, c).env.map((v) => [v.name, v.value]));
 
 describe('expand', () => {
   const vars: Record<string, string> = { VAR_A: 'A', VAR_B: 'B', VAR_EMPTY: '' };
@@ -97,7 +116,13 @@ describe('containerEnv', () => {
         { name: 'BOTH', value: 'v', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
       ],
     });
-    expect(envOf(p)).toEqual({ POD_NAME: 'web', POD_IP: '10.244.1.5', MODE: 'fast', PASSWORD: 's3cret', BOTH: 'v' });
+    expect(envOf(p)).toEqual({
+      POD_NAME: 'web',
+      POD_IP: '10.244.1.5',
+      MODE: 'fast',
+      PASSWORD: 's3cret',
+      BOTH: 'v',
+    });
   });
 
   it('envFrom keys first (prefixed, invalid names skipped), env overriding them', () => {
@@ -115,9 +140,18 @@ describe('containerEnv', () => {
   });
 
   it.each([
-    [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'x' } } }] }, 'configmap "nope" not found'],
-    [{ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'absent' } } }] }, "couldn't find key absent in ConfigMap ns/cfg"],
-    [{ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } }] }, "couldn't find key user in Secret ns/creds"],
+    [
+      { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'x' } } }] },
+      'configmap "nope" not found',
+    ],
+    [
+      { env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'absent' } } }] },
+      "couldn't find key absent in ConfigMap ns/cfg",
+    ],
+    [
+      { env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } }] },
+      "couldn't find key user in Secret ns/creds",
+    ],
     [{ envFrom: [{ secretRef: { name: 'nope' } }] }, 'secret "nope" not found'],
   ])('a missing source that is not optional fails the start: %j', (c, message) => {
     const p = podWith(c);
@@ -136,12 +170,19 @@ describe('containerEnv', () => {
   });
 
   it('command and args expand $(VAR) against the final environment', () => {
-    expect(expandCommand(['sh', '-c', 'echo $(A) $(B) $$(A)'], [{ name: 'A', value: '1' }])).toEqual(['sh', '-c', 'echo 1 $(B) $(A)']);
+    expect(expandCommand(['sh', '-c', 'echo $(A) $(B) $$(A)'], [{ name: 'A', value: '1' }])).toEqual([
+      'sh',
+      '-c',
+      'echo 1 $(B) $(A)',
+    ]);
   });
 });
 
 describe('fieldValue', () => {
-  const p = kubeletPod({ serviceAccountName: 'robot' }, { labels: { app: 'web' }, annotations: { team: 'net' } });
+  const p = kubeletPod(
+    { serviceAccountName: 'robot' },
+    { labels: { app: 'web' }, annotations: { team: 'net' } },
+  );
   const c = { podIPs: ['10.244.1.5', 'fd00::5'], hostIPs: ['172.30.0.11', 'fd00::11'] };
   it.each([
     ['metadata.name', 'web'],
@@ -197,7 +238,11 @@ describe('serviceLinkVariables', () => {
   });
 
   it('only the pod namespace, only with a cluster IP; `kubernetes` even with enableServiceLinks false', () => {
-    const others = [svc('other', 'far', '10.96.7.7', [{ port: 1 }]), svc('ns', 'headless', 'None', [{ port: 2 }]), svc('ns', 'ext', '', [])];
+    const others = [
+      svc('other', 'far', '10.96.7.7', [{ port: 1 }]),
+      svc('ns', 'headless', 'None', [{ port: 2 }]),
+      svc('ns', 'ext', '', []),
+    ];
     const names = (enable: boolean) =>
       serviceLinkVariables({ namespace: 'ns', enableServiceLinks: enable }, [...others, web, kubernetes])
         .filter((v) => v.name.endsWith('_SERVICE_HOST'))
@@ -208,7 +253,11 @@ describe('serviceLinkVariables', () => {
 
   it('an IPv6 cluster IP is bracketed in the URLs', () => {
     const v6 = svc('ns', 'v6', 'fd00:96::5', [{ port: 80 }]);
-    expect(serviceLinkVariables({ namespace: 'ns', enableServiceLinks: true }, [v6]).find((v) => v.name === 'V6_PORT')).toEqual({
+    expect(
+      serviceLinkVariables({ namespace: 'ns', enableServiceLinks: true }, [v6]).find(
+        (v) => v.name === 'V6_PORT',
+      ),
+    ).toEqual({
       name: 'V6_PORT',
       value: 'tcp://[fd00:96::5]:80',
     });

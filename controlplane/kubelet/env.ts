@@ -68,7 +68,11 @@ export function containerEnv(pod: KubeletPod, container: ContainerSpec, ctx: Env
   return { env: [...env].map(([name, value]) => ({ name, value })), skippedKeys: skippedKeys.sort() };
 }
 
-function configMapData(ctx: EnvContext, name: string, optional: boolean): Readonly<Record<string, string>> | undefined {
+function configMapData(
+  ctx: EnvContext,
+  name: string,
+  optional: boolean,
+): Readonly<Record<string, string>> | undefined {
   const cm = ctx.objects.configMaps.get(name);
   if (!cm) {
     if (optional) return undefined;
@@ -77,13 +81,19 @@ function configMapData(ctx: EnvContext, name: string, optional: boolean): Readon
   return cm.data ?? {};
 }
 
-function secretData(ctx: EnvContext, name: string, optional: boolean): Readonly<Record<string, string>> | undefined {
+function secretData(
+  ctx: EnvContext,
+  name: string,
+  optional: boolean,
+): Readonly<Record<string, string>> | undefined {
   const secret = ctx.objects.secrets.get(name);
   if (!secret) {
     if (optional) return undefined;
     throw notFound('secret', name);
   }
-  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+  return Object.fromEntries(
+    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+  );
 }
 
 /** Upstream's message for an absent key: `couldn't find key k in ConfigMap ns/name`. */
@@ -118,7 +128,11 @@ function sourceValue(source: EnvVarSource, pod: KubeletPod, ctx: EnvContext): st
  * metadata.name/namespace/uid, metadata.labels['k'] and annotations['k'], spec.nodeName,
  * spec.serviceAccountName, status.podIP(s), status.hostIP(s).
  */
-export function fieldValue(path: string, pod: KubeletPod, ctx: Pick<EnvContext, 'podIPs' | 'hostIPs'>): string {
+export function fieldValue(
+  path: string,
+  pod: KubeletPod,
+  ctx: Pick<EnvContext, 'podIPs' | 'hostIPs'>,
+): string {
   switch (path) {
     case 'metadata.name':
       return pod.name;

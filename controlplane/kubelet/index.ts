@@ -4,9 +4,32 @@
  * pod DNS and the configuration. The CRI adapter and main.ts come next (README.md).
  */
 
-export { type ClusterDns, type DnsConfig, formatResolvConf, mergeDnsConfig, parseResolvConf, podDns, podDnsType } from './dns.js';
-export { type ContainerEnv, containerEnv, type EnvContext, type EnvVar, expand, expandCommand, fieldValue, serviceLinkVariables } from './env.js';
-export { KUBELET_DEFAULTS, KUBELET_FLAGS, type KubeletConfig, type PodCidrSource, parseKubeletConfig } from './config.js';
+export {
+  KUBELET_DEFAULTS,
+  KUBELET_FLAGS,
+  type KubeletConfig,
+  type PodCidrSource,
+  parseKubeletConfig,
+} from './config.js';
+export {
+  type ClusterDns,
+  type DnsConfig,
+  formatResolvConf,
+  mergeDnsConfig,
+  parseResolvConf,
+  podDns,
+  podDnsType,
+} from './dns.js';
+export {
+  type ContainerEnv,
+  containerEnv,
+  type EnvContext,
+  type EnvVar,
+  expand,
+  expandCommand,
+  fieldValue,
+  serviceLinkVariables,
+} from './env.js';
 export * from './model.js';
 export {
   BACKOFF_INITIAL_MS,
@@ -27,12 +50,12 @@ export { type HttpProbeTarget, PROBE_USER_AGENT, probeHttp } from './probe-http.
 export { type ProbeRun, probeTcp } from './probe-tcp.js';
 export {
   type ContainerProbes,
+  initialProbeState,
+  type ProbedContainer,
   type ProbeKind,
   type ProbeResult,
   type ProbeState,
   type ProbeVerdict,
-  type ProbedContainer,
-  initialProbeState,
   probeDue,
   probeVerdict,
   recordOutcome,

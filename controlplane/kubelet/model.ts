@@ -42,7 +42,11 @@ export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 /** `valueFrom` of an env var, typed (core/v1 EnvVarSource). */
 export interface EnvVarSource {
   readonly fieldRef?: { readonly fieldPath: string; readonly apiVersion?: string };
-  readonly resourceFieldRef?: { readonly resource: string; readonly containerName?: string; readonly divisor?: string };
+  readonly resourceFieldRef?: {
+    readonly resource: string;
+    readonly containerName?: string;
+    readonly divisor?: string;
+  };
   readonly configMapKeyRef?: KeyRef;
   readonly secretKeyRef?: KeyRef;
 }
@@ -88,7 +92,10 @@ export interface ContainerSpec {
   readonly env: readonly EnvVarSpec[];
   readonly envFrom: readonly EnvFromSpec[];
   readonly ports: readonly ContainerPort[];
-  readonly resources: { readonly limits: Readonly<Record<string, string>>; readonly requests: Readonly<Record<string, string>> };
+  readonly resources: {
+    readonly limits: Readonly<Record<string, string>>;
+    readonly requests: Readonly<Record<string, string>>;
+  };
   readonly volumeMounts: readonly VolumeMount[];
   readonly livenessProbe?: ProbeSpec;
   readonly readinessProbe?: ProbeSpec;
@@ -182,7 +189,9 @@ export function toKubeletPod(pod: Pod): KubeletPod {
     ? {
         nameservers: spec.dnsConfig.nameservers ?? [],
         searches: spec.dnsConfig.searches ?? [],
-        options: (spec.dnsConfig.options ?? []).map((o) => (o.value === undefined ? { name: o.name } : { name: o.name, value: o.value })),
+        options: (spec.dnsConfig.options ?? []).map((o) =>
+          o.value === undefined ? { name: o.name } : { name: o.name, value: o.value },
+        ),
       }
     : undefined;
   const hostNetwork = spec.hostNetwork === true;
@@ -212,7 +221,9 @@ export function toKubeletPod(pod: Pod): KubeletPod {
     containers,
     volumes: spec.volumes ?? [],
     portMappings,
-    sandboxHash: fnv32a(stableJson({ hostNetwork, hostname, subdomain: spec.subdomain, dnsPolicy, dnsConfig, portMappings })),
+    sandboxHash: fnv32a(
+      stableJson({ hostNetwork, hostname, subdomain: spec.subdomain, dnsPolicy, dnsConfig, portMappings }),
+    ),
     ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
     ...(pod.status?.startTime ? { startTime: pod.status.startTime } : {}),
     conditions: pod.status?.conditions ?? [],
@@ -244,8 +255,12 @@ function toContainerSpec(c: Container): ContainerSpec {
     })),
     envFrom: (extras.envFrom ?? []).map((f) => ({
       prefix: f.prefix ?? '',
-      ...(f.configMapRef ? { configMapRef: { name: f.configMapRef.name ?? '', optional: f.configMapRef.optional === true } } : {}),
-      ...(f.secretRef ? { secretRef: { name: f.secretRef.name ?? '', optional: f.secretRef.optional === true } } : {}),
+      ...(f.configMapRef
+        ? { configMapRef: { name: f.configMapRef.name ?? '', optional: f.configMapRef.optional === true } }
+        : {}),
+      ...(f.secretRef
+        ? { secretRef: { name: f.secretRef.name ?? '', optional: f.secretRef.optional === true } }
+        : {}),
     })),
     ports: c.ports ?? [],
     resources: { limits: c.resources?.limits ?? {}, requests: c.resources?.requests ?? {} },
@@ -290,7 +305,9 @@ function str(v: unknown): string | undefined {
 }
 
 function obj(v: unknown): Readonly<Record<string, unknown>> | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }
 
 function keyRef(v: unknown): KeyRef | undefined {
@@ -359,7 +376,11 @@ export function fnv32a(text: string): string {
 export type SandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
 
 /** CRI ContainerState. */
-export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
+export type ContainerState =
+  | 'CONTAINER_CREATED'
+  | 'CONTAINER_RUNNING'
+  | 'CONTAINER_EXITED'
+  | 'CONTAINER_UNKNOWN';
 
 /**
  * A pod sandbox as CRI's ListPodSandbox + PodSandboxStatus report it. Times are epoch
@@ -427,7 +448,11 @@ export function containerLabels(pod: KubeletPod, c: ContainerSpec): Record<strin
 }
 
 /** The annotations of a container: spec hash, restart count and the pod's grace period. */
-export function containerAnnotations(pod: KubeletPod, c: ContainerSpec, restartCount: number): Record<string, string> {
+export function containerAnnotations(
+  pod: KubeletPod,
+  c: ContainerSpec,
+  restartCount: number,
+): Record<string, string> {
   return {
     [ANNOTATION_CONTAINER_HASH]: c.hash,
     [ANNOTATION_RESTART_COUNT]: String(restartCount),
@@ -453,13 +478,28 @@ export function groupByPod(
   sandboxes: readonly ObservedSandbox[],
   containers: readonly ObservedContainer[],
 ): Map<string, ObservedPod> {
-  const pods = new Map<string, { uid: string; name: string; namespace: string; sandboxes: ObservedSandbox[]; containers: ObservedContainer[] }>();
+  const pods = new Map<
+    string,
+    {
+      uid: string;
+      name: string;
+      namespace: string;
+      sandboxes: ObservedSandbox[];
+      containers: ObservedContainer[];
+    }
+  >();
   const entry = (labels: Readonly<Record<string, string>>) => {
     const uid = labels[LABEL_POD_UID];
     if (!uid) return undefined;
     let e = pods.get(uid);
     if (!e) {
-      e = { uid, name: labels[LABEL_POD_NAME] ?? '', namespace: labels[LABEL_POD_NAMESPACE] ?? '', sandboxes: [], containers: [] };
+      e = {
+        uid,
+        name: labels[LABEL_POD_NAME] ?? '',
+        namespace: labels[LABEL_POD_NAMESPACE] ?? '',
+        sandboxes: [],
+        containers: [],
+      };
       pods.set(uid, e);
     }
     return e;

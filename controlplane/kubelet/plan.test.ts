@@ -5,23 +5,59 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KubeletPod, ObservedContainer, ObservedSandbox } from './model.js';
-import { BACKOFF_MAX_MS, type BackOffEntry, backOffKey, goDuration, type KubeletAction, planPod } from './plan.js';
+import {
+  BACKOFF_MAX_MS,
+  type BackOffEntry,
+  backOffKey,
+  goDuration,
+  type KubeletAction,
+  planPod,
+} from './plan.js';
 import { busybox, ctr, exited, kubeletPod, observed, sandbox, T0 } from './testing/fixtures.js';
 
 const pod = kubeletPod();
-const withInit = kubeletPod({ initContainers: [busybox('init-a'), busybox('init-b')], containers: [busybox('app')] });
+const withInit = kubeletPod({
+  initContainers: [busybox('init-a'), busybox('init-b')],
+  containers: [busybox('app')],
+});
 const policy = (restartPolicy: 'Always' | 'OnFailure' | 'Never') => kubeletPod({ restartPolicy });
 
-function plan(p: KubeletPod | undefined, sandboxes: ObservedSandbox[], containers: ObservedContainer[], extra: { now?: number; backoff?: Map<string, BackOffEntry>; probeFailures?: Map<string, 'liveness' | 'startup'> } = {}) {
+function plan(
+  p: KubeletPod | undefined,
+  sandboxes: ObservedSandbox[],
+  containers: ObservedContainer[],
+  extra: {
+    now?: number;
+    backoff?: Map<string, BackOffEntry>;
+    probeFailures?: Map<string, 'liveness' | 'startup'>;
+  } = {},
+) {
   const o = observed(p ?? pod, sandboxes, containers);
-  return planPod({ desired: p, observed: o, now: extra.now ?? T0 + 60_000, backoff: extra.backoff ?? new Map(), ...(extra.probeFailures ? { probeFailures: extra.probeFailures } : {}) });
+  return planPod({
+    desired: p,
+    observed: o,
+    now: extra.now ?? T0 + 60_000,
+    backoff: extra.backoff ?? new Map(),
+    ...(extra.probeFailures ? { probeFailures: extra.probeFailures } : {}),
+  });
 }
 
-const start = (name: string, restartCount = 0, init = false): KubeletAction => ({ kind: 'start-container', name, init, restartCount });
+const start = (name: string, restartCount = 0, init = false): KubeletAction => ({
+  kind: 'start-container',
+  name,
+  init,
+  restartCount,
+});
 const stopSandbox = (sandboxId = 'sb0'): KubeletAction => ({ kind: 'stop-sandbox', sandboxId });
 
 describe('planPod: sandbox and start order', () => {
-  const cases: { name: string; pod: KubeletPod; sandboxes: (p: KubeletPod) => ObservedSandbox[]; containers: (p: KubeletPod) => ObservedContainer[]; actions: KubeletAction[] }[] = [
+  const cases: {
+    name: string;
+    pod: KubeletPod;
+    sandboxes: (p: KubeletPod) => ObservedSandbox[];
+    containers: (p: KubeletPod) => ObservedContainer[];
+    actions: KubeletAction[];
+  }[] = [
     {
       name: 'a new pod gets its first sandbox (attempt 0) and its containers',
       pod,
@@ -84,7 +120,13 @@ describe('planPod: sandbox and start order', () => {
       sandboxes: (p) => [sandbox(p)],
       containers: (p) => [ctr(p, 'app', { hash: 'deadbeef', restartCount: 2 })],
       actions: [
-        { kind: 'stop-container', containerId: 'app-2', name: 'app', gracePeriodSeconds: 30, reason: 'Container app definition changed' },
+        {
+          kind: 'stop-container',
+          containerId: 'app-2',
+          name: 'app',
+          gracePeriodSeconds: 30,
+          reason: 'Container app definition changed',
+        },
         start('app', 3),
       ],
     },
@@ -101,7 +143,13 @@ describe('planPod: sandbox and start order', () => {
       sandboxes: (p) => [sandbox(p, { ips: [] })],
       containers: (p) => [ctr(p, 'app')],
       actions: [
-        { kind: 'stop-container', containerId: 'app-0', name: 'app', gracePeriodSeconds: 30, reason: 'pod sandbox changed' },
+        {
+          kind: 'stop-container',
+          containerId: 'app-0',
+          name: 'app',
+          gracePeriodSeconds: 30,
+          reason: 'pod sandbox changed',
+        },
         stopSandbox(),
         { kind: 'create-sandbox', attempt: 1 },
         start('app', 1),
@@ -148,7 +196,13 @@ describe('planPod: sandbox and start order', () => {
       sandboxes: (p) => [sandbox(p)],
       containers: (p) => [ctr(p, 'app', { state: 'CONTAINER_UNKNOWN' })],
       actions: [
-        { kind: 'stop-container', containerId: 'app-0', name: 'app', gracePeriodSeconds: 30, reason: 'container in unknown state' },
+        {
+          kind: 'stop-container',
+          containerId: 'app-0',
+          name: 'app',
+          gracePeriodSeconds: 30,
+          reason: 'container in unknown state',
+        },
         start('app', 1),
       ],
     },
@@ -185,7 +239,13 @@ describe('planPod: probe failures', () => {
     const p = policy(rp);
     const r = plan(p, [sandbox(p)], [ctr(p, 'app')], { probeFailures: new Map([['app-0', failure]]) });
     expect(r.actions).toEqual([
-      { kind: 'stop-container', containerId: 'app-0', name: 'app', gracePeriodSeconds: 30, reason: `Container app failed ${failure} probe` },
+      {
+        kind: 'stop-container',
+        containerId: 'app-0',
+        name: 'app',
+        gracePeriodSeconds: 30,
+        reason: `Container app failed ${failure} probe`,
+      },
       // Never: nothing runs and nothing will, so the pod is killed too (its sandbox stopped).
       ...(restarts ? [start('app', 1)] : [stopSandbox()]),
     ]);
@@ -240,16 +300,27 @@ describe('planPod: CrashLoopBackOff', () => {
     const crash = exited(pod, 'app', 1, T0 + 1000, { hash: 'old' });
     const key = backOffKey(pod, pod.containers[0]!);
     const backoff = new Map([[`${key}-other`, { delayMs: 80_000, lastUpdateMs: T0 }]]);
-    expect(plan(pod, [sandbox(pod)], [crash], { now: T0 + 2000, backoff }).actions).toEqual([start('app', 1)]);
+    expect(plan(pod, [sandbox(pod)], [crash], { now: T0 + 2000, backoff }).actions).toEqual([
+      start('app', 1),
+    ]);
   });
 });
 
 describe('planPod: termination and garbage', () => {
-  const deleted = kubeletPod({ terminationGracePeriodSeconds: 30 }, { deletionTimestamp: '2026-12-05T12:01:00Z', deletionGracePeriodSeconds: 15 });
+  const deleted = kubeletPod(
+    { terminationGracePeriodSeconds: 30 },
+    { deletionTimestamp: '2026-12-05T12:01:00Z', deletionGracePeriodSeconds: 15 },
+  );
 
   it('a deleted pod: SIGTERM with the deletion grace, then the sandbox', () => {
     expect(plan(deleted, [sandbox(deleted)], [ctr(deleted, 'app')]).actions).toEqual([
-      { kind: 'stop-container', containerId: 'app-0', name: 'app', gracePeriodSeconds: 15, reason: 'pod is being deleted' },
+      {
+        kind: 'stop-container',
+        containerId: 'app-0',
+        name: 'app',
+        gracePeriodSeconds: 15,
+        reason: 'pod is being deleted',
+      },
       stopSandbox(),
     ]);
   });
@@ -265,14 +336,25 @@ describe('planPod: termination and garbage', () => {
   });
 
   it('a grace below 2 s is raised to 2 s (minimumGracePeriodInSeconds)', () => {
-    const quick = kubeletPod({}, { deletionTimestamp: '2026-12-05T12:01:00Z', deletionGracePeriodSeconds: 1 });
-    expect(plan(quick, [sandbox(quick)], [ctr(quick, 'app')]).actions[0]).toMatchObject({ gracePeriodSeconds: 2 });
+    const quick = kubeletPod(
+      {},
+      { deletionTimestamp: '2026-12-05T12:01:00Z', deletionGracePeriodSeconds: 1 },
+    );
+    expect(plan(quick, [sandbox(quick)], [ctr(quick, 'app')]).actions[0]).toMatchObject({
+      gracePeriodSeconds: 2,
+    });
   });
 
   it('a pod no longer bound here: killed with the orphan grace, then removed', () => {
     const o = observed(pod, [sandbox(pod)], [ctr(pod, 'app')]);
     expect(planPod({ desired: undefined, observed: o, now: T0, backoff: new Map() }).actions).toEqual([
-      { kind: 'stop-container', containerId: 'app-0', name: 'app', gracePeriodSeconds: 1, reason: 'pod is no longer bound to this node' },
+      {
+        kind: 'stop-container',
+        containerId: 'app-0',
+        name: 'app',
+        gracePeriodSeconds: 1,
+        reason: 'pod is no longer bound to this node',
+      },
       stopSandbox(),
     ]);
     const dead = observed(pod, [sandbox(pod, { state: 'SANDBOX_NOTREADY' })], [exited(pod, 'app', 137, T0)]);

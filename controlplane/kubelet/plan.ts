@@ -8,26 +8,37 @@
  * The back-off state is passed in and handed back, so the function stays pure.
  */
 import {
+  ANNOTATION_CONTAINER_HASH,
+  ANNOTATION_SANDBOX_HASH,
   type ContainerSpec,
   type KubeletPod,
   type ObservedContainer,
   type ObservedPod,
   type ObservedSandbox,
-  ANNOTATION_CONTAINER_HASH,
-  ANNOTATION_SANDBOX_HASH,
   restartCountOf,
 } from './model.js';
 
 /** One runtime step; the adapter carries them out in order and stops at the first failure. */
 export type KubeletAction =
   /** StopContainer with this timeout: the stop signal (SIGTERM), the grace, then SIGKILL. */
-  | { readonly kind: 'stop-container'; readonly containerId: string; readonly name: string; readonly gracePeriodSeconds: number; readonly reason: string }
+  | {
+      readonly kind: 'stop-container';
+      readonly containerId: string;
+      readonly name: string;
+      readonly gracePeriodSeconds: number;
+      readonly reason: string;
+    }
   /** StopPodSandbox: containers killed, network torn down (the pod's IP released). */
   | { readonly kind: 'stop-sandbox'; readonly sandboxId: string }
   /** RunPodSandbox with metadata.attempt; later start-container actions use the new sandbox. */
   | { readonly kind: 'create-sandbox'; readonly attempt: number }
   /** CreateContainer + StartContainer in the pod's ready (or just created) sandbox. */
-  | { readonly kind: 'start-container'; readonly name: string; readonly init: boolean; readonly restartCount: number }
+  | {
+      readonly kind: 'start-container';
+      readonly name: string;
+      readonly init: boolean;
+      readonly restartCount: number;
+    }
   | { readonly kind: 'remove-container'; readonly containerId: string; readonly name: string }
   | { readonly kind: 'remove-sandbox'; readonly sandboxId: string }
   /** The pod is deleted and nothing of it runs or remains: delete the API object (grace 0, uid precondition). */
@@ -80,13 +91,17 @@ export interface PodPlan {
 }
 
 /** The back-off key of a container: pod, container and its spec hash (upstream getStableKey). */
-export function backOffKey(pod: Pick<KubeletPod, 'uid' | 'name' | 'namespace'>, c: Pick<ContainerSpec, 'name' | 'hash'>): string {
+export function backOffKey(
+  pod: Pick<KubeletPod, 'uid' | 'name' | 'namespace'>,
+  c: Pick<ContainerSpec, 'name' | 'hash'>,
+): string {
   return `${pod.name}_${pod.namespace}_${pod.uid}_${c.name}_${c.hash}`;
 }
 
 const running = (c: ObservedContainer): boolean => c.state === 'CONTAINER_RUNNING';
 /** Upstream kills containers in these states before anything else (they may still run). */
-const mayRun = (c: ObservedContainer): boolean => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_UNKNOWN';
+const mayRun = (c: ObservedContainer): boolean =>
+  c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_UNKNOWN';
 
 /** Plans one pod. */
 export function planPod(input: PlanInput): PodPlan {
@@ -112,9 +127,15 @@ function graceOf(pod: KubeletPod): number {
 function stopAll(pod: KubeletPod | undefined, observed: ObservedPod, reason: string): KubeletAction[] {
   const grace = pod ? graceOf(pod) : ORPHAN_GRACE_SECONDS;
   return [
-    ...observed.containers
-      .filter(mayRun)
-      .map((c): KubeletAction => ({ kind: 'stop-container', containerId: c.id, name: c.name, gracePeriodSeconds: grace, reason })),
+    ...observed.containers.filter(mayRun).map(
+      (c): KubeletAction => ({
+        kind: 'stop-container',
+        containerId: c.id,
+        name: c.name,
+        gracePeriodSeconds: grace,
+        reason,
+      }),
+    ),
     ...observed.sandboxes
       .filter((s) => s.state === 'SANDBOX_READY')
       .map((s): KubeletAction => ({ kind: 'stop-sandbox', sandboxId: s.id })),
@@ -127,7 +148,9 @@ function stopAll(pod: KubeletPod | undefined, observed: ObservedPod, reason: str
  */
 function removeAll(observed: ObservedPod): KubeletAction[] {
   return [
-    ...observed.containers.map((c): KubeletAction => ({ kind: 'remove-container', containerId: c.id, name: c.name })),
+    ...observed.containers.map(
+      (c): KubeletAction => ({ kind: 'remove-container', containerId: c.id, name: c.name }),
+    ),
     ...observed.sandboxes.flatMap((s): KubeletAction[] => [
       ...(s.state === 'SANDBOX_READY' ? [] : [{ kind: 'stop-sandbox', sandboxId: s.id } as const]),
       { kind: 'remove-sandbox', sandboxId: s.id },
@@ -156,7 +179,10 @@ function planDeleted(pod: KubeletPod, observed: ObservedPod): PodPlan {
 
 /** A pod in a terminal phase never runs again; dead containers stay for `logs --previous`. */
 function planTerminal(pod: KubeletPod, observed: ObservedPod): PodPlan {
-  return { ...EMPTY, actions: [...stopAll(pod, observed, 'pod has terminated'), ...collectDead(observed, undefined)] };
+  return {
+    ...EMPTY,
+    actions: [...stopAll(pod, observed, 'pod has terminated'), ...collectDead(observed, undefined)],
+  };
 }
 
 /**
@@ -164,7 +190,10 @@ function planTerminal(pod: KubeletPod, observed: ObservedPod): PodPlan {
  * one ready; the newest not ready; another network mode; no IP on a pod network; or (ours)
  * another sandbox hash.
  */
-export function sandboxChanged(pod: KubeletPod, sandboxes: readonly ObservedSandbox[]): { changed: boolean; attempt: number; ready?: ObservedSandbox } {
+export function sandboxChanged(
+  pod: KubeletPod,
+  sandboxes: readonly ObservedSandbox[],
+): { changed: boolean; attempt: number; ready?: ObservedSandbox } {
   const newest = sandboxes[0];
   if (!newest) return { changed: true, attempt: 0 };
   const next = newest.attempt + 1;
@@ -221,7 +250,8 @@ function shouldStart(pod: KubeletPod, status: ObservedContainer | undefined): bo
   return true;
 }
 
-const succeeded = (c: ObservedContainer | undefined): boolean => c?.state === 'CONTAINER_EXITED' && c.exitCode === 0;
+const succeeded = (c: ObservedContainer | undefined): boolean =>
+  c?.state === 'CONTAINER_EXITED' && c.exitCode === 0;
 
 /** A pod that should run: computePodActions, then the back-off gate of each start. */
 function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
@@ -259,7 +289,8 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
         if (init.last && initFailed(init.last) && pod.restartPolicy === 'Never') {
           killPod = true; // the pod has failed: its init container may not run again
         } else {
-          if (init.last?.state === 'CONTAINER_UNKNOWN') kills.push(stop(pod, init.last, 'init container in unknown state'));
+          if (init.last?.state === 'CONTAINER_UNKNOWN')
+            kills.push(stop(pod, init.last, 'init container in unknown state'));
           starts.push({ spec: init.next, init: true });
         }
       }
@@ -267,9 +298,10 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
       let keep = 0;
       for (const c of pod.containers) {
         const status = latest.get(c.name);
-        if (!status || status.state !== 'CONTAINER_RUNNING') {
+        if (status?.state !== 'CONTAINER_RUNNING') {
           if (shouldStart(pod, status)) {
-            if (status?.state === 'CONTAINER_UNKNOWN') kills.push(stop(pod, status, 'container in unknown state'));
+            if (status?.state === 'CONTAINER_UNKNOWN')
+              kills.push(stop(pod, status, 'container in unknown state'));
             starts.push({ spec: c, init: false });
           }
           continue;
@@ -299,7 +331,11 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
   if (killPod) {
     const killed = new Set(kills.map((k) => (k.kind === 'stop-container' ? k.containerId : '')));
     const reason = createSandbox ? 'pod sandbox changed' : 'pod has no container to run';
-    actions.push(...stopAll(pod, observed, reason).filter((a) => a.kind !== 'stop-container' || !killed.has(a.containerId)));
+    actions.push(
+      ...stopAll(pod, observed, reason).filter(
+        (a) => a.kind !== 'stop-container' || !killed.has(a.containerId),
+      ),
+    );
   }
   if (createSandbox) actions.push({ kind: 'create-sandbox', attempt: sandbox.attempt });
 
@@ -316,7 +352,12 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
       }
       if (gate.entry) backoff.set(backOffKey(pod, spec), gate.entry);
       const previous = latest.get(spec.name);
-      actions.push({ kind: 'start-container', name: spec.name, init, restartCount: previous ? restartCountOf(previous) + 1 : 0 });
+      actions.push({
+        kind: 'start-container',
+        name: spec.name,
+        init,
+        restartCount: previous ? restartCountOf(previous) + 1 : 0,
+      });
     }
   }
   actions.push(...collectDead(observed, sandbox.ready));
@@ -324,7 +365,13 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
 }
 
 function stop(pod: KubeletPod, c: ObservedContainer, reason: string): KubeletAction {
-  return { kind: 'stop-container', containerId: c.id, name: c.name, gracePeriodSeconds: graceOf(pod), reason };
+  return {
+    kind: 'stop-container',
+    containerId: c.id,
+    name: c.name,
+    gracePeriodSeconds: graceOf(pod),
+    reason,
+  };
 }
 
 /**
@@ -351,7 +398,10 @@ export function backOffGate(
       message: `back-off ${goDuration(entry.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
     };
   }
-  const delayMs = !entry || expired(exited.finishedAt, entry) ? BACKOFF_INITIAL_MS : Math.min(entry.delayMs * 2, BACKOFF_MAX_MS);
+  const delayMs =
+    !entry || expired(exited.finishedAt, entry)
+      ? BACKOFF_INITIAL_MS
+      : Math.min(entry.delayMs * 2, BACKOFF_MAX_MS);
   return { message: '', entry: { delayMs, lastUpdateMs: now } };
 }
 

@@ -28,7 +28,9 @@ const MAX_REDIRECTS = 10;
 /** Runs one httpGet probe within `timeoutMs`. */
 export async function probeHttp(target: HttpProbeTarget, timeoutMs: number): Promise<ProbeRun> {
   const deadline = AbortSignal.timeout(timeoutMs);
-  let url = new URL(`${target.scheme.toLowerCase()}://${formatHostPort({ host: target.host, port: target.port })}`);
+  let url = new URL(
+    `${target.scheme.toLowerCase()}://${formatHostPort({ host: target.host, port: target.port })}`,
+  );
   url = new URL(target.path || '/', url);
   try {
     for (let hops = 0; ; hops++) {
@@ -51,7 +53,10 @@ export async function probeHttp(target: HttpProbeTarget, timeoutMs: number): Pro
     }
   } catch (err) {
     if (deadline.aborted) {
-      return { result: 'failure', message: `Get "${url.href}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)` };
+      return {
+        result: 'failure',
+        message: `Get "${url.href}": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`,
+      };
     }
     const code = (err as NodeJS.ErrnoException).code;
     return { result: 'failure', message: `Get "${url.href}": ${code ?? String(err)}` };
@@ -59,7 +64,11 @@ export async function probeHttp(target: HttpProbeTarget, timeoutMs: number): Pro
 }
 
 function get(url: URL, target: HttpProbeTarget, signal: AbortSignal): Promise<IncomingMessage> {
-  const headers: Record<string, string> = { 'User-Agent': PROBE_USER_AGENT, Accept: '*/*', Connection: 'close' };
+  const headers: Record<string, string> = {
+    'User-Agent': PROBE_USER_AGENT,
+    Accept: '*/*',
+    Connection: 'close',
+  };
   for (const h of target.headers ?? []) {
     const known = Object.keys(headers).find((k) => k.toLowerCase() === h.name.toLowerCase());
     headers[known ?? h.name] = h.value;

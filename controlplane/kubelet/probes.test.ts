@@ -3,16 +3,16 @@
  * worker_test.go in mind), and the httpGet/tcpSocket probes against real local servers.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProbeSpec } from './model.js';
 import { probeHttp } from './probe-http.js';
 import { probeTcp } from './probe-tcp.js';
 import {
+  initialProbeState,
+  type ProbedContainer,
   type ProbeKind,
   type ProbeState,
-  type ProbedContainer,
-  initialProbeState,
   probeDue,
   probeVerdict,
   recordOutcome,
@@ -29,7 +29,13 @@ const spec = (over: Partial<ProbeSpec> = {}): ProbeSpec => ({
   ...over,
 });
 const T = 1_000_000;
-const running = (over: Partial<ProbedContainer> = {}): ProbedContainer => ({ id: 'c1', running: true, startedAt: T, started: true, ...over });
+const running = (over: Partial<ProbedContainer> = {}): ProbedContainer => ({
+  id: 'c1',
+  running: true,
+  startedAt: T,
+  started: true,
+  ...over,
+});
 
 /** Drives one worker through outcomes at its own schedule; returns the results after each run. */
 function drive(kind: ProbeKind, s: ProbeSpec, outcomes: ('success' | 'failure')[]): ProbeState['result'][] {
@@ -54,14 +60,46 @@ function drive(kind: ProbeKind, s: ProbeSpec, outcomes: ('success' | 'failure')[
 
 describe('probe results and thresholds', () => {
   it('start values: readiness failure, liveness success, startup unknown', () => {
-    expect((['readiness', 'liveness', 'startup'] as const).map((k) => initialProbeState(k, 'c').result)).toEqual(['failure', 'success', 'unknown']);
+    expect(
+      (['readiness', 'liveness', 'startup'] as const).map((k) => initialProbeState(k, 'c').result),
+    ).toEqual(['failure', 'success', 'unknown']);
   });
 
-  const cases: { name: string; kind: ProbeKind; spec: ProbeSpec; outcomes: ('success' | 'failure')[]; results: ProbeState['result'][] }[] = [
-    { name: 'readiness turns ready after successThreshold successes in a row', kind: 'readiness', spec: spec({ successThreshold: 2 }), outcomes: ['success', 'failure', 'success', 'success'], results: ['failure', 'failure', 'failure', 'success'] },
-    { name: 'readiness turns unready after failureThreshold failures in a row, and back', kind: 'readiness', spec: spec(), outcomes: ['success', 'failure', 'failure', 'failure', 'success'], results: ['success', 'success', 'success', 'failure', 'success'] },
-    { name: 'liveness fails only after failureThreshold failures in a row', kind: 'liveness', spec: spec(), outcomes: ['failure', 'failure', 'success', 'failure', 'failure', 'failure'], results: ['success', 'success', 'success', 'success', 'success', 'failure'] },
-    { name: 'startup succeeds on the first success', kind: 'startup', spec: spec(), outcomes: ['failure', 'success'], results: ['unknown', 'success'] },
+  const cases: {
+    name: string;
+    kind: ProbeKind;
+    spec: ProbeSpec;
+    outcomes: ('success' | 'failure')[];
+    results: ProbeState['result'][];
+  }[] = [
+    {
+      name: 'readiness turns ready after successThreshold successes in a row',
+      kind: 'readiness',
+      spec: spec({ successThreshold: 2 }),
+      outcomes: ['success', 'failure', 'success', 'success'],
+      results: ['failure', 'failure', 'failure', 'success'],
+    },
+    {
+      name: 'readiness turns unready after failureThreshold failures in a row, and back',
+      kind: 'readiness',
+      spec: spec(),
+      outcomes: ['success', 'failure', 'failure', 'failure', 'success'],
+      results: ['success', 'success', 'success', 'failure', 'success'],
+    },
+    {
+      name: 'liveness fails only after failureThreshold failures in a row',
+      kind: 'liveness',
+      spec: spec(),
+      outcomes: ['failure', 'failure', 'success', 'failure', 'failure', 'failure'],
+      results: ['success', 'success', 'success', 'success', 'success', 'failure'],
+    },
+    {
+      name: 'startup succeeds on the first success',
+      kind: 'startup',
+      spec: spec(),
+      outcomes: ['failure', 'success'],
+      results: ['unknown', 'success'],
+    },
   ];
   it.each(cases)('$name', ({ kind, spec: s, outcomes, results }) => {
     expect(drive(kind, s, outcomes)).toEqual(results);
@@ -72,7 +110,13 @@ describe('probe results and thresholds', () => {
     const failed = recordOutcome('liveness', s, initialProbeState('liveness', 'c1'), 'failure', T);
     expect(failed).toMatchObject({ result: 'failure', onHold: true });
     expect(probeDue('liveness', s, failed, running(), T + 60_000).due).toBe(false);
-    const replaced = probeDue('liveness', s, failed, running({ id: 'c2', startedAt: T + 30_000 }), T + 60_000);
+    const replaced = probeDue(
+      'liveness',
+      s,
+      failed,
+      running({ id: 'c2', startedAt: T + 30_000 }),
+      T + 60_000,
+    );
     expect(replaced.due).toBe(true);
     expect(replaced.state).toMatchObject({ containerId: 'c2', result: 'success', onHold: false });
   });
@@ -86,7 +130,10 @@ describe('probe scheduling', () => {
     const atDelay = probeDue('readiness', s, first.state, running(), T + 5000);
     expect(atDelay.due).toBe(true);
     const ran = recordOutcome('readiness', s, atDelay.state, 'success', T + 5000);
-    expect(probeDue('readiness', s, ran, running(), T + 7000)).toMatchObject({ due: false, nextAt: T + 8000 });
+    expect(probeDue('readiness', s, ran, running(), T + 7000)).toMatchObject({
+      due: false,
+      nextAt: T + 8000,
+    });
     expect(probeDue('readiness', s, ran, running(), T + 8000).due).toBe(true);
   });
 
@@ -105,13 +152,41 @@ describe('probe scheduling', () => {
 });
 
 describe('probeVerdict', () => {
-  const ok = (kind: ProbeKind, result: ProbeState['result']): ProbeState => ({ ...initialProbeState(kind, 'c1'), result });
+  const ok = (kind: ProbeKind, result: ProbeState['result']): ProbeState => ({
+    ...initialProbeState(kind, 'c1'),
+    result,
+  });
   const cases = [
-    { name: 'no probes: started and ready while running', specs: {}, states: {}, verdict: { started: true, ready: true } },
-    { name: 'readiness not yet succeeded', specs: { readiness: spec() }, states: { readiness: ok('readiness', 'failure') }, verdict: { started: true, ready: false } },
-    { name: 'startup pending: neither started nor ready', specs: { startup: spec(), readiness: spec() }, states: { readiness: ok('readiness', 'success') }, verdict: { started: false, ready: false } },
-    { name: 'startup failed: restart', specs: { startup: spec() }, states: { startup: ok('startup', 'failure') }, verdict: { started: false, ready: false, failed: 'startup' } },
-    { name: 'liveness failed: restart', specs: { liveness: spec() }, states: { liveness: ok('liveness', 'failure') }, verdict: { started: true, ready: true, failed: 'liveness' } },
+    {
+      name: 'no probes: started and ready while running',
+      specs: {},
+      states: {},
+      verdict: { started: true, ready: true },
+    },
+    {
+      name: 'readiness not yet succeeded',
+      specs: { readiness: spec() },
+      states: { readiness: ok('readiness', 'failure') },
+      verdict: { started: true, ready: false },
+    },
+    {
+      name: 'startup pending: neither started nor ready',
+      specs: { startup: spec(), readiness: spec() },
+      states: { readiness: ok('readiness', 'success') },
+      verdict: { started: false, ready: false },
+    },
+    {
+      name: 'startup failed: restart',
+      specs: { startup: spec() },
+      states: { startup: ok('startup', 'failure') },
+      verdict: { started: false, ready: false, failed: 'startup' },
+    },
+    {
+      name: 'liveness failed: restart',
+      specs: { liveness: spec() },
+      states: { liveness: ok('liveness', 'failure') },
+      verdict: { started: true, ready: true, failed: 'liveness' },
+    },
   ];
   it.each(cases)('$name', ({ specs, states, verdict }) => {
     expect(probeVerdict(specs, states, true)).toEqual(verdict);
@@ -137,10 +212,20 @@ describe('resolveProbePort', () => {
 describe('httpGet and tcpSocket probes against real sockets', () => {
   let server: Server;
   let port = 0;
-  const seen: { path: string; ua: string | undefined; accept: string | undefined; custom: string | undefined }[] = [];
+  const seen: {
+    path: string;
+    ua: string | undefined;
+    accept: string | undefined;
+    custom: string | undefined;
+  }[] = [];
   beforeAll(async () => {
     server = createHttpServer((req, res) => {
-      seen.push({ path: req.url ?? '', ua: req.headers['user-agent'], accept: req.headers.accept, custom: req.headers['x-probe'] as string | undefined });
+      seen.push({
+        path: req.url ?? '',
+        ua: req.headers['user-agent'],
+        accept: req.headers.accept,
+        custom: req.headers['x-probe'] as string | undefined,
+      });
       if (req.url === '/healthz') res.end('ok');
       else if (req.url === '/redirect') res.writeHead(302, { Location: '/healthz' }).end();
       else if (req.url === '/away') res.writeHead(301, { Location: 'http://example.invalid/' }).end();
@@ -164,7 +249,10 @@ describe('httpGet and tcpSocket probes against real sockets', () => {
   });
 
   it('500 is failure', async () => {
-    expect(await probeHttp(target('/broken'), 1000)).toEqual({ result: 'failure', message: 'HTTP probe failed with statuscode: 500' });
+    expect(await probeHttp(target('/broken'), 1000)).toEqual({
+      result: 'failure',
+      message: 'HTTP probe failed with statuscode: 500',
+    });
   });
 
   it('a redirect on the same host is followed; one to another host counts as success', async () => {
@@ -187,7 +275,10 @@ describe('httpGet and tcpSocket probes against real sockets', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((r) => closed.close(r));
-    expect(await probeTcp('127.0.0.1', closedPort, 1000)).toEqual({ result: 'failure', message: `dial tcp 127.0.0.1:${closedPort}: ECONNREFUSED` });
+    expect(await probeTcp('127.0.0.1', closedPort, 1000)).toEqual({
+      result: 'failure',
+      message: `dial tcp 127.0.0.1:${closedPort}: ECONNREFUSED`,
+    });
     expect((await probeHttp({ ...target('/'), port: closedPort }, 1000)).result).toBe('failure');
   });
 });

@@ -134,6 +134,11 @@ export function resolveProbePort(
   port: number | string,
   ports: readonly { readonly name?: string; readonly containerPort: number }[],
 ): number | undefined {
-  const n = typeof port === 'number' ? port : /^\d+$/.test(port) ? Number(port) : ports.find((p) => p.name === port)?.containerPort;
+  const n =
+    typeof port === 'number'
+      ? port
+      : /^\d+$/.test(port)
+        ? Number(port)
+        : ports.find((p) => p.name === port)?.containerPort;
   return n !== undefined && Number.isInteger(n) && n > 0 && n < 65536 ? n : undefined;
 }

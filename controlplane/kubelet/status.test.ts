@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition, ContainerStatus, Pod } from '../../lib/api/index.js';
 import type { KubeletPod, ObservedContainer, ObservedSandbox } from './model.js';
-import { type ContainerProbeView, podStatus } from './status.js';
 import type { WaitingReason } from './plan.js';
+import { type ContainerProbeView, podStatus } from './status.js';
 import { busybox, ctr, exited, kubeletPod, observed, sandbox, T0 } from './testing/fixtures.js';
 
 const NOW = T0 + 60_000;
@@ -17,7 +17,11 @@ function status(
   p: KubeletPod,
   sandboxes: ObservedSandbox[],
   containers: ObservedContainer[],
-  extra: { probes?: Map<string, ContainerProbeView>; waiting?: Map<string, WaitingReason>; hostIPs?: string[] } = {},
+  extra: {
+    probes?: Map<string, ContainerProbeView>;
+    waiting?: Map<string, WaitingReason>;
+    hostIPs?: string[];
+  } = {},
 ) {
   return podStatus({
     pod: p,
@@ -29,13 +33,17 @@ function status(
   });
 }
 
-const cond = (s: NonNullable<Pod['status']>, type: string): Omit<Condition, 'lastTransitionTime' | 'lastProbeTime'> | undefined => {
+const cond = (
+  s: NonNullable<Pod['status']>,
+  type: string,
+): Omit<Condition, 'lastTransitionTime' | 'lastProbeTime'> | undefined => {
   const c = s.conditions?.find((x) => x.type === type);
   if (!c) return undefined;
   const { lastTransitionTime: _t, lastProbeTime: _p, ...rest } = c;
   return rest;
 };
-const app = (s: NonNullable<Pod['status']>, name = 'app'): ContainerStatus => s.containerStatuses!.find((c) => c.name === name)!;
+const app = (s: NonNullable<Pod['status']>, name = 'app'): ContainerStatus =>
+  s.containerStatuses!.find((c) => c.name === name)!;
 
 describe('podStatus: a new pod', () => {
   it('is Pending with containers waiting in ContainerCreating, and says why it is not ready', () => {
@@ -45,11 +53,32 @@ describe('podStatus: a new pod', () => {
     expect(s.podIP).toBeUndefined();
     expect(s.hostIP).toBe('172.30.0.11');
     expect(s.startTime).toBe('2026-12-05T12:01:00Z');
-    expect(app(s)).toEqual({ name: 'app', ready: false, restartCount: 0, image: 'busybox', started: false, state: { waiting: { reason: 'ContainerCreating' } } });
-    expect(s.conditions?.map((c) => c.type)).toEqual(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
-    expect(cond(s, 'PodReadyToStartContainers')).toEqual({ type: 'PodReadyToStartContainers', status: 'False' });
+    expect(app(s)).toEqual({
+      name: 'app',
+      ready: false,
+      restartCount: 0,
+      image: 'busybox',
+      started: false,
+      state: { waiting: { reason: 'ContainerCreating' } },
+    });
+    expect(s.conditions?.map((c) => c.type)).toEqual([
+      'PodReadyToStartContainers',
+      'Initialized',
+      'Ready',
+      'ContainersReady',
+      'PodScheduled',
+    ]);
+    expect(cond(s, 'PodReadyToStartContainers')).toEqual({
+      type: 'PodReadyToStartContainers',
+      status: 'False',
+    });
     expect(cond(s, 'Initialized')).toEqual({ type: 'Initialized', status: 'True' });
-    expect(cond(s, 'Ready')).toEqual({ type: 'Ready', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+    expect(cond(s, 'Ready')).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]',
+    });
     expect(cond(s, 'PodScheduled')).toEqual({ type: 'PodScheduled', status: 'True' });
   });
 
@@ -95,16 +124,25 @@ describe('podStatus: running', () => {
   });
 
   it('not ready while the readiness probe has not succeeded; not started before the startup probe', () => {
-    const s = status(p, [sandbox(p)], [ctr(p, 'app')], { probes: new Map([['app-0', { ready: false, started: false }]]) });
+    const s = status(p, [sandbox(p)], [ctr(p, 'app')], {
+      probes: new Map([['app-0', { ready: false, started: false }]]),
+    });
     expect(s.phase).toBe('Running');
     expect([app(s).ready, app(s).started]).toEqual([false, false]);
-    expect(cond(s, 'ContainersReady')).toEqual({ type: 'ContainersReady', status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [app]' });
+    expect(cond(s, 'ContainersReady')).toEqual({
+      type: 'ContainersReady',
+      status: 'False',
+      reason: 'ContainersNotReady',
+      message: 'containers with unready status: [app]',
+    });
   });
 
   it('pod IPs: the node family first, one of each family (sortPodIPs)', () => {
     const s = status(p, [sandbox(p, { ips: ['fd00::5', '10.244.1.5', '10.244.1.6'] })], [ctr(p, 'app')]);
     expect(s.podIPs).toEqual([{ ip: '10.244.1.5' }, { ip: 'fd00::5' }]);
-    const v6 = status(p, [sandbox(p, { ips: ['10.244.1.5', 'fd00::5'] })], [ctr(p, 'app')], { hostIPs: ['fd00::11', '172.30.0.11'] });
+    const v6 = status(p, [sandbox(p, { ips: ['10.244.1.5', 'fd00::5'] })], [ctr(p, 'app')], {
+      hostIPs: ['fd00::11', '172.30.0.11'],
+    });
     expect(v6.podIP).toBe('fd00::5');
   });
 
@@ -114,18 +152,24 @@ describe('podStatus: running', () => {
   });
 
   it('a stopped sandbox reports no pod IP', () => {
-    expect(status(p, [sandbox(p, { state: 'SANDBOX_NOTREADY' })], [exited(p, 'app', 0, T0 + 5000)]).podIP).toBeUndefined();
+    expect(
+      status(p, [sandbox(p, { state: 'SANDBOX_NOTREADY' })], [exited(p, 'app', 0, T0 + 5000)]).podIP,
+    ).toBeUndefined();
   });
 
   it('keeps lastTransitionTime of unchanged conditions and the conditions it does not own', () => {
-    const prior = kubeletPod({}, {}, {
-      startTime: '2026-12-05T11:00:00Z',
-      conditions: [
-        { type: 'Ready', status: 'True', lastTransitionTime: '2026-12-05T11:00:05Z' },
-        { type: 'ContainersReady', status: 'False', lastTransitionTime: '2026-12-05T11:00:05Z' },
-        { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' },
-      ],
-    });
+    const prior = kubeletPod(
+      {},
+      {},
+      {
+        startTime: '2026-12-05T11:00:00Z',
+        conditions: [
+          { type: 'Ready', status: 'True', lastTransitionTime: '2026-12-05T11:00:05Z' },
+          { type: 'ContainersReady', status: 'False', lastTransitionTime: '2026-12-05T11:00:05Z' },
+          { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI' },
+        ],
+      },
+    );
     const s = status(prior, [sandbox(prior)], [ctr(prior, 'app')]);
     expect(s.startTime).toBe('2026-12-05T11:00:00Z');
     const t = (type: string) => s.conditions?.find((c) => c.type === type)?.lastTransitionTime;
@@ -139,19 +183,37 @@ describe('podStatus: restarts and exits', () => {
   it('CrashLoopBackOff: waiting with the back-off message, the crash as lastState, phase Running', () => {
     const p = kubeletPod();
     const crash = exited(p, 'app', 1, T0 + 9000, { restartCount: 4 });
-    const waiting = new Map([['app', { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container=app pod=web_ns(uid-1)' }]]);
+    const waiting = new Map([
+      [
+        'app',
+        {
+          reason: 'CrashLoopBackOff',
+          message: 'back-off 1m20s restarting failed container=app pod=web_ns(uid-1)',
+        },
+      ],
+    ]);
     const s = status(p, [sandbox(p)], [crash], { waiting });
     expect(s.phase).toBe('Running');
     expect(app(s).restartCount).toBe(4);
     expect(app(s).state).toEqual({ waiting: waiting.get('app') });
     expect(app(s).lastState).toEqual({
-      terminated: { exitCode: 1, reason: 'Error', startedAt: '2026-12-05T12:00:02Z', finishedAt: '2026-12-05T12:00:09Z', containerID: 'containerd://app-4' },
+      terminated: {
+        exitCode: 1,
+        reason: 'Error',
+        startedAt: '2026-12-05T12:00:02Z',
+        finishedAt: '2026-12-05T12:00:09Z',
+        containerID: 'containerd://app-4',
+      },
     });
   });
 
   it('a restarted container shows its previous instance as lastState', () => {
     const p = kubeletPod();
-    const s = status(p, [sandbox(p)], [ctr(p, 'app', { restartCount: 1 }), exited(p, 'app', 137, T0 + 1500, { reason: 'OOMKilled' })]);
+    const s = status(
+      p,
+      [sandbox(p)],
+      [ctr(p, 'app', { restartCount: 1 }), exited(p, 'app', 137, T0 + 1500, { reason: 'OOMKilled' })],
+    );
     expect(app(s).restartCount).toBe(1);
     expect(app(s).state?.running).toBeDefined();
     expect(app(s).lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
@@ -159,22 +221,62 @@ describe('podStatus: restarts and exits', () => {
 
   it('an image that is not present: waiting with ErrImageNeverPull, Pending', () => {
     const p = kubeletPod();
-    const waiting = new Map([['app', { reason: 'ErrImageNeverPull', message: 'Container image "busybox" is not present with pull policy of Never' }]]);
+    const waiting = new Map([
+      [
+        'app',
+        {
+          reason: 'ErrImageNeverPull',
+          message: 'Container image "busybox" is not present with pull policy of Never',
+        },
+      ],
+    ]);
     const s = status(p, [sandbox(p)], [], { waiting });
     expect(s.phase).toBe('Pending');
     expect(app(s).state).toEqual({ waiting: waiting.get('app') });
   });
 
-  const cases: { name: string; spec: Parameters<typeof kubeletPod>[0]; meta?: Parameters<typeof kubeletPod>[1]; exits: [string, number, string?][]; phase: string; ready?: Omit<Condition, 'lastTransitionTime'> }[] = [
-    { name: 'Never, exit 0 → Succeeded', spec: { restartPolicy: 'Never' }, exits: [['app', 0]], phase: 'Succeeded', ready: { type: 'Ready', status: 'False', reason: 'PodCompleted' } },
-    { name: 'Never, OOMKilled → Failed', spec: { restartPolicy: 'Never' }, exits: [['app', 137, 'OOMKilled']], phase: 'Failed', ready: { type: 'Ready', status: 'False', reason: 'PodFailed' } },
-    { name: 'OnFailure, all exit 0 → Succeeded', spec: { restartPolicy: 'OnFailure' }, exits: [['app', 0]], phase: 'Succeeded' },
-    { name: 'OnFailure, a failure (restarting) → Running', spec: { restartPolicy: 'OnFailure' }, exits: [['app', 2]], phase: 'Running' },
+  const cases: {
+    name: string;
+    spec: Parameters<typeof kubeletPod>[0];
+    meta?: Parameters<typeof kubeletPod>[1];
+    exits: [string, number, string?][];
+    phase: string;
+    ready?: Omit<Condition, 'lastTransitionTime'>;
+  }[] = [
+    {
+      name: 'Never, exit 0 → Succeeded',
+      spec: { restartPolicy: 'Never' },
+      exits: [['app', 0]],
+      phase: 'Succeeded',
+      ready: { type: 'Ready', status: 'False', reason: 'PodCompleted' },
+    },
+    {
+      name: 'Never, OOMKilled → Failed',
+      spec: { restartPolicy: 'Never' },
+      exits: [['app', 137, 'OOMKilled']],
+      phase: 'Failed',
+      ready: { type: 'Ready', status: 'False', reason: 'PodFailed' },
+    },
+    {
+      name: 'OnFailure, all exit 0 → Succeeded',
+      spec: { restartPolicy: 'OnFailure' },
+      exits: [['app', 0]],
+      phase: 'Succeeded',
+    },
+    {
+      name: 'OnFailure, a failure (restarting) → Running',
+      spec: { restartPolicy: 'OnFailure' },
+      exits: [['app', 2]],
+      phase: 'Running',
+    },
     { name: 'Always, exited (restarting) → Running', spec: {}, exits: [['app', 0]], phase: 'Running' },
     {
       name: 'Never, one of two failed → Failed',
       spec: { restartPolicy: 'Never', containers: [busybox('a'), busybox('b')] },
-      exits: [['a', 0], ['b', 1]],
+      exits: [
+        ['a', 0],
+        ['b', 1],
+      ],
       phase: 'Failed',
     },
     {
@@ -183,15 +285,41 @@ describe('podStatus: restarts and exits', () => {
       exits: [['a', 0]],
       phase: 'Pending',
     },
-    { name: 'Never, failed init container → Failed', spec: { restartPolicy: 'Never', initContainers: [busybox('init')] }, exits: [['init', 1]], phase: 'Failed' },
-    { name: 'Always, failed init container (retrying) → Pending', spec: { initContainers: [busybox('init')] }, exits: [['init', 1]], phase: 'Pending' },
+    {
+      name: 'Never, failed init container → Failed',
+      spec: { restartPolicy: 'Never', initContainers: [busybox('init')] },
+      exits: [['init', 1]],
+      phase: 'Failed',
+    },
+    {
+      name: 'Always, failed init container (retrying) → Pending',
+      spec: { initContainers: [busybox('init')] },
+      exits: [['init', 1]],
+      phase: 'Pending',
+    },
     // A deleted pod whose containers all stopped is terminal: Always no longer means "restarting".
-    { name: 'deleted, Always, all exit 0 → Succeeded', spec: {}, meta: { deletionTimestamp: '2026-12-05T12:01:00Z' }, exits: [['app', 0]], phase: 'Succeeded' },
-    { name: 'deleted, Always, SIGTERM exit 143 → Failed', spec: {}, meta: { deletionTimestamp: '2026-12-05T12:01:00Z' }, exits: [['app', 143]], phase: 'Failed' },
+    {
+      name: 'deleted, Always, all exit 0 → Succeeded',
+      spec: {},
+      meta: { deletionTimestamp: '2026-12-05T12:01:00Z' },
+      exits: [['app', 0]],
+      phase: 'Succeeded',
+    },
+    {
+      name: 'deleted, Always, SIGTERM exit 143 → Failed',
+      spec: {},
+      meta: { deletionTimestamp: '2026-12-05T12:01:00Z' },
+      exits: [['app', 143]],
+      phase: 'Failed',
+    },
   ];
   it.each(cases)('$name', ({ spec, meta, exits, phase, ready }) => {
     const p = kubeletPod(spec, meta);
-    const s = status(p, [sandbox(p, { state: 'SANDBOX_NOTREADY' })], exits.map(([n, code, reason]) => exited(p, n, code, T0 + 5000, reason ? { reason } : {})));
+    const s = status(
+      p,
+      [sandbox(p, { state: 'SANDBOX_NOTREADY' })],
+      exits.map(([n, code, reason]) => exited(p, n, code, T0 + 5000, reason ? { reason } : {})),
+    );
     expect(s.phase).toBe(phase);
     if (ready) expect(cond(s, 'Ready')).toEqual(ready);
   });
@@ -209,7 +337,11 @@ describe('podStatus: restarts and exits', () => {
 
   it('a Succeeded pod with init containers: Initialized True with PodCompleted', () => {
     const p = kubeletPod({ restartPolicy: 'Never', initContainers: [busybox('init')] });
-    const s = status(p, [sandbox(p, { state: 'SANDBOX_NOTREADY' })], [exited(p, 'init', 0, T0 + 3000), exited(p, 'app', 0, T0 + 5000)]);
+    const s = status(
+      p,
+      [sandbox(p, { state: 'SANDBOX_NOTREADY' })],
+      [exited(p, 'init', 0, T0 + 3000), exited(p, 'app', 0, T0 + 5000)],
+    );
     expect(s.phase).toBe('Succeeded');
     expect(cond(s, 'Initialized')).toEqual({ type: 'Initialized', status: 'True', reason: 'PodCompleted' });
   });

@@ -6,7 +6,13 @@
  */
 import type { Condition, ContainerStatus, Pod, PodPhase } from '../../lib/api/index.js';
 import { formatTime } from '../../lib/api/index.js';
-import { type ContainerSpec, type KubeletPod, type ObservedContainer, type ObservedPod, restartCountOf } from './model.js';
+import {
+  type ContainerSpec,
+  type KubeletPod,
+  type ObservedContainer,
+  type ObservedPod,
+  restartCountOf,
+} from './model.js';
 import { sandboxChanged, type WaitingReason } from './plan.js';
 
 /** What the probes say of a running container (by container id). */
@@ -33,7 +39,13 @@ export interface StatusInput {
 export type PodStatus = NonNullable<Pod['status']>;
 
 /** The conditions the kubelet owns; others (e.g. DisruptionTarget) are kept as the API has them. */
-const KUBELET_CONDITIONS = new Set(['PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers']);
+const KUBELET_CONDITIONS = new Set([
+  'PodScheduled',
+  'Ready',
+  'Initialized',
+  'ContainersReady',
+  'PodReadyToStartContainers',
+]);
 
 /** The pod's status (podIsTerminal: the pod is deleted or already terminal, and nothing runs). */
 export function podStatus(input: StatusInput): PodStatus {
@@ -45,7 +57,8 @@ export function podStatus(input: StatusInput): PodStatus {
 
   const anyRunning = observed.containers.some((c) => c.state === 'CONTAINER_RUNNING');
   const podIsTerminal =
-    (pod.deletionTimestamp !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed') && !anyRunning;
+    (pod.deletionTimestamp !== undefined || pod.phase === 'Succeeded' || pod.phase === 'Failed') &&
+    !anyRunning;
   let phase = podPhase(pod, [...initStatuses, ...appStatuses], podIsTerminal);
   // Pods never leave a terminal phase (generateAPIPodStatus).
   if (pod.phase === 'Succeeded' || pod.phase === 'Failed') phase = pod.phase;
@@ -63,7 +76,9 @@ export function podStatus(input: StatusInput): PodStatus {
   return {
     phase,
     conditions,
-    ...(input.hostIPs[0] ? { hostIP: input.hostIPs[0], hostIPs: input.hostIPs.slice(0, 2).map((ip) => ({ ip })) } : {}),
+    ...(input.hostIPs[0]
+      ? { hostIP: input.hostIPs[0], hostIPs: input.hostIPs.slice(0, 2).map((ip) => ({ ip })) }
+      : {}),
     ...(ips.length > 0 ? { podIP: ips[0]!, podIPs: ips.map((ip) => ({ ip })) } : {}),
     startTime: pod.startTime ?? formatTime(now),
     ...(initStatuses.length > 0 ? { initContainerStatuses: initStatuses } : {}),
@@ -75,7 +90,7 @@ export function podStatus(input: StatusInput): PodStatus {
 function podIPs(pod: KubeletPod, observed: ObservedPod, hostIPs: readonly string[]): string[] {
   if (pod.hostNetwork) return hostIPs.slice(0, 2);
   const newest = observed.sandboxes[0];
-  if (!newest || newest.state !== 'SANDBOX_READY') return [];
+  if (newest?.state !== 'SANDBOX_READY') return [];
   // sortPodIPs: the first IP of the node's family, then the first of the other family.
   const v6 = (ip: string) => ip.includes(':');
   const primaryV6 = hostIPs[0] !== undefined && v6(hostIPs[0]);
@@ -87,12 +102,16 @@ function podIPs(pod: KubeletPod, observed: ObservedPod, hostIPs: readonly string
 /** Keeps a condition's lastTransitionTime while its status is unchanged. */
 function withTransitionTime(c: Condition, old: readonly Condition[], now: number): Condition {
   const prev = old.find((o) => o.type === c.type);
-  const lastTransitionTime = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : formatTime(now);
+  const lastTransitionTime =
+    prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : formatTime(now);
   return { ...c, lastProbeTime: null, lastTransitionTime };
 }
 
 function readyToStartContainers(pod: KubeletPod, observed: ObservedPod): Condition {
-  return { type: 'PodReadyToStartContainers', status: sandboxChanged(pod, observed.sandboxes).changed ? 'False' : 'True' };
+  return {
+    type: 'PodReadyToStartContainers',
+    status: sandboxChanged(pod, observed.sandboxes).changed ? 'False' : 'True',
+  };
 }
 
 const listed = (names: readonly string[]): string => `[${names.join(' ')}]`;
@@ -120,12 +139,21 @@ function initializedCondition(
   };
 }
 
-function readyCondition(type: 'Ready' | 'ContainersReady', apps: readonly ContainerStatus[], phase: PodPhase): Condition {
+function readyCondition(
+  type: 'Ready' | 'ContainersReady',
+  apps: readonly ContainerStatus[],
+  phase: PodPhase,
+): Condition {
   if (phase === 'Succeeded') return { type, status: 'False', reason: 'PodCompleted' };
   if (phase === 'Failed') return { type, status: 'False', reason: 'PodFailed' };
   const unready = apps.filter((s) => !s.ready).map((s) => s.name);
   if (unready.length === 0) return { type, status: 'True' };
-  return { type, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: ${listed(unready)}` };
+  return {
+    type,
+    status: 'False',
+    reason: 'ContainersNotReady',
+    message: `containers with unready status: ${listed(unready)}`,
+  };
 }
 
 /**
@@ -134,7 +162,11 @@ function readyCondition(type: 'Ready' | 'ContainersReady', apps: readonly Contai
  * Running; all stopped → Succeeded/Failed by exit codes once terminal or when restartPolicy
  * lets nothing restart, else Running (restarting).
  */
-export function podPhase(pod: KubeletPod, statuses: readonly ContainerStatus[], podIsTerminal: boolean): PodPhase {
+export function podPhase(
+  pod: KubeletPod,
+  statuses: readonly ContainerStatus[],
+  podIsTerminal: boolean,
+): PodPhase {
   const byName = new Map(statuses.map((s) => [s.name, s]));
   let pendingInit = 0;
   let failedInit = 0;
@@ -193,7 +225,8 @@ function willRestart(pod: KubeletPod, latest: ObservedContainer | undefined): bo
 type State = NonNullable<ContainerStatus['state']>;
 type Terminated = NonNullable<State['terminated']>;
 
-const iso = (ms: number): string | undefined => (ms > 0 ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : undefined);
+const iso = (ms: number): string | undefined =>
+  ms > 0 ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : undefined;
 
 function terminatedOf(c: ObservedContainer, runtime: string): Terminated & { containerID: string } {
   const startedAt = iso(c.startedAt);
@@ -221,7 +254,13 @@ function containerStatus(
   const instances = observed.containers.filter((c) => c.name === spec.name);
   const latest = instances[0];
   const previous = instances[1];
-  const status: ContainerStatus = { name: spec.name, ready: false, restartCount: 0, image: spec.image, started: false };
+  const status: ContainerStatus = {
+    name: spec.name,
+    ready: false,
+    restartCount: 0,
+    image: spec.image,
+    started: false,
+  };
   if (!latest) {
     status.state = { waiting: { reason: hasInit ? 'PodInitializing' : 'ContainerCreating' } };
   } else {
@@ -241,14 +280,17 @@ function containerStatus(
     } else {
       status.state = { waiting: {} };
     }
-    if (previous?.state === 'CONTAINER_EXITED') status.lastState = { terminated: terminatedOf(previous, runtime) };
+    if (previous?.state === 'CONTAINER_EXITED')
+      status.lastState = { terminated: terminatedOf(previous, runtime) };
   }
   // A container the next sync restarts and whose last start failed waits, with that reason.
   const succeededInit = init && latest?.state === 'CONTAINER_EXITED' && latest.exitCode === 0;
   const reason = input.waiting?.get(spec.name);
   if (reason && !succeededInit && willRestart(pod, latest)) {
     if (status.state?.terminated) status.lastState = { terminated: status.state.terminated };
-    status.state = { waiting: { reason: reason.reason, ...(reason.message ? { message: reason.message } : {}) } };
+    status.state = {
+      waiting: { reason: reason.reason, ...(reason.message ? { message: reason.message } : {}) },
+    };
     status.ready = false;
   }
   return status;

@@ -27,7 +27,11 @@ export function apiPod(spec: Partial<PodSpec> = {}, meta: Partial<Pod['metadata'
   };
 }
 
-export function kubeletPod(spec: Partial<PodSpec> = {}, meta: Partial<Pod['metadata']> = {}, status?: Pod['status']): KubeletPod {
+export function kubeletPod(
+  spec: Partial<PodSpec> = {},
+  meta: Partial<Pod['metadata']> = {},
+  status?: Pod['status'],
+): KubeletPod {
   return toKubeletPod({ ...apiPod(spec, meta), ...(status ? { status } : {}) });
 }
 
@@ -68,19 +72,40 @@ export function ctr(
     message: '',
     image: 'docker.io/library/busybox:latest',
     imageRef: 'sha256:abc',
-    labels: { [LABEL_POD_NAME]: pod.name, [LABEL_POD_NAMESPACE]: pod.namespace, [LABEL_POD_UID]: pod.uid, [LABEL_CONTAINER_NAME]: name },
+    labels: {
+      [LABEL_POD_NAME]: pod.name,
+      [LABEL_POD_NAMESPACE]: pod.namespace,
+      [LABEL_POD_UID]: pod.uid,
+      [LABEL_CONTAINER_NAME]: name,
+    },
     annotations: { [ANNOTATION_CONTAINER_HASH]: hash, [ANNOTATION_RESTART_COUNT]: String(restartCount) },
     ...rest,
   };
 }
 
 /** An exited container instance. */
-export function exited(pod: KubeletPod, name: string, exitCode: number, finishedAt: number, over: Partial<ObservedContainer> & { restartCount?: number } = {}): ObservedContainer {
-  return ctr(pod, name, { state: 'CONTAINER_EXITED', exitCode, finishedAt, reason: exitCode === 0 ? 'Completed' : 'Error', ...over });
+export function exited(
+  pod: KubeletPod,
+  name: string,
+  exitCode: number,
+  finishedAt: number,
+  over: Partial<ObservedContainer> & { restartCount?: number; hash?: string } = {},
+): ObservedContainer {
+  return ctr(pod, name, {
+    state: 'CONTAINER_EXITED',
+    exitCode,
+    finishedAt,
+    reason: exitCode === 0 ? 'Completed' : 'Error',
+    ...over,
+  });
 }
 
 /** The observation of `pod` (lists sorted newest first, as groupByPod does). */
-export function observed(pod: KubeletPod, sandboxes: ObservedSandbox[], containers: ObservedContainer[]): ObservedPod {
+export function observed(
+  pod: KubeletPod,
+  sandboxes: ObservedSandbox[],
+  containers: ObservedContainer[],
+): ObservedPod {
   return {
     uid: pod.uid,
     name: pod.name,
@@ -90,4 +115,8 @@ export function observed(pod: KubeletPod, sandboxes: ObservedSandbox[], containe
   };
 }
 
-export const busybox = (name: string, extra: Partial<Container> = {}): Container => ({ name, image: 'busybox', ...extra });
+export const busybox = (name: string, extra: Partial<Container> = {}): Container => ({
+  name,
+  image: 'busybox',
+  ...extra,
+});
