@@ -378,7 +378,8 @@ function stop(pod: KubeletPod, c: ObservedContainer, reason: string): KubeletAct
  * doBackOff: a container with an exited instance starts only when it is not in back-off since
  * that instance finished. A start sets the next delay: 10 s, doubling to 5 min, back to 10 s
  * when the instance finished more than 2 × 5 min after the previous start (flowcontrol.Backoff's
- * hasExpired), i.e. after it ran for 10 minutes. The first restart after a crash is immediate.
+ * hasExpired, in both IsInBackOffSince and Next, measures from the finish time to the last
+ * start), i.e. after it ran for 10 minutes. The first restart after a crash is immediate.
  */
 export function backOffGate(
   pod: Pick<KubeletPod, 'uid' | 'name' | 'namespace'>,
@@ -392,7 +393,7 @@ export function backOffGate(
   const key = backOffKey(pod, spec);
   const entry = entries.get(key);
   const expired = (at: number, e: BackOffEntry): boolean => at - e.lastUpdateMs > 2 * BACKOFF_MAX_MS;
-  if (entry && !expired(now, entry) && now - exited.finishedAt < entry.delayMs) {
+  if (entry && !expired(exited.finishedAt, entry) && now - exited.finishedAt < entry.delayMs) {
     return {
       waitMs: exited.finishedAt + entry.delayMs - now,
       message: `back-off ${goDuration(entry.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
