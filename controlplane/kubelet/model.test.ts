@@ -53,16 +53,15 @@ describe('toKubeletPod', () => {
     expect(p.portMappings).toEqual([{ protocol: 'TCP', containerPort: 80, hostPort: 8080, hostIP: '' }]);
   });
 
-  it('the spec hash changes with the container spec, not with key order', () => {
-    const a = kubeletPod({ containers: [{ name: 'app', image: 'busybox', command: ['sh'] }] }).containers[0]!
-      .hash;
-    const b = kubeletPod({ containers: [{ command: ['sh'], image: 'busybox', name: 'app' }] }).containers[0]!
-      .hash;
-    const c = kubeletPod({ containers: [{ name: 'app', image: 'busybox:1.36', command: ['sh'] }] })
-      .containers[0]!.hash;
-    expect(a).toMatch(/^[0-9a-f]{8}$/);
-    expect(a).toBe(b);
-    expect(a).not.toBe(c);
+  it('the spec hash covers name and image (the mutable fields), as upstream since 1.31', () => {
+    const hash = (c: Parameters<typeof busybox>[1] & { image?: string }) =>
+      kubeletPod({ containers: [{ name: 'app', image: 'busybox', command: ['sh'], ...c }] }).containers[0]!
+        .hash;
+    expect(hash({})).toMatch(/^[0-9a-f]{8}$/);
+    // Another (defaulted or newly added) field does not restart a running container…
+    expect(hash({ stdin: false, workingDir: '/' })).toBe(hash({}));
+    // …a new image does.
+    expect(hash({ image: 'busybox:1.36' })).not.toBe(hash({}));
   });
 
   it('hostname: spec.hostname, else the name cut to 63 characters without a trailing dash', () => {

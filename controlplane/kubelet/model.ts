@@ -104,7 +104,7 @@ export interface ContainerSpec {
   readonly stdin: boolean;
   readonly tty: boolean;
   readonly securityContext?: Readonly<Record<string, unknown>>;
-  /** fnv-1a of the container's JSON: a different hash means a changed spec (upstream HashContainer). */
+  /** fnv-1a of name and image: a different hash means a changed spec (upstream HashContainer). */
   readonly hash: string;
 }
 
@@ -342,9 +342,13 @@ export function toEnvVarSource(v: Readonly<Record<string, unknown>>): EnvVarSour
   };
 }
 
-/** The spec hash of a container: fnv-1a (32 bits, hex) of its JSON with keys sorted. */
-export function containerHash(c: Container): string {
-  return fnv32a(stableJson(c));
+/**
+ * The spec hash of a container: fnv-1a (32 bits, hex) over its name and image, the only fields
+ * of a pod's container the API lets change (upstream HashContainer since 1.31 hashes exactly
+ * these, so that fields added or defaulted by a newer version never restart running containers).
+ */
+export function containerHash(c: Pick<Container, 'name' | 'image'>): string {
+  return fnv32a(stableJson({ name: c.name, image: c.image ?? '' }));
 }
 
 /** JSON with object keys sorted and undefined members dropped, so equal values hash equally. */
