@@ -4,7 +4,13 @@
  * (flowcontrol.Backoff as the kubelet uses it) and container/sandbox garbage collection.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubeletPod, ObservedContainer, ObservedSandbox } from './model.js';
+import {
+  groupByPod,
+  type KubeletPod,
+  type ObservedContainer,
+  type ObservedSandbox,
+  toKubeletPod,
+} from './model.js';
 import {
   BACKOFF_MAX_MS,
   type BackOffEntry,
@@ -13,7 +19,7 @@ import {
   type KubeletAction,
   planPod,
 } from './plan.js';
-import { busybox, ctr, exited, kubeletPod, observed, sandbox, T0 } from './testing/fixtures.js';
+import { apiPod, busybox, ctr, exited, kubeletPod, observed, sandbox, T0 } from './testing/fixtures.js';
 
 const pod = kubeletPod();
 const withInit = kubeletPod({
@@ -385,5 +391,24 @@ describe('planPod: termination and garbage', () => {
       { kind: 'remove-sandbox', sandboxId: 'sb-old' },
       { kind: 'remove-sandbox', sandboxId: 'sb-older' },
     ]);
+  });
+});
+
+describe('a restarted kubelet adopts what runs', () => {
+  it('finds the pod by its CRI labels and plans nothing for running containers, with no back-off state', () => {
+    const p = toKubeletPod(
+      apiPod({ initContainers: [busybox('init')], containers: [busybox('app'), busybox('side')] }),
+    );
+    const listed = groupByPod(
+      [sandbox(p)],
+      [
+        exited(p, 'init', 0, T0 + 1500),
+        ctr(p, 'app', { restartCount: 2 }),
+        ctr(p, 'side'),
+        exited(p, 'app', 1, T0, { restartCount: 1 }),
+      ],
+    );
+    const o = listed.get(p.uid)!;
+    expect(planPod({ desired: p, observed: o, now: T0 + 3_600_000, backoff: new Map() }).actions).toEqual([]);
   });
 });
