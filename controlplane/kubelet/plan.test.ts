@@ -141,7 +141,8 @@ describe('planPod: sandbox and start order', () => {
       pod,
       sandboxes: (p) => [sandbox(p, { state: 'SANDBOX_NOTREADY', attempt: 2 })],
       containers: (p) => [exited(p, 'app', 137, T0 + 5000)],
-      actions: [{ kind: 'create-sandbox', attempt: 3 }, start('app', 1)],
+      // The dead sandbox is stopped too: it may still hold its network (killPodWithSyncResult).
+      actions: [stopSandbox(), { kind: 'create-sandbox', attempt: 3 }, start('app', 1)],
     },
     {
       name: 'a sandbox without an IP on the pod network is replaced',
@@ -187,7 +188,7 @@ describe('planPod: sandbox and start order', () => {
       pod: kubeletPod({ restartPolicy: 'OnFailure', containers: [busybox('ok'), busybox('bad')] }),
       sandboxes: (p) => [sandbox(p, { state: 'SANDBOX_NOTREADY' })],
       containers: (p) => [exited(p, 'ok', 0, T0 + 5000), exited(p, 'bad', 2, T0 + 5000)],
-      actions: [{ kind: 'create-sandbox', attempt: 1 }, start('bad', 1)],
+      actions: [stopSandbox(), { kind: 'create-sandbox', attempt: 1 }, start('bad', 1)],
     },
     {
       name: 'OnFailure: all succeeded, no new sandbox',
@@ -388,7 +389,9 @@ describe('planPod: termination and garbage', () => {
     expect(plan(pod, [sandbox(pod), old, older], containers).actions).toEqual([
       { kind: 'remove-container', containerId: 'app-1', name: 'app' },
       { kind: 'remove-container', containerId: 'app-0', name: 'app' },
+      stopSandbox('sb-old'),
       { kind: 'remove-sandbox', sandboxId: 'sb-old' },
+      stopSandbox('sb-older'),
       { kind: 'remove-sandbox', sandboxId: 'sb-older' },
     ]);
   });

@@ -124,7 +124,17 @@ function graceOf(pod: KubeletPod): number {
   return Math.max(MIN_GRACE_SECONDS, pod.deletionGracePeriodSeconds ?? pod.terminationGracePeriodSeconds);
 }
 
-function stopAll(pod: KubeletPod | undefined, observed: ObservedPod, reason: string): KubeletAction[] {
+/**
+ * Stops whatever may still run, then the pod's sandboxes: the ready ones, or with
+ * `allSandboxes` every one (a sandbox whose pause process died is not ready but may still hold
+ * its network and IP until StopPodSandbox; upstream stops all of them when it kills a pod).
+ */
+function stopAll(
+  pod: KubeletPod | undefined,
+  observed: ObservedPod,
+  reason: string,
+  allSandboxes = false,
+): KubeletAction[] {
   const grace = pod ? graceOf(pod) : ORPHAN_GRACE_SECONDS;
   return [
     ...observed.containers.filter(mayRun).map(
@@ -137,7 +147,7 @@ function stopAll(pod: KubeletPod | undefined, observed: ObservedPod, reason: str
       }),
     ),
     ...observed.sandboxes
-      .filter((s) => s.state === 'SANDBOX_READY')
+      .filter((s) => allSandboxes || s.state === 'SANDBOX_READY')
       .map((s): KubeletAction => ({ kind: 'stop-sandbox', sandboxId: s.id })),
   ];
 }
@@ -332,7 +342,9 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
     const killed = new Set(kills.map((k) => (k.kind === 'stop-container' ? k.containerId : '')));
     const reason = createSandbox ? 'pod sandbox changed' : 'pod has no container to run';
     actions.push(
-      ...stopAll(pod, observed, reason).filter(
+      // Before a new sandbox every old one is stopped (once: the next sync sees the new one
+      // ready); a pod that is done stops only what is ready, so repeated syncs stay quiet.
+      ...stopAll(pod, observed, reason, createSandbox).filter(
         (a) => a.kind !== 'stop-container' || !killed.has(a.containerId),
       ),
     );
@@ -433,7 +445,8 @@ function collectDead(observed: ObservedPod, keepSandbox: ObservedSandbox | undef
   const newest = observed.sandboxes[0];
   for (const s of observed.sandboxes) {
     if (s === newest || s === keepSandbox || s.state === 'SANDBOX_READY' || remaining.has(s.id)) continue;
-    actions.push({ kind: 'remove-sandbox', sandboxId: s.id });
+    // containerd removes a sandbox only once its network is torn down; stopping is idempotent.
+    actions.push({ kind: 'stop-sandbox', sandboxId: s.id }, { kind: 'remove-sandbox', sandboxId: s.id });
   }
   return actions;
 }
