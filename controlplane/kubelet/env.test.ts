@@ -36,7 +36,9 @@ function ctx(over: Partial<EnvContext> = {}): EnvContext {
     hostIPs: ['172.30.0.11'],
     services: [],
     objects: {
-      configMaps: new Map([['cfg', { data: { MODE: 'fast', 'bad key': 'x', LEVEL: '3' } }]]),
+      configMaps: new Map([
+        ['cfg', { data: { MODE: 'fast', 'a=b': 'x', LEVEL: '3', 'has space': 's', clé: 'y' } }],
+      ]),
       secrets: new Map([['creds', { data: { password: Buffer.from('s3cret').toString('base64') } }]]),
     },
     ...over,
@@ -125,6 +127,7 @@ describe('containerEnv', () => {
     });
   });
 
+  // 1.32 relaxed the names (any printable ASCII but `=`): a space passes, `=` and non-ASCII do not.
   it('envFrom keys first (prefixed, invalid names skipped), env overriding them', () => {
     const p = podWith({
       envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CFG_' }, { secretRef: { name: 'creds' } }],
@@ -134,9 +137,10 @@ describe('containerEnv', () => {
     expect(r.env).toEqual([
       { name: 'CFG_MODE', value: 'fast' },
       { name: 'CFG_LEVEL', value: 'fast!' },
+      { name: 'CFG_has space', value: 's' },
       { name: 'password', value: 's3cret' },
     ]);
-    expect(r.skippedKeys).toEqual(['CFG_bad key']);
+    expect(r.skippedKeys).toEqual(['CFG_a=b', 'CFG_clé']);
   });
 
   it.each([

@@ -28,12 +28,15 @@ export interface EnvContext {
 
 export interface ContainerEnv {
   readonly env: readonly EnvVar[];
-  /** envFrom keys skipped as invalid variable names (upstream warns with an event). */
+  /** envFrom keys skipped as invalid variable names, sorted (upstream warns with an event). */
   readonly skippedKeys: readonly string[];
 }
 
-/** IsEnvVarName: letters, digits, `_`, `-`, `.`; not starting with a digit. */
-const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+/**
+ * A valid variable name from envFrom: printable ASCII except `=` (IsRelaxedEnvVarName, used by
+ * 1.32's kubelet under RelaxedEnvironmentVariableValidation, beta and on since 1.32).
+ */
+const ENV_NAME = /^[\x20-\x3c\x3e-\x7e]+$/;
 
 /** The master services, whose variables every pod gets, even with enableServiceLinks false. */
 const MASTER_SERVICES = new Set(['kubernetes']);
