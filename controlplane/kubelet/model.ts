@@ -80,6 +80,8 @@ export interface ProbeSpec {
   readonly timeoutSeconds: number;
   readonly successThreshold: number;
   readonly failureThreshold: number;
+  /** The grace of a kill after this (liveness or startup) probe failed, instead of the pod's. */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 /** A container of the pod spec, cut to what the kubelet uses, with the hash of its spec. */
@@ -286,6 +288,8 @@ function imageTag(image: string): string | undefined {
 }
 
 function toProbeSpec(p: Probe): ProbeSpec {
+  // probe-level terminationGracePeriodSeconds (GA since 1.28) is not in lib/api's Probe.
+  const grace = (p as Probe & { terminationGracePeriodSeconds?: number }).terminationGracePeriodSeconds;
   return {
     handler: {
       ...(p.httpGet ? { httpGet: p.httpGet } : {}),
@@ -297,6 +301,7 @@ function toProbeSpec(p: Probe): ProbeSpec {
     timeoutSeconds: p.timeoutSeconds || 1,
     successThreshold: p.successThreshold || 1,
     failureThreshold: p.failureThreshold || 3,
+    ...(typeof grace === 'number' ? { terminationGracePeriodSeconds: grace } : {}),
   };
 }
 

@@ -4,6 +4,7 @@
  * (flowcontrol.Backoff as the kubelet uses it) and container/sandbox garbage collection.
  */
 import { describe, expect, it } from 'vitest';
+import type { Probe } from '../../lib/api/index.js';
 import {
   groupByPod,
   type KubeletPod,
@@ -256,6 +257,26 @@ describe('planPod: probe failures', () => {
       // Never: nothing runs and nothing will, so the pod is killed too (its sandbox stopped).
       ...(restarts ? [start('app', 1)] : [stopSandbox()]),
     ]);
+  });
+});
+
+describe('planPod: a probe with its own grace', () => {
+  it("a liveness failure kills with the probe's terminationGracePeriodSeconds", () => {
+    // lib/api's Probe has no terminationGracePeriodSeconds; the wire object carries it.
+    const liveness: Probe & { terminationGracePeriodSeconds: number } = {
+      tcpSocket: { port: 80 },
+      terminationGracePeriodSeconds: 5,
+    };
+    const p = kubeletPod({
+      terminationGracePeriodSeconds: 60,
+      containers: [
+        busybox('app', {
+          livenessProbe: liveness,
+        }),
+      ],
+    });
+    const r = plan(p, [sandbox(p)], [ctr(p, 'app')], { probeFailures: new Map([['app-0', 'liveness']]) });
+    expect(r.actions[0]).toMatchObject({ kind: 'stop-container', gracePeriodSeconds: 5 });
   });
 });
 

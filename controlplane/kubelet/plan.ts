@@ -319,16 +319,19 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
         const failure = input.probeFailures?.get(status.id);
         let reason: string | undefined;
         let restart = pod.restartPolicy !== 'Never';
+        let grace: number | undefined;
         if (status.annotations[ANNOTATION_CONTAINER_HASH] !== c.hash) {
           reason = `Container ${c.name} definition changed`;
           restart = true;
         } else if (failure) {
           reason = `Container ${c.name} failed ${failure} probe`;
+          // The probe's own terminationGracePeriodSeconds replaces the pod's for this kill.
+          grace = (failure === 'liveness' ? c.livenessProbe : c.startupProbe)?.terminationGracePeriodSeconds;
         } else {
           keep++;
           continue;
         }
-        kills.push(stop(pod, status, reason));
+        kills.push(stop(pod, status, reason, grace));
         if (restart) starts.push({ spec: c, init: false });
       }
       // Nothing runs and nothing will: stop the sandbox (the pod is done, its IP released).
@@ -376,12 +379,12 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
   return { actions, waiting, backoff, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 }
 
-function stop(pod: KubeletPod, c: ObservedContainer, reason: string): KubeletAction {
+function stop(pod: KubeletPod, c: ObservedContainer, reason: string, graceSeconds?: number): KubeletAction {
   return {
     kind: 'stop-container',
     containerId: c.id,
     name: c.name,
-    gracePeriodSeconds: graceOf(pod),
+    gracePeriodSeconds: graceSeconds === undefined ? graceOf(pod) : Math.max(MIN_GRACE_SECONDS, graceSeconds),
     reason,
   };
 }
