@@ -155,6 +155,8 @@ const componentKinds: Record<string, keyof typeof skeletons> = {
   ingress: 'agent',
   lb: 'agent',
   overlay: 'agent',
+  // The pure core only so far; an `agent` once apply.ts and main.ts land.
+  'controlplane/kubelet': 'component',
 };
 
 function components(): [string, keyof typeof skeletons][] {

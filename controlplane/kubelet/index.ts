@@ -1,0 +1,64 @@
+/**
+ * The kubelet's pure core: the pod view and the CRI observation (model), the per-pod sync plan,
+ * the pod status, probe scheduling and the httpGet/tcpSocket probes, container environment,
+ * pod DNS and the configuration. The CRI adapter and main.ts come next (README.md).
+ */
+
+export {
+  KUBELET_DEFAULTS,
+  KUBELET_FLAGS,
+  type KubeletConfig,
+  type PodCidrSource,
+  parseKubeletConfig,
+} from './config.js';
+export {
+  type ClusterDns,
+  type DnsConfig,
+  formatResolvConf,
+  mergeDnsConfig,
+  parseResolvConf,
+  podDns,
+  podDnsType,
+} from './dns.js';
+export {
+  type ContainerEnv,
+  containerEnv,
+  type EnvContext,
+  type EnvVar,
+  expand,
+  expandCommand,
+  fieldValue,
+  serviceLinkVariables,
+} from './env.js';
+export * from './model.js';
+export {
+  BACKOFF_INITIAL_MS,
+  BACKOFF_MAX_MS,
+  type BackOffEntry,
+  backOffKey,
+  type KubeletAction,
+  MIN_GRACE_SECONDS,
+  ORPHAN_GRACE_SECONDS,
+  type PlanInput,
+  type PodPlan,
+  type ProbeFailure,
+  planPod,
+  sandboxChanged,
+  type WaitingReason,
+} from './plan.js';
+export { type HttpProbeTarget, PROBE_USER_AGENT, probeHttp } from './probe-http.js';
+export { type ProbeRun, probeTcp } from './probe-tcp.js';
+export {
+  type ContainerProbes,
+  initialProbeState,
+  type ProbedContainer,
+  type ProbeKind,
+  type ProbeResult,
+  type ProbeState,
+  type ProbeVerdict,
+  probeDue,
+  probeVerdict,
+  recordOutcome,
+  resolveProbePort,
+} from './probes.js';
+export { type ContainerProbeView, type PodStatus, podPhase, podStatus, type StatusInput } from './status.js';
