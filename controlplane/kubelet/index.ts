@@ -31,6 +31,7 @@ export {
   serviceLinkVariables,
 } from './env.js';
 export * from './model.js';
+export * from './observed.js';
 export {
   BACKOFF_INITIAL_MS,
   BACKOFF_MAX_MS,

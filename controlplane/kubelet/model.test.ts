@@ -1,14 +1,13 @@
 /** The pod view's conversion, the spec hash and the CRI labels a restarted kubelet finds pods by. */
 import { describe, expect, it } from 'vitest';
+import { toKubeletPod, truncateHostname } from './model.js';
 import {
   containerAnnotations,
   containerLabels,
   groupByPod,
   restartCountOf,
   sandboxLabels,
-  toKubeletPod,
-  truncateHostname,
-} from './model.js';
+} from './observed.js';
 import { apiPod, busybox, ctr, kubeletPod, sandbox } from './testing/fixtures.js';
 
 describe('toKubeletPod', () => {

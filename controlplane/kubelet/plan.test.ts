@@ -5,13 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Probe } from '../../lib/api/index.js';
-import {
-  groupByPod,
-  type KubeletPod,
-  type ObservedContainer,
-  type ObservedSandbox,
-  toKubeletPod,
-} from './model.js';
+import { type KubeletPod, toKubeletPod } from './model.js';
+import { groupByPod, type ObservedContainer, type ObservedSandbox } from './observed.js';
 import {
   BACKOFF_MAX_MS,
   type BackOffEntry,

@@ -7,16 +7,15 @@
  * garbage of pods no longer bound here and of dead containers and sandboxes (kuberuntime_gc.go).
  * The back-off state is passed in and handed back, so the function stays pure.
  */
+import type { ContainerSpec, KubeletPod } from './model.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   ANNOTATION_SANDBOX_HASH,
-  type ContainerSpec,
-  type KubeletPod,
   type ObservedContainer,
   type ObservedPod,
   type ObservedSandbox,
   restartCountOf,
-} from './model.js';
+} from './observed.js';
 
 /** One runtime step; the adapter carries them out in order and stops at the first failure. */
 export type KubeletAction =

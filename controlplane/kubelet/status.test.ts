@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Condition, ContainerStatus, Pod } from '../../lib/api/index.js';
-import type { KubeletPod, ObservedContainer, ObservedSandbox } from './model.js';
+import type { KubeletPod } from './model.js';
+import type { ObservedContainer, ObservedSandbox } from './observed.js';
 import type { WaitingReason } from './plan.js';
 import { type ContainerProbeView, podStatus } from './status.js';
 import { busybox, ctr, exited, kubeletPod, observed, sandbox, T0 } from './testing/fixtures.js';

@@ -6,13 +6,8 @@
  */
 import type { Condition, ContainerStatus, Pod, PodPhase } from '../../lib/api/index.js';
 import { formatTime } from '../../lib/api/index.js';
-import {
-  type ContainerSpec,
-  type KubeletPod,
-  type ObservedContainer,
-  type ObservedPod,
-  restartCountOf,
-} from './model.js';
+import type { ContainerSpec, KubeletPod } from './model.js';
+import { type ObservedContainer, type ObservedPod, restartCountOf } from './observed.js';
 import { sandboxChanged, type WaitingReason } from './plan.js';
 
 /** What the probes say of a running container (by container id). */

@@ -1,10 +1,10 @@
 /** Builders of API pods and CRI observations for the kubelet's tests. */
 import type { Container, Pod, PodSpec } from '../../../lib/api/index.js';
+import { type KubeletPod, toKubeletPod } from '../model.js';
 import {
   ANNOTATION_CONTAINER_HASH,
   ANNOTATION_RESTART_COUNT,
   ANNOTATION_SANDBOX_HASH,
-  type KubeletPod,
   LABEL_CONTAINER_NAME,
   LABEL_POD_NAME,
   LABEL_POD_NAMESPACE,
@@ -12,8 +12,7 @@ import {
   type ObservedContainer,
   type ObservedPod,
   type ObservedSandbox,
-  toKubeletPod,
-} from '../model.js';
+} from '../observed.js';
 
 export const T0 = Date.parse('2026-12-05T12:00:00Z');
 
