@@ -53,7 +53,8 @@ export function decodeChannel(message: Buffer, protocol: string): ChannelMessage
 export function decodeResize(data: Buffer): { width: number; height: number } | undefined {
   try {
     const v = JSON.parse(data.toString('utf8')) as { Width?: unknown; Height?: unknown };
-    const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
+    const ok = (n: unknown): n is number =>
+      typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 65535;
     return ok(v.Width) && ok(v.Height) ? { width: v.Width, height: v.Height } : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,14 @@
 /** Framing edge cases: random split points, masking per side, fragmentation, control frames, bounds. */
 import { describe, expect, it } from 'vitest';
-import { CloseCode, closePayload, encodeFrame, type Frame, FrameError, FrameParser, Opcode } from './frames.js';
+import {
+  CloseCode,
+  closePayload,
+  encodeFrame,
+  type Frame,
+  FrameError,
+  FrameParser,
+  Opcode,
+} from './frames.js';
 
 /** A deterministic generator (mulberry32) so failures replay. */
 function rng(seed: number): () => number {
@@ -111,7 +119,8 @@ describe('websocket framing', () => {
       [encodeFrame(Opcode.close, Buffer.from([0x03, 0xe8, 0xff]), { mask: true }), 1007],
       [encodeFrame(Opcode.text, Buffer.from([0xc3, 0x28]), { mask: true }), 1007],
     ];
-    for (const [bytes, code] of cases) expect(violation(() => new FrameParser(true, 1000).push(bytes))).toBe(code);
+    for (const [bytes, code] of cases)
+      expect(violation(() => new FrameParser(true, 1000).push(bytes))).toBe(code);
     const p = new FrameParser(true, 1000);
     p.push(encodeFrame(Opcode.binary, Buffer.from('a'), { mask: true, fin: false }));
     expect(violation(() => p.push(encodeFrame(Opcode.binary, Buffer.from('b'), { mask: true })))).toBe(1002);

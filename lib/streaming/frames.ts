@@ -45,13 +45,15 @@ export class FrameError extends Error {
 
 /** Whether a close code may appear on the wire (RFC 6455 §7.4; 1005, 1006 and 1015 never do). */
 export function isValidCloseCode(code: number): boolean {
-  return (
-    (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999)
-  );
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
 }
 
 /** Encodes one frame; `mask` for frames a client sends (a fresh random key each). */
-export function encodeFrame(opcode: number, payload: Buffer, options: { mask: boolean; fin?: boolean }): Buffer {
+export function encodeFrame(
+  opcode: number,
+  payload: Buffer,
+  options: { mask: boolean; fin?: boolean },
+): Buffer {
   const len = payload.length;
   const lenBytes = len < 126 ? 0 : len < 0x10000 ? 2 : 8;
   const maskBytes = options.mask ? 4 : 0;
@@ -78,7 +80,8 @@ export function encodeFrame(opcode: number, payload: Buffer, options: { mask: bo
 export function closePayload(code: number, reason: string): Buffer {
   if (code === CloseCode.noStatus) return Buffer.alloc(0);
   let text = Buffer.from(reason, 'utf8');
-  if (text.length > 123) text = Buffer.from(new TextDecoder().decode(text.subarray(0, 123)).replace(/\uFFFD$/, ''));
+  if (text.length > 123)
+    text = Buffer.from(new TextDecoder().decode(text.subarray(0, 123)).replace(/\uFFFD$/, ''));
   const out = Buffer.allocUnsafe(2 + text.length);
   out.writeUInt16BE(code, 0);
   text.copy(out, 2);
@@ -168,7 +171,8 @@ export class FrameParser {
     const b1 = h[1] as number;
     const fin = (b0 & 0x80) !== 0;
     const opcode = b0 & 0x0f;
-    if ((b0 & 0x70) !== 0) throw new FrameError(CloseCode.protocolError, 'reserved bits set without an extension');
+    if ((b0 & 0x70) !== 0)
+      throw new FrameError(CloseCode.protocolError, 'reserved bits set without an extension');
     const masked = (b1 & 0x80) !== 0;
     if (masked !== this.expectMasked)
       throw new FrameError(
@@ -189,7 +193,8 @@ export class FrameParser {
     } else if (len === 127) {
       if (this.buffered < 10) return undefined;
       const big = this.peek(10).readBigUInt64BE(2);
-      if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw new FrameError(CloseCode.tooBig, 'frame length too large');
+      if (big > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new FrameError(CloseCode.tooBig, 'frame length too large');
       len = Number(big);
       offset = 10;
     }

@@ -1,9 +1,9 @@
 /** WebSocket (RFC 6455, both sides) and Kubernetes' channel protocol over it (v4/v5.channel.k8s.io). */
 export type { ChannelMessage, SessionOutcome } from './channels.js';
 export {
-  CLOSE_CHANNEL,
   Channel,
   ChannelSession,
+  CLOSE_CHANNEL,
   decodeChannel,
   decodeResize,
   decodeStatus,

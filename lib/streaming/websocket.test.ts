@@ -16,7 +16,9 @@ beforeAll(async () => {
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const check = checkUpgrade(req.method, req.headers, [V5_PROTOCOL]);
     if (!check.ok) {
-      socket.end(`HTTP/1.1 ${check.status} No\r\nContent-Length: ${check.message.length}\r\n\r\n${check.message}`);
+      socket.end(
+        `HTTP/1.1 ${check.status} No\r\nContent-Length: ${check.message.length}\r\n\r\n${check.message}`,
+      );
       return;
     }
     const ws = acceptUpgrade(socket, check, { head, maxMessageBytes: 1024 });
@@ -99,7 +101,9 @@ describe('websocket over loopback', () => {
       protocol: V5_PROTOCOL,
     });
     expect(checkUpgrade('POST', h, [V5_PROTOCOL]).ok).toBe(false);
-    expect(checkUpgrade('GET', { ...h, 'sec-websocket-version': '8' }, [V5_PROTOCOL])).toMatchObject({ status: 426 });
+    expect(checkUpgrade('GET', { ...h, 'sec-websocket-version': '8' }, [V5_PROTOCOL])).toMatchObject({
+      status: 426,
+    });
     expect(checkUpgrade('GET', { ...h, 'sec-websocket-key': 'x' }, [V5_PROTOCOL]).ok).toBe(false);
   });
 });

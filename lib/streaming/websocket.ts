@@ -132,7 +132,8 @@ export class WebSocket {
     this.sentClose = true;
     this.initiated = this.received === undefined;
     if (this.state === 'open') this.state = 'closing';
-    if (this.socket.writable) this.socket.write(encodeFrame(Opcode.close, closePayload(code, reason), { mask: this.mask }));
+    if (this.socket.writable)
+      this.socket.write(encodeFrame(Opcode.close, closePayload(code, reason), { mask: this.mask }));
     this.closeTimer = setTimeout(() => this.socket.destroy(), this.options.closeTimeoutMs ?? 5000);
     this.closeTimer.unref();
     // The server closes the TCP connection first once both close frames are through (§7.1.1).
