@@ -131,7 +131,10 @@ describe('upgraded connections under random input', () => {
       upgradeHead(token, '/api/v1/namespaces/default/pods/p/exec'),
       upgradeHead(token, '/api/v1/namespaces/default/pods/missing/exec?stdout=1'),
       upgradeHead(token, '/api/v1/namespaces/default/pods/p/portforward'),
-      upgradeHead(token, '/api/v1/namespaces/default/configmaps', ['Content-Length: 5']).replace('GET', 'POST'),
+      upgradeHead(token, '/api/v1/namespaces/default/configmaps', ['Content-Length: 5']).replace(
+        'GET',
+        'POST',
+      ),
       upgradeHead(token, '/%zz'),
     ];
     for (const head of heads) {

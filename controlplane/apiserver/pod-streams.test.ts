@@ -118,6 +118,16 @@ describe('kubectl logs through the kubelet', () => {
     const two = await h.api('GET', '/api/v1/namespaces/default/pods/two/log');
     expect(two.json.message).toBe('a container name must be specified for pod two, choose one of: [a b]');
     expect((await h.api('GET', '/api/v1/namespaces/default/pods/pending/log')).status).toBe(204);
+    const unscheduled = await h.api(
+      'GET',
+      '/api/v1/namespaces/default/pods/pending/exec?command=true&stdout=1',
+    );
+    expect([unscheduled.status, unscheduled.json.message]).toEqual([
+      400,
+      'pod pending does not have a host assigned',
+    ]);
+    const plain = await h.api('GET', '/api/v1/namespaces/default/pods/web/exec?command=true&stdout=1');
+    expect([plain.status, plain.json.message]).toEqual([400, 'Upgrade request required']);
     const tail = await h.api('GET', '/api/v1/namespaces/default/pods/web/log?tailLines=-1');
     expect(tail.status).toBe(422);
     // The kubelet's 404 becomes a Status.
@@ -143,6 +153,14 @@ describe('kubectl exec through the kubelet (WebSocket v5)', () => {
     const r = await kubectlProcess(h.env, ['exec', '-i', 'web', '--', 'cat'], 'hello\nworld\n').exited;
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('hello\nworld\n');
+  });
+
+  it('attaches with -i: stdin reaches the main process, its output comes back', async () => {
+    const r = await kubectlProcess(h.env, ['attach', '-i', 'web'], 'attached\n').exited;
+    expect(r.stdout).toContain('attached\n');
+    expect(kubelet.requests.some((q) => q.startsWith('/attach/default/web/c?input=1&output=1&error=1'))).toBe(
+      true,
+    );
   });
 
   it('reports a container the pod does not have as kubectl does', async () => {

@@ -81,6 +81,19 @@ describe('websocket over loopback', () => {
     expect(encodeChannel(2, 'x')).toEqual(Buffer.from([2, 0x78]));
   });
 
+  it('closes with 1001 after the idle time-out', async () => {
+    const ws = await connectWebSocket({
+      secure: false,
+      host: '127.0.0.1',
+      port,
+      path: '/',
+      protocols: [V5_PROTOCOL],
+      idleTimeoutMs: 200,
+    });
+    const info = await closed(ws);
+    expect(info).toMatchObject({ code: CloseCode.goingAway, initiatedHere: true });
+  });
+
   it('refuses an unknown subprotocol with the server status', async () => {
     const err = await open('/', ['v4.channel.k8s.io']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpgradeRefusedError);

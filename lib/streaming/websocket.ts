@@ -149,8 +149,9 @@ export class WebSocket {
     } catch (err) {
       const e = err instanceof FrameError ? err : new FrameError(CloseCode.internalError, String(err));
       // Failing the connection (§7.1.7): our close frame, then the TCP close; nothing more is read.
+      // What still arrives is read and dropped, so the peer's FIN is seen and the socket closes.
       this.failure = { code: e.code, reason: e.message };
-      this.socket.pause();
+      this.socket.resume();
       this.sendClose(e.code, e.message);
       this.socket.end();
       return;

@@ -2,7 +2,7 @@
  * A stand-in kubelet endpoint for the API server's stream tests: HTTPS on loopback that accepts
  * only clients with a certificate from the API server's CA, serving `/containerLogs` from
  * in-memory text (`tailLines`, and `follow` that streams lines appended later) and `/exec` by
- * spawning the command as a local process and speaking v5.channel.k8s.io over lib/streaming
+ * spawning the command as a local process (`/attach`: a `cat`) and speaking v5.channel.k8s.io over lib/streaming
  * (stdin, `[255,0]` closing it, stdout/stderr, the exit code as the final Status). It records the
  * requests it got and the client certificate's subject.
  */
@@ -85,13 +85,14 @@ export async function startTestKubelet(pki: { cert: string; key: string; ca: str
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = note(req);
-    const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const check = checkUpgrade(req.method, req.headers, [V5_PROTOCOL]);
     if (!m || !check.ok) {
       socket.end('HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\nConnection: close\r\n\r\nno');
       return;
     }
-    const command = url.searchParams.getAll('command');
+    // attach: the container's main process is, here, a `cat` started for the session.
+    const command = m[1] === 'attach' ? ['cat'] : url.searchParams.getAll('command');
     const session = new ChannelSession(acceptUpgrade(socket, check, { head }));
     const child = spawn(command[0] ?? 'true', command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => undefined);
