@@ -98,6 +98,10 @@ describe('kubectl logs through the kubelet', () => {
     const tail = await h.k('logs', 'web', '--tail', '2');
     expect(tail.stdout).toBe('two\nthree\n');
     expect(kubelet.requests).toContain('/containerLogs/default/web/c?tailLines=2');
+    await h.k('logs', 'web', '--previous', '--since', '10s', '--timestamps', '--limit-bytes', '5');
+    expect(kubelet.requests).toContain(
+      '/containerLogs/default/web/c?previous=true&timestamps=true&sinceSeconds=10&limitBytes=5',
+    );
   });
 
   it('streams new lines with -f', async () => {

@@ -71,7 +71,10 @@ describe('websocket over loopback', () => {
     const s = new ChannelSession(ws);
     const out: string[] = [];
     let status: Buffer | undefined;
-    s.onData = (ch, d) => (ch === Channel.stdout ? out.push(d.toString()) : (status = d));
+    s.onData = (ch, d) => {
+      if (ch === Channel.stdout) out.push(d.toString());
+      else status = d;
+    };
     const done = new Promise<CloseInfo>((r) => (s.onClose = r));
     s.write(Channel.stdin, 'abc');
     s.closeChannel(Channel.stdin);
