@@ -100,6 +100,11 @@ export async function podLog(r: VerbRequest): Promise<void> {
     name: r.info.name,
   });
   const res = r.res;
+  if (res.destroyed || !res.socket || res.socket.destroyed) {
+    // The client left while the kubelet was answering: nothing to stream to.
+    upstream.destroy();
+    return;
+  }
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private' });
   res.flushHeaders();
   await new Promise<void>((resolve) => {
