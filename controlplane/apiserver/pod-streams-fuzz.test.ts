@@ -4,7 +4,8 @@
  * loopback test kubelet running `cat`), and random upgrade request heads (bad keys, versions,
  * subprotocols, SPDY, upgrades of ordinary paths with bodies). Afterwards the server still
  * answers, no request failed as a bug (`switchyard_apiserver_request_panics_total` stays 0),
- * and an ordinary request with upgrade headers is answered normally and closes its connection.
+ * an ordinary request with upgrade headers is answered normally and closes its connection, and
+ * an upgrade pipelined behind an ordinary request waits for that answer.
  */
 import { join } from 'node:path';
 import { connect, type TLSSocket } from 'node:tls';
@@ -150,6 +151,11 @@ describe('upgraded connections under random input', () => {
     );
     expect(list.slice(0, 12)).toBe('HTTP/1.1 200');
     expect(list).toContain('"kind":"PodList"');
+    // An upgrade pipelined behind an ordinary request waits for its answer, then upgrades.
+    const ordinary = `GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`;
+    const both = (await exchange(ordinary + upgradeHead(token, exec), [])).toString('latin1');
+    expect(both.slice(0, 12)).toBe('HTTP/1.1 200');
+    expect(both).toContain('HTTP/1.1 101 Switching Protocols');
     // Still serving, and nothing failed as a bug.
     const metrics = await h.api('GET', '/metrics');
     expect(metrics.text).toMatch(/switchyard_apiserver_request_panics_total 0/);

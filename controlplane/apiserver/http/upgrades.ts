@@ -20,6 +20,9 @@ export interface Hijacked {
 
 const pending = new WeakMap<IncomingMessage, Hijacked>();
 
+/** How long an upgrade request waits for the answers pipelined before it (a request's own deadline). */
+const BUSY_WAIT_MS = 60_000;
+
 /** Whether the request arrived through the `upgrade` event (its socket can be hijacked). */
 export function isUpgraded(req: IncomingMessage): boolean {
   return pending.has(req);
@@ -62,17 +65,33 @@ export function upgradeListener(
       pending.set(req, { socket, head });
       const res = new ServerResponse(req);
       res.shouldKeepAlive = false;
-      res.assignSocket(socket as Socket);
-      res.once('finish', () => {
-        // Answered without a hijack: close as the server closes a `Connection: close` answer.
-        pending.delete(req);
-        res.detachSocket(socket as Socket);
-        const destroySoon = (socket as Socket).destroySoon;
-        if (typeof destroySoon === 'function') destroySoon.call(socket);
-        else socket.end();
-      });
-      track(socket, res);
-      listener(req, res);
+      // A pipelined answer still being written owns the socket (assignSocket throws): answer
+      // this request once it is done, as Node itself orders pipelined answers.
+      const started = Date.now();
+      const start = (): void => {
+        if (socket.destroyed) return;
+        try {
+          res.assignSocket(socket as Socket);
+        } catch {
+          if (Date.now() - started > BUSY_WAIT_MS) socket.destroy();
+          else setTimeout(start, 10).unref();
+          return;
+        }
+        serve();
+      };
+      const serve = (): void => {
+        res.once('finish', () => {
+          // Answered without a hijack: close as the server closes a `Connection: close` answer.
+          pending.delete(req);
+          res.detachSocket(socket as Socket);
+          const destroySoon = (socket as Socket).destroySoon;
+          if (typeof destroySoon === 'function') destroySoon.call(socket);
+          else socket.end();
+        });
+        track(socket, res);
+        listener(req, res);
+      };
+      start();
     },
     closeAll() {
       for (const s of open) s.destroy();
