@@ -173,6 +173,33 @@ describe('kubectl exec through the kubelet (WebSocket v5)', () => {
     expect(r.stderr).toContain('container nope is not valid for pod web');
   });
 
+  it('reports a kubelet that cannot be reached: a Status after the upgrade (exec), a 500 (logs)', async () => {
+    const status = {
+      addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+      daemonEndpoints: { kubeletEndpoint: { Port: 1 } },
+    };
+    await h.api('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'gone' },
+      status,
+    });
+    await h.api('PATCH', '/api/v1/nodes/gone/status', { status }, 'application/merge-patch+json');
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'orphan' },
+      spec: { nodeName: 'gone', containers: [{ name: 'c', image: 'busybox' }] },
+    };
+    expect((await h.api('POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+    const exec = await h.k('exec', 'orphan', '--', 'true');
+    expect(exec.code).toBe(1);
+    expect(exec.stderr).toContain('error dialing backend');
+    const logs = await h.api('GET', '/api/v1/namespaces/default/pods/orphan/log');
+    expect(logs.status).toBe(500);
+    expect(logs.json.message).toContain('Get "https://127.0.0.1:1/containerLogs/default/orphan/c"');
+  });
+
   it('refuses pods/exec to a user without it (403)', async () => {
     const token = addToken({ dir: join(h.t.dir, 'data'), user: 'viewer' });
     h.t.server.reloadTokens();
