@@ -22,6 +22,7 @@ import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
 import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
+import { upgradeListener } from './http/upgrades.js';
 import { rawErrorResponse } from './http-io.js';
 import {
   type ApiServerMetrics,
@@ -186,7 +187,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
     ...(options.bookmarkIntervalMs !== undefined ? { bookmarkIntervalMs: options.bookmarkIntervalMs } : {}),
     ...(options.watchBufferBytes !== undefined ? { watchBufferBytes: options.watchBufferBytes } : {}),
+    // Kubelets know the API server by a client certificate (kube-apiserver's --kubelet-client-certificate).
+    kubelet: { cert: readFileSync(files.adminCert), key: readFileSync(files.adminKey) },
   });
+  const listener = instrument(metrics, resources, handler);
+  // Upgrade requests (exec, attach) go through the same listener, on their raw sockets.
+  const upgrades = upgradeListener(listener, trackAnswer);
   const srv = createServer(
     {
       // Bounds per client, near kube-apiserver's (ReadHeaderTimeout 32 s, IdleTimeout 90 s):
@@ -204,13 +210,14 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       requestCert: true,
       rejectUnauthorized: false,
     },
-    instrument(metrics, resources, handler),
+    listener,
   );
   server = srv;
   srv.keepAliveTimeout = 65_000;
   srv.on('secureConnection', lingerBeforeClose);
   srv.on('request', (req: IncomingMessage, res: ServerResponse) => trackAnswer(req.socket, res));
   srv.on('clientError', answerClientError);
+  srv.on('upgrade', upgrades.onUpgrade);
   // CONNECT never reaches the request handler (Node hands over the socket): answer it here.
   srv.on('connect', (req: IncomingMessage, socket: Duplex) => {
     socket.on('error', () => undefined);
@@ -318,6 +325,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         await new Promise<void>((resolve) => {
           srv.close(() => resolve());
           srv.closeAllConnections();
+          upgrades.closeAll();
         });
         await store.close();
       },
@@ -330,6 +338,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     apiServices.stop();
     srv.close();
     srv.closeAllConnections();
+    upgrades.closeAll();
     await store.close();
     throw err;
   }

@@ -39,6 +39,23 @@ export interface HandlerOptions {
   /** Where failures of our own (bugs) are logged, one JSON line each with the stack. */
   readonly logger: Logger;
   readonly metrics: ApiServerMetrics;
+  /** How pods/log, exec and attach reach kubelets; without it they answer 503. */
+  readonly kubelet?: KubeletClientConfig;
+}
+
+/** The API server's side of its kubelet connections (kube-apiserver's `--kubelet-*` flags). */
+export interface KubeletClientConfig {
+  /** Client certificate and key (PEM) the kubelet authenticates the API server by. */
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** CA of kubelets' serving certificates; without it they are not verified (kube-apiserver's default). */
+  readonly ca?: Buffer;
+  /** Which node address to use, first match wins (`--kubelet-preferred-address-types`). */
+  readonly preferredAddressTypes?: readonly string[];
+  /** Port when the node reports none (`--kubelet-port`, 10250). */
+  readonly defaultPort?: number;
+  /** How long connecting and the kubelet's answer headers may take (default 30 s). */
+  readonly timeoutMs?: number;
 }
 
 /** An authenticated, authorized request for a served resource type. */

@@ -1,9 +1,10 @@
 /**
- * The subresource table: which subresources a target may name (the type's own; never the
- * kubelet's, which this server does not proxy; `finalize` by PUT only), and the subresources
- * with code of their own, per verb — `scale` (get, update, patch), `binding`, `token`
- * (TokenRequest) and `eviction`. Every other subresource (`status`, `finalize`) is its
- * object's verb on part of the object, in `verbs.ts`.
+ * The subresource table: which subresources a target may name (the type's own; `portforward`
+ * not yet, the kubelet's one this server does not proxy; `finalize` by PUT only), and the
+ * subresources with code of their own, per verb — `scale` (get, update, patch), `binding`,
+ * `token` (TokenRequest), `eviction`, and the kubelet's `log`, `exec`, `attach`
+ * (`pod-streams.ts`). Every other subresource (`status`, `finalize`) is its object's verb on
+ * part of the object, in `verbs.ts`.
  */
 
 import { isJsonObject, type Json } from '../../../lib/api/json.js';
@@ -12,6 +13,7 @@ import { evictPod } from '../disruption-budgets.js';
 import { sendJson } from '../http-io.js';
 import { ApiError } from '../status.js';
 import { methodNotAllowed, notFound, type ResourceRequest, type VerbRequest } from './context.js';
+import { podLog, podStream } from './pod-streams.js';
 import { sendCreatedStatus, sendObject } from './respond.js';
 import { tokenRequest } from './token-request.js';
 
@@ -23,8 +25,8 @@ export interface SubresourceVerbs {
   readonly patch?: (r: VerbRequest, input: Json, type: PatchType) => Promise<void>;
 }
 
-/** Pod subresources only a kubelet can answer. */
-const KUBELET_SUBRESOURCES: readonly string[] = ['log', 'exec', 'attach', 'portforward'];
+/** Pod subresources only a kubelet can answer that this server does not proxy yet. */
+const KUBELET_SUBRESOURCES: readonly string[] = ['portforward'];
 
 /** Refuses a subresource the target cannot have: not the type's (404), the kubelet's (400), `finalize` but by PUT (405). */
 export function checkSubresource(c: ResourceRequest): void {
@@ -36,11 +38,10 @@ export function checkSubresource(c: ResourceRequest): void {
   if (KUBELET_SUBRESOURCES.includes(sub)) {
     // kube-apiserver proxies these to the kubelet (GET or a POST upgraded to a stream).
     c.req.resume();
-    const what = sub === 'log' ? 'pod logs are' : `pods/${sub} is`;
     throw new ApiError(
       400,
       'BadRequest',
-      `${what} served by the node's kubelet, which this API server does not proxy`,
+      `pods/${sub} is served by the node's kubelet, which this API server does not proxy`,
     );
   }
   if (sub === 'finalize' && c.info.verb !== 'update') {
@@ -52,6 +53,10 @@ export function checkSubresource(c: ResourceRequest): void {
 
 /** The subresources with code of their own. */
 export const SUBRESOURCES: ReadonlyMap<string, SubresourceVerbs> = new Map<string, SubresourceVerbs>([
+  ['log', { get: podLog }],
+  // WebSocket upgrades are GETs (RBAC `get` in 1.32); SPDY's are POSTs (`create`).
+  ['exec', { get: (r) => podStream(r, 'exec'), create: (r) => podStream(r, 'exec') }],
+  ['attach', { get: (r) => podStream(r, 'attach'), create: (r) => podStream(r, 'attach') }],
   [
     'scale',
     {
