@@ -205,15 +205,7 @@ export async function refreshStorageObjects(
   for (const info of resources.all()) {
     if (info.virtual || seen.has(info.storagePrefix)) continue;
     seen.add(info.storagePrefix);
-    const prefix = `/registry/${info.storagePrefix}/`;
-    let count = 0;
-    let after: string | undefined;
-    for (;;) {
-      const page = await store.list(prefix, { limit: 500, ...(after !== undefined ? { after } : {}) });
-      count += page.items.length;
-      if (!page.more || page.items.length === 0) break;
-      after = page.items[page.items.length - 1]?.key;
-    }
+    const count = await store.count(`/registry/${info.storagePrefix}/`);
     metrics.storageObjects.set({ resource: storageResource(info.plural, info.group) }, count);
   }
 }

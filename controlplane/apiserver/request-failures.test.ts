@@ -29,6 +29,7 @@ function faultyStore(path: string): Store {
       return inner.get(key);
     },
     list: (prefix, o) => inner.list(prefix, o),
+    count: (prefix) => inner.count(prefix),
     create: (key, value) => inner.create(key, value),
     update: (key, value, rev) => inner.update(key, value, rev),
     delete: (key, rev) => inner.delete(key, rev),

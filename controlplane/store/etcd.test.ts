@@ -52,6 +52,9 @@ describe('etcd store (Debian etcd-server)', () => {
     const page2 = await store.list('/registry/cms/ns1/', { limit: 3, after: '/registry/cms/ns1/c' });
     expect(page2.items.map((i) => i.value)).toEqual(['d']);
     expect(page2.more).toBe(false);
+    expect(await store.count('/registry/cms/ns1/')).toBe(4);
+    expect(await store.count('/registry/cms/')).toBe(5);
+    expect(await store.count('/registry/none/')).toBe(0);
   });
 
   it('lists more keys than one range page, at one revision', async () => {

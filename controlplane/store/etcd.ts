@@ -73,6 +73,15 @@ class EtcdStore implements Store {
     return kv && toKv(kv);
   }
 
+  async count(prefix: string): Promise<number> {
+    const res = await this.#client.kv.range({
+      key: buf(prefix),
+      range_end: buf(prefixEnd(prefix)),
+      count_only: true,
+    });
+    return Number(res.count);
+  }
+
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     let start = options.after !== undefined && options.after >= prefix ? `${options.after}\0` : prefix;
     const limit = options.limit && options.limit > 0 ? options.limit : 0;

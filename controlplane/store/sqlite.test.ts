@@ -70,6 +70,18 @@ describe('sqlite store', () => {
     expect((await store.list('/registry/pods/')).items).toHaveLength(5);
   });
 
+  it('counts the keys under a prefix without reading them, deletes included', async () => {
+    await Promise.all(['a', 'b', 'c'].map((n) => store.create(`/registry/pods/ns1/${n}`, n)));
+    await store.create('/registry/pods/ns10/x', 'x');
+    await store.create('/registry/podsx/ns1/y', 'y');
+    expect(await store.count('/registry/pods/ns1/')).toBe(3);
+    expect(await store.count('/registry/pods/')).toBe(4);
+    const b = await store.get('/registry/pods/ns1/b');
+    await store.delete('/registry/pods/ns1/b', b?.modRevision);
+    expect(await store.count('/registry/pods/ns1/')).toBe(2);
+    expect(await store.count('/registry/none/')).toBe(0);
+  });
+
   it('group-commits concurrent writes; losers of a race get Conflict, not lost updates', async () => {
     await store.create('/k', '0');
     const results = await Promise.allSettled(

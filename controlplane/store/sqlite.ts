@@ -224,6 +224,7 @@ class SqliteStore implements Store {
           'ON CONFLICT(name) DO UPDATE SET id = excluded.id, value = excluded.value',
       ),
       deleteCurrent: db.prepare('DELETE FROM current WHERE name = ?'),
+      count: db.prepare('SELECT COUNT(*) AS n FROM current WHERE name >= ? AND name < ?'),
       list: db.prepare(
         'SELECT name, id, create_revision, value FROM current ' +
           'WHERE name >= ? AND name < ? AND name > ? ORDER BY name LIMIT ?',
@@ -273,6 +274,11 @@ class SqliteStore implements Store {
     }));
     const { items, more } = durableList(kvs, fetched, this.#pending, prefix, after, limit);
     return { items, revision: this.#durable, more };
+  }
+
+  async count(prefix: string): Promise<number> {
+    this.#open();
+    return (this.#stmt.count.get(prefix, prefixEnd(prefix)) as { n: number }).n;
   }
 
   create(key: string, value: string): Promise<KeyValue> {

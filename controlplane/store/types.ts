@@ -57,6 +57,11 @@ export interface Store {
   get(key: string): Promise<KeyValue | undefined>;
   /** Current values of every key under `prefix`, in key order. */
   list(prefix: string, options?: ListOptions): Promise<ListResult>;
+  /**
+   * How many keys are under `prefix`, counted without reading their values (for the storage
+   * gauges; it may include a write whose commit is still being made durable).
+   */
+  count(prefix: string): Promise<number>;
   /** Creates `key`; throws AlreadyExists if it exists. */
   create(key: string, value: string): Promise<KeyValue>;
   /**

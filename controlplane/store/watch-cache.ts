@@ -150,6 +150,9 @@ class WatchCache implements Store {
   list(prefix: string, options?: ListOptions): Promise<ListResult> {
     return this.#store.list(prefix, options);
   }
+  count(prefix: string): Promise<number> {
+    return this.#store.count(prefix);
+  }
   create(key: string, value: string): Promise<KeyValue> {
     return this.#store.create(key, value);
   }
