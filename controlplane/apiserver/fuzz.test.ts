@@ -34,7 +34,9 @@ const SEED =
 const TOTAL = Number(process.env.SWITCHYARD_FUZZ_REQUESTS ?? 100_000);
 // Long enough for the server's memory to settle: its JIT, the store's caches, the objects the
 // fuzz's admin requests create (a bounded set of names) all grow over the first tens of thousands.
-const WARMUP = Math.floor(TOTAL * 0.3);
+// Measured 2026-12-05: after 30,000 requests RSS still rose 8–10 % before it stayed flat; after
+// 50,000 it moved by less than ±3 % for the rest of the run, so the baseline is taken there.
+const WARMUP = Math.floor(TOTAL * 0.5);
 const WORKERS = Number(process.env.SWITCHYARD_FUZZ_WORKERS ?? 12);
 const PIPELINE_DEPTH = Number(process.env.SWITCHYARD_FUZZ_DEPTH ?? 4);
 const MAX_STREAMS = 48;
