@@ -7,7 +7,7 @@
  * RemovePodSandbox release it and the host-local store is empty again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -22,7 +22,14 @@ import { buildImages, imageCatalog, PAUSE_IMAGE } from '../lab/images/index.js';
 import { CriClient } from '../lib/cri/index.js';
 import { repoRoot } from '../test/harness/cli.js';
 import { describeKernel, uniqueName } from '../test/harness/kernel.js';
-import { addNetns, buildPlugins, delNetns, execIn, removePlugins } from './testing/index.js';
+import {
+  addNetns,
+  buildPlugins,
+  delNetns,
+  execIn,
+  removePlugins,
+  writePodConflist,
+} from './testing/index.js';
 
 const IMAGE = PAUSE_IMAGE;
 
@@ -39,26 +46,12 @@ describeKernel('containerd 1.6 invokes our plugins through CRI', () => {
     // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
     dir = mkdtempSync(join(tmpdir(), `${uniqueName('ctd')}-`));
     const paths = containerdPaths(join(dir, 'ctrd'));
-    mkdirSync(paths.cniConfDir, { recursive: true });
-    writeFileSync(
-      join(paths.cniConfDir, '10-sy.conflist'),
-      JSON.stringify({
-        cniVersion: '1.0.0',
-        name: 'sypods',
-        plugins: [
-          {
-            type: 'bridge',
-            bridge: 'syctr0',
-            isGateway: true,
-            isDefaultGateway: true,
-            hairpinMode: true,
-            ipam: { type: 'host-local', ranges: [[{ subnet: '10.85.0.0/24' }]], dataDir: join(dir, 'ipam') },
-          },
-          { type: 'portmap', capabilities: { portMappings: true } },
-          { type: 'loopback' },
-        ],
-      }),
-    );
+    writePodConflist(paths.cniConfDir, {
+      bridge: 'syctr0',
+      subnet: '10.85.0.0/24',
+      ipamDir: join(dir, 'ipam'),
+      portmap: true,
+    });
     containerd = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: IMAGE });
     const [pause] = buildImages(
       imageCatalog({ root: repoRoot }).filter((s) => s.name === 'pause'),

@@ -7,12 +7,19 @@
  * NotFound for what is gone. A containerd that cannot serve CRI is ended with a clear error;
  * stopping one leaves no shim or container behind.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { addNetns, buildPlugins, delNetns, execIn, removePlugins } from '../cni/testing/index.js';
+import {
+  addNetns,
+  buildPlugins,
+  delNetns,
+  execIn,
+  removePlugins,
+  writePodConflist,
+} from '../cni/testing/index.js';
 import { CriClient, type CriError, isCriNotFound, type PodSandboxConfigInput } from '../lib/cri/index.js';
 import { repoRoot } from '../test/harness/cli.js';
 import { describeKernel, uniqueName } from '../test/harness/kernel.js';
@@ -51,28 +58,11 @@ describeKernel('a node containerd through the CRI client', () => {
     // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
     dir = mkdtempSync(join(tmpdir(), `${uniqueName('crt')}-`));
     const paths = containerdPaths(join(dir, 'ctrd'));
-    mkdirSync(paths.cniConfDir, { recursive: true });
-    writeFileSync(
-      join(paths.cniConfDir, '10-sy.conflist'),
-      JSON.stringify({
-        cniVersion: '1.0.0',
-        name: 'sypods',
-        plugins: [
-          {
-            type: 'bridge',
-            bridge: 'sycri0',
-            isGateway: true,
-            isDefaultGateway: true,
-            ipam: {
-              type: 'host-local',
-              ranges: [[{ subnet: `${SUBNET}.0/24` }]],
-              dataDir: join(dir, 'ipam'),
-            },
-          },
-          { type: 'loopback' },
-        ],
-      }),
-    );
+    writePodConflist(paths.cniConfDir, {
+      bridge: 'sycri0',
+      subnet: `${SUBNET}.0/24`,
+      ipamDir: join(dir, 'ipam'),
+    });
     proc = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: PAUSE_IMAGE });
     const images = buildImages(
       imageCatalog({ root: repoRoot }).filter((s) => s.name === 'busybox' || s.name === 'pause'),

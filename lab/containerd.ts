@@ -13,21 +13,14 @@
  * (found in its runc root), and unmounts what it left under its directory.
  */
 import { execFileSync } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriClient, CriError, isCriNotFound } from '../lib/cri/index.js';
 import { ErrorCode, invalid, messageOf, SwitchyardError } from '../lib/errors/index.js';
-import { runInNetns, spawnInNetns } from '../lib/netns/index.js';
+import { runInNetns } from '../lib/netns/index.js';
 import { isZombie, processStartTicks } from './owner.js';
+import { startDetached } from './supervise.js';
 
 /** The CRI namespace of containerd: where images must be imported for pods to use them. */
 export const CRI_NAMESPACE = 'k8s.io';
@@ -179,28 +172,13 @@ export async function startContainerd(
   const paths = containerdPaths(options.dir, options.cniConfDir);
   for (const d of [paths.dir, paths.cniConfDir]) mkdirSync(d, { recursive: true });
   writeFileSync(paths.config, config);
-  const out = openSync(paths.log, 'a');
-  let proc: ContainerdProcess;
-  try {
-    // nsenter without --fork execs containerd, so the pid is containerd's own.
-    const child = spawnInNetns(
-      options.netns,
-      { cmd: 'containerd', args: ['--config', paths.config] },
-      { detached: true, stdio: ['ignore', out, out] },
-    );
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('spawn', () => resolve(child.pid as number));
-    });
-    child.unref();
-    const startTicks = processStartTicks(pid);
-    if (startTicks === undefined) {
-      throw new SwitchyardError(ErrorCode.System, `containerd exited at once; see ${paths.log}`);
-    }
-    proc = { pid, startTicks, paths };
-  } finally {
-    closeSync(out);
-  }
+  const started = await startDetached(
+    'containerd',
+    options.netns,
+    { cmd: 'containerd', args: ['--config', paths.config] },
+    paths.log,
+  );
+  const proc: ContainerdProcess = { ...started, paths };
   try {
     await waitContainerdReady(proc, timeoutMs);
   } catch (err) {

@@ -126,33 +126,52 @@ export function isRunning(rec: ComponentRecord): boolean {
   return processStartTicks(rec.pid) === rec.startTicks && !isZombie(rec.pid);
 }
 
-/** Starts a component detached, its output appended to its log; resolves with its record. */
-export async function startComponent(spec: ComponentSpec, self: readonly string[]): Promise<ComponentRecord> {
-  const [cmd, ...pre] = self;
-  if (cmd === undefined) throw new SwitchyardError(ErrorCode.Invalid, 'self: how to run switchyard is empty');
-  mkdirSync(dirname(spec.log), { recursive: true });
-  const out = openSync(spec.log, 'a');
+/** A process started by `startDetached`: its pid and start time (its identity, see owner.ts). */
+export interface DetachedProcess {
+  readonly pid: number;
+  readonly startTicks: number;
+}
+
+/**
+ * Starts `cmd args` detached inside network namespace `netns` (undefined: our own), stdout and
+ * stderr appended to `log`; `name` is what an error calls it. nsenter without --fork execs the command, so the pid
+ * is the command's own, and its start time does not change across that exec.
+ */
+export async function startDetached(
+  name: string,
+  netns: string | undefined,
+  command: { readonly cmd: string; readonly args: readonly string[] },
+  log: string,
+): Promise<DetachedProcess> {
+  mkdirSync(dirname(log), { recursive: true });
+  const out = openSync(log, 'a');
   try {
-    // nsenter without --fork execs the command, so the pid we get is the component's own.
-    const child = spawnInNetns(
-      spec.namespace,
-      { cmd, args: [...pre, ...spec.args] },
-      { detached: true, stdio: ['ignore', out, out] },
-    );
+    const child = spawnInNetns(netns, command, { detached: true, stdio: ['ignore', out, out] });
     const pid = await new Promise<number>((resolve, reject) => {
       child.once('error', reject);
       child.once('spawn', () => resolve(child.pid as number));
     });
     child.unref();
-    // Give nsenter its exec; the start time does not change across exec.
     const startTicks = processStartTicks(pid);
-    if (startTicks === undefined) {
-      throw new SwitchyardError(ErrorCode.System, `${spec.name} exited at once; see ${spec.log}`);
-    }
-    return { pid, startTicks, args: spec.args };
+    if (startTicks === undefined)
+      throw new SwitchyardError(ErrorCode.System, `${name} exited at once; see ${log}`);
+    return { pid, startTicks };
   } finally {
     closeSync(out);
   }
+}
+
+/** Starts a component detached, its output appended to its log; resolves with its record. */
+export async function startComponent(spec: ComponentSpec, self: readonly string[]): Promise<ComponentRecord> {
+  const [cmd, ...pre] = self;
+  if (cmd === undefined) throw new SwitchyardError(ErrorCode.Invalid, 'self: how to run switchyard is empty');
+  const started = await startDetached(
+    spec.name,
+    spec.namespace,
+    { cmd, args: [...pre, ...spec.args] },
+    spec.log,
+  );
+  return { ...started, args: spec.args };
 }
 
 /** Ends a recorded process: SIGTERM, then SIGKILL after `graceMs`. Gone already is fine. */

@@ -3,7 +3,7 @@
  * plugin executable the way a runtime does (env + stdin → exit status, stdout).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -78,3 +78,36 @@ export function runCni(spec: RunSpec): Promise<RunOutput> {
 }
 
 export { addNetns, delNetns, execIn, ipJsonIn } from './netns.js';
+
+/** What `writePodConflist` puts in a runtime's CNI config dir. */
+export interface PodConflistOptions {
+  readonly bridge: string;
+  /** The pods' subnet, e.g. `10.85.0.0/24`. */
+  readonly subnet: string;
+  /** host-local's store. */
+  readonly ipamDir: string;
+  /** Also chain portmap (hostPort mappings). */
+  readonly portmap?: boolean;
+}
+
+/** Writes `10-sy.conflist` (bridge + host-local, portmap if asked, loopback) into `confDir`. */
+export function writePodConflist(confDir: string, o: PodConflistOptions): void {
+  mkdirSync(confDir, { recursive: true });
+  const bridge = {
+    type: 'bridge',
+    bridge: o.bridge,
+    isGateway: true,
+    isDefaultGateway: true,
+    ...(o.portmap ? { hairpinMode: true } : {}),
+    ipam: { type: 'host-local', ranges: [[{ subnet: o.subnet }]], dataDir: o.ipamDir },
+  };
+  const plugins = [
+    bridge,
+    ...(o.portmap ? [{ type: 'portmap', capabilities: { portMappings: true } }] : []),
+    { type: 'loopback' },
+  ];
+  writeFileSync(
+    join(confDir, '10-sy.conflist'),
+    JSON.stringify({ cniVersion: '1.0.0', name: 'sypods', plugins }),
+  );
+}
