@@ -1,0 +1,193 @@
+/**
+ * The kubelet's plan carried out on a real containerd 1.6 (lab/containerd.ts) in a throwaway
+ * `sy-` namespace, with our CNI plugins and the lab's busybox and pause images: observe →
+ * planPod → applyActions, as the kubelet's sync does. A busybox httpd pod gets a sandbox IP and
+ * runs, and a second pass plans nothing; a container that exits 1 is observed with its exit
+ * code and restarted at once, then held in CrashLoopBackOff; a deleted pod is stopped, removed
+ * and confirmed, and its IP released.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import {
+  addNetns,
+  buildPlugins,
+  delNetns,
+  execIn,
+  removePlugins,
+  writePodConflist,
+} from '../../cni/testing/index.js';
+import {
+  type ContainerdProcess,
+  containerdPaths,
+  importImage,
+  startContainerd,
+  stopContainerd,
+} from '../../lab/containerd.js';
+import { BUSYBOX_IMAGE, buildImages, imageCatalog, PAUSE_IMAGE } from '../../lab/images/index.js';
+import type { Container } from '../../lib/api/index.js';
+import { CriClient } from '../../lib/cri/index.js';
+import { repoRoot } from '../../test/harness/cli.js';
+import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
+import { type ApplyResult, applyActions } from './apply.js';
+import { type KubeletPod, toKubeletPod } from './model.js';
+import { observeRuntime } from './observe.js';
+import { emptyObservation, type ObservedPod } from './observed.js';
+import { type BackOffEntry, type PodPlan, planPod } from './plan.js';
+import { apiPod } from './testing/fixtures.js';
+
+const SUBNET = '10.87.0';
+
+describeKernel('the kubelet plan on a real containerd', () => {
+  let host = '';
+  let dir = '';
+  let proc: ContainerdProcess | undefined;
+  let client: CriClient | undefined;
+  const backoff = new Map<string, BackOffEntry>();
+
+  const cri = (): CriClient => {
+    if (!client) throw new Error('containerd did not start');
+    return client;
+  };
+  const observe = async (pod: KubeletPod): Promise<ObservedPod> =>
+    (await observeRuntime(cri())).get(pod.uid) ?? emptyObservation(pod);
+  const plan = async (pod: KubeletPod): Promise<PodPlan> =>
+    planPod({ desired: pod, observed: await observe(pod), now: Date.now(), backoff });
+  /** One sync: observe, plan, apply; the back-off entries kept as the kubelet keeps them. */
+  const sync = async (pod: KubeletPod): Promise<{ plan: PodPlan; result: ApplyResult }> => {
+    const observed = await observe(pod);
+    const p = planPod({ desired: pod, observed, now: Date.now(), backoff });
+    for (const [k, v] of p.backoff) backoff.set(k, v);
+    const result = await applyActions(cri(), pod, p.actions, {
+      observed,
+      podLogsDir: join(dir, 'pods'),
+      dns: {
+        servers: ['10.96.0.10'],
+        domain: 'cluster.local',
+        host: { servers: [], searches: [], options: [] },
+      },
+      hostIPs: ['192.0.2.1'],
+      services: [],
+      objects: { configMaps: new Map(), secrets: new Map() },
+    });
+    expect(result.outcomes.filter((o) => o.failure)).toEqual([]);
+    return { plan: p, result };
+  };
+  const until = async <T>(what: string, fn: () => Promise<T | undefined>, ms = 20_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (v !== undefined) return v;
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await sleep(200);
+    }
+  };
+  const kinds = (p: PodPlan): string[] => p.actions.map((a) => a.kind);
+  const pod = (name: string, container: Container, meta: { deletionTimestamp?: string } = {}): KubeletPod =>
+    toKubeletPod(
+      apiPod(
+        { containers: [container], terminationGracePeriodSeconds: 1 },
+        { name, namespace: 'default', uid: `uid-${name}-${host}`, ...meta, deletionGracePeriodSeconds: 0 },
+      ),
+    );
+  const deleted = (p: KubeletPod): KubeletPod => ({ ...p, deletionTimestamp: new Date().toISOString() });
+  const ipamFiles = (): string[] =>
+    readdirSync(join(dir, 'ipam', 'sypods')).filter((f) => f.startsWith(SUBNET));
+
+  /** Deletes a pod through two syncs (stop, then remove and confirm); nothing of it remains. */
+  const deletePod = async (p: KubeletPod): Promise<void> => {
+    const gone = deleted(p);
+    const stop = await sync(gone);
+    expect(kinds(stop.plan).every((k) => k === 'stop-container' || k === 'stop-sandbox')).toBe(true);
+    const remove = await sync(gone);
+    expect(kinds(remove.plan).at(-1)).toBe('confirm-deletion');
+    expect(remove.result.confirmDeletion).toBe(true);
+    expect((await observeRuntime(cri())).has(p.uid)).toBe(false);
+  };
+
+  beforeAll(async () => {
+    const bin = buildPlugins();
+    host = uniqueName('ka');
+    addNetns(host);
+    dir = mkdtempSync(join(tmpdir(), `${uniqueName('kat')}-`));
+    const paths = containerdPaths(join(dir, 'ctrd'));
+    writePodConflist(paths.cniConfDir, {
+      bridge: 'sykap0',
+      subnet: `${SUBNET}.0/24`,
+      ipamDir: join(dir, 'ipam'),
+    });
+    proc = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: PAUSE_IMAGE });
+    const images = buildImages(
+      imageCatalog({ root: repoRoot }).filter((s) => s.name === 'busybox' || s.name === 'pause'),
+      { out: join(dir, 'images') },
+    );
+    for (const image of images) await importImage(proc.paths.socket, image.archive);
+    client = new CriClient(proc.paths.socket);
+  }, 120_000);
+
+  afterAll(async () => {
+    client?.close();
+    if (proc) await stopContainerd(proc);
+    if (host) delNetns(host);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    removePlugins();
+  }, 60_000);
+
+  it('runs an httpd pod with a sandbox IP; a second pass plans nothing; deletion releases the IP', async () => {
+    const web = pod('web', { name: 'httpd', image: BUSYBOX_IMAGE, command: ['httpd', '-f', '-p', '8080'] });
+    const first = await sync(web);
+    expect(kinds(first.plan)).toEqual(['create-sandbox', 'start-container']);
+
+    const observed = await until('the httpd container to run', async () => {
+      const o = await observe(web);
+      return o.containers[0]?.state === 'CONTAINER_RUNNING' ? o : undefined;
+    });
+    const [sandbox] = observed.sandboxes;
+    expect(sandbox).toMatchObject({ state: 'SANDBOX_READY', attempt: 0, hostNetwork: false });
+    const ip = sandbox?.ips[0] ?? '';
+    expect(ip).toMatch(new RegExp(`^${SUBNET.replaceAll('.', '\\.')}\\.\\d+$`));
+    expect(observed.containers[0]).toMatchObject({ name: 'httpd', attempt: 0, sandboxId: sandbox?.id });
+    expect(observed.containers[0]?.startedAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(execIn(host, 'ping', ['-c1', '-W2', ip])).toMatch(/1 received/);
+    expect(ipamFiles()).toContain(ip);
+
+    expect(kinds(await plan(web))).toEqual([]);
+
+    await deletePod(web);
+    expect(ipamFiles()).not.toContain(ip);
+  }, 120_000);
+
+  it('observes a container that exits 1, restarts it at once, then holds it in back-off', async () => {
+    const crash = pod('crash', { name: 'fail', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'exit 1'] });
+    expect(kinds((await sync(crash)).plan)).toEqual(['create-sandbox', 'start-container']);
+    const exitedOnce = await until('the container to exit', async () => {
+      const c = (await observe(crash)).containers[0];
+      return c?.state === 'CONTAINER_EXITED' ? c : undefined;
+    });
+    expect(exitedOnce).toMatchObject({ exitCode: 1, reason: 'Error', attempt: 0 });
+    expect(exitedOnce.finishedAt).toBeGreaterThanOrEqual(exitedOnce.startedAt);
+
+    const restart = await sync(crash);
+    expect(restart.plan.actions).toEqual([
+      { kind: 'start-container', name: 'fail', init: false, restartCount: 1 },
+    ]);
+    const exitedTwice = await until('the restarted container to exit', async () => {
+      const c = (await observe(crash)).containers[0];
+      return c?.attempt === 1 && c.state === 'CONTAINER_EXITED' ? c : undefined;
+    });
+    expect(exitedTwice.exitCode).toBe(1);
+    expect(exitedTwice.annotations['io.kubernetes.container.restartCount']).toBe('1');
+
+    const held = await plan(crash);
+    expect(held.actions.filter((a) => a.kind === 'start-container')).toEqual([]);
+    expect(held.waiting.get('fail')?.reason).toBe('CrashLoopBackOff');
+    expect(held.requeueAfterMs).toBeGreaterThan(0);
+    expect(held.requeueAfterMs).toBeLessThanOrEqual(10_000);
+
+    const ip = (await observe(crash)).sandboxes[0]?.ips[0] ?? '';
+    await deletePod(crash);
+    expect(ipamFiles()).not.toContain(ip);
+  }, 120_000);
+});
