@@ -1,8 +1,22 @@
 /**
  * The kubelet's pure core: the pod view and the CRI observation (model), the per-pod sync plan,
  * the pod status, probe scheduling and the httpGet/tcpSocket probes, container environment,
- * pod DNS and the configuration. The CRI adapter and main.ts come next (README.md).
+ * pod DNS and the configuration; and the CRI adapter that observes the runtime and carries the
+ * plan out (observe.ts, apply.ts). main.ts comes next (README.md).
  */
+
+export {
+  type ActionFailure,
+  type ActionOutcome,
+  type ApplyContext,
+  type ApplyResult,
+  applyActions,
+  CPU_PERIOD_US,
+  linuxResources,
+  podLogDirectory,
+  quantity,
+  sandboxConfig,
+} from './apply.js';
 
 export {
   KUBELET_DEFAULTS,
@@ -31,6 +45,7 @@ export {
   serviceLinkVariables,
 } from './env.js';
 export * from './model.js';
+export { nanosToMs, observeRuntime, toObservedContainer, toObservedSandbox } from './observe.js';
 export * from './observed.js';
 export {
   BACKOFF_INITIAL_MS,
