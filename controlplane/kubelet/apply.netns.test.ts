@@ -4,7 +4,8 @@
  * planPod → applyActions, as the kubelet's sync does. A busybox httpd pod gets a sandbox IP and
  * runs, and a second pass plans nothing; a container that exits 1 is observed with its exit
  * code and restarted at once, then held in CrashLoopBackOff; a deleted pod is stopped, removed
- * and confirmed, and its IP released.
+ * and confirmed, and its IP released; an image that is not present fails the start with
+ * `ErrImageNeverPull`.
  */
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +32,7 @@ import type { Container } from '../../lib/api/index.js';
 import { CriClient } from '../../lib/cri/index.js';
 import { repoRoot } from '../../test/harness/cli.js';
 import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
-import { type ApplyResult, applyActions } from './apply.js';
+import { type ApplyContext, type ApplyResult, applyActions } from './apply.js';
 import { type KubeletPod, toKubeletPod } from './model.js';
 import { observeRuntime } from './observe.js';
 import { emptyObservation, type ObservedPod } from './observed.js';
@@ -55,6 +56,18 @@ describeKernel('the kubelet plan on a real containerd', () => {
     (await observeRuntime(cri())).get(pod.uid) ?? emptyObservation(pod);
   const plan = async (pod: KubeletPod): Promise<PodPlan> =>
     planPod({ desired: pod, observed: await observe(pod), now: Date.now(), backoff });
+  const context = (observed: ObservedPod): ApplyContext => ({
+    observed,
+    podLogsDir: join(dir, 'pods'),
+    dns: {
+      servers: ['10.96.0.10'],
+      domain: 'cluster.local',
+      host: { servers: [], searches: [], options: [] },
+    },
+    hostIPs: ['192.0.2.1'],
+    services: [],
+    objects: { configMaps: new Map(), secrets: new Map() },
+  });
   /** One sync: observe, plan, apply; the back-off entries kept as the kubelet keeps them. */
   const sync = async (pod: KubeletPod): Promise<{ plan: PodPlan; result: ApplyResult }> => {
     const observed = await observe(pod);
@@ -190,4 +203,20 @@ describeKernel('the kubelet plan on a real containerd', () => {
     await deletePod(crash);
     expect(ipamFiles()).not.toContain(ip);
   }, 120_000);
+
+  it('reports an image that is not present as ErrImageNeverPull and stops at that failure', async () => {
+    const missing = pod('missing', { name: 'app', image: 'switchyard.local/missing:1' });
+    const observed = await observe(missing);
+    const p = planPod({ desired: missing, observed, now: Date.now(), backoff });
+    expect(kinds(p)).toEqual(['create-sandbox', 'start-container']);
+    const result = await applyActions(cri(), missing, p.actions, context(observed));
+    expect(result.outcomes.map((o) => [o.action.kind, o.failure?.reason])).toEqual([
+      ['create-sandbox', undefined],
+      ['start-container', 'ErrImageNeverPull'],
+    ]);
+    expect(result.outcomes[1]?.failure?.message).toBe(
+      'Container image "switchyard.local/missing:1" is not present with pull policy of Never',
+    );
+    await deletePod(missing);
+  }, 60_000);
 });
