@@ -98,11 +98,12 @@ describeKernel('the kubelet plan on a real containerd', () => {
     }
   };
   const kinds = (p: PodPlan): string[] => p.actions.map((a) => a.kind);
-  const pod = (name: string, container: Container, meta: { deletionTimestamp?: string } = {}): KubeletPod =>
+  /** A pod with one container; deleted, it is stopped with the smallest grace (2 s). */
+  const pod = (name: string, container: Container): KubeletPod =>
     toKubeletPod(
       apiPod(
         { containers: [container], terminationGracePeriodSeconds: 1 },
-        { name, namespace: 'default', uid: `uid-${name}-${host}`, ...meta, deletionGracePeriodSeconds: 0 },
+        { name, namespace: 'default', uid: `uid-${name}-${host}`, deletionGracePeriodSeconds: 0 },
       ),
     );
   const deleted = (p: KubeletPod): KubeletPod => ({ ...p, deletionTimestamp: new Date().toISOString() });
