@@ -49,6 +49,28 @@ describe('object semantics', () => {
     expect((status.json.metadata as Record<string, unknown>).uid).toBe(meta.uid);
   });
 
+  it("a create keeps the status of a Node (a kubelet registers with it) and drops a Deployment's", async () => {
+    const status = {
+      capacity: { cpu: '2', pods: '110' },
+      addresses: [{ type: 'InternalIP', address: '10.0.0.7' }],
+    };
+    const node = await api('POST', '/api/v1/nodes', { metadata: { name: 'registers-with-status' }, status });
+    expect(node.status).toBe(201);
+    expect((node.json.status as Record<string, unknown>).capacity).toEqual(status.capacity);
+    const got = await api('GET', '/api/v1/nodes/registers-with-status');
+    expect((got.json.status as Record<string, unknown>).addresses).toEqual(status.addresses);
+    const d = await api('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      metadata: { name: 'status-dropped' },
+      spec: {
+        selector: { matchLabels: { a: 's' } },
+        template: { metadata: { labels: { a: 's' } }, spec: { containers: [{ name: 'c', image: 'i' }] } },
+      },
+      status: { replicas: 5 },
+    });
+    expect(d.status).toBe(201);
+    expect((d.json.status as Record<string, unknown> | undefined)?.replicas).toBeUndefined();
+  });
+
   it('lists with label selectors (all operators), field selectors and limit/continue', async () => {
     for (let i = 0; i < 7; i++) {
       const tier = ['a', 'b', 'c'][i % 3] as string;

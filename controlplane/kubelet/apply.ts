@@ -10,6 +10,7 @@
  * removes carry on. `confirm-deletion` needs the API, so it is handed back to the caller.
  */
 import { join } from 'node:path';
+import { integerQuantity, milliCpu } from '../../lib/api/quantity.js';
 import type {
   CriClient,
   LinuxContainerResourcesInput,
@@ -17,6 +18,7 @@ import type {
   PodSandboxConfigInput,
 } from '../../lib/cri/index.js';
 import { isCriNotFound } from '../../lib/cri/index.js';
+import { messageOf } from '../../lib/errors/index.js';
 import { type ClusterDns, podDns } from './dns.js';
 import { containerEnv, type EnvContext, expandCommand } from './env.js';
 import type { ContainerSpec, KubeletPod } from './model.js';
@@ -296,10 +298,14 @@ export function linuxResources(
 ): LinuxContainerResourcesInput {
   const { limits, requests } = spec.resources;
   const field = (kind: string, res: string) => `${spec.name}.resources.${kind}.${res}`;
-  const cpuLimit = limits.cpu !== undefined ? milliCpu(limits.cpu, field('limits', 'cpu')) : undefined;
-  const cpuRequest = requests.cpu !== undefined ? milliCpu(requests.cpu, field('requests', 'cpu')) : cpuLimit;
+  const cpuLimit =
+    limits.cpu !== undefined ? configQuantity(milliCpu, limits.cpu, field('limits', 'cpu')) : undefined;
+  const cpuRequest =
+    requests.cpu !== undefined ? configQuantity(milliCpu, requests.cpu, field('requests', 'cpu')) : cpuLimit;
   const memory =
-    limits.memory !== undefined ? Math.ceil(quantity(limits.memory, field('limits', 'memory'))) : 0;
+    limits.memory !== undefined
+      ? configQuantity(integerQuantity, limits.memory, field('limits', 'memory'))
+      : 0;
   return {
     cpuShares: Math.max(MIN_SHARES, Math.floor(((cpuRequest ?? 0) * 1024) / 1000)),
     ...(cpuLimit !== undefined
@@ -312,33 +318,15 @@ export function linuxResources(
   };
 }
 
-const SUFFIX: Readonly<Record<string, number>> = {
-  Ki: 2 ** 10,
-  Mi: 2 ** 20,
-  Gi: 2 ** 30,
-  Ti: 2 ** 40,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  '': 1,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-};
-
-/** A resource quantity (`250m`, `1.5`, `64Mi`, `1G`) in base units; anything else is CreateContainerConfigError. */
-export function quantity(value: string, field: string): number {
-  const m = /^\+?(\d*\.?\d+)(?:[eE]([+-]?\d+))?([a-zA-Z]*)$/.exec(value.trim());
-  const mult = m ? SUFFIX[m[3] ?? ''] : undefined;
-  if (!m || mult === undefined)
-    throw new ApplyError({
-      reason: 'CreateContainerConfigError',
-      message: `${field}: invalid quantity "${value}"`,
-    });
-  return Number(m[1]) * 10 ** Number(m[2] ?? 0) * mult;
-}
-
-function milliCpu(value: string, field: string): number {
-  return Math.ceil(Math.round(quantity(value, field) * 1e6) / 1e3);
+/** A quantity in base units through lib/api; a malformed one is CreateContainerConfigError. */
+function configQuantity(
+  parse: (value: string, field: string) => number,
+  value: string,
+  field: string,
+): number {
+  try {
+    return parse(value, field);
+  } catch (err) {
+    throw new ApplyError({ reason: 'CreateContainerConfigError', message: messageOf(err) });
+  }
 }

@@ -14,7 +14,6 @@ export {
   CPU_PERIOD_US,
   linuxResources,
   podLogDirectory,
-  quantity,
   sandboxConfig,
 } from './apply.js';
 

@@ -1,10 +1,10 @@
 /** The pure scheduling cycle: table tests over pod + node infos → decision and reasons. */
 import { describe, expect, it } from 'vitest';
 import type { Node, Pod } from '../../lib/api/index.js';
+import { parseQuantity } from '../../lib/api/quantity.js';
 import { SchedulerCache } from './cache.js';
 import { feasibleNodesToFind, fitErrorMessage, schedulePod } from './framework.js';
 import { type NodeState, toNodeInfo, toPodInfo } from './info.js';
-import { parseQuantity } from './quantity.js';
 
 function node(
   name: string,

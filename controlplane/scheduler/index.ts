@@ -47,5 +47,4 @@ export {
   tolerates,
   untoleratedTaint,
 } from './plugins.js';
-export { integerQuantity, milliCpu, parseQuantity } from './quantity.js';
 export { Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.js';

@@ -11,7 +11,7 @@ import {
   type Taint,
   type Toleration,
 } from '../../lib/api/index.js';
-import { integerQuantity, milliCpu } from './quantity.js';
+import { integerQuantity, milliCpu } from '../../lib/api/quantity.js';
 
 /** Requested or allocatable amounts. */
 export interface Resources {

@@ -9,6 +9,7 @@ export * from './json.js';
 export * from './meta.js';
 export * from './networking-v1.js';
 export * from './policy-v1.js';
+export { integerQuantity, milliCpu, parseQuantity } from './quantity.js';
 export * from './rbac-aggregation.js';
 export * from './rbac-v1.js';
 export * from './scheduling-v1.js';

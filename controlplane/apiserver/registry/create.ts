@@ -62,7 +62,8 @@ export async function createObject(
   else delete meta.generation;
   for (const f of SERVER_OWNED) delete meta[f];
   // Status is owned by controllers when a status subresource exists (PrepareForCreate).
-  if (info.subresources.includes('status') && !strategy.mainWritesStatus) delete body.status;
+  if (info.subresources.includes('status') && !strategy.mainWritesStatus && !strategy.createKeepsStatus)
+    delete body.status;
   if (options.manager !== undefined)
     recordWrite({}, body, schemaOf(info, body), options.manager, formatTime(ctx.now()));
   applyDefaults(info.custom ? 'custom' : info.group, info.kind, body);

@@ -6,6 +6,7 @@
 import type { ResourceInfo } from '../resources.js';
 import { crdStrategy } from './crd.js';
 import { namespaceStrategy } from './namespace.js';
+import { nodeStrategy } from './node.js';
 import { podStrategy } from './pod.js';
 import { serviceStrategy } from './service.js';
 import type { KindStrategy } from './types.js';
@@ -24,6 +25,7 @@ const GENERIC: KindStrategy = {};
 const BY_KIND: ReadonlyMap<string, KindStrategy> = new Map([
   ['/Pod', podStrategy],
   ['/Namespace', namespaceStrategy],
+  ['/Node', nodeStrategy],
   ['/Service', serviceStrategy],
   ['apiextensions.k8s.io/CustomResourceDefinition', crdStrategy],
 ]);

@@ -64,6 +64,12 @@ export interface KindStrategy {
    * here); otherwise a create drops the body's status and an update keeps the stored one.
    */
   readonly mainWritesStatus?: boolean;
+  /**
+   * A create keeps the body's status although a status subresource exists (Nodes: a kubelet
+   * registers its Node with capacity, addresses and conditions in one create); updates of the
+   * main resource still keep the stored status.
+   */
+  readonly createKeepsStatus?: boolean;
   /** PrepareForCreate: the kind's own fields of a new object, after defaults. */
   prepareForCreate?(obj: JsonObject): void;
   /** PrepareForUpdate: `next` (after the generic status merge) from `current`, in place. */

@@ -1,9 +1,9 @@
 /**
  * Resource quantities (k8s.io/apimachinery `resource.Quantity`) reduced to the two units the
- * scheduler compares: CPU in millicores and memory in bytes. Only the suffixes the API accepts
+ * scheduler and the kubelet use: CPU in millicores and memory in bytes. Only the suffixes the API accepts
  * are recognised; anything else is an error naming the field.
  */
-import { invalid } from '../../lib/errors/index.js';
+import { invalid } from '../errors/index.js';
 
 const BINARY: Readonly<Record<string, number>> = {
   Ki: 2 ** 10,
