@@ -137,20 +137,22 @@ export class NodeAgent {
     if (this.#o.podCIDR === undefined && node.spec?.podCIDR) this.#podCIDR = node.spec.podCIDR;
   }
 
-  /** Creates the Node, or patches its status when it exists (its spec is the cluster's). */
+  /**
+   * Creates the Node, or finds it when it exists (its spec is the cluster's), then writes its
+   * status: this API server drops the status of a create (upstream's keeps it), so the first
+   * report is always a status patch.
+   */
   async register(): Promise<Node> {
     const now = this.#clock.now();
     const health = await this.#health();
+    let node: Node;
     try {
-      const node = await this.#nodes().create(nodeToRegister(this.#facts, health, now));
-      this.#lastReport = now;
-      this.#seen(node);
-      return node;
+      node = await this.#nodes().create(nodeToRegister(this.#facts, health, now));
     } catch (err: unknown) {
       if (!isAlreadyExists(err)) throw err;
+      node = await this.#nodes().get(this.name);
     }
-    const existing = await this.#nodes().get(this.name);
-    return this.#report(existing, health, now);
+    return this.#report(node, health, now);
   }
 
   async #report(node: Node, health: RuntimeHealth, now: number): Promise<Node> {
