@@ -190,7 +190,22 @@ describe('node agent', () => {
     });
     ready = true;
     await agent.syncStatus();
-    expect(readyOf(await nodes.get('node-2'))).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+    const written = await nodes.get('node-2');
+    expect(readyOf(written)).toMatchObject({ status: 'True', reason: 'KubeletReady' });
+    // Unchanged and not due (5 min): no write; due: a write with only the heartbeat moved.
+    await agent.syncStatus();
+    expect((await nodes.get('node-2')).metadata.resourceVersion).toBe(written.metadata.resourceVersion);
+    const due = new NodeAgent({
+      client,
+      facts: facts('node-2'),
+      leaseDurationSeconds: 40,
+      statusReportMs: 0,
+    });
+    await new Promise((r) => setTimeout(r, 1100)); // heartbeats have second precision
+    await due.syncStatus();
+    const reported = await nodes.get('node-2');
+    expect(reported.metadata.resourceVersion).not.toBe(written.metadata.resourceVersion);
+    expect(readyOf(reported)?.lastTransitionTime).toBe(readyOf(written)?.lastTransitionTime);
 
     const leases = client.resource(leasesResource);
     const theirs = await env.client

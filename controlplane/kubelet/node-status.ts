@@ -51,7 +51,6 @@ export interface KubeletNodeStatus {
   daemonEndpoints: { kubeletEndpoint: { Port: number } };
   nodeInfo: {
     kubeletVersion: string;
-    kubeProxyVersion: string;
     osImage: string;
     kernelVersion: string;
     containerRuntimeVersion: string;
@@ -172,7 +171,6 @@ export function nodeStatus(
     daemonEndpoints: { kubeletEndpoint: { Port: facts.kubeletPort } },
     nodeInfo: {
       kubeletVersion: KUBELET_VERSION,
-      kubeProxyVersion: '',
       osImage: facts.osImage,
       kernelVersion: facts.kernelVersion,
       containerRuntimeVersion: facts.containerRuntimeVersion ?? '',
