@@ -207,6 +207,15 @@ describe('node agent', () => {
     expect(reported.metadata.resourceVersion).not.toBe(written.metadata.resourceVersion);
     expect(readyOf(reported)?.lastTransitionTime).toBe(readyOf(written)?.lastTransitionTime);
 
+    // `--pod-cidr` wins over the Node's spec (node IPAM has given node-2 one by now).
+    const flagged = new NodeAgent({
+      client,
+      facts: facts('node-2'),
+      leaseDurationSeconds: 40,
+      podCIDR: '10.9.0.0/24',
+    });
+    expect(await flagged.waitForPodCIDR(new AbortController().signal)).toBe('10.9.0.0/24');
+
     const leases = client.resource(leasesResource);
     const theirs = await env.client
       .resource(leasesResource)

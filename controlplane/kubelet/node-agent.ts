@@ -240,15 +240,15 @@ export class NodeAgent {
       this.#seen(await this.#nodes().get(this.name));
       if (this.#podCIDR !== undefined) return this.#podCIDR;
       await new Promise<void>((resolve) => {
-        const t = this.#clock.setTimeout(resolve, pollMs);
-        signal.addEventListener(
-          'abort',
-          () => {
-            this.#clock.clearTimeout(t);
-            resolve();
-          },
-          { once: true },
-        );
+        const onAbort = (): void => {
+          this.#clock.clearTimeout(t);
+          resolve();
+        };
+        const t = this.#clock.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, pollMs);
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   }
