@@ -44,6 +44,29 @@ export {
   serviceLinkVariables,
 } from './env.js';
 export * from './model.js';
+export {
+  hostFacts,
+  NODE_LEASE_NAMESPACE,
+  NODE_STATUS_REPORT_MS,
+  NODE_STATUS_UPDATE_MS,
+  NodeAgent,
+  type NodeAgentOptions,
+  type Periodic,
+} from './node-agent.js';
+export {
+  goArch,
+  KUBELET_VERSION,
+  type KubeletNodeStatus,
+  type NodeFacts,
+  nodeConditions,
+  nodeResources,
+  nodeStatus,
+  nodeStatusChanged,
+  nodeToRegister,
+  parseMeminfo,
+  parseOsRelease,
+  type RuntimeHealth,
+} from './node-status.js';
 export { nanosToMs, observeRuntime, toObservedContainer, toObservedSandbox } from './observe.js';
 export * from './observed.js';
 export {
