@@ -7,69 +7,28 @@
  * RemovePodSandbox release it and the host-local store is empty again.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  type ContainerdProcess,
-  containerdPaths,
-  importImage,
-  startContainerd,
-  stopContainerd,
-} from '../lab/containerd.js';
-import { buildImages, imageCatalog, PAUSE_IMAGE } from '../lab/images/index.js';
-import { CriClient } from '../lib/cri/index.js';
-import { repoRoot } from '../test/harness/cli.js';
-import { describeKernel, uniqueName } from '../test/harness/kernel.js';
-import {
-  addNetns,
-  buildPlugins,
-  delNetns,
-  execIn,
-  removePlugins,
-  writePodConflist,
-} from './testing/index.js';
-
-const IMAGE = PAUSE_IMAGE;
+import type { CriClient } from '../lib/cri/index.js';
+import { startTestRuntime, type TestRuntime } from '../test/harness/containerd.js';
+import { describeKernel } from '../test/harness/kernel.js';
+import { execIn } from './testing/index.js';
 
 describeKernel('containerd 1.6 invokes our plugins through CRI', () => {
+  let rt: TestRuntime | undefined;
   let host = '';
   let dir = '';
-  let containerd: ContainerdProcess | undefined;
   let client: CriClient | undefined;
 
   beforeAll(async () => {
-    const bin = buildPlugins();
-    host = uniqueName('h');
-    addNetns(host);
-    // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
-    dir = mkdtempSync(join(tmpdir(), `${uniqueName('ctd')}-`));
-    const paths = containerdPaths(join(dir, 'ctrd'));
-    writePodConflist(paths.cniConfDir, {
-      bridge: 'syctr0',
-      subnet: '10.85.0.0/24',
-      ipamDir: join(dir, 'ipam'),
-      portmap: true,
-    });
-    containerd = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: IMAGE });
-    const [pause] = buildImages(
-      imageCatalog({ root: repoRoot }).filter((s) => s.name === 'pause'),
-      { out: join(dir, 'images') },
-    );
-    await importImage(containerd.paths.socket, pause?.archive ?? '');
-    client = new CriClient(containerd.paths.socket);
+    rt = await startTestRuntime({ tag: 'h', bridge: 'syctr0', subnet: '10.85.0.0/24', portmap: true });
+    ({ host, dir, cri: client } = rt);
   }, 120_000);
 
-  afterAll(async () => {
-    // A failed run still stops and removes its sandboxes (stopContainerd does, through CRI),
-    // so containerd deletes their netns; then containerd, its shims and its mounts go.
-    client?.close();
-    if (containerd) await stopContainerd(containerd);
-    if (host) delNetns(host);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    removePlugins();
-  }, 60_000);
+  // A failed run still stops and removes its sandboxes (through CRI), so containerd deletes
+  // their netns; then containerd, its shims and its mounts go.
+  afterAll(() => rt?.stop(), 60_000);
 
   it('RunPodSandbox gives a pingable IP; Stop + Remove release it', async () => {
     const c = client as CriClient;

@@ -7,33 +7,28 @@
  * NotFound for what is gone. A containerd that cannot serve CRI is ended with a clear error;
  * stopping one leaves no shim or container behind.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { execIn } from '../cni/testing/index.js';
 import {
-  addNetns,
-  buildPlugins,
-  delNetns,
-  execIn,
-  removePlugins,
-  writePodConflist,
-} from '../cni/testing/index.js';
-import { CriClient, type CriError, isCriNotFound, type PodSandboxConfigInput } from '../lib/cri/index.js';
-import { repoRoot } from '../test/harness/cli.js';
-import { describeKernel, uniqueName } from '../test/harness/kernel.js';
+  type CriClient,
+  type CriError,
+  isCriNotFound,
+  type PodSandboxConfigInput,
+} from '../lib/cri/index.js';
+import { startTestRuntime, type TestRuntime } from '../test/harness/containerd.js';
+import { describeKernel } from '../test/harness/kernel.js';
 import {
   type ContainerdProcess,
-  containerdPaths,
-  importImage,
   isContainerdRunning,
   runcContainerPids,
   shimPids,
   startContainerd,
   stopContainerd,
 } from './containerd.js';
-import { BUSYBOX_IMAGE, buildImages, imageCatalog, PAUSE_IMAGE } from './images/index.js';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE } from './images/index.js';
 import { isZombie, processStartTicks } from './owner.js';
 
 const IMAGE = BUSYBOX_IMAGE;
@@ -42,6 +37,7 @@ const SUBNET = '10.86.0';
 describeKernel('a node containerd through the CRI client', () => {
   let host = '';
   let dir = '';
+  let rt: TestRuntime | undefined;
   let proc: ContainerdProcess | undefined;
   let client: CriClient | undefined;
   let sandboxConfig: PodSandboxConfigInput = {};
@@ -52,33 +48,16 @@ describeKernel('a node containerd through the CRI client', () => {
   };
 
   beforeAll(async () => {
-    const bin = buildPlugins();
-    host = uniqueName('cr');
-    addNetns(host);
-    // The run id in the path lets the suite's guard find containerd and its shims if this file dies.
-    dir = mkdtempSync(join(tmpdir(), `${uniqueName('crt')}-`));
-    const paths = containerdPaths(join(dir, 'ctrd'));
-    writePodConflist(paths.cniConfDir, {
+    rt = await startTestRuntime({
+      tag: 'cr',
       bridge: 'sycri0',
       subnet: `${SUBNET}.0/24`,
-      ipamDir: join(dir, 'ipam'),
+      images: ['busybox', 'pause'],
     });
-    proc = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: PAUSE_IMAGE });
-    const images = buildImages(
-      imageCatalog({ root: repoRoot }).filter((s) => s.name === 'busybox' || s.name === 'pause'),
-      { out: join(dir, 'images') },
-    );
-    for (const image of images) await importImage(proc.paths.socket, image.archive);
-    client = new CriClient(proc.paths.socket);
+    ({ host, dir, containerd: proc, cri: client } = rt);
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    if (proc) await stopContainerd(proc);
-    if (host) delNetns(host);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    removePlugins();
-  }, 60_000);
+  afterAll(() => rt?.stop(), 60_000);
 
   it('answers Version and Status, and lists the imported image', async () => {
     const version = await cri().version();

@@ -7,31 +7,16 @@
  * and confirmed, and its IP released; an image that is not present fails the start with
  * `ErrImageNeverPull`.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  addNetns,
-  buildPlugins,
-  delNetns,
-  execIn,
-  removePlugins,
-  writePodConflist,
-} from '../../cni/testing/index.js';
-import {
-  type ContainerdProcess,
-  containerdPaths,
-  importImage,
-  startContainerd,
-  stopContainerd,
-} from '../../lab/containerd.js';
-import { BUSYBOX_IMAGE, buildImages, imageCatalog, PAUSE_IMAGE } from '../../lab/images/index.js';
+import { execIn } from '../../cni/testing/index.js';
+import { BUSYBOX_IMAGE } from '../../lab/images/index.js';
 import type { Container } from '../../lib/api/index.js';
-import { CriClient } from '../../lib/cri/index.js';
-import { repoRoot } from '../../test/harness/cli.js';
-import { describeKernel, uniqueName } from '../../test/harness/kernel.js';
+import type { CriClient } from '../../lib/cri/index.js';
+import { startTestRuntime, type TestRuntime } from '../../test/harness/containerd.js';
+import { describeKernel } from '../../test/harness/kernel.js';
 import { type ApplyContext, type ApplyResult, applyActions } from './apply.js';
 import { type KubeletPod, toKubeletPod } from './model.js';
 import { observeRuntime } from './observe.js';
@@ -44,7 +29,7 @@ const SUBNET = '10.87.0';
 describeKernel('the kubelet plan on a real containerd', () => {
   let host = '';
   let dir = '';
-  let proc: ContainerdProcess | undefined;
+  let rt: TestRuntime | undefined;
   let client: CriClient | undefined;
   const backoff = new Map<string, BackOffEntry>();
 
@@ -122,32 +107,16 @@ describeKernel('the kubelet plan on a real containerd', () => {
   };
 
   beforeAll(async () => {
-    const bin = buildPlugins();
-    host = uniqueName('ka');
-    addNetns(host);
-    dir = mkdtempSync(join(tmpdir(), `${uniqueName('kat')}-`));
-    const paths = containerdPaths(join(dir, 'ctrd'));
-    writePodConflist(paths.cniConfDir, {
+    rt = await startTestRuntime({
+      tag: 'ka',
       bridge: 'sykap0',
       subnet: `${SUBNET}.0/24`,
-      ipamDir: join(dir, 'ipam'),
+      images: ['busybox', 'pause'],
     });
-    proc = await startContainerd({ dir: paths.dir, netns: host, cniBinDir: bin, sandboxImage: PAUSE_IMAGE });
-    const images = buildImages(
-      imageCatalog({ root: repoRoot }).filter((s) => s.name === 'busybox' || s.name === 'pause'),
-      { out: join(dir, 'images') },
-    );
-    for (const image of images) await importImage(proc.paths.socket, image.archive);
-    client = new CriClient(proc.paths.socket);
+    ({ host, dir, cri: client } = rt);
   }, 120_000);
 
-  afterAll(async () => {
-    client?.close();
-    if (proc) await stopContainerd(proc);
-    if (host) delNetns(host);
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    removePlugins();
-  }, 60_000);
+  afterAll(() => rt?.stop(), 60_000);
 
   it('runs an httpd pod with a sandbox IP; a second pass plans nothing; deletion releases the IP', async () => {
     const web = pod('web', { name: 'httpd', image: BUSYBOX_IMAGE, command: ['httpd', '-f', '-p', '8080'] });
