@@ -58,18 +58,7 @@ describeKernel('the kubelet plan on a real containerd', () => {
     const observed = await observe(pod);
     const p = planPod({ desired: pod, observed, now: Date.now(), backoff });
     for (const [k, v] of p.backoff) backoff.set(k, v);
-    const result = await applyActions(cri(), pod, p.actions, {
-      observed,
-      podLogsDir: join(dir, 'pods'),
-      dns: {
-        servers: ['10.96.0.10'],
-        domain: 'cluster.local',
-        host: { servers: [], searches: [], options: [] },
-      },
-      hostIPs: ['192.0.2.1'],
-      services: [],
-      objects: { configMaps: new Map(), secrets: new Map() },
-    });
+    const result = await applyActions(cri(), pod, p.actions, context(observed));
     expect(result.outcomes.filter((o) => o.failure)).toEqual([]);
     return { plan: p, result };
   };
