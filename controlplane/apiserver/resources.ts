@@ -164,7 +164,10 @@ export const BUILTIN_RESOURCES: readonly ResourceInfo[] = [
   ...define('apiregistration.k8s.io', 'v1', [
     { kind: 'APIService', namespaced: false, sub: ['status'], prefix: 'apiregistration.k8s.io/apiservices' },
   ]),
-  ...define('authentication.k8s.io', 'v1', [{ kind: 'SelfSubjectReview', namespaced: false, virtual: true }]),
+  ...define('authentication.k8s.io', 'v1', [
+    { kind: 'SelfSubjectReview', namespaced: false, virtual: true },
+    { kind: 'TokenReview', namespaced: false, virtual: true },
+  ]),
   ...define('authorization.k8s.io', 'v1', [
     { kind: 'SelfSubjectAccessReview', namespaced: false, virtual: true },
     { kind: 'SelfSubjectRulesReview', namespaced: false, virtual: true },

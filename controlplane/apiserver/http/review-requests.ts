@@ -1,7 +1,7 @@
 /**
- * POST of the review kinds (SubjectAccessReview, LocalSubjectAccessReview and the self
- * reviews): answered from the caller's identity and the authorizer (`../reviews.ts`), never
- * stored. `create` of the collection is their only verb.
+ * POST of the review kinds (SubjectAccessReview, LocalSubjectAccessReview, the self reviews and
+ * TokenReview): answered from the caller's identity, the authorizer (`../reviews.ts`) or the
+ * token authenticators, never stored. `create` of the collection is their only verb.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { UserInfo } from '../auth.js';
@@ -15,6 +15,7 @@ import {
   subjectAccessReview,
 } from '../reviews.js';
 import { type HandlerOptions, methodNotAllowed, readJson } from './context.js';
+import { tokenReview } from './token-review.js';
 
 /** POST of a review: answered from the caller's identity, never stored. */
 export async function serveReview(
@@ -48,6 +49,8 @@ export async function serveReview(
         201,
         await subjectAccessReview({ ...review, namespace: c.info.namespace ?? '' }),
       );
+    case 'TokenReview':
+      return sendJson(c.res, 201, tokenReview(o, input, new Date()));
     case 'SelfSubjectRulesReview':
       return sendJson(
         c.res,

@@ -153,6 +153,44 @@ describe('a service account with a Role and RoleBinding', () => {
     expect(empty.status).toBe(422);
   });
 
+  it('TokenReview names the owner of a static or service-account token, and no one for a bad one', async () => {
+    const review = (token: string, audiences?: string[]) =>
+      admin('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token, ...(audiences ? { audiences } : {}) },
+      });
+    const user = await review(userToken('carol', ['auditors']), ['https://kubernetes.default.svc']);
+    expect(user.status).toBe(201);
+    expect(user.json.status).toEqual({
+      authenticated: true,
+      user: { username: 'carol', groups: ['auditors', 'system:authenticated'] },
+      audiences: ['https://kubernetes.default.svc'],
+    });
+    const sa = await review(await saToken('team', 'robot'));
+    expect(sa.json.status).toEqual({
+      authenticated: true,
+      user: {
+        username: 'system:serviceaccount:team:robot',
+        groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'],
+      },
+    });
+    expect((await review('not-a-token')).json.status).toEqual({ user: {} });
+    const empty = await admin('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { spec: {} });
+    expect(empty.status).toBe(422);
+    expect(empty.json.message).toContain('spec.token: Required value');
+    // Only who may create tokenreviews asks (system:auth-delegator, nodes, the kubelet's callers).
+    const denied = await as(
+      await saToken('team', 'robot'),
+      'POST',
+      '/apis/authentication.k8s.io/v1/tokenreviews',
+      {
+        spec: { token: 'x' },
+      },
+    );
+    expect(denied.status).toBe(403);
+  });
+
   it('non-resource paths are authorized by RBAC (discovery for everyone authenticated, not /metrics)', async () => {
     const token = await saToken('team', 'robot');
     expect((await as(token, 'GET', '/apis')).status).toBe(200);
