@@ -134,11 +134,17 @@ function streamRoute(kind: 'exec' | 'attach', args: string[], q: URLSearchParams
   return { kind, ref, container: b ?? a, command, stdin, stdout, stderr, tty };
 }
 
+/** The path and query of a request target, without URL parsing that could throw (`//`, `*`). */
+export function splitTarget(rawUrl: string): { readonly path: string; readonly query: URLSearchParams } {
+  const q = rawUrl.indexOf('?');
+  const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
+  return { path: path.startsWith('/') ? path : `/${path}`, query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)) };
+}
+
 /** The route of a request; `rawUrl` is the request target (path and query). */
 export function route(method: string, rawUrl: string): Route {
-  const url = new URL(rawUrl, 'https://kubelet.invalid');
-  const q = url.searchParams;
-  const parts = url.pathname.split('/').slice(1);
+  const { path, query: q } = splitTarget(rawUrl);
+  const parts = path.split('/').slice(1);
   const [head = '', ...rest] = parts;
   const args = decode(rest);
   const get = method === 'GET' || method === 'HEAD';

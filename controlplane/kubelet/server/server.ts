@@ -21,7 +21,7 @@ import { Authenticator, type ReviewClient } from './authn.js';
 import { Authorizer } from './authz.js';
 import { type HandlerContext, resolveUpgrade, serveRequest } from './handlers.js';
 import { errorAnswer, HttpError, sendRawText, sendText } from './respond.js';
-import { route } from './routes.js';
+import { route, splitTarget } from './routes.js';
 import type { TargetCri } from './targets.js';
 import type { PortForwardHandler, RemoteCommandHandler, StatsProvider } from './types.js';
 
@@ -128,7 +128,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       log.warn('authentication failed', { err });
     }
     if (!user) throw new HttpError(401, 'Unauthorized');
-    const path = new URL(req.url ?? '/', 'https://kubelet.invalid').pathname;
+    const { path } = splitTarget(req.url ?? '/');
     const attrs = requestAttributes(req.method ?? '', path, o.nodeName);
     let allowed: boolean;
     try {
@@ -168,7 +168,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     socket.once('close', () => upgraded.delete(socket));
     const run = async (): Promise<void> => {
       await admit(req);
-      const path = new URL(req.url ?? '/', 'https://kubelet.invalid').pathname;
+      const { path } = splitTarget(req.url ?? '/');
       const start = await resolveUpgrade(context, route(req.method ?? '', req.url ?? '/'), path);
       // From here the bridge owns the socket: it answers the handshake or an error itself.
       await start(req, socket, head).catch((err: unknown) => {
