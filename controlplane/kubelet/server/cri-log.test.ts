@@ -18,16 +18,24 @@ const b = (s: string): Buffer => Buffer.from(s);
 
 describe('parseCriLine', () => {
   it.each([
-    ['2026-12-05T18:19:02.123456789Z stdout F hello', { stream: 'stdout', partial: false, content: 'hello\n' }],
+    [
+      '2026-12-05T18:19:02.123456789Z stdout F hello',
+      { stream: 'stdout', partial: false, content: 'hello\n' },
+    ],
     ['2026-12-05T18:19:02Z stderr F oops', { stream: 'stderr', partial: false, content: 'oops\n' }],
     ['2026-12-05T19:19:02.5+01:00 stdout P part', { stream: 'stdout', partial: true, content: 'part' }],
     ['2026-12-05T18:19:02.1Z stdout F:x:y tagged', { stream: 'stdout', partial: false, content: 'tagged\n' }],
     ['2026-12-05T18:19:02.1Z stdout F ', { stream: 'stdout', partial: false, content: '\n' }],
     ['2026-12-05T18:19:02.1Z stdout F', { stream: 'stdout', partial: false, content: '\n' }],
-    ['2026-12-05T18:19:02.1Z stdout F  two  spaces ', { stream: 'stdout', partial: false, content: ' two  spaces \n' }],
+    [
+      '2026-12-05T18:19:02.1Z stdout F  two  spaces ',
+      { stream: 'stdout', partial: false, content: ' two  spaces \n' },
+    ],
   ])('%j', (line, want) => {
     const got = parseCriLine(b(line));
-    expect(got && { stream: got.stream, partial: got.partial, content: got.content.toString() }).toEqual(want);
+    expect(got && { stream: got.stream, partial: got.partial, content: got.content.toString() }).toEqual(
+      want,
+    );
   });
 
   it.each([
@@ -99,8 +107,16 @@ describe('LogFormatter', () => {
       '2026-12-05T18:00:00.100000000Z one\n2026-12-05T18:00:01.200000000Z two\n' +
         '2026-12-05T18:00:02.300000000Z three\n2026-12-05T18:00:03.000000000Z four\n',
     ],
-    ['since: older messages skipped', { timestamps: false, sinceNs: parseTimeNs('2026-12-05T18:00:01.2Z') as bigint }, 'two\nthree\nfour\n'],
-    ['since in the middle of a line: the older pieces skipped', { timestamps: false, sinceNs: parseTimeNs('2026-12-05T18:00:02.4Z') as bigint }, 'ree\nfour\n'],
+    [
+      'since: older messages skipped',
+      { timestamps: false, sinceNs: parseTimeNs('2026-12-05T18:00:01.2Z') as bigint },
+      'two\nthree\nfour\n',
+    ],
+    [
+      'since in the middle of a line: the older pieces skipped',
+      { timestamps: false, sinceNs: parseTimeNs('2026-12-05T18:00:02.4Z') as bigint },
+      'ree\nfour\n',
+    ],
     ['limitBytes cuts inside a message', { timestamps: false, limitBytes: 6 }, 'one\ntw'],
     ['limitBytes exactly at a line end', { timestamps: false, limitBytes: 4 }, 'one\n'],
     ['limitBytes counts the timestamps', { timestamps: true, limitBytes: 12 }, '2026-12-05T1'],

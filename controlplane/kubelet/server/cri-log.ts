@@ -55,7 +55,10 @@ export function parseCriLine(line: Buffer): CriLogLine | undefined {
   // The tag field is `F` or `P`, optionally followed by `:`-separated tags; the text follows one space.
   let c = line.indexOf(SPACE, b + 1);
   if (c < 0) c = line.length;
-  const tag = line.subarray(b + 1, c).toString('latin1').split(':')[0];
+  const tag = line
+    .subarray(b + 1, c)
+    .toString('latin1')
+    .split(':')[0];
   if (tag !== 'F' && tag !== 'P') return undefined;
   const text = line.subarray(Math.min(c + 1, line.length));
   const partial = tag === 'P';

@@ -28,11 +28,7 @@ export interface HandlerContext {
 }
 
 /** Answers a route that is not an upgrade. */
-export async function serveRequest(
-  c: HandlerContext,
-  r: Route,
-  res: ServerResponse,
-): Promise<void> {
+export async function serveRequest(c: HandlerContext, r: Route, res: ServerResponse): Promise<void> {
   switch (r.kind) {
     case 'healthz':
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');

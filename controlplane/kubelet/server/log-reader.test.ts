@@ -52,7 +52,10 @@ const file = (name: string, text: string): string => {
 
 describe('openLogStream', () => {
   it('reads the whole log, joining pieces; an unterminated last line is written too', async () => {
-    const path = file('a.log', line('one') + line('tw', 'stderr', 'P') + line('o', 'stderr') + line('three').slice(0, -1));
+    const path = file(
+      'a.log',
+      line('one') + line('tw', 'stderr', 'P') + line('o', 'stderr') + line('three').slice(0, -1),
+    );
     const out = sink();
     await (await openLogStream(path, out, options()))();
     expect(out.text()).toBe('one\ntwo\nthree\n');
@@ -72,7 +75,9 @@ describe('openLogStream', () => {
     const path = file('c.log', line('first'));
     let running = true;
     const out = sink();
-    const done = (await openLogStream(path, out, options({ follow: true, isRunning: async () => running })))();
+    const done = (
+      await openLogStream(path, out, options({ follow: true, isRunning: async () => running }))
+    )();
     await sleep(100);
     appendFileSync(path, line('second'));
     await expect.poll(() => out.text(), { timeout: 3000 }).toBe('first\nsecond\n');
@@ -86,7 +91,9 @@ describe('openLogStream', () => {
     const path = file('d.log', line('old-1'));
     let running = true;
     const out = sink();
-    const done = (await openLogStream(path, out, options({ follow: true, isRunning: async () => running })))();
+    const done = (
+      await openLogStream(path, out, options({ follow: true, isRunning: async () => running }))
+    )();
     await expect.poll(() => out.text()).toBe('old-1\n');
     appendFileSync(path, line('old-2'));
     renameSync(path, `${path}.20261205-180000`);
@@ -112,7 +119,11 @@ describe('openLogStream', () => {
     const abort = new AbortController();
     const out = sink();
     const done = (
-      await openLogStream(path, out, options({ follow: true, isRunning: async () => true, signal: abort.signal }))
+      await openLogStream(
+        path,
+        out,
+        options({ follow: true, isRunning: async () => true, signal: abort.signal }),
+      )
     )();
     await expect.poll(() => out.text()).toBe('a\n');
     abort.abort();

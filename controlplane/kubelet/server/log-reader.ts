@@ -8,7 +8,7 @@
  */
 import { type FSWatcher, readSync, watch } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
-import { LineSplitter, LogFormatter, type LogSelection, findTailStart } from './cri-log.js';
+import { findTailStart, LineSplitter, LogFormatter, type LogSelection } from './cri-log.js';
 
 /** Where the formatted log goes: a ServerResponse fits. */
 export interface LogSink {

@@ -3,7 +3,7 @@
  * (`http.Error` and go-restful's WriteError), on a normal response or — for an upgrade request
  * whose socket Node has handed over — written raw on the socket, which then closes.
  */
-import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 /** An answer other than 2xx, with the text the client sees. */

@@ -44,7 +44,9 @@ describe('requestAttributes', () => {
   it('words a 403 as upstream and asks the review with the node’s attributes', () => {
     const user = { name: 'jane', groups: ['dev'] };
     const a = requestAttributes('POST', '/exec/ns/p/c', 'node-1');
-    expect(forbiddenText(user, a)).toBe('Forbidden (user=jane, verb=create, resource=nodes, subresource=proxy)');
+    expect(forbiddenText(user, a)).toBe(
+      'Forbidden (user=jane, verb=create, resource=nodes, subresource=proxy)',
+    );
     expect(subjectAccessReview(user, a)).toEqual({
       apiVersion: 'authorization.k8s.io/v1',
       kind: 'SubjectAccessReview',
@@ -102,10 +104,26 @@ describe('route', () => {
         query: { follow: false, previous: false, timestamps: false, sinceSeconds: 30 },
       },
     ],
-    ['GET', '/containerLogs/ns/p/c?tailLines=-1', { kind: 'bad-request', message: 'tailLines: must be non-negative, got -1' }],
-    ['GET', '/containerLogs/ns/p/c?limitBytes=0', { kind: 'bad-request', message: 'limitBytes: must be positive, got 0' }],
-    ['GET', '/containerLogs/ns/p/c?tailLines=x', { kind: 'bad-request', message: 'tailLines: not an integer: "x"' }],
-    ['GET', '/containerLogs/ns/p/c?sinceTime=yesterday', { kind: 'bad-request', message: 'sinceTime: not an RFC 3339 time: "yesterday"' }],
+    [
+      'GET',
+      '/containerLogs/ns/p/c?tailLines=-1',
+      { kind: 'bad-request', message: 'tailLines: must be non-negative, got -1' },
+    ],
+    [
+      'GET',
+      '/containerLogs/ns/p/c?limitBytes=0',
+      { kind: 'bad-request', message: 'limitBytes: must be positive, got 0' },
+    ],
+    [
+      'GET',
+      '/containerLogs/ns/p/c?tailLines=x',
+      { kind: 'bad-request', message: 'tailLines: not an integer: "x"' },
+    ],
+    [
+      'GET',
+      '/containerLogs/ns/p/c?sinceTime=yesterday',
+      { kind: 'bad-request', message: 'sinceTime: not an RFC 3339 time: "yesterday"' },
+    ],
     [
       'GET',
       '/containerLogs/ns/p/c?sinceTime=2026-12-05T18:00:00Z&sinceSeconds=3',
@@ -153,8 +171,16 @@ describe('route', () => {
         tty: false,
       },
     ],
-    ['GET', '/exec/ns/p/c?command=ls', { kind: 'bad-request', message: 'you must specify at least 1 of stdin, stdout, stderr' }],
-    ['GET', '/exec/ns/p/c?output=1', { kind: 'bad-request', message: 'command: at least one argument is required' }],
+    [
+      'GET',
+      '/exec/ns/p/c?command=ls',
+      { kind: 'bad-request', message: 'you must specify at least 1 of stdin, stdout, stderr' },
+    ],
+    [
+      'GET',
+      '/exec/ns/p/c?output=1',
+      { kind: 'bad-request', message: 'command: at least one argument is required' },
+    ],
     ['PUT', '/exec/ns/p/c?output=1', { kind: 'method-not-allowed' }],
     ['GET', '/exec/ns/p', { kind: 'not-found' }],
     ['POST', '/portForward/ns/p', { kind: 'port-forward', ref: { namespace: 'ns', pod: 'p' }, ports: [] }],
@@ -164,13 +190,25 @@ describe('route', () => {
       { kind: 'port-forward', ref: { namespace: 'ns', pod: 'p', uid: 'uid-1' }, ports: [80, 443, 8080] },
     ],
     ['GET', '/portForward/ns/p?port=0', { kind: 'bad-request', message: 'port: must be 1–65535, got "0"' }],
-    ['GET', '/portForward/ns/p?port=http', { kind: 'bad-request', message: 'port: must be 1–65535, got "http"' }],
+    [
+      'GET',
+      '/portForward/ns/p?port=http',
+      { kind: 'bad-request', message: 'port: must be 1–65535, got "http"' },
+    ],
   ])('%s %s', (method, url, want) => {
     expect(route(method, url)).toEqual(want);
   });
 
   it('survives any target', () => {
-    for (const url of ['', '*', '//', '/%', '/exec/%2F/%2F/%2F?command', 'http://x/healthz', '/containerLogs/a/b/c?tailLines=1e9']) {
+    for (const url of [
+      '',
+      '*',
+      '//',
+      '/%',
+      '/exec/%2F/%2F/%2F?command',
+      'http://x/healthz',
+      '/containerLogs/a/b/c?tailLines=1e9',
+    ]) {
       expect(() => route('GET', url)).not.toThrow();
     }
   });
@@ -191,11 +229,21 @@ describe('selectLogContainer', () => {
     }
   };
   it.each<[string, ContainerCandidate[], string, string]>([
-    ['running', [c('a', 'CONTAINER_RUNNING', 0)], 'a', '400 previous terminated container "c" in pod "p" not found'],
+    [
+      'running',
+      [c('a', 'CONTAINER_RUNNING', 0)],
+      'a',
+      '400 previous terminated container "c" in pod "p" not found',
+    ],
     ['restarted once', [c('a', 'CONTAINER_EXITED', 0), c('b', 'CONTAINER_RUNNING', 1)], 'b', 'a'],
     ['in back-off after a crash', [c('b', 'CONTAINER_EXITED', 1)], 'b', 'b'],
     ['created, not started yet', [c('a', 'CONTAINER_EXITED', 0), c('b', 'CONTAINER_CREATED', 1)], 'a', 'a'],
-    ['never ran', [c('a', 'CONTAINER_CREATED', 0)], '400 container "c" in pod "p" is waiting to start: ContainerCreating', '400 previous terminated container "c" in pod "p" not found'],
+    [
+      'never ran',
+      [c('a', 'CONTAINER_CREATED', 0)],
+      '400 container "c" in pod "p" is waiting to start: ContainerCreating',
+      '400 previous terminated container "c" in pod "p" not found',
+    ],
     ['two dead, newest first', [c('a', 'CONTAINER_EXITED', 0), c('b', 'CONTAINER_EXITED', 1)], 'b', 'b'],
   ])('%s', (_name, list, current, previous) => {
     expect(pick(list, false)).toBe(current);

@@ -33,7 +33,12 @@ export type Route =
   | { readonly kind: 'healthz' }
   | { readonly kind: 'stats-summary' }
   | { readonly kind: 'metrics-resource' }
-  | { readonly kind: 'container-logs'; readonly ref: PodRef; readonly container: string; readonly query: LogQuery }
+  | {
+      readonly kind: 'container-logs';
+      readonly ref: PodRef;
+      readonly container: string;
+      readonly query: LogQuery;
+    }
   | {
       readonly kind: 'exec' | 'attach';
       readonly ref: PodRef;
@@ -138,7 +143,10 @@ function streamRoute(kind: 'exec' | 'attach', args: string[], q: URLSearchParams
 export function splitTarget(rawUrl: string): { readonly path: string; readonly query: URLSearchParams } {
   const q = rawUrl.indexOf('?');
   const path = q < 0 ? rawUrl : rawUrl.slice(0, q);
-  return { path: path.startsWith('/') ? path : `/${path}`, query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)) };
+  return {
+    path: path.startsWith('/') ? path : `/${path}`,
+    query: new URLSearchParams(q < 0 ? '' : rawUrl.slice(q + 1)),
+  };
 }
 
 /** The route of a request; `rawUrl` is the request target (path and query). */
@@ -161,7 +169,7 @@ export function route(method: string, rawUrl: string): Route {
         if (rest.length !== 1 || rest[0] !== 'resource') return { kind: 'not-found' };
         return get ? { kind: 'metrics-resource' } : { kind: 'method-not-allowed' };
       case 'containerLogs': {
-        if (!args || args.length !== 3) return { kind: 'not-found' };
+        if (args?.length !== 3) return { kind: 'not-found' };
         if (!get) return { kind: 'method-not-allowed' };
         const [namespace = '', pod = '', container = ''] = args;
         return { kind: 'container-logs', ref: podRef(namespace, pod), container, query: parseLogQuery(q) };

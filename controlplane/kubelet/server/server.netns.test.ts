@@ -29,12 +29,7 @@ import { observeRuntime } from '../observe.js';
 import { emptyObservation, type ObservedContainer, type ObservedPod } from '../observed.js';
 import { type BackOffEntry, planPod } from '../plan.js';
 import { type KubeletServer, startKubeletServer } from './index.js';
-import {
-  callKubelet,
-  type ClientPair,
-  recordingHandlers,
-  SPDY_UPGRADE,
-} from './testing/kubelet-fixture.js';
+import { type ClientPair, callKubelet, recordingHandlers, SPDY_UPGRADE } from './testing/kubelet-fixture.js';
 
 const NODE = 'kserver-node';
 
@@ -66,7 +61,11 @@ describeKernel('the kubelet endpoint over containerd', () => {
   const context = (observed: ObservedPod): ApplyContext => ({
     observed,
     podLogsDir: podLogsDir(),
-    dns: { servers: ['10.96.0.10'], domain: 'cluster.local', host: { servers: [], searches: [], options: [] } },
+    dns: {
+      servers: ['10.96.0.10'],
+      domain: 'cluster.local',
+      host: { servers: [], searches: [], options: [] },
+    },
     hostIPs: ['192.0.2.1'],
     services: [],
     objects: { configMaps: new Map(), secrets: new Map() },
@@ -96,7 +95,11 @@ describeKernel('the kubelet endpoint over containerd', () => {
       ),
     );
   /** A pod in the API server, bound to the node, and made real by a sync. */
-  const runPod = async (name: string, main: Container, restartPolicy: 'Always' | 'Never'): Promise<KubeletPod> => {
+  const runPod = async (
+    name: string,
+    main: Container,
+    restartPolicy: 'Always' | 'Never',
+  ): Promise<KubeletPod> => {
     const created = await api()
       .client.resource(podsResource)
       .create({
@@ -110,10 +113,19 @@ describeKernel('the kubelet endpoint over containerd', () => {
     await sync(pod);
     return pod;
   };
-  const sh = (script: string): Container => ({ name: 'main', image: BUSYBOX_IMAGE, command: ['sh', '-c', script] });
+  const sh = (script: string): Container => ({
+    name: 'main',
+    image: BUSYBOX_IMAGE,
+    command: ['sh', '-c', script],
+  });
 
   beforeAll(async () => {
-    rt = await startTestRuntime({ tag: 'ks', bridge: 'sykls0', subnet: '10.93.0.0/24', images: ['busybox', 'pause'] });
+    rt = await startTestRuntime({
+      tag: 'ks',
+      bridge: 'sykls0',
+      subnet: '10.93.0.0/24',
+      images: ['busybox', 'pause'],
+    });
     env = await startTestEnv();
     const data = join(env.server.dir, 'data');
     const pki = pkiFiles(data);
@@ -161,7 +173,11 @@ describeKernel('the kubelet endpoint over containerd', () => {
   }, 60_000);
 
   it('reads a finished container’s log: whole, tail, timestamps, limitBytes; kubectl logs through the API server', async () => {
-    const pod = await runPod('print', sh('echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three'), 'Never');
+    const pod = await runPod(
+      'print',
+      sh('echo one; sleep 0.2; echo two >&2; sleep 0.2; echo three'),
+      'Never',
+    );
     await container(pod, 'CONTAINER_EXITED');
     const base = '/containerLogs/default/print/main';
     expect(await logs(base)).toEqual({ status: 200, text: 'one\ntwo\nthree\n' });
@@ -169,7 +185,9 @@ describeKernel('the kubelet endpoint over containerd', () => {
     expect((await logs(`${base}?limitBytes=6`)).text).toBe('one\ntw');
     const stamped = (await logs(`${base}?timestamps=true`)).text.split('\n').slice(0, 3);
     for (const [i, word] of ['one', 'two', 'three'].entries())
-      expect(stamped[i]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) ${word}$`));
+      expect(stamped[i]).toMatch(
+        new RegExp(`^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{9}(Z|[+-]\\d\\d:\\d\\d) ${word}$`),
+      );
     expect((await logs(`${base}?sinceTime=2999-01-01T00:00:00Z`)).text).toBe('');
 
     expect(await k('logs', 'print')).toMatchObject({ code: 0, stdout: 'one\ntwo\nthree\n' });
@@ -180,7 +198,9 @@ describeKernel('the kubelet endpoint over containerd', () => {
     // Containers of a pod share its /dev/shm: the second attempt knows it is the second.
     const pod = await runPod(
       'restarts',
-      sh('if [ -e /dev/shm/ran ]; then echo second; exec sleep 3600; fi; touch /dev/shm/ran; echo first; exit 1'),
+      sh(
+        'if [ -e /dev/shm/ran ]; then echo second; exec sleep 3600; fi; touch /dev/shm/ran; echo first; exit 1',
+      ),
       'Always',
     );
     await container(pod, 'CONTAINER_EXITED', 0);
@@ -192,7 +212,11 @@ describeKernel('the kubelet endpoint over containerd', () => {
     expect((await logs('/containerLogs/default/restarts/main?previous=true')).text).toBe('first\n');
     expect(await k('logs', 'restarts', '--previous')).toMatchObject({ code: 0, stdout: 'first\n' });
 
-    const ticker = await runPod('ticker', sh('i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done'), 'Always');
+    const ticker = await runPod(
+      'ticker',
+      sh('i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done'),
+      'Always',
+    );
     await container(ticker, 'CONTAINER_RUNNING');
     expect(await logs('/containerLogs/default/ticker/main?previous=true')).toEqual({
       status: 400,
@@ -210,7 +234,9 @@ describeKernel('the kubelet endpoint over containerd', () => {
     const upgrade = (path: string, method = 'POST') =>
       callKubelet(port(), path, admin, { method, headers: SPDY_UPGRADE });
 
-    expect(await upgrade('/exec/default/ticker/main?command=sh&command=-c&command=id&input=1&output=1&tty=1')).toEqual({
+    expect(
+      await upgrade('/exec/default/ticker/main?command=sh&command=-c&command=id&input=1&output=1&tty=1'),
+    ).toEqual({
       status: 501,
       text: 'recorded',
     });
@@ -230,11 +256,21 @@ describeKernel('the kubelet endpoint over containerd', () => {
       'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==',
       'Sec-WebSocket-Protocol': 'v5.channel.k8s.io',
     };
-    const attach = await callKubelet(port(), `/attach/default/ticker/${ticker.uid}/main?stdout=true&stderr=true`, admin, {
-      headers: websocket,
-    });
+    const attach = await callKubelet(
+      port(),
+      `/attach/default/ticker/${ticker.uid}/main?stdout=true&stderr=true`,
+      admin,
+      {
+        headers: websocket,
+      },
+    );
     expect(attach.status).toBe(501);
-    expect(handlers.commands.at(-1)).toMatchObject({ kind: 'attach', containerId: running.id, command: [], stderr: true });
+    expect(handlers.commands.at(-1)).toMatchObject({
+      kind: 'attach',
+      containerId: running.id,
+      command: [],
+      stderr: true,
+    });
     expect((await upgrade('/portForward/default/ticker?port=8080')).status).toBe(501);
     expect(handlers.forwards.at(-1)).toEqual({ sandboxId: sandbox?.id, ports: [8080] });
 
@@ -275,7 +311,10 @@ describeKernel('the kubelet endpoint over containerd', () => {
     });
     expect(res?.statusCode).toBe(200);
     await until('three followed lines', async () => (text.split('\n').length > 3 ? true : undefined), 10_000);
-    const numbers = text.trim().split('\n').map((l) => Number(/^tick (\d+)$/.exec(l)?.[1]));
+    const numbers = text
+      .trim()
+      .split('\n')
+      .map((l) => Number(/^tick (\d+)$/.exec(l)?.[1]));
     // Consecutive ticks: nothing lost or repeated between the tail and the followed lines.
     expect(numbers.every((n, i) => i === 0 || n === (numbers[i - 1] as number) + 1)).toBe(true);
     expect(ended).toBe(false);

@@ -8,20 +8,19 @@
  * runtime-backed routes (logs, exec, port-forward) are in server.netns.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkiFiles } from '../../apiserver/pki.js';
-import { addToken } from '../../apiserver/pki.js';
 import { clusterRolesResource, KubeClient, parseKubeconfig } from '../../../lib/client/index.js';
 import { CriClient } from '../../../lib/cri/index.js';
 import { createLogger } from '../../../lib/obs/index.js';
 import { startTestEnv, type TestEnv } from '../../../test/harness/cluster/env.js';
+import { addToken, pkiFiles } from '../../apiserver/pki.js';
 import { type KubeletServer, startKubeletServer } from './index.js';
 import {
-  callKubelet,
   type ClientPair,
+  callKubelet,
   issueClientCert,
   recordingHandlers,
   SPDY_UPGRADE,
@@ -150,7 +149,9 @@ describe('authorization', () => {
       status: 403,
       text: 'Forbidden (user=jane, verb=create, resource=nodes, subresource=proxy)',
     });
-    expect((await callKubelet(kubelet.port, path, 'anonymous', { method: 'POST', headers: SPDY_UPGRADE })).status).toBe(401);
+    expect(
+      (await callKubelet(kubelet.port, path, 'anonymous', { method: 'POST', headers: SPDY_UPGRADE })).status,
+    ).toBe(401);
   });
 });
 
@@ -186,8 +187,9 @@ describe('the wire', () => {
   /** Writes raw bytes on a TLS connection and returns what came back before the server closed it. */
   const raw = (bytes: Buffer | string): Promise<string> =>
     new Promise((resolve, reject) => {
-      const s = tlsConnect({ host: '127.0.0.1', port: kubelet.port, rejectUnauthorized: false, ...admin }, () =>
-        s.write(bytes),
+      const s = tlsConnect(
+        { host: '127.0.0.1', port: kubelet.port, rejectUnauthorized: false, ...admin },
+        () => s.write(bytes),
       );
       const chunks: Buffer[] = [];
       s.on('data', (c: Buffer) => chunks.push(c));

@@ -6,17 +6,12 @@
  * API server: header and request time limits, a connection cap, 16 KiB of headers, no request
  * bodies; a request Node cannot parse gets a 400/408/431; any failure is answered, never thrown.
  */
-import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../../../lib/obs/index.js';
-import {
-  authorizationErrorText,
-  forbiddenText,
-  type KubeletUser,
-  requestAttributes,
-} from './attributes.js';
+import { authorizationErrorText, forbiddenText, type KubeletUser, requestAttributes } from './attributes.js';
 import { Authenticator, type ReviewClient } from './authn.js';
 import { Authorizer } from './authz.js';
 import { type HandlerContext, resolveUpgrade, serveRequest } from './handlers.js';

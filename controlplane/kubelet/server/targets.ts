@@ -8,12 +8,7 @@
  * this is the last termination, also during CrashLoopBackOff.
  */
 import type { Container, ContainerState, CriClient, PodSandbox } from '../../../lib/cri/index.js';
-import {
-  LABEL_CONTAINER_NAME,
-  LABEL_POD_NAME,
-  LABEL_POD_NAMESPACE,
-  LABEL_POD_UID,
-} from '../observed.js';
+import { LABEL_CONTAINER_NAME, LABEL_POD_NAME, LABEL_POD_NAMESPACE, LABEL_POD_UID } from '../observed.js';
 import { HttpError } from './respond.js';
 import type { PodRef } from './routes.js';
 
@@ -127,6 +122,9 @@ export async function readySandbox(cri: TargetCri, ref: PodRef): Promise<string>
       return d > 0n ? 1 : d < 0n ? -1 : 0;
     })[0];
   if (!ready)
-    throw new HttpError(404, `pod "${ref.pod}" in namespace "${ref.namespace}" has no ready sandbox on this node`);
+    throw new HttpError(
+      404,
+      `pod "${ref.pod}" in namespace "${ref.namespace}" has no ready sandbox on this node`,
+    );
   return ready.id;
 }

@@ -29,22 +29,62 @@ export function issueClientCert(
 ): ClientPair {
   const base = join(dir, `client-${subject.cn.replace(/[^a-z0-9-]/gi, '_')}`);
   const subj = `${(subject.o ?? []).map((o) => `/O=${o}`).join('')}/CN=${subject.cn}`;
-  execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`], QUIET);
-  execFileSync('openssl', ['req', '-new', '-key', `${base}.key`, '-subj', subj, '-out', `${base}.csr`], QUIET);
-  execFileSync('openssl', [
-    'x509', '-req', '-in', `${base}.csr`, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial',
-    '-days', '1', '-out', `${base}.crt`,
-  ], QUIET);
+  execFileSync(
+    'openssl',
+    ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${base}.key`],
+    QUIET,
+  );
+  execFileSync(
+    'openssl',
+    ['req', '-new', '-key', `${base}.key`, '-subj', subj, '-out', `${base}.csr`],
+    QUIET,
+  );
+  execFileSync(
+    'openssl',
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${base}.csr`,
+      '-CA',
+      ca.cert,
+      '-CAkey',
+      ca.key,
+      '-CAcreateserial',
+      '-days',
+      '1',
+      '-out',
+      `${base}.crt`,
+    ],
+    QUIET,
+  );
   return { cert: readFileSync(`${base}.crt`, 'utf8'), key: readFileSync(`${base}.key`, 'utf8') };
 }
 
 /** A self-signed pair no CA of the test trusts. */
 export function selfSignedCert(dir: string, cn: string): ClientPair {
   const base = join(dir, `self-${cn}`);
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
-    '-subj', `/O=system:masters/CN=${cn}`, '-keyout', `${base}.key`, '-out', `${base}.crt`,
-  ], QUIET);
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      `/O=system:masters/CN=${cn}`,
+      '-keyout',
+      `${base}.key`,
+      '-out',
+      `${base}.crt`,
+    ],
+    QUIET,
+  );
   return { cert: readFileSync(`${base}.crt`, 'utf8'), key: readFileSync(`${base}.key`, 'utf8') };
 }
 
@@ -66,7 +106,12 @@ export interface CallOptions {
 }
 
 /** One request to the kubelet on 127.0.0.1:`port`; upgrades resolve with the status line the server wrote. */
-export function callKubelet(port: number, path: string, as: Caller, o: CallOptions = {}): Promise<KubeletAnswer> {
+export function callKubelet(
+  port: number,
+  path: string,
+  as: Caller,
+  o: CallOptions = {},
+): Promise<KubeletAnswer> {
   const headers: Record<string, string> = { ...o.headers };
   if (typeof as === 'object' && 'token' in as) headers.Authorization = `Bearer ${as.token}`;
   return new Promise((resolve, reject) => {
