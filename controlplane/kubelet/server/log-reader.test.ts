@@ -87,6 +87,21 @@ describe('openLogStream', () => {
     expect(out.text()).toBe('first\nsecond\nlast\n');
   });
 
+  it('follow of a container that no longer runs reads the log and ends at once', async () => {
+    const path = file('c2.log', line('done'));
+    const out = sink();
+    const started = Date.now();
+    await (await openLogStream(path, out, options({ follow: true, recheckMs: 10_000 })))();
+    expect(out.text()).toBe('done\n');
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('a runtime that cannot say whether the container runs ends the follow', async () => {
+    const path = file('c3.log', line('x'));
+    const isRunning = () => Promise.reject(new Error('CRI ContainerStatus: NOT_FOUND'));
+    await (await openLogStream(path, sink(), options({ follow: true, isRunning })))();
+  });
+
   it('follows across a rotation: the old file to its end, then the new one from its start', async () => {
     const path = file('d.log', line('old-1'));
     let running = true;

@@ -63,24 +63,23 @@ async function openAt(path: string, tailLines: number | undefined): Promise<Curs
 }
 
 /** Resolves on a change of the file, after `ms`, or on abort — whichever comes first. */
-function changeOrTimeout(path: string, ms: number, signal: AbortSignal): Promise<'change' | 'timeout'> {
+function changeOrTimeout(path: string, ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     let watcher: FSWatcher | undefined;
-    const finish = (why: 'change' | 'timeout'): void => {
+    const finish = (): void => {
       clearTimeout(timer);
       watcher?.close();
-      signal.removeEventListener('abort', aborted);
-      resolve(why);
+      signal.removeEventListener('abort', finish);
+      resolve();
     };
-    const aborted = (): void => finish('timeout');
-    const timer = setTimeout(() => finish('timeout'), ms);
+    const timer = setTimeout(finish, ms);
     try {
-      watcher = watch(path, { persistent: false }, () => finish('change'));
-      watcher.on('error', () => finish('timeout'));
+      watcher = watch(path, { persistent: false }, finish);
+      watcher.on('error', finish);
     } catch {
       // No watch on this path (gone for a moment during rotation): the timer re-checks.
     }
-    signal.addEventListener('abort', aborted, { once: true });
+    signal.addEventListener('abort', finish, { once: true });
   });
 }
 
@@ -151,22 +150,25 @@ export async function openLogStream(
     return true;
   };
 
+  /** Whether the container still runs; a runtime that cannot say (or lost it) ends the follow. */
+  const running = (): Promise<boolean> => o.isRunning().catch(() => false);
+
   return async () => {
     try {
-      if (!(await readToEnd())) return;
-      if (!o.follow) {
-        await finish();
-        return;
-      }
+      // As upstream's ReadLogs/waitLogs: at each end of the file, a stopped container ends the
+      // stream (after a last read for what it wrote before stopping); else wait for a change.
       for (;;) {
-        if (o.signal.aborted) return;
-        const why = await changeOrTimeout(path, o.recheckMs ?? 1000, o.signal);
-        if (o.signal.aborted) return;
-        if (!(await rotated()) || !(await readToEnd())) return;
-        if (why === 'timeout' && !(await o.isRunning())) {
+        if (!(await readToEnd())) return;
+        if (!o.follow) {
+          await finish();
+          return;
+        }
+        if (!(await running())) {
           if (await readToEnd()) await finish();
           return;
         }
+        await changeOrTimeout(path, o.recheckMs ?? 1000, o.signal);
+        if (o.signal.aborted || !(await rotated())) return;
       }
     } finally {
       await cursor.handle.close();
