@@ -1,6 +1,6 @@
 /**
  * What each route answers, once the request is authenticated and authorized: health, the
- * stats provider's summary and resource metrics, a container's log streamed from its CRI log
+ * pods bound to the node (when given), the stats provider's summary and resource metrics, a container's log streamed from its CRI log
  * file, and the upgrades (exec, attach, port-forward) resolved to their CRI ids and handed to
  * the streaming bridges with their socket. Errors are thrown as HttpError; the server turns
  * them into answers.
@@ -21,6 +21,8 @@ export interface HandlerContext {
   readonly remoteCommand: RemoteCommandHandler;
   readonly portForward: PortForwardHandler;
   readonly stats: StatsProvider;
+  /** The PodList `/pods` serves; without it `/pods` is 404. */
+  readonly pods: (() => Promise<unknown>) | undefined;
   /** The clock for `sinceSeconds`, ms. */
   readonly now: () => number;
   /** How often a log follower re-checks its container (ms). */
@@ -33,6 +35,12 @@ export async function serveRequest(c: HandlerContext, r: Route, res: ServerRespo
     case 'healthz':
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' }).end('ok');
       return;
+    case 'pods': {
+      if (!c.pods) throw new HttpError(404, 'not found');
+      const body = JSON.stringify(await c.pods());
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
+      return;
+    }
     case 'stats-summary': {
       const body = JSON.stringify(await c.stats.summary());
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);

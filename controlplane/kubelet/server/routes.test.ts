@@ -72,6 +72,8 @@ describe('route', () => {
     ['GET', '/healthz', { kind: 'healthz' }],
     ['POST', '/healthz', { kind: 'method-not-allowed' }],
     ['GET', '/stats/summary', { kind: 'stats-summary' }],
+    ['GET', '/pods', { kind: 'pods' }],
+    ['GET', '/pods/x', { kind: 'not-found' }],
     ['GET', '/stats/container', { kind: 'not-found' }],
     ['GET', '/metrics/resource', { kind: 'metrics-resource' }],
     ['GET', '/nothing', { kind: 'not-found' }],

@@ -3,7 +3,7 @@
  * with the query checked (a bad value is a 400 naming the parameter). Paths as upstream's
  * `pkg/kubelet/server/server.go` registers them: `/containerLogs/{ns}/{pod}/{container}`,
  * `/exec|attach/{ns}/{pod}[/{uid}]/{container}`, `/portForward/{ns}/{pod}[/{uid}]`,
- * `/stats/summary`, `/metrics/resource`, `/healthz` (`/pods` is not served yet). Stream options come as the API
+ * `/stats/summary`, `/metrics/resource`, `/pods`, `/healthz`. Stream options come as the API
  * server sends them (`input=1&output=1&error=1&tty=1`), and by the API's names
  * (`stdin=true` …) too.
  */
@@ -31,6 +31,7 @@ export interface PodRef {
 /** What a request asks for. */
 export type Route =
   | { readonly kind: 'healthz' }
+  | { readonly kind: 'pods' }
   | { readonly kind: 'stats-summary' }
   | { readonly kind: 'metrics-resource' }
   | {
@@ -162,6 +163,9 @@ export function route(method: string, rawUrl: string): Route {
       case 'healthz':
         if (rest.length > 0) return { kind: 'not-found' };
         return get ? { kind: 'healthz' } : { kind: 'method-not-allowed' };
+      case 'pods':
+        if (rest.length > 0) return { kind: 'not-found' };
+        return get ? { kind: 'pods' } : { kind: 'method-not-allowed' };
       case 'stats':
         if (rest.length !== 1 || rest[0] !== 'summary') return { kind: 'not-found' };
         return get ? { kind: 'stats-summary' } : { kind: 'method-not-allowed' };

@@ -4,7 +4,7 @@
  * (observe → planPod → applyActions), their logs read from containerd's CRI log files —
  * directly and through the API server with the real kubectl (`logs`, `--tail`, `--previous`),
  * with tail, timestamps, limitBytes, follow (new lines arrive; the stream ends when the
- * container stops) — and exec, attach and port-forward routed to the running container's and
+ * container stops; `kubectl logs -f`) — and exec, attach and port-forward routed to the running container's and
  * the ready sandbox's CRI ids (handlers that record them and answer 501 stand in for the
  * bridges, which have their own tests). Unknown pods and containers are 404s with a message.
  */
@@ -320,5 +320,12 @@ describeKernel('the kubelet endpoint over containerd', () => {
     expect(ended).toBe(false);
     await cri().stopContainer({ containerId: running.id, timeout: 0 });
     await until('the follow to end', async () => (ended ? true : undefined), 10_000);
+
+    // kubectl logs -f through the API server: lines as they come, done when the container exits.
+    const burst = await runPod('burst', sh('echo a; sleep 1; echo b; sleep 1; echo c'), 'Never');
+    await container(burst, 'CONTAINER_RUNNING');
+    const started = Date.now();
+    expect(await k('logs', '-f', 'burst')).toMatchObject({ code: 0, stdout: 'a\nb\nc\n' });
+    expect(Date.now() - started).toBeGreaterThan(1000);
   }, 60_000);
 });

@@ -29,6 +29,7 @@ import {
 
 const NODE = 'node-1';
 const SUMMARY = { node: { nodeName: NODE, cpu: { usageNanoCores: 1 } }, pods: [] };
+const PODS = { kind: 'PodList', apiVersion: 'v1', metadata: {}, items: [] };
 const METRICS = '# HELP node_cpu_usage_seconds_total x\nnode_cpu_usage_seconds_total 1 1\n';
 
 let env: TestEnv;
@@ -70,6 +71,7 @@ beforeAll(async () => {
     remoteCommand: handlers.remoteCommand,
     portForward: handlers.portForward,
     stats: { summary: async () => SUMMARY, resourceMetrics: async () => METRICS },
+    pods: async () => PODS,
     // Denials are not reused, so the RBAC change below is seen at once.
     authCache: { deniedTtlMs: 0 },
   });
@@ -156,11 +158,12 @@ describe('authorization', () => {
 });
 
 describe('routes', () => {
-  it('serves the stats provider’s summary and resource metrics', async () => {
+  it('serves the stats provider’s summary and resource metrics, and the pods it is given', async () => {
     const summary = await get('/stats/summary', admin);
     expect(summary.status).toBe(200);
     expect(JSON.parse(summary.text)).toEqual(SUMMARY);
     expect(await get('/metrics/resource', admin)).toEqual({ status: 200, text: METRICS });
+    expect(JSON.parse((await get('/pods', admin)).text)).toEqual(PODS);
   });
 
   it('answers 404 for unknown paths, 405 for other methods, 400 for a stream without an upgrade', async () => {

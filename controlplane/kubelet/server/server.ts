@@ -63,6 +63,11 @@ export interface KubeletServerOptions {
   readonly remoteCommand: RemoteCommandHandler;
   readonly portForward: PortForwardHandler;
   readonly stats: StatsProvider;
+  /**
+   * The PodList of `GET /pods` (upstream serves its pod manager's pods: those bound to this
+   * node, as the informer has them); without it `/pods` is 404.
+   */
+  readonly pods?: () => Promise<unknown>;
   readonly limits?: KubeletServerLimits;
   readonly authCache?: KubeletAuthCacheOptions;
   /** The clock, ms (default Date.now): `sinceSeconds`, the review caches. */
@@ -110,6 +115,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     remoteCommand: o.remoteCommand,
     portForward: o.portForward,
     stats: o.stats,
+    pods: o.pods,
     now,
     logRecheckMs: o.logRecheckMs ?? 1000,
   };
