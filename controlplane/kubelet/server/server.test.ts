@@ -7,6 +7,7 @@
  * a stream without an upgrade), and that garbage on the wire is answered and survived. The
  * runtime-backed routes (logs, exec, port-forward) are in server.netns.test.ts.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,6 +210,26 @@ describe('the wire', () => {
     const withBody = await raw('POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello');
     expect(withBody).toMatch(/^HTTP\/1\.1 405 /);
     expect(withBody).toMatch(/Connection: close/i);
+    expect(await get('/healthz', admin)).toEqual({ status: 200, text: 'ok' });
+  });
+
+  it('survives random bytes, alone and after request heads (plain and upgrade)', async () => {
+    const heads = [
+      '',
+      'GET /containerLogs/default/p/c?follow=true HTTP/1.1\r\nHost: x\r\n',
+      'POST /exec/a/b/c?command=x&output=1 HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n\r\n',
+      'GET /portForward/a/b HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\n\r\n',
+    ];
+    await Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        raw(
+          Buffer.concat([
+            Buffer.from(heads[i % heads.length] as string),
+            randomBytes(1 + ((i * 997) % 3000)),
+          ]),
+        ),
+      ),
+    );
     expect(await get('/healthz', admin)).toEqual({ status: 200, text: 'ok' });
   });
 });
