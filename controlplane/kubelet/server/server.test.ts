@@ -187,6 +187,34 @@ describe('routes', () => {
   });
 });
 
+describe('options', () => {
+  it('are checked, naming the field', async () => {
+    const handlers = recordingHandlers();
+    const base = {
+      nodeName: NODE,
+      host: '127.0.0.1',
+      port: 0,
+      tls: admin,
+      client: nodeClient,
+      cri,
+      podLogsDir: dir,
+      logger: createLogger({ level: 'error' }),
+      remoteCommand: handlers.remoteCommand,
+      portForward: handlers.portForward,
+      stats: { summary: async () => ({}), resourceMetrics: async () => '' },
+    };
+    await expect(startKubeletServer({ ...base, nodeName: '' })).rejects.toThrow(
+      'nodeName: must not be empty',
+    );
+    await expect(startKubeletServer({ ...base, port: 70000 })).rejects.toThrow(
+      'port: must be 0–65535, got 70000',
+    );
+    await expect(startKubeletServer({ ...base, limits: { maxConnections: 0 } })).rejects.toThrow(
+      'limits.maxConnections: must be a positive integer, got 0',
+    );
+  });
+});
+
 describe('the wire', () => {
   /** Writes raw bytes on a TLS connection and returns what came back before the server closed it. */
   const raw = (bytes: Buffer | string): Promise<string> =>

@@ -10,6 +10,7 @@ import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:ht
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { invalid } from '../../../lib/errors/index.js';
 import type { Logger } from '../../../lib/obs/index.js';
 import { authorizationErrorText, forbiddenText, type KubeletUser, requestAttributes } from './attributes.js';
 import { Authenticator, type ReviewClient } from './authn.js';
@@ -90,12 +91,25 @@ function hasBody(req: IncomingMessage): boolean {
   return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
 }
 
+/** Checks the options that a caller could get wrong; errors name the field. */
+function checkOptions(o: KubeletServerOptions): void {
+  if (!o.nodeName) throw invalid('nodeName', 'must not be empty');
+  if (!Number.isInteger(o.port) || o.port < 0 || o.port > 65535)
+    throw invalid('port', `must be 0–65535, got ${o.port}`);
+  if (!o.podLogsDir) throw invalid('podLogsDir', 'must not be empty');
+  for (const [field, v] of Object.entries(o.limits ?? {}))
+    if (v !== undefined && !(Number.isInteger(v) && v > 0))
+      throw invalid(`limits.${field}`, `must be a positive integer, got ${v}`);
+}
+
 /** Starts the endpoint; resolves once it listens. */
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
+  checkOptions(options);
   const o = options;
   const now = o.now ?? Date.now;
   const log = o.logger;
   const limits = o.limits ?? {};
+  const requestTimeout = limits.requestTimeoutMs ?? 60_000;
   const cache = o.authCache ?? {};
   const authenticator = new Authenticator({
     client: o.client,
@@ -192,8 +206,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     rejectUnauthorized: false,
     minVersion: 'TLSv1.2',
     handshakeTimeout: 10_000,
-    headersTimeout: limits.headersTimeoutMs ?? 30_000,
-    requestTimeout: limits.requestTimeoutMs ?? 60_000,
+    // Node requires headersTimeout ≤ requestTimeout.
+    headersTimeout: Math.min(limits.headersTimeoutMs ?? 30_000, requestTimeout),
+    requestTimeout,
     keepAliveTimeout: limits.keepAliveTimeoutMs ?? 65_000,
     connectionsCheckingInterval: 5_000,
     maxHeaderSize: limits.maxHeaderBytes ?? 16 * 1024,
