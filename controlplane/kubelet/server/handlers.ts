@@ -1,7 +1,7 @@
 /**
  * What each route answers, once the request is authenticated and authorized: health, the
- * pods bound to the node (when given), the stats provider's summary and resource metrics, a container's log streamed from its CRI log
- * file, and the upgrades (exec, attach, port-forward) resolved to their CRI ids and handed to
+ * pods bound to the node (when given), the stats provider's summary and resource metrics, a
+ * container's log streamed from its CRI log file, and the upgrades (exec, attach, port-forward) resolved to their CRI ids and handed to
  * the streaming bridges with their socket. Errors are thrown as HttpError; the server turns
  * them into answers.
  */

@@ -24,11 +24,14 @@ export interface ContainerCandidate {
   readonly attempt: number;
 }
 
-/** Newest first: by attempt, then creation time (decimal nanosecond strings, compared as BigInt). */
+/**
+ * Newest first: by creation time (CRI's decimal nanosecond strings, compared as BigInt; a
+ * re-created pod of the same name starts again at attempt 0), then by attempt.
+ */
 function newestFirst(a: ContainerCandidate, b: ContainerCandidate): number {
-  if (a.attempt !== b.attempt) return b.attempt - a.attempt;
   const d = BigInt(b.createdAt || '0') - BigInt(a.createdAt || '0');
-  return d > 0n ? 1 : d < 0n ? -1 : 0;
+  if (d !== 0n) return d > 0n ? 1 : -1;
+  return b.attempt - a.attempt;
 }
 
 /** The container whose log a request reads, or the 400 upstream answers when there is none. */
