@@ -29,9 +29,13 @@ export interface ContainerCandidate {
  * re-created pod of the same name starts again at attempt 0), then by attempt.
  */
 function newestFirst(a: ContainerCandidate, b: ContainerCandidate): number {
-  const d = BigInt(b.createdAt || '0') - BigInt(a.createdAt || '0');
-  if (d !== 0n) return d > 0n ? 1 : -1;
-  return b.attempt - a.attempt;
+  return laterFirst(a.createdAt, b.createdAt) || b.attempt - a.attempt;
+}
+
+/** Sort order of two CRI nanosecond times, the later first. */
+function laterFirst(a: string, b: string): number {
+  const d = BigInt(b || '0') - BigInt(a || '0');
+  return d > 0n ? 1 : d < 0n ? -1 : 0;
 }
 
 /** The container whose log a request reads, or the 400 upstream answers when there is none. */
@@ -120,10 +124,7 @@ export async function runningContainer(cri: TargetCri, ref: PodRef, container: s
 export async function readySandbox(cri: TargetCri, ref: PodRef): Promise<string> {
   const ready = (await sandboxes(cri, ref))
     .filter((s) => s.state === 'SANDBOX_READY')
-    .sort((a, b) => {
-      const d = BigInt(b.createdAt || '0') - BigInt(a.createdAt || '0');
-      return d > 0n ? 1 : d < 0n ? -1 : 0;
-    })[0];
+    .sort((a, b) => laterFirst(a.createdAt, b.createdAt))[0];
   if (!ready)
     throw new HttpError(
       404,
