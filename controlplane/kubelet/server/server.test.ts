@@ -1,7 +1,7 @@
 /**
  * The kubelet endpoint against the real API server: authentication (a client certificate from
- * the API server's CA → its CN and O; a certificate from elsewhere, no credentials, or a
- * bearer token the API server cannot vouch for → 401) and authorization through
+ * the API server's CA → its CN and O; a bearer token → TokenReview; a certificate from
+ * elsewhere, no credentials, or a token the API server cannot vouch for → 401) and authorization through
  * SubjectAccessReview with upstream's attributes (RBAC on nodes/stats vs nodes/proxy decides;
  * 403 in upstream's words), the routes that need no runtime (health, stats, metrics, the 400 for
  * a stream without an upgrade), and that garbage on the wire is answered and survived. The
@@ -97,8 +97,16 @@ describe('authentication', () => {
   });
 
   it('asks TokenReview about a bearer token; a token the API server does not vouch for is 401', async () => {
-    // This API server does not serve TokenReview (yet): every token is refused.
-    expect((await get('/healthz', { token: env.server.server.adminToken })).status).toBe(401);
+    expect(await get('/healthz', { token: env.server.server.adminToken })).toEqual({
+      status: 200,
+      text: 'ok',
+    });
+    const carol = addToken({ dir: join(env.server.dir, 'data'), user: 'carol', groups: ['auditors'] });
+    env.server.server.reloadTokens();
+    expect(await get('/healthz', { token: carol })).toEqual({
+      status: 403,
+      text: 'Forbidden (user=carol, verb=get, resource=nodes, subresource=proxy)',
+    });
     expect((await get('/healthz', { token: 'not-a-token' })).status).toBe(401);
   });
 
