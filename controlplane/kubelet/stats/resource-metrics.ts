@@ -19,13 +19,13 @@ function family(name: string, type: Family['type'], help: string): Family {
 }
 
 /** A label value escaped as the text format requires (backslash, quote, newline). */
-function escape(v: string): string {
+function escapeLabel(v: string): string {
   return v.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
 }
 
 function sample(f: Family, labels: Readonly<Record<string, string>>, value: number, time: string): void {
   const keys = Object.keys(labels).sort();
-  const set = keys.length ? `{${keys.map((k) => `${k}="${escape(labels[k] as string)}"`).join(',')}}` : '';
+  const set = keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(labels[k] as string)}"`).join(',')}}` : '';
   f.lines.push(`${f.name}${set} ${value} ${Date.parse(time)}`);
 }
 
