@@ -25,7 +25,9 @@ function escapeLabel(v: string): string {
 
 function sample(f: Family, labels: Readonly<Record<string, string>>, value: number, time: string): void {
   const keys = Object.keys(labels).sort();
-  const set = keys.length ? `{${keys.map((k) => `${k}="${escapeLabel(labels[k] as string)}"`).join(',')}}` : '';
+  const set = keys.length
+    ? `{${keys.map((k) => `${k}="${escapeLabel(labels[k] as string)}"`).join(',')}}`
+    : '';
   f.lines.push(`${f.name}${set} ${value} ${Date.parse(time)}`);
 }
 
