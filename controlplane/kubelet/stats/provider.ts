@@ -129,8 +129,13 @@ async function readRound(d: CriStatsDeps, now: () => number): Promise<RawRound> 
   };
 }
 
+/** A StatsProvider whose summary is typed (the server's seam takes it as `unknown`). */
+export interface CriStatsProvider extends StatsProvider {
+  summary(): Promise<Summary>;
+}
+
 /** The StatsProvider of a kubelet on a CRI runtime. */
-export function criStatsProvider(deps: CriStatsDeps): StatsProvider {
+export function criStatsProvider(deps: CriStatsDeps): CriStatsProvider {
   const now = deps.now ?? Date.now;
   const book = new RateBook();
   const record = (raw: RawRound): ReadonlyMap<string, number> =>
