@@ -136,6 +136,17 @@ describe('kubectl top', () => {
     expect(table(labelled.stdout)).toEqual([['api', '120m', '64Mi']]);
   });
 
+  it('kubectl get nodemetrics|podmetrics prints the Table: usage summed per pod, and the window', async () => {
+    const nodes = await h.k('get', 'nodemetrics');
+    expect(nodes.stderr).toBe('');
+    expect(table(nodes.stdout)).toEqual([
+      ['NAME', 'CPU', 'MEMORY', 'WINDOW'],
+      ['top-a', '250m', '1Gi', expect.stringMatching(/^\d+(\.\d+)?s$/)],
+    ]);
+    const pods = await h.k('get', 'podmetrics', 'web', '--no-headers');
+    expect(table(pods.stdout)).toEqual([['web', '6500u', '26112Ki', expect.stringMatching(/s$/)]]);
+  });
+
   it('reports a pod without metrics and a pod that does not exist', async () => {
     const pending = await h.k('top', 'pod', 'pending');
     expect(pending.code).toBe(1);

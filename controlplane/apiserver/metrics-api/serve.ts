@@ -4,7 +4,8 @@
  * namespace), `namespaces/{ns}/pods`, `namespaces/{ns}/pods/{name}`, with labelSelector and
  * fieldSelector applied to the Nodes and Pods they are about (as metrics-server filters its
  * listers), each answer computed on request from the kubelets' `/stats/summary` (summaries.ts).
- * Answers are JSON whatever the Accept header (kubectl asks for protobuf first and takes JSON).
+ * Answers are JSON whatever the Accept header (kubectl asks for protobuf first and takes JSON),
+ * or a Table when one is asked for (`kubectl get nodemetrics`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonObject, type Json, type JsonObject } from '../../../lib/api/json.js';
@@ -15,14 +16,17 @@ import {
   notFound,
 } from '../http/context.js';
 import { kubeletGet, kubeletOf } from '../http/kubelet-client.js';
+import { includeObject, TABLE_TYPE } from '../http/respond.js';
 import { sendJson } from '../http-io.js';
 import type { ListQuery } from '../registry/types.js';
 import type { RequestInfo } from '../request-info.js';
 import type { ResourceInfo } from '../resources.js';
 import { ApiError, notFoundError } from '../status.js';
+import { wantsTable } from '../table.js';
 import { metricsList, nodeMetrics, type PodUsage, podMetrics } from './convert.js';
 import { METRICS_GROUP, METRICS_VERSION } from './discovery.js';
 import { type NodeSummary, SummaryCache } from './summaries.js';
+import { metricsTable } from './table.js';
 
 /** A metrics.k8s.io request, past authentication and authorization. */
 export interface MetricsRequest {
@@ -150,6 +154,13 @@ async function podItems(
   });
 }
 
+/** The answer: a Table when kubectl get asks for one, else the object or list as JSON. */
+function send(r: MetricsRequest, body: JsonObject, items: readonly JsonObject[]): void {
+  if (wantsTable(r.req.headers.accept))
+    sendJson(r.res, 200, metricsTable(items, includeObject(r.query)), TABLE_TYPE);
+  else sendJson(r.res, 200, body);
+}
+
 /** Serves one metrics.k8s.io request. */
 export async function serveMetricsApi(o: HandlerOptions, r: MetricsRequest): Promise<void> {
   const { info, query } = r;
@@ -176,15 +187,12 @@ export async function serveMetricsApi(o: HandlerOptions, r: MetricsRequest): Pro
     const obj = await o.rest.get(type, info.namespace, info.name);
     const [item] = await build(cache, [obj], now);
     if (!item) throw metricsNotFound(kind, info.namespace, info.name);
-    sendJson(r.res, 200, item);
+    send(r, item, [item]);
     return;
   }
   const listed = items(await o.rest.list(type, info.namespace, selectors(query)));
   if (nodes && !query.has('labelSelector') && !query.has('fieldSelector'))
     cache.retain(new Set(listed.map(nameOf)));
-  sendJson(
-    r.res,
-    200,
-    metricsList(nodes ? 'NodeMetricsList' : 'PodMetricsList', await build(cache, listed, now)),
-  );
+  const built = await build(cache, listed, now);
+  send(r, metricsList(nodes ? 'NodeMetricsList' : 'PodMetricsList', built), built);
 }
