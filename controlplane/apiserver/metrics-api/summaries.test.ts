@@ -12,7 +12,7 @@ describe('SummaryCache', () => {
   it('fetches once per TTL, shares the fetch, and measures the window between fetches', async () => {
     let clock = 0;
     const fetched: string[] = [];
-    const times = ['2026-12-05T10:00:00Z', '2026-12-05T10:00:12Z'];
+    const times = ['2026-12-05T10:00:00Z', '2026-12-05T10:00:12Z', '2026-12-05T10:05:00Z'];
     const cache = new SummaryCache({
       fetch: async (node) => {
         fetched.push(node);
@@ -30,6 +30,9 @@ describe('SummaryCache', () => {
     clock = 12_000;
     expect((await cache.get('n1'))?.windowMs).toBe(12_000);
     expect(fetched).toEqual(['n1', 'n1']);
+    // Minutes later the kubelet rates afresh over its first window.
+    clock = 300_000;
+    expect((await cache.get('n1'))?.windowMs).toBe(FIRST_WINDOW_MS);
   });
 
   it('gives nothing for a kubelet that fails or does not answer in time, and asks again after the TTL', async () => {

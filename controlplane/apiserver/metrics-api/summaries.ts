@@ -5,7 +5,7 @@
  * dead kubelet cannot hold up the others. A node whose fetch failed has no usage until the next
  * one (metrics-server leaves such nodes out too). `window` is the time between this Summary and
  * the previous one fetched from the node — the span the kubelet's CPU rate covers when this
- * server is its caller.
+ * server is its caller — or the kubelet's fresh 1 s when there was none within its longest window.
  */
 import type { Json } from '../../../lib/api/json.js';
 import { type SummaryUsage, summaryUsage } from './convert.js';
@@ -17,10 +17,12 @@ export interface NodeSummary {
 }
 
 /**
- * The window reported before a node's second fetch: our kubelet's first Summary rates CPU over
- * 1 s (controlplane/kubelet/stats); it is the shortest window any answer has.
+ * Our kubelet's rate windows (controlplane/kubelet/stats): its first Summary, and one after a
+ * gap longer than the longest window, rates CPU over 1 s read afresh; otherwise over the time
+ * since its previous Summary.
  */
 export const FIRST_WINDOW_MS = 1000;
+export const MAX_WINDOW_MS = 60_000;
 
 /** What the cache needs. */
 export interface SummaryCacheOptions {
@@ -83,8 +85,8 @@ export class SummaryCache {
       const before = nodeTime(this.#last.get(node));
       const at = nodeTime(usage);
       this.#last.set(node, usage);
-      const windowMs =
-        before !== undefined && at !== undefined && at > before ? at - before : FIRST_WINDOW_MS;
+      const gap = before !== undefined && at !== undefined ? at - before : 0;
+      const windowMs = gap > 0 && gap <= MAX_WINDOW_MS ? gap : FIRST_WINDOW_MS;
       return { usage, windowMs };
     } catch {
       return undefined;

@@ -3,8 +3,9 @@
  * sandboxes, running containers and their start times, ListContainerStats, ListPodSandboxStats,
  * ImageFsInfo), the machine (/proc, statfs) and the log directories, then hands them to the pure
  * `buildSummary`. CPU rates are computed here between rounds (a RateBook), because containerd's
- * `usage_nano_cores` is the rate since anyone's previous stats call and 0 on the first; the very
- * first round reads twice, `firstWindowMs` apart, so even the first answer has rates.
+ * `usage_nano_cores` is the rate since anyone's previous stats call and 0 on the first; the first
+ * round (and one after a quiet spell over a minute) reads twice, a second apart, so every answer
+ * has rates over at most a minute.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,10 +29,17 @@ export interface CriStatsDeps {
   readonly podLogsDir?: string;
   /** /proc, unless a test points elsewhere. */
   readonly proc?: string;
-  /** The gap between the two readings of the first round (default 1000 ms). */
+  /** The gap between the two readings of a first round (default FIRST_WINDOW_MS). */
   readonly firstWindowMs?: number;
+  /** Rates over a longer gap than this are not given: the round reads twice (default MAX_WINDOW_MS). */
+  readonly maxWindowMs?: number;
   readonly now?: () => number;
 }
+
+/** The gap between the two readings of a first round: the shortest window a rate covers. */
+export const FIRST_WINDOW_MS = 1000;
+/** The longest window a rate covers; after a longer quiet spell the round starts over. */
+export const MAX_WINDOW_MS = 60_000;
 
 type RawRound = Omit<StatsRound, 'rates' | 'nodeName'>;
 
@@ -142,12 +150,15 @@ export function criStatsProvider(deps: CriStatsDeps): CriStatsProvider {
     book.record(cpuSamples(raw.host, raw.containerStats, raw.sandboxStats));
   // One round at a time: concurrent requests share it, so the rate book sees each reading once.
   let pending: Promise<Summary> | undefined;
+  let lastRoundMs = 0;
   const round = async (): Promise<Summary> => {
-    if (!book.primed) {
+    // A rate over a long quiet spell would be an average nobody asked for: read afresh instead.
+    if (!book.primed || now() - lastRoundMs > (deps.maxWindowMs ?? MAX_WINDOW_MS)) {
       record(await readRound(deps, now));
-      await sleep(deps.firstWindowMs ?? 1000);
+      await sleep(deps.firstWindowMs ?? FIRST_WINDOW_MS);
     }
     const raw = await readRound(deps, now);
+    lastRoundMs = raw.host.timeMs;
     return buildSummary({ ...raw, nodeName: deps.nodeName, rates: record(raw) });
   };
   const summary = (): Promise<Summary> => {
