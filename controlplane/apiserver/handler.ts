@@ -16,6 +16,7 @@ import { serviceAccountCaller } from './http/token-request.js';
 import { serveResource } from './http/verbs.js';
 import { sendError } from './http-io.js';
 import { methodLabel } from './metrics.js';
+import { isMetricsRequest, serveMetricsApi } from './metrics-api/serve.js';
 import { queryBool } from './query-params.js';
 import { parseRequestInfo, parseRequestTarget, type RequestTarget } from './request-info.js';
 import { ApiError, badRequest } from './status.js';
@@ -118,6 +119,8 @@ async function handle(
     req.resume();
     throw err;
   });
+  // metrics.k8s.io is computed from the kubelets, not stored (metrics-server's API, served here).
+  if (isMetricsRequest(info)) return serveMetricsApi(o, { req, res, info, query });
   const res_ = o.resources.lookup(info.group, info.version, info.resource);
   if (!res_) {
     req.resume();

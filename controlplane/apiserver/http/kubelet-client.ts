@@ -71,7 +71,7 @@ export function podContainer(pod: JsonObject, requested: string | undefined): st
 
 /** The kubelet of a node: its preferred address and port; 404 for a missing node, 500 without an address. */
 export async function kubeletOf(
-  r: VerbRequest,
+  r: Pick<VerbRequest, 'o'>,
   config: KubeletClientConfig,
   node: string,
 ): Promise<KubeletEndpoint> {

@@ -17,6 +17,7 @@ import {
 } from '../discovery.js';
 import { type HealthCheck, healthAnswer, isHealthPath } from '../health.js';
 import { sendJson } from '../http-io.js';
+import { metricsDiscoveryDocument, withMetricsGroup } from '../metrics-api/discovery.js';
 import { serveOpenapiV2 } from '../openapi-v2.js';
 import { type HandlerOptions, methodNotAllowed } from './context.js';
 
@@ -99,8 +100,11 @@ function discoveryDocument(o: HandlerOptions, req: IncomingMessage, path: string
       return { body: apiVersions(o.serverAddress()) };
     case '/apis':
       if (aggregated(req))
-        return { body: aggregatedDiscovery(o.resources, false), contentType: AGGREGATED_V2 };
-      return { body: apiGroupList(o.resources) };
+        return {
+          body: withMetricsGroup(aggregatedDiscovery(o.resources, false)),
+          contentType: AGGREGATED_V2,
+        };
+      return { body: withMetricsGroup(apiGroupList(o.resources)) };
     case '/openapi/v3':
       return { body: openapiIndex(o.resources) };
   }
@@ -114,6 +118,8 @@ function aggregated(req: IncomingMessage): boolean {
 
 /** `/api/v1`, `/apis/GROUP/VERSION`, `/apis/GROUP` and `/openapi/v3/…` of one group-version. */
 function groupDocument(o: HandlerOptions, path: string): JsonObject | undefined {
+  const metrics = metricsDiscoveryDocument(path);
+  if (metrics) return metrics;
   let m = /^\/api\/(v1)$/.exec(path);
   if (m) return apiResourceList(o.resources, '', m[1] as string);
   m = /^\/apis\/([^/]+)\/([^/]+)$/.exec(path);

@@ -4,7 +4,8 @@
  * in-memory text (`tailLines`, and `follow` that streams lines appended later) and `/exec` by
  * spawning the command as a local process (`/attach`: a `cat`) and speaking v5.channel.k8s.io over lib/streaming
  * (stdin, `[255,0]` closing it, stdout/stderr, the exit code as the final Status). It records the
- * requests it got and the client certificate's subject.
+ * requests it got and the client certificate's subject. `/stats/summary` answers the Summary a
+ * test sets (`setSummary`), for metrics.k8s.io.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,6 +35,8 @@ export interface TestKubelet {
   appendLog(key: string, text: string): void;
   /** Ends every follow stream. */
   endFollowers(): void;
+  /** Sets the `/stats/summary` answer (undefined: 503, as a kubelet whose stats failed). */
+  setSummary(summary: unknown): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +46,7 @@ export async function startTestKubelet(pki: { cert: string; key: string; ca: str
   const followers = new Map<string, Set<ServerResponse>>();
   const requests: string[] = [];
   let client = '';
+  const stats: StatsState = { summary: undefined };
   const server: Server = createServer({
     cert: readFileSync(pki.cert),
     key: readFileSync(pki.key),
@@ -57,6 +61,7 @@ export async function startTestKubelet(pki: { cert: string; key: string; ca: str
   };
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const url = note(req);
+    if (serveStats(url, res, stats)) return;
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     const key = m ? `${m[1]}/${m[2]}/${m[3]}` : '';
     const text = logs.get(key);
@@ -119,6 +124,9 @@ export async function startTestKubelet(pki: { cert: string; key: string; ca: str
       logs.set(key, (logs.get(key) ?? '') + text);
       for (const res of followers.get(key) ?? []) res.write(text);
     },
+    setSummary: (summary) => {
+      stats.summary = summary;
+    },
     endFollowers() {
       for (const set of followers.values()) for (const res of set) res.end();
     },
@@ -128,4 +136,20 @@ export async function startTestKubelet(pki: { cert: string; key: string; ca: str
         server.closeAllConnections();
       }),
   };
+}
+
+/** What the test kubelet answers on its stats endpoint. */
+interface StatsState {
+  summary: unknown;
+}
+
+/** `GET /stats/summary`: the fixture set by `setSummary` as JSON; false for any other path. */
+function serveStats(url: URL, res: ServerResponse, stats: StatsState): boolean {
+  if (url.pathname !== '/stats/summary') return false;
+  if (stats.summary === undefined) {
+    res.writeHead(503, { 'Content-Type': 'text/plain' }).end('stats are not available');
+    return true;
+  }
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(stats.summary));
+  return true;
 }
