@@ -103,7 +103,8 @@ function absolutePath(flag: string, v: string): string {
 
 /** A Linux interface name: 1–15 characters, no `/`, `:` or white space. */
 function interfaceName(flag: string, v: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(v)) throw invalid(flag, `must be an interface name of 1–15 characters, got "${v}"`);
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(v))
+    throw invalid(flag, `must be an interface name of 1–15 characters, got "${v}"`);
   return v;
 }
 
@@ -125,7 +126,10 @@ function duration(flag: string, v: string): number {
 /** The TLS flags: both halves of the pair or neither. */
 function tlsFiles(cert: string | undefined, key: string | undefined): Partial<KubeletConfig> {
   if ((cert === undefined) !== (key === undefined))
-    throw invalid(cert === undefined ? '--tls-cert-file' : '--tls-private-key-file', 'needs its pair flag too');
+    throw invalid(
+      cert === undefined ? '--tls-cert-file' : '--tls-private-key-file',
+      'needs its pair flag too',
+    );
   return cert !== undefined && key !== undefined
     ? {
         tlsCertFile: absolutePath('--tls-cert-file', cert),
@@ -198,7 +202,11 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
     ...tlsFiles(get('tls-cert-file'), get('tls-private-key-file')),
     ...(clientCA !== undefined ? { clientCAFile: absolutePath('--client-ca-file', clientCA) } : {}),
     cniBridge: interfaceName('--cni-bridge', get('cni-bridge') ?? KUBELET_DEFAULTS.cniBridge),
-    cniIpamDir: absolutePath('--cni-ipam-dir', get('cni-ipam-dir') ?? `${rootDir}/${KUBELET_DEFAULTS.cniIpamDir}`),
-    syncFrequencyMs: syncText === undefined ? KUBELET_DEFAULTS.syncFrequencyMs : duration('--sync-frequency', syncText),
+    cniIpamDir: absolutePath(
+      '--cni-ipam-dir',
+      get('cni-ipam-dir') ?? `${rootDir}/${KUBELET_DEFAULTS.cniIpamDir}`,
+    ),
+    syncFrequencyMs:
+      syncText === undefined ? KUBELET_DEFAULTS.syncFrequencyMs : duration('--sync-frequency', syncText),
   });
 }
