@@ -16,7 +16,7 @@ import { connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUSYBOX_IMAGE } from '../../lab/images/index.js';
-import type { Container, Pod } from '../../lib/api/index.js';
+import type { ConfigMap, Container, Pod, Secret } from '../../lib/api/index.js';
 import { coreResources, defineResource, type KubeClient, podsResource } from '../../lib/client/index.js';
 import { createTcpServerIn, spawnInNetns } from '../../lib/netns/index.js';
 import { repoRoot } from '../../test/harness/cli.js';
@@ -149,22 +149,28 @@ describeKernel('the kubelet on a real API server and containerd', () => {
         token,
       }),
     );
-    const cms = client.resource(defineResource({ ...coreResources.configmaps }));
+    const cms = client.resource(defineResource<ConfigMap>({ ...coreResources.configmaps }));
     await cms.create(
       {
         metadata: { name: 'web-config', namespace: 'default' },
         data: { greeting: 'hi', 'app.conf': 'port=80\n' },
-      } as never,
+      },
       { namespace: 'default' },
     );
     const secrets = client.resource(
-      defineResource({ group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true }),
+      defineResource<Secret>({
+        group: '',
+        version: 'v1',
+        plural: 'secrets',
+        kind: 'Secret',
+        namespaced: true,
+      }),
     );
     await secrets.create(
       {
         metadata: { name: 'web-secret', namespace: 'default' },
         data: { password: Buffer.from('s3cret').toString('base64') },
-      } as never,
+      },
       { namespace: 'default' },
     );
 
