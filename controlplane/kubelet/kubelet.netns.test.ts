@@ -47,7 +47,12 @@ describeKernel('the kubelet on a real API server and containerd', () => {
     return res.stdout.toString();
   };
   const inNode = (cmd: string, args: string[]): string =>
-    execFileSync('ip', ['netns', 'exec', rt.host, cmd, ...args], { encoding: 'utf8', timeout: 10_000 });
+    execFileSync('ip', ['netns', 'exec', rt.host, cmd, ...args], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      // `ip link` notes veth peers in other namespaces on stderr.
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
 
   const startKubelet = (): ChildProcess => {
     const dir = join(rt.dir, 'kubelet');
@@ -311,6 +316,18 @@ describeKernel('the kubelet on a real API server and containerd', () => {
     expect(after.status?.containerStatuses?.[0]?.restartCount).toBe(before?.restartCount);
     expect(condition(after, 'Ready')).toBe('True');
   }, 40_000);
+
+  it('keeps restarting the crashing container with a growing restart count', async () => {
+    const status = await eventually(
+      'crash restarted again after its back-off',
+      async () => {
+        const s = (await getPod('crash')).status?.containerStatuses?.[0];
+        return (s?.restartCount ?? 0) >= 2 ? s : undefined;
+      },
+      20_000,
+    );
+    expect(status.lastState?.terminated?.exitCode).toBe(1);
+  }, 30_000);
 
   it('deletes a pod: the API object, its IP and its veth go', async () => {
     const web = await getPod('web');
