@@ -90,10 +90,4 @@ export class PodObjects {
     const present = <T>(e: [string, T] | undefined): e is [string, T] => e !== undefined;
     return { configMaps: new Map(c.filter(present)), secrets: new Map(s.filter(present)) };
   }
-
-  /** Forgets the cached objects of a namespace's pod that is gone (all, for simplicity). */
-  clear(): void {
-    this.#configMaps.clear();
-    this.#secrets.clear();
-  }
 }
