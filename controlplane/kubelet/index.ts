@@ -53,7 +53,7 @@ export {
   fieldValue,
   serviceLinkVariables,
 } from './env.js';
-export { kubeletSetup, nodeIPs, RELIST_MS, runKubelet, runtimeFingerprint } from './main.js';
+export { kubeletSetup, nodeIPs, RELIST_MS, runKubelet, runtimeFingerprints } from './main.js';
 export * from './model.js';
 export {
   hostFacts,

@@ -1,6 +1,6 @@
 /**
  * main.ts's pure helpers and pod-objects' references: the node IP choice, the relist's
- * fingerprint of a pod's runtime state, which ConfigMaps and Secrets a pod refers to, and the
+ * fingerprints of the pods' runtime state, which ConfigMaps and Secrets a pod refers to, and the
  * serving pair made once with openssl and reused.
  */
 
@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Container } from '../../lib/api/index.js';
-import { nodeIPs, runtimeFingerprint } from './main.js';
-import { emptyObservation } from './observed.js';
+import { nodeIPs, runtimeFingerprints } from './main.js';
+import { LABEL_POD_UID } from './observed.js';
 import { referencedObjects } from './pod-objects.js';
 import { ensureServingPair } from './serving-cert.js';
-import { ctr, kubeletPod, sandbox } from './testing/fixtures.js';
+import { kubeletPod } from './testing/fixtures.js';
 
 describe('nodeIPs', () => {
   it('takes --node-ip, else a global address of the machine', () => {
@@ -25,15 +25,26 @@ describe('nodeIPs', () => {
   });
 });
 
-describe('runtimeFingerprint', () => {
-  it('changes when a container changes state or a new one appears, not otherwise', () => {
-    const pod = kubeletPod();
-    const base = { ...emptyObservation(pod), sandboxes: [sandbox(pod)] };
-    const running = { ...base, containers: [ctr(pod, 'app', { id: 'c1', state: 'CONTAINER_RUNNING' })] };
-    const exited = { ...base, containers: [ctr(pod, 'app', { id: 'c1', state: 'CONTAINER_EXITED' })] };
-    expect(runtimeFingerprint(running)).toBe(runtimeFingerprint({ ...running }));
-    expect(runtimeFingerprint(running)).not.toBe(runtimeFingerprint(exited));
-    expect(runtimeFingerprint(base)).not.toBe(runtimeFingerprint(running));
+describe('runtimeFingerprints', () => {
+  it('changes for a pod whose container changed state or appeared, not for the others', () => {
+    const labels = (uid: string) => ({ [LABEL_POD_UID]: uid });
+    const sandboxes = [
+      { id: 's1', state: 'SANDBOX_READY' as const, labels: labels('u1') },
+      { id: 's2', state: 'SANDBOX_READY' as const, labels: labels('u2') },
+      { id: 'x', state: 'SANDBOX_READY' as const, labels: {} },
+    ];
+    const running = [{ id: 'c1', state: 'CONTAINER_RUNNING' as const, labels: labels('u1') }];
+    const before = runtimeFingerprints(sandboxes, running);
+    expect([...before.keys()].sort()).toEqual(['u1', 'u2']);
+    const exited = runtimeFingerprints(sandboxes, [{ ...running[0]!, state: 'CONTAINER_EXITED' as const }]);
+    expect(exited.get('u1')).not.toBe(before.get('u1'));
+    expect(exited.get('u2')).toBe(before.get('u2'));
+    const added = runtimeFingerprints(sandboxes, [
+      ...running,
+      { id: 'c2', state: 'CONTAINER_CREATED' as const, labels: labels('u2') },
+    ]);
+    expect(added.get('u2')).not.toBe(before.get('u2'));
+    expect(added.get('u1')).toBe(before.get('u1'));
   });
 });
 

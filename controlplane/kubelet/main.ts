@@ -4,7 +4,7 @@
  * once its podCIDR is known, and the pod sync — a keyed controller over pod uids fed by the
  * informer of the pods bound here (`spec.nodeName=<node>`, the only pod list/watch the Node
  * authorizer allows), by a runtime relist every second (upstream's PLEG: a container that
- * exited, a sandbox that died) and by a periodic resync of every pod. Services come from a
+ * exited, a sandbox that died; CRI's lists only) and by a periodic resync of every pod. Services come from a
  * shared informer (env service links); ConfigMaps and Secrets are read by name (pod-objects.ts).
  */
 import { readFileSync } from 'node:fs';
@@ -25,15 +25,14 @@ import {
   runClientComponent,
   watch,
 } from '../../lib/component/index.js';
-import { CriClient } from '../../lib/cri/index.js';
+import { type Container, CriClient, type PodSandbox } from '../../lib/cri/index.js';
 import { HealthChecks, type Logger } from '../../lib/obs/index.js';
 import { podConflist, writeConflist } from './cni-config.js';
 import type { KubeletConfig } from './config.js';
 import { parseResolvConf } from './dns.js';
 import { hostFacts, NodeAgent } from './node-agent.js';
 import type { RuntimeHealth } from './node-status.js';
-import { observeRuntime } from './observe.js';
-import type { ObservedPod } from './observed.js';
+import { LABEL_POD_UID } from './observed.js';
 import { PodObjects } from './pod-objects.js';
 import { PodWorker } from './pod-worker.js';
 import { ensureServingPair, type ServingPair } from './serving-cert.js';
@@ -55,12 +54,22 @@ export function nodeIPs(config: Pick<KubeletConfig, 'nodeIP'>): string[] {
   return ips.length > 0 ? ips : ['127.0.0.1'];
 }
 
-/** What the relist compares: each pod's sandboxes and containers with their states. */
-export function runtimeFingerprint(pod: ObservedPod): string {
-  return [
-    ...pod.sandboxes.map((s) => `s:${s.id}:${s.state}`),
-    ...pod.containers.map((c) => `c:${c.id}:${c.state}`),
-  ].join(',');
+/** What the relist compares, by pod uid: each sandbox's and container's id and state (CRI lists only). */
+export function runtimeFingerprints(
+  sandboxes: readonly Pick<PodSandbox, 'id' | 'state' | 'labels'>[],
+  containers: readonly Pick<Container, 'id' | 'state' | 'labels'>[],
+): Map<string, string> {
+  const prints = new Map<string, string[]>();
+  const add = (labels: Readonly<Record<string, string>>, entry: string): void => {
+    const uid = labels[LABEL_POD_UID];
+    if (!uid) return;
+    const list = prints.get(uid) ?? [];
+    list.push(entry);
+    prints.set(uid, list);
+  };
+  for (const s of sandboxes) add(s.labels, `s:${s.id}:${s.state}`);
+  for (const c of containers) add(c.labels, `c:${c.id}:${c.state}`);
+  return new Map([...prints].map(([uid, list]) => [uid, list.sort().join(',')]));
 }
 
 /** The runtime's health for the Node's Ready condition, from CRI Status and Version. */
@@ -158,18 +167,14 @@ export function kubeletSetup(config: KubeletConfig): (ctx: ComponentContext) => 
     // The relist: pods whose runtime state changed since the last look, and pods that appeared.
     let seen = new Map<string, string>();
     const relist = async (): Promise<void> => {
-      const runtime = await observeRuntime(cri);
-      const next = new Map<string, string>();
-      const running = new Set<string>();
-      for (const [uid, pod] of runtime) {
-        const print = runtimeFingerprint(pod);
-        next.set(uid, print);
-        if (seen.get(uid) !== print) sync.controller.enqueue(uid);
-        for (const c of pod.containers) if (c.state === 'CONTAINER_RUNNING') running.add(c.id);
-      }
+      const [sandboxes, containers] = await Promise.all([cri.listPodSandbox(), cri.listContainers()]);
+      const next = runtimeFingerprints(sandboxes.items, containers.containers);
+      for (const [uid, print] of next) if (seen.get(uid) !== print) sync.controller.enqueue(uid);
       for (const uid of seen.keys()) if (!next.has(uid)) sync.controller.enqueue(uid);
       seen = next;
-      worker.probes.retain(running);
+      worker.probes.retain(
+        new Set(containers.containers.filter((c) => c.state === 'CONTAINER_RUNNING').map((c) => c.id)),
+      );
     };
     const started = (name: string, ms: number, fn: () => Promise<void>): void =>
       periodic(name, ms, fn).start();
