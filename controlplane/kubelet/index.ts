@@ -97,11 +97,11 @@ export {
 } from './plan.js';
 export { PodObjects, referencedObjects } from './pod-objects.js';
 export {
+  FAILURE_RETRY_MS,
   IN_PROGRESS_REQUEUE_MS,
   PodWorker,
   type PodWorkerOptions,
   type SyncOutcome,
-  VOLUME_RETRY_MS,
 } from './pod-worker.js';
 export { type HttpProbeTarget, PROBE_USER_AGENT, probeHttp } from './probe-http.js';
 export { type PodProbes, ProbeRunner, type ProbeTarget, runProbe } from './probe-runner.js';

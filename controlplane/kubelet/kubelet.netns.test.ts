@@ -6,7 +6,8 @@
  * namespace gets nothing). Asserted through the API and the runtime: an httpd pod becomes Ready
  * through its httpGet readiness probe with an IP from the podCIDR and answers from the node,
  * with its env and configMap/secret/emptyDir volumes inside; a crashing container restarts into
- * CrashLoopBackOff; a failing liveness probe restarts its container; a container over its memory
+ * CrashLoopBackOff; an absent image and a ConfigMap not there yet show as waiting reasons (the
+ * pod starts once the ConfigMap exists); a failing liveness probe restarts its container; a container over its memory
  * limit is OOMKilled; a SIGKILLed kubelet's successor leaves running containers alone; a deleted
  * pod is gone with its IP and veth.
  */
@@ -217,6 +218,13 @@ describeKernel('the kubelet on a real API server and containerd', () => {
         }),
       ],
     });
+    await create('missing', { containers: [container('app', { image: 'switchyard.local/missing:1' })] });
+    await create('later', {
+      containers: [
+        container('app', { command: ['sleep', '3600'], volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }] }),
+      ],
+      volumes: [{ name: 'cfg', configMap: { name: 'later-config' } }],
+    });
     kubelet = startKubelet();
   }, 120_000);
 
@@ -262,6 +270,44 @@ describeKernel('the kubelet on a real API server and containerd', () => {
       /read-only/i,
     );
   }, 60_000);
+
+  it('shows a failed start as the waiting reason: an absent image, a volume not ready yet', async () => {
+    const waiting = await eventually(
+      'missing waits with ErrImageNeverPull',
+      async () => {
+        const w = (await getPod('missing')).status?.containerStatuses?.[0]?.state?.waiting;
+        return w?.reason === 'ErrImageNeverPull' ? w : undefined;
+      },
+      20_000,
+    );
+    expect(waiting.message).toBe(
+      'Container image "switchyard.local/missing:1" is not present with pull policy of Never',
+    );
+    const held = await eventually(
+      'later waits for its ConfigMap',
+      async () => {
+        const w = (await getPod('later')).status?.containerStatuses?.[0]?.state?.waiting;
+        return w?.message?.includes('later-config') ? w : undefined;
+      },
+      20_000,
+    );
+    expect(held.reason).toBe('ContainerCreating');
+    await client
+      .resource(defineResource<ConfigMap>({ ...coreResources.configmaps }))
+      .create(
+        { metadata: { name: 'later-config', namespace: 'default' }, data: { k: 'v' } },
+        { namespace: 'default' },
+      );
+    const running = await eventually(
+      'later runs once its ConfigMap exists',
+      async () => {
+        const p = await getPod('later');
+        return p.status?.containerStatuses?.[0]?.state?.running ? p : undefined;
+      },
+      20_000,
+    );
+    expect(await exec(running, ['cat', '/cfg/k'])).toBe('v');
+  }, 50_000);
 
   it('restarts a crashing container into CrashLoopBackOff', async () => {
     const status = await eventually(

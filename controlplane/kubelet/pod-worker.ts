@@ -6,7 +6,8 @@
  * `pods/status` when it changed (a merge patch with the pod's uid, which the Node authorizer
  * allows for pods bound here) and, once nothing of a deleted pod remains, delete its API object
  * (grace 0, uid precondition) and its directory on the node. It answers when to sync again: the
- * end of a back-off, the next due probe, or at once while a plan is under way.
+ * end of a back-off, the next due probe, soon while a plan is under way, a little later after a
+ * failure.
  */
 import type { Pod, Service } from '../../lib/api/index.js';
 import { isConflict, isNotFound, type KubeClient, podsResource } from '../../lib/client/index.js';
@@ -27,8 +28,11 @@ import { containerMounts, removePodDir, setUpVolumes } from './volumes.js';
 
 /** How soon to look again while a plan is under way (stops done, removals next). */
 export const IN_PROGRESS_REQUEUE_MS = 100;
-/** How soon to retry a volume set-up that failed (a ConfigMap not there yet). */
-export const VOLUME_RETRY_MS = 2000;
+/**
+ * How soon to retry after a failed start or volume set-up (an absent image, a ConfigMap not
+ * there yet), instead of at once: a failure that lasts must not spin.
+ */
+export const FAILURE_RETRY_MS = 2000;
 
 export interface PodWorkerOptions {
   readonly cri: CriClient;
@@ -102,12 +106,12 @@ export class PodWorker {
     for (const [k, v] of plan.backoff) this.backoff.set(k, v);
 
     let actions: readonly KubeletAction[] = plan.actions;
-    let volumeFailed = false;
+    let failed = false;
     if (live && actions.some((a) => a.kind === 'start-container' || a.kind === 'create-sandbox')) {
       try {
         setUpVolumes(pod, this.#o.rootDir, objects);
       } catch (err) {
-        volumeFailed = true;
+        failed = true;
         const message = messageOf(err);
         this.#o.log.warn('volume set-up failed', { pod: `${pod.namespace}/${pod.name}`, error: message });
         for (const c of pod.containers)
@@ -135,13 +139,15 @@ export class PodWorker {
             error: o.failure.message,
           });
     }
+    if (result?.outcomes.some((o) => o.failure)) failed = true;
     this.reasons.update(uid, plan.waiting, result);
     if (result?.confirmDeletion) {
       await this.#confirmDeletion(pod);
       this.#forget(uid);
       return {};
     }
-    if (!desired) return actions.length > 0 ? { requeueAfterMs: IN_PROGRESS_REQUEUE_MS } : {};
+    const again = failed ? FAILURE_RETRY_MS : actions.length > 0 ? IN_PROGRESS_REQUEUE_MS : undefined;
+    if (!desired) return again !== undefined ? { requeueAfterMs: again } : {};
 
     if (actions.length > 0) observed = (await observeRuntime(this.#o.cri, uid)).get(uid) ?? observed;
     const status = podStatus({
@@ -157,8 +163,7 @@ export class PodWorker {
     const waits = [
       plan.requeueAfterMs,
       probes.nextAt !== undefined ? Math.max(0, probes.nextAt - this.#now()) : undefined,
-      actions.length > 0 ? IN_PROGRESS_REQUEUE_MS : undefined,
-      volumeFailed ? VOLUME_RETRY_MS : undefined,
+      again,
     ].filter((w): w is number => w !== undefined);
     return waits.length > 0 ? { requeueAfterMs: Math.min(...waits) } : {};
   }
