@@ -5,11 +5,12 @@
  * the namespace through a loopback listener there that relays to the server; the root
  * namespace gets nothing). Asserted through the API and the runtime: an httpd pod becomes Ready
  * through its httpGet readiness probe with an IP from the podCIDR and answers from the node,
- * with its env and configMap/secret/emptyDir volumes inside; a crashing container restarts into
- * CrashLoopBackOff; an absent image and a ConfigMap not there yet show as waiting reasons (the
- * pod starts once the ConfigMap exists); a failing liveness probe restarts its container; a container over its memory
- * limit is OOMKilled; a SIGKILLed kubelet's successor leaves running containers alone; a deleted
- * pod is gone with its IP and veth.
+ * with its env and configMap/secret/emptyDir volumes inside; a hostPort reaches its pod; an
+ * absent image and a ConfigMap not there yet show as waiting reasons (the pod starts once the
+ * ConfigMap exists); a crashing container restarts into CrashLoopBackOff, its restart count
+ * rising; a failing liveness probe restarts its container; a container over its memory limit
+ * is OOMKilled; a SIGKILLed kubelet's successor leaves running containers alone; a deleted pod
+ * is gone with its IP, its veth and its directory.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -218,6 +219,7 @@ describeKernel('the kubelet on a real API server and containerd', () => {
         }),
       ],
     });
+    await create('hp', { containers: [httpd({ ports: [{ containerPort: 80, hostPort: 8080 }] })] });
     await create('missing', { containers: [container('app', { image: 'switchyard.local/missing:1' })] });
     await create('later', {
       containers: [
@@ -270,6 +272,26 @@ describeKernel('the kubelet on a real API server and containerd', () => {
       /read-only/i,
     );
   }, 60_000);
+
+  it('maps a hostPort to the pod on the node address (portmap)', async () => {
+    await eventually(
+      'hp running',
+      async () => (await getPod('hp')).status?.containerStatuses?.[0]?.state?.running,
+      20_000,
+    );
+    const body = await eventually(
+      'hp answering on the host port',
+      () => {
+        try {
+          return inNode('curl', ['-s', '--max-time', '2', `http://${SUBNET}.1:8080/index.html`]);
+        } catch {
+          return undefined;
+        }
+      },
+      10_000,
+    );
+    expect(body).toBe('hello from hp\n');
+  }, 40_000);
 
   it('shows a failed start as the waiting reason: an absent image, a volume not ready yet', async () => {
     const waiting = await eventually(
