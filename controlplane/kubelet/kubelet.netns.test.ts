@@ -219,7 +219,14 @@ describeKernel('the kubelet on a real API server and containerd', () => {
         }),
       ],
     });
-    await create('hp', { containers: [httpd({ ports: [{ containerPort: 80, hostPort: 8080 }] })] });
+    await create('hp', {
+      containers: [
+        httpd({
+          ports: [{ containerPort: 80, hostPort: 8080 }],
+          readinessProbe: { exec: { command: ['cat', '/www/index.html'] }, periodSeconds: 1 },
+        }),
+      ],
+    });
     await create('missing', { containers: [container('app', { image: 'switchyard.local/missing:1' })] });
     await create('later', {
       containers: [
@@ -273,12 +280,8 @@ describeKernel('the kubelet on a real API server and containerd', () => {
     );
   }, 60_000);
 
-  it('maps a hostPort to the pod on the node address (portmap)', async () => {
-    await eventually(
-      'hp running',
-      async () => (await getPod('hp')).status?.containerStatuses?.[0]?.state?.running,
-      20_000,
-    );
+  it('maps a hostPort to the pod on the node address, Ready through an exec probe', async () => {
+    await eventually('hp Ready', async () => condition(await getPod('hp'), 'Ready') === 'True', 20_000);
     const body = await eventually(
       'hp answering on the host port',
       () => {
