@@ -9,6 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from '../../lib/api/index.js';
 import {
   Informer,
@@ -70,6 +71,22 @@ export function runtimeFingerprints(
   for (const s of sandboxes) add(s.labels, `s:${s.id}:${s.state}`);
   for (const c of containers) add(c.labels, `c:${c.id}:${c.state}`);
   return new Map([...prints].map(([uid, list]) => [uid, list.sort().join(',')]));
+}
+
+/** How long to wait before trying registration again after a failure. */
+export const REGISTER_RETRY_MS = 2000;
+
+/** Runs `fn` until it succeeds (the API server or the runtime may not be up yet) or `signal` aborts. */
+async function retrying<T>(what: string, log: Logger, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      signal.throwIfAborted();
+      log.warn(`${what} failed; retrying`, { error: String(err) });
+      await sleep(REGISTER_RETRY_MS, undefined, { signal });
+    }
+  }
 }
 
 /** The runtime's health for the Node's Ready condition, from CRI Status and Version. */
@@ -184,8 +201,8 @@ export function kubeletSetup(config: KubeletConfig): (ctx: ComponentContext) => 
       run: async (signal) => {
         const informing = Promise.all([informers.run(signal), pods.run(signal)]);
         try {
-          await agent.start(started);
-          const cidr = await agent.waitForPodCIDR(signal);
+          await retrying('node registration', log, signal, () => agent.start(started));
+          const cidr = await retrying('the podCIDR', log, signal, () => agent.waitForPodCIDR(signal));
           if (
             writeConflist(
               config.cniConfDir,
