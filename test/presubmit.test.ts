@@ -155,8 +155,7 @@ const componentKinds: Record<string, keyof typeof skeletons> = {
   ingress: 'agent',
   lb: 'agent',
   overlay: 'agent',
-  // The pure core only so far; an `agent` once apply.ts and main.ts land.
-  'controlplane/kubelet': 'component',
+  'controlplane/kubelet': 'agent',
 };
 
 function components(): [string, keyof typeof skeletons][] {

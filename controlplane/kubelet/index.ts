@@ -1,8 +1,9 @@
 /**
- * The kubelet's pure core: the pod view and the CRI observation (model), the per-pod sync plan,
- * the pod status, probe scheduling and the httpGet/tcpSocket probes, container environment,
- * pod DNS and the configuration; and the CRI adapter that observes the runtime and carries the
- * plan out (observe.ts, apply.ts). main.ts comes next (README.md).
+ * The kubelet: its pure core (the pod view and the CRI observation, the per-pod sync plan, the
+ * pod status, probe scheduling, container environment, pod DNS, volumes, the node's CNI config
+ * and the configuration), the CRI adapter that observes the runtime and carries the plan out
+ * (observe.ts, apply.ts, probe-runner.ts, pod-worker.ts), the node agent, and `runKubelet`
+ * (main.ts), which the CLI's `switchyard kubelet` runs.
  */
 
 export {
@@ -17,6 +18,15 @@ export {
   sandboxConfig,
 } from './apply.js';
 
+export {
+  CONFLIST_FILE,
+  type Conflist,
+  type ConflistOptions,
+  gatewayOf,
+  NETWORK_NAME,
+  podConflist,
+  writeConflist,
+} from './cni-config.js';
 export {
   KUBELET_DEFAULTS,
   KUBELET_FLAGS,
@@ -43,6 +53,7 @@ export {
   fieldValue,
   serviceLinkVariables,
 } from './env.js';
+export { kubeletSetup, nodeIPs, RELIST_MS, runKubelet, runtimeFingerprints } from './main.js';
 export * from './model.js';
 export {
   hostFacts,
@@ -84,7 +95,16 @@ export {
   sandboxChanged,
   type WaitingReason,
 } from './plan.js';
+export { PodObjects, referencedObjects } from './pod-objects.js';
+export {
+  FAILURE_RETRY_MS,
+  IN_PROGRESS_REQUEUE_MS,
+  PodWorker,
+  type PodWorkerOptions,
+  type SyncOutcome,
+} from './pod-worker.js';
 export { type HttpProbeTarget, PROBE_USER_AGENT, probeHttp } from './probe-http.js';
+export { type PodProbes, ProbeRunner, type ProbeTarget, runProbe } from './probe-runner.js';
 export { type ProbeRun, probeTcp } from './probe-tcp.js';
 export {
   type ContainerProbes,
@@ -99,4 +119,24 @@ export {
   recordOutcome,
   resolveProbePort,
 } from './probes.js';
+export { ReasonCache } from './reason-cache.js';
+export { ensureServingPair, type ServingPair, servingSan } from './serving-cert.js';
 export { type ContainerProbeView, type PodStatus, podPhase, podStatus, type StatusInput } from './status.js';
+export {
+  checkHostPath,
+  containerMounts,
+  DEFAULT_MODE,
+  type HostPathType,
+  type KeyToPath,
+  type PodVolume,
+  type ProjectedFile,
+  podDir,
+  podVolumes,
+  projectedFiles,
+  removePodDir,
+  setUpVolumes,
+  type VolumeSource,
+  volumePath,
+  volumeSource,
+  writeProjected,
+} from './volumes.js';

@@ -10,97 +10,17 @@
 import type { ContainerSpec, KubeletPod } from './model.js';
 import {
   ANNOTATION_CONTAINER_HASH,
-  ANNOTATION_SANDBOX_HASH,
   type ObservedContainer,
   type ObservedPod,
-  type ObservedSandbox,
   restartCountOf,
 } from './observed.js';
+import { backOffGate, backOffKey } from './plan-backoff.js';
+import { collectDead, removeAll, sandboxChanged, stop, stopAll } from './plan-sandbox.js';
+import type { BackOffEntry, KubeletAction, PlanInput, PodPlan, WaitingReason } from './plan-types.js';
 
-/** One runtime step; the adapter carries them out in order and stops at the first failure. */
-export type KubeletAction =
-  /** StopContainer with this timeout: the stop signal (SIGTERM), the grace, then SIGKILL. */
-  | {
-      readonly kind: 'stop-container';
-      readonly containerId: string;
-      readonly name: string;
-      readonly gracePeriodSeconds: number;
-      readonly reason: string;
-    }
-  /** StopPodSandbox: containers killed, network torn down (the pod's IP released). */
-  | { readonly kind: 'stop-sandbox'; readonly sandboxId: string }
-  /** RunPodSandbox with metadata.attempt; later start-container actions use the new sandbox. */
-  | { readonly kind: 'create-sandbox'; readonly attempt: number }
-  /** CreateContainer + StartContainer in the pod's ready (or just created) sandbox. */
-  | {
-      readonly kind: 'start-container';
-      readonly name: string;
-      readonly init: boolean;
-      readonly restartCount: number;
-    }
-  | { readonly kind: 'remove-container'; readonly containerId: string; readonly name: string }
-  | { readonly kind: 'remove-sandbox'; readonly sandboxId: string }
-  /** The pod is deleted and nothing of it runs or remains: delete the API object (grace 0, uid precondition). */
-  | { readonly kind: 'confirm-deletion' };
-
-/** Upstream's back-off of container restarts (kubelet.go: backOffPeriod 10 s, MaxContainerBackOff 300 s). */
-export const BACKOFF_INITIAL_MS = 10_000;
-export const BACKOFF_MAX_MS = 300_000;
-/** The smallest grace a container gets when killed (kuberuntime's minimumGracePeriodInSeconds). */
-export const MIN_GRACE_SECONDS = 2;
-/** Grace for containers of pods the API no longer binds here (orphans are killed with a 1 s override). */
-export const ORPHAN_GRACE_SECONDS = 1;
-
-/** One container's back-off, as client-go's flowcontrol.Backoff keeps it per key. */
-export interface BackOffEntry {
-  readonly delayMs: number;
-  /** When the container was last started under this entry. */
-  readonly lastUpdateMs: number;
-}
-
-/** Why a container is waiting instead of starting (the kubelet's reason cache). */
-export interface WaitingReason {
-  readonly reason: string;
-  readonly message: string;
-}
-
-/** Which probe failed for a running container (by container id): the kubelet restarts it. */
-export type ProbeFailure = 'liveness' | 'startup';
-
-export interface PlanInput {
-  /** The pod as bound to this node; undefined when it is gone or bound elsewhere (garbage). */
-  readonly desired: KubeletPod | undefined;
-  readonly observed: ObservedPod;
-  /** Epoch milliseconds. */
-  readonly now: number;
-  /** Back-off entries by `backOffKey`; entries of other pods may be in it too. */
-  readonly backoff: ReadonlyMap<string, BackOffEntry>;
-  /** Running containers whose liveness or startup probe reports failure, by container id. */
-  readonly probeFailures?: ReadonlyMap<string, ProbeFailure>;
-}
-
-export interface PodPlan {
-  readonly actions: readonly KubeletAction[];
-  /** Containers held back by their back-off (CrashLoopBackOff), by name. */
-  readonly waiting: ReadonlyMap<string, WaitingReason>;
-  /** Back-off entries this plan set (a start under back-off); merge them into the caller's map. */
-  readonly backoff: ReadonlyMap<string, BackOffEntry>;
-  /** Sync the pod again after this long (the earliest end of a back-off), if anything waits. */
-  readonly requeueAfterMs?: number;
-}
-
-/** The back-off key of a container: pod, container and its spec hash (upstream getStableKey). */
-export function backOffKey(
-  pod: Pick<KubeletPod, 'uid' | 'name' | 'namespace'>,
-  c: Pick<ContainerSpec, 'name' | 'hash'>,
-): string {
-  return `${pod.name}_${pod.namespace}_${pod.uid}_${c.name}_${c.hash}`;
-}
-
-const running = (c: ObservedContainer): boolean => c.state === 'CONTAINER_RUNNING';
-/** Upstream kills containers in these states before anything else (they may still run). */
-const mayRun = (c: ObservedContainer): boolean =>
-  c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_UNKNOWN';
+export { backOffGate, backOffKey, goDuration } from './plan-backoff.js';
+export { sandboxChanged } from './plan-sandbox.js';
+export * from './plan-types.js';
 
 /** Plans one pod. */
 export function planPod(input: PlanInput): PodPlan {
@@ -116,55 +36,6 @@ function latestByName(containers: readonly ObservedContainer[]): Map<string, Obs
   const latest = new Map<string, ObservedContainer>();
   for (const c of containers) if (!latest.has(c.name)) latest.set(c.name, c);
   return latest;
-}
-
-/** The grace a container is stopped with (killContainer: deletion grace, else the pod's, at least 2 s). */
-function graceOf(pod: KubeletPod): number {
-  return Math.max(MIN_GRACE_SECONDS, pod.deletionGracePeriodSeconds ?? pod.terminationGracePeriodSeconds);
-}
-
-/**
- * Stops whatever may still run, then the pod's sandboxes: the ready ones, or with
- * `allSandboxes` every one (a sandbox whose pause process died is not ready but may still hold
- * its network and IP until StopPodSandbox; upstream stops all of them when it kills a pod).
- */
-function stopAll(
-  pod: KubeletPod | undefined,
-  observed: ObservedPod,
-  reason: string,
-  allSandboxes = false,
-): KubeletAction[] {
-  const grace = pod ? graceOf(pod) : ORPHAN_GRACE_SECONDS;
-  return [
-    ...observed.containers.filter(mayRun).map(
-      (c): KubeletAction => ({
-        kind: 'stop-container',
-        containerId: c.id,
-        name: c.name,
-        gracePeriodSeconds: grace,
-        reason,
-      }),
-    ),
-    ...observed.sandboxes
-      .filter((s) => allSandboxes || s.state === 'SANDBOX_READY')
-      .map((s): KubeletAction => ({ kind: 'stop-sandbox', sandboxId: s.id })),
-  ];
-}
-
-/**
- * Once nothing runs: every container, then every sandbox (stopped first: containerd removes a
- * sandbox only once its network namespace is closed; StopPodSandbox is idempotent).
- */
-function removeAll(observed: ObservedPod): KubeletAction[] {
-  return [
-    ...observed.containers.map(
-      (c): KubeletAction => ({ kind: 'remove-container', containerId: c.id, name: c.name }),
-    ),
-    ...observed.sandboxes.flatMap((s): KubeletAction[] => [
-      ...(s.state === 'SANDBOX_READY' ? [] : [{ kind: 'stop-sandbox', sandboxId: s.id } as const]),
-      { kind: 'remove-sandbox', sandboxId: s.id },
-    ]),
-  ];
 }
 
 const EMPTY: Omit<PodPlan, 'actions'> = { waiting: new Map(), backoff: new Map() };
@@ -192,28 +63,6 @@ function planTerminal(pod: KubeletPod, observed: ObservedPod): PodPlan {
     ...EMPTY,
     actions: [...stopAll(pod, observed, 'pod has terminated'), ...collectDead(observed, undefined)],
   };
-}
-
-/**
- * Whether the pod needs a new sandbox, and its attempt (podSandboxChanged): none yet; more than
- * one ready; the newest not ready; another network mode; no IP on a pod network; or (ours)
- * another sandbox hash.
- */
-export function sandboxChanged(
-  pod: KubeletPod,
-  sandboxes: readonly ObservedSandbox[],
-): { changed: boolean; attempt: number; ready?: ObservedSandbox } {
-  const newest = sandboxes[0];
-  if (!newest) return { changed: true, attempt: 0 };
-  const next = newest.attempt + 1;
-  const ready = sandboxes.filter((s) => s.state === 'SANDBOX_READY');
-  if (ready.length > 1) return { changed: true, attempt: next };
-  if (newest.state !== 'SANDBOX_READY') return { changed: true, attempt: next };
-  if (newest.hostNetwork !== pod.hostNetwork) return { changed: true, attempt: next };
-  if (!pod.hostNetwork && newest.ips.length === 0) return { changed: true, attempt: next };
-  const hash = newest.annotations[ANNOTATION_SANDBOX_HASH];
-  if (hash !== undefined && hash !== pod.sandboxHash) return { changed: true, attempt: next };
-  return { changed: false, attempt: newest.attempt, ready: newest };
 }
 
 /** Upstream's isInitContainerFailed: exited non-zero, or in an unknown state. */
@@ -376,79 +225,4 @@ function planRunning(pod: KubeletPod, input: PlanInput): PodPlan {
   }
   actions.push(...collectDead(observed, sandbox.ready));
   return { actions, waiting, backoff, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
-}
-
-function stop(pod: KubeletPod, c: ObservedContainer, reason: string, graceSeconds?: number): KubeletAction {
-  return {
-    kind: 'stop-container',
-    containerId: c.id,
-    name: c.name,
-    gracePeriodSeconds: graceSeconds === undefined ? graceOf(pod) : Math.max(MIN_GRACE_SECONDS, graceSeconds),
-    reason,
-  };
-}
-
-/**
- * doBackOff: a container with an exited instance starts only when it is not in back-off since
- * that instance finished. A start sets the next delay: 10 s, doubling to 5 min, back to 10 s
- * when the instance finished more than 2 × 5 min after the previous start (flowcontrol.Backoff's
- * hasExpired, in both IsInBackOffSince and Next, measures from the finish time to the last
- * start), i.e. after it ran for 10 minutes. The first restart after a crash is immediate.
- */
-export function backOffGate(
-  pod: Pick<KubeletPod, 'uid' | 'name' | 'namespace'>,
-  spec: Pick<ContainerSpec, 'name' | 'hash'>,
-  containers: readonly ObservedContainer[],
-  entries: ReadonlyMap<string, BackOffEntry>,
-  now: number,
-): { waitMs?: number; message: string; entry?: BackOffEntry } {
-  const exited = containers.find((c) => c.name === spec.name && c.state === 'CONTAINER_EXITED');
-  if (!exited) return { message: '' };
-  const key = backOffKey(pod, spec);
-  const entry = entries.get(key);
-  const expired = (at: number, e: BackOffEntry): boolean => at - e.lastUpdateMs > 2 * BACKOFF_MAX_MS;
-  if (entry && !expired(exited.finishedAt, entry) && now - exited.finishedAt < entry.delayMs) {
-    return {
-      waitMs: exited.finishedAt + entry.delayMs - now,
-      message: `back-off ${goDuration(entry.delayMs)} restarting failed container=${spec.name} pod=${pod.name}_${pod.namespace}(${pod.uid})`,
-    };
-  }
-  const delayMs =
-    !entry || expired(exited.finishedAt, entry)
-      ? BACKOFF_INITIAL_MS
-      : Math.min(entry.delayMs * 2, BACKOFF_MAX_MS);
-  return { message: '', entry: { delayMs, lastUpdateMs: now } };
-}
-
-/** A whole-second duration as Go prints it: `10s`, `1m20s`, `5m0s`. */
-export function goDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${s % 60}s`;
-}
-
-/**
- * Dead containers and sandboxes of a living pod (kuberuntime_gc.go, MaxPerPodContainer 1): of
- * each container name the newest non-running instance stays (restart count, `logs --previous`),
- * older ones go; sandboxes other than the newest (and the ready one) go once no container
- * refers to them.
- */
-function collectDead(observed: ObservedPod, keepSandbox: ObservedSandbox | undefined): KubeletAction[] {
-  const kept = new Set<string>();
-  const actions: KubeletAction[] = [];
-  const remaining = new Set<string>();
-  for (const c of observed.containers) {
-    if (c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_UNKNOWN' || !kept.has(c.name)) {
-      if (!running(c) && c.state !== 'CONTAINER_UNKNOWN') kept.add(c.name);
-      remaining.add(c.sandboxId);
-      continue;
-    }
-    actions.push({ kind: 'remove-container', containerId: c.id, name: c.name });
-  }
-  const newest = observed.sandboxes[0];
-  for (const s of observed.sandboxes) {
-    if (s === newest || s === keepSandbox || s.state === 'SANDBOX_READY' || remaining.has(s.id)) continue;
-    // containerd removes a sandbox only once its network is torn down; stopping is idempotent.
-    actions.push({ kind: 'stop-sandbox', sandboxId: s.id }, { kind: 'remove-sandbox', sandboxId: s.id });
-  }
-  return actions;
 }
