@@ -382,8 +382,16 @@ export async function stopContainerd(
     if (isContainerdRunning(proc)) kill(proc.pid, 'SIGKILL');
     while (isContainerdRunning(proc)) await sleep(20);
   }
+  await removeContainerdLeftovers(proc.paths);
+}
+
+/**
+ * Ends what a stopped (or crashed) instance left: its shims and any container still in its runc
+ * root (SIGKILL, by pid), then unmounts what is left under its directory.
+ */
+export async function removeContainerdLeftovers(paths: ContainerdPaths): Promise<void> {
   // Shims outlive containerd by design, and their containers outlive a killed shim.
-  const leftovers = [...shimPids(proc.paths.socket), ...runcContainerPids(proc.paths.runcRoot)];
+  const leftovers = [...shimPids(paths.socket), ...runcContainerPids(paths.runcRoot)];
   for (const pid of leftovers) kill(pid, 'SIGKILL');
   const deadline = Date.now() + 5000;
   while (
@@ -392,7 +400,12 @@ export async function stopContainerd(
   ) {
     await sleep(20);
   }
-  for (const m of mountsUnder(proc.paths.dir)) {
+  unmountUnder(paths.dir);
+}
+
+/** Lazily unmounts every mount point at or under `dir`, deepest first. */
+export function unmountUnder(dir: string): void {
+  for (const m of mountsUnder(dir)) {
     try {
       execFileSync('umount', ['-l', m], { stdio: 'ignore' });
     } catch {
