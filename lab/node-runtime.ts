@@ -312,7 +312,7 @@ export async function downNodes(stateDir: string): Promise<string[]> {
   );
   rmSync(dir, { recursive: true, force: true });
   rmSync(nodesFile(stateDir), { force: true });
-  return records.map(([name]) => name);
+  return records.map(([name]) => name).sort();
 }
 
 function listDirs(dir: string): string[] {
