@@ -15,6 +15,7 @@ import type {
   CriClient,
   LinuxContainerResourcesInput,
   LinuxContainerSecurityContextInput,
+  MountInput,
   PodSandboxConfigInput,
 } from '../../lib/cri/index.js';
 import { isCriNotFound } from '../../lib/cri/index.js';
@@ -41,6 +42,8 @@ export interface ApplyContext {
   readonly hostIPs: readonly string[];
   readonly services: EnvContext['services'];
   readonly objects: EnvContext['objects'];
+  /** The container's CRI mounts (volumes.ts containerMounts); a throw is CreateContainerConfigError. */
+  readonly mounts?: (spec: ContainerSpec) => readonly MountInput[];
 }
 
 /** Why an action failed, as the pod status and events show it. */
@@ -238,6 +241,12 @@ async function startContainer(
     });
   }
   const resources = linuxResources(spec);
+  let mounts: readonly MountInput[];
+  try {
+    mounts = ctx.mounts?.(spec) ?? [];
+  } catch (err) {
+    throw new ApplyError({ reason: 'CreateContainerConfigError', message: messageOf(err) });
+  }
   let containerId: string;
   try {
     ({ containerId } = await cri.createContainer({
@@ -250,6 +259,7 @@ async function startContainer(
         args: expandCommand(spec.args, env),
         ...(spec.workingDir ? { workingDir: spec.workingDir } : {}),
         envs: env.map((v) => ({ key: v.name, value: v.value })),
+        mounts,
         labels: containerLabels(pod, spec),
         annotations: containerAnnotations(pod, spec, action.restartCount),
         logPath: `${spec.name}/${action.restartCount}.log`,

@@ -21,6 +21,9 @@ describe('parseKubeletConfig', () => {
       port: 10250,
       maxPods: 110,
       nodeLeaseDurationSeconds: 40,
+      cniBridge: 'cni0',
+      cniIpamDir: '/var/lib/kubelet/cni/networks',
+      syncFrequencyMs: 60_000,
     });
     expect(Object.isFrozen(c)).toBe(true);
     expect(Object.isFrozen(c.clusterDNS)).toBe(true);
@@ -44,6 +47,13 @@ describe('parseKubeletConfig', () => {
         port: '10251',
         'max-pods': '30',
         'node-lease-duration-seconds': '20',
+        address: '172.30.0.12',
+        'tls-cert-file': '/etc/sy/kubelet.crt',
+        'tls-private-key-file': '/etc/sy/kubelet.key',
+        'client-ca-file': '/etc/sy/ca.crt',
+        'cni-bridge': 'sy-br0',
+        'cni-ipam-dir': '/var/lib/sy/node-2/ipam',
+        'sync-frequency': '30s',
       },
       env,
     );
@@ -62,6 +72,13 @@ describe('parseKubeletConfig', () => {
       port: 10251,
       maxPods: 30,
       nodeLeaseDurationSeconds: 20,
+      address: '172.30.0.12',
+      tlsCertFile: '/etc/sy/kubelet.crt',
+      tlsPrivateKeyFile: '/etc/sy/kubelet.key',
+      clientCAFile: '/etc/sy/ca.crt',
+      cniBridge: 'sy-br0',
+      cniIpamDir: '/var/lib/sy/node-2/ipam',
+      syncFrequencyMs: 30_000,
     });
   });
 
@@ -80,6 +97,11 @@ describe('parseKubeletConfig', () => {
     [{ port: '0' }, /^--port: must be an integer 1–65535, got "0"/],
     [{ 'max-pods': 'many' }, /^--max-pods: must be an integer/],
     [{ 'node-name': true }, /^--node-name: needs a value/],
+    [{ address: 'any' }, /^--address: /],
+    [{ 'tls-cert-file': '/etc/sy/kubelet.crt' }, /^--tls-private-key-file: needs its pair flag too/],
+    [{ 'client-ca-file': 'ca.crt' }, /^--client-ca-file: must be an absolute path/],
+    [{ 'cni-bridge': 'a-very-long-bridge-name' }, /^--cni-bridge: must be an interface name/],
+    [{ 'sync-frequency': '10' }, /^--sync-frequency: must be a duration/],
   ])('%j is rejected naming the flag', (values, message) => {
     let err: unknown;
     try {

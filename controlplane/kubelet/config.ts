@@ -22,6 +22,13 @@ export const KUBELET_FLAGS = {
   port: { type: 'string' },
   'max-pods': { type: 'string' },
   'node-lease-duration-seconds': { type: 'string' },
+  address: { type: 'string' },
+  'tls-cert-file': { type: 'string' },
+  'tls-private-key-file': { type: 'string' },
+  'client-ca-file': { type: 'string' },
+  'cni-bridge': { type: 'string' },
+  'cni-ipam-dir': { type: 'string' },
+  'sync-frequency': { type: 'string' },
 } as const satisfies Readonly<Record<string, FlagDecl>>;
 
 /** Where the node's pod CIDR comes from: the Node's spec.podCIDR (node IPAM), or `--pod-cidr`. */
@@ -47,6 +54,19 @@ export interface KubeletConfig {
   readonly maxPods: number;
   /** The node Lease's duration; it is renewed every quarter of it (10 s by default, as upstream). */
   readonly nodeLeaseDurationSeconds: number;
+  /** Listen address of the HTTPS endpoint; undefined: the node IP (0.0.0.0 without one). */
+  readonly address?: string;
+  /** The serving pair; without it a self-signed pair under `<rootDir>/pki/` is made and reused. */
+  readonly tlsCertFile?: string;
+  readonly tlsPrivateKeyFile?: string;
+  /** PEM CA that client certificates on the HTTPS endpoint must chain to. */
+  readonly clientCAFile?: string;
+  /** The node's pod bridge in the CNI config it writes. */
+  readonly cniBridge: string;
+  /** host-local's store of the CNI config it writes (one file per address handed out). */
+  readonly cniIpamDir: string;
+  /** How often every pod is synced even without an event (upstream syncFrequency, 1 m), in ms. */
+  readonly syncFrequencyMs: number;
 }
 
 /** Defaults, in one visible place. */
@@ -61,6 +81,10 @@ export const KUBELET_DEFAULTS = {
   port: 10250,
   maxPods: 110,
   nodeLeaseDurationSeconds: 40,
+  cniBridge: 'cni0',
+  /** Relative to --root-dir. */
+  cniIpamDir: 'cni/networks',
+  syncFrequencyMs: 60_000,
 } as const;
 
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -77,11 +101,41 @@ function absolutePath(flag: string, v: string): string {
   return v.replace(/(.)\/+$/, '$1');
 }
 
+/** A Linux interface name: 1–15 characters, no `/`, `:` or white space. */
+function interfaceName(flag: string, v: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(v))
+    throw invalid(flag, `must be an interface name of 1–15 characters, got "${v}"`);
+  return v;
+}
+
 function integer(flag: string, v: string, min: number, max: number): number {
   const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max)
     throw invalid(flag, `must be an integer ${min}–${max}, got "${v}"`);
   return n;
+}
+
+/** A Go-style duration of whole units (`500ms`, `10s`, `1m`) in ms. */
+function duration(flag: string, v: string): number {
+  const m = /^(\d+)(ms|s|m)$/.exec(v);
+  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : 60_000) : 0;
+  if (ms < 100 || ms > 3_600_000) throw invalid(flag, `must be a duration 100ms–60m such as 10s, got "${v}"`);
+  return ms;
+}
+
+/** The TLS flags: both halves of the pair or neither. */
+function tlsFiles(cert: string | undefined, key: string | undefined): Partial<KubeletConfig> {
+  if ((cert === undefined) !== (key === undefined))
+    throw invalid(
+      cert === undefined ? '--tls-cert-file' : '--tls-private-key-file',
+      'needs its pair flag too',
+    );
+  return cert !== undefined && key !== undefined
+    ? {
+        tlsCertFile: absolutePath('--tls-cert-file', cert),
+        tlsPrivateKeyFile: absolutePath('--tls-private-key-file', key),
+      }
+    : {};
 }
 
 /**
@@ -121,6 +175,10 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
   const portText = get('port');
   const maxPodsText = get('max-pods');
   const leaseText = get('node-lease-duration-seconds');
+  const addressText = get('address');
+  const clientCA = get('client-ca-file');
+  const syncText = get('sync-frequency');
+  const rootDir = absolutePath('--root-dir', get('root-dir') ?? KUBELET_DEFAULTS.rootDir);
   return Object.freeze({
     nodeName,
     ...(nodeIP !== undefined ? { nodeIP } : {}),
@@ -129,7 +187,7 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
     clusterDNS: Object.freeze([...clusterDNS]),
     clusterDomain,
     resolvConf,
-    rootDir: absolutePath('--root-dir', get('root-dir') ?? KUBELET_DEFAULTS.rootDir),
+    rootDir,
     podLogsDir: absolutePath('--pod-logs-dir', get('pod-logs-dir') ?? KUBELET_DEFAULTS.podLogsDir),
     cniConfDir: absolutePath('--cni-conf-dir', get('cni-conf-dir') ?? KUBELET_DEFAULTS.cniConfDir),
     podCIDR: Object.freeze(podCIDR),
@@ -140,5 +198,15 @@ export function parseKubeletConfig(values: FlagValues, env: { readonly hostname:
       leaseText === undefined
         ? KUBELET_DEFAULTS.nodeLeaseDurationSeconds
         : integer('--node-lease-duration-seconds', leaseText, 1, 3600),
+    ...(addressText !== undefined ? { address: parseIp(addressText, '--address').address } : {}),
+    ...tlsFiles(get('tls-cert-file'), get('tls-private-key-file')),
+    ...(clientCA !== undefined ? { clientCAFile: absolutePath('--client-ca-file', clientCA) } : {}),
+    cniBridge: interfaceName('--cni-bridge', get('cni-bridge') ?? KUBELET_DEFAULTS.cniBridge),
+    cniIpamDir: absolutePath(
+      '--cni-ipam-dir',
+      get('cni-ipam-dir') ?? `${rootDir}/${KUBELET_DEFAULTS.cniIpamDir}`,
+    ),
+    syncFrequencyMs:
+      syncText === undefined ? KUBELET_DEFAULTS.syncFrequencyMs : duration('--sync-frequency', syncText),
   });
 }

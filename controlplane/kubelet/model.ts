@@ -364,6 +364,6 @@ export function fnv32a(text: string): string {
 
 /** ConfigMaps and Secrets by name, for env and volumes (the adapter reads them from informers). */
 export interface PodConfigObjects {
-  readonly configMaps: ReadonlyMap<string, Pick<ConfigMap, 'data'>>;
+  readonly configMaps: ReadonlyMap<string, Pick<ConfigMap, 'data' | 'binaryData'>>;
   readonly secrets: ReadonlyMap<string, Pick<Secret, 'data'>>;
 }

@@ -6,7 +6,13 @@
  */
 import type { Container, ContainerStatus, CriClient, PodSandboxStatus } from '../../lib/cri/index.js';
 import { isCriNotFound } from '../../lib/cri/index.js';
-import { groupByPod, type ObservedContainer, type ObservedPod, type ObservedSandbox } from './observed.js';
+import {
+  groupByPod,
+  LABEL_POD_UID,
+  type ObservedContainer,
+  type ObservedPod,
+  type ObservedSandbox,
+} from './observed.js';
 
 /** CRI's nanoseconds since the epoch (a decimal string) → epoch milliseconds; "0" stays 0. */
 export function nanosToMs(ns: string): number {
@@ -55,11 +61,16 @@ export function toObservedContainer(
 }
 
 /**
- * Everything the runtime holds, by pod uid (newest first). Objects removed between the list and
+ * Everything the runtime holds, by pod uid (newest first); with `podUid`, only that pod's
+ * (CRI's label selector on `io.kubernetes.pod.uid`). Objects removed between the list and
  * their status are skipped; objects without the kubelet's labels are left out by groupByPod.
  */
-export async function observeRuntime(cri: CriClient): Promise<Map<string, ObservedPod>> {
-  const [sandboxList, containerList] = await Promise.all([cri.listPodSandbox(), cri.listContainers()]);
+export async function observeRuntime(cri: CriClient, podUid?: string): Promise<Map<string, ObservedPod>> {
+  const filter = podUid === undefined ? {} : { filter: { labelSelector: { [LABEL_POD_UID]: podUid } } };
+  const [sandboxList, containerList] = await Promise.all([
+    cri.listPodSandbox(filter),
+    cri.listContainers(filter),
+  ]);
   const sandboxes = await Promise.all(
     sandboxList.items.map(async (s) => {
       const status = await ignoreNotFound(cri.podSandboxStatus({ podSandboxId: s.id }));
