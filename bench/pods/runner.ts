@@ -30,7 +30,7 @@ import {
 } from '../../lab/index.js';
 import { startLab } from '../../lab/testing/start-lab.js';
 import type { Pod } from '../../lib/api/core-v1.js';
-import { KubeClient, loadKubeconfig, podsResource } from '../../lib/client/index.js';
+import { isNotFound, KubeClient, loadKubeconfig, podsResource } from '../../lib/client/index.js';
 import { CriClient, type PodSandboxConfigInput } from '../../lib/cri/index.js';
 import { createNetlink } from '../../lib/netlink/index.js';
 import type { BenchResult } from '../framework.js';
@@ -235,12 +235,18 @@ export async function runPodsBench(options: PodsBenchOptions): Promise<BenchResu
     const containerdPid = rec?.containerd?.pid;
     if (!kubelet || containerdPid === undefined) throw new Error('bench pods: node processes not recorded');
     client = new KubeClient({ config: loadKubeconfig({ path: cp.kubeconfig }) });
-    await waitUntil('the node Ready with a podCIDR', 60_000, async () => {
-      const n = await client?.requestJson<{ status?: { conditions?: { type: string; status: string }[] } }>({
-        method: 'GET',
-        path: `/api/v1/nodes/${node.name}`,
-      });
-      return (n?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    const api = client;
+    await waitUntil('the node Ready', 60_000, async () => {
+      try {
+        const n = await api.requestJson<{ status?: { conditions?: { type: string; status: string }[] } }>({
+          method: 'GET',
+          path: `/api/v1/nodes/${node.name}`,
+        });
+        return (n.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+      } catch (err: unknown) {
+        if (isNotFound(err)) return false; // not registered yet
+        throw err;
+      }
     });
     log(`bench pods: ${pods} pods through the kubelet`);
     const ours = await viaKubelet({ client, node, pods, cniLog, kubeletPid: kubelet.pid, containerdPid });
