@@ -89,9 +89,10 @@ describeKernel('switchyard CLI drives the lab', () => {
     expect(status.code, status.stdout + status.stderr).toBe(0);
     expect(status.stdout).toContain(`lab ${labId}: 2 node(s), lb-mode l2, owner detached`);
     expect(status.stdout).toContain('healthy');
-    // containerd, its shims and the kubelet run in the node's namespace.
+    // containerd, its shims and the kubelet run in the node's namespace; a node with pods has
+    // the kubelet's bridge cni0 with the podCIDR's gateway.
     expect(status.stdout).toMatch(
-      /node-2 +\S+node-2 +172\.30\.0\.12\/16 {2}\[lo:UP eth0:UP.*\] {2}\d+ process\(es\) {2}ping ok/,
+      /node-2 +\S+node-2 +172\.30\.0\.12\/16( 10\.244\.\d+\.1\/24)? {2}\[lo:UP eth0:UP.*\] {2}\d+ process\(es\) {2}ping ok/,
     );
     expect(status.stdout).toMatch(/ {2}node-2 {2}containerd pid \d+ ok {2}kubelet pid \d+ ok\n/);
     expect(status.stdout).toMatch(/ {2}node-1 +Ready +10\.244\.\d+\.0\/24\n/);
