@@ -268,19 +268,31 @@ export async function importImage(
 
 /**
  * Stops and removes every pod sandbox of the runtime behind `client` (its containers go with
- * it). Resolves with the ids removed; one already gone is fine.
+ * it). Resolves with the ids removed; one already gone is fine. A sandbox that fails (a CNI DEL
+ * that times out on a loaded machine) does not stop the others; failures are tried once more,
+ * and what still fails is thrown together, naming each sandbox.
  */
 export async function removeAllPodSandboxes(client: CriClient): Promise<string[]> {
   const { items } = await client.listPodSandbox();
   const removed: string[] = [];
-  for (const { id } of items) {
-    try {
-      await client.stopPodSandbox({ podSandboxId: id });
-      await client.removePodSandbox({ podSandboxId: id });
-      removed.push(id);
-    } catch (err) {
-      if (!isCriNotFound(err)) throw err;
+  const attempt = async (ids: readonly string[]): Promise<Map<string, unknown>> => {
+    const failed = new Map<string, unknown>();
+    for (const id of ids) {
+      try {
+        await client.stopPodSandbox({ podSandboxId: id });
+        await client.removePodSandbox({ podSandboxId: id });
+        removed.push(id);
+      } catch (err) {
+        if (!isCriNotFound(err)) failed.set(id, err);
+      }
     }
+    return failed;
+  };
+  const first = await attempt(items.map((i) => i.id));
+  const still = await attempt([...first.keys()]);
+  if (still.size > 0) {
+    const why = [...still].map(([id, err]) => `${id.slice(0, 12)}: ${messageOf(err)}`).join('; ');
+    throw new SwitchyardError(ErrorCode.System, `could not remove ${still.size} pod sandbox(es): ${why}`);
   }
   return removed;
 }

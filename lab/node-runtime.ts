@@ -302,9 +302,10 @@ export async function downNodes(stateDir: string): Promise<string[]> {
   await Promise.all(
     dirs.map(async (name) => {
       const paths = containerdPaths(join(dir, name, 'containerd'), join(dir, name, 'net.d'));
-      const rec = records.find(([, r]) => r.containerd && isContainerdRunning({ ...r.containerd, paths }));
-      const containerd = rec?.[1].containerd;
-      if (containerd) await stopContainerd({ ...containerd, paths });
+      // The dir is named for the node's namespace, `sy-<id>-node-i`.
+      const containerd = records.find(([node]) => name.endsWith(`-${node}`))?.[1].containerd;
+      if (containerd && isContainerdRunning({ ...containerd, paths }))
+        await stopContainerd({ ...containerd, paths });
       else await removeContainerdLeftovers(paths);
       // The kubelet's volumes (tmpfs for secrets, bind mounts) sit beside containerd's.
       unmountUnder(join(dir, name));
