@@ -65,15 +65,19 @@ export {
   importImage,
   isContainerdRunning,
   removeAllPodSandboxes,
-  removeContainerdLeftovers,
-  runcContainerPids,
   type StopContainerdOptions,
-  shimPids,
   startContainerd,
   stopContainerd,
-  unmountUnder,
   validateContainerdOptions,
 } from './containerd.js';
+export {
+  type RuntimeFootprint,
+  removeContainerdLeftovers,
+  runcContainerPids,
+  shimPids,
+  signalPid,
+  unmountUnder,
+} from './containerd-leftovers.js';
 export { DEMO, type DemoReport, formatDemo, upDemo } from './demo.js';
 export {
   describeAction,

@@ -23,11 +23,10 @@ import {
   containerdPaths,
   importImage,
   isContainerdRunning,
-  removeContainerdLeftovers,
   startContainerd,
   stopContainerd,
-  unmountUnder,
 } from './containerd.js';
+import { removeContainerdLeftovers, unmountUnder } from './containerd-leftovers.js';
 import { type BuiltImage, buildImages, imageCatalog } from './images/index.js';
 import {
   labNodes,

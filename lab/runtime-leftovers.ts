@@ -8,7 +8,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RuntimeDecision, RuntimeLeftover } from './clean-plan.js';
-import { containerdPaths, removeContainerdLeftovers, runcContainerPids, unmountUnder } from './containerd.js';
+import { containerdPaths } from './containerd.js';
+import { removeContainerdLeftovers, runcContainerPids, unmountUnder } from './containerd-leftovers.js';
 import { nodeFiles, nodesDir } from './nodes.js';
 import { processStartTicks } from './owner.js';
 
