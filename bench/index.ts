@@ -6,6 +6,7 @@ import { apiserverBench } from './apiserver/apiserver-bench.js';
 import { cniBench } from './cni/cni-bench.js';
 import type { Benchmark } from './framework.js';
 import { netlinkBench } from './netlink/netlink-bench.js';
+import { podsBench } from './pods/pods-bench.js';
 import { schedulerBench } from './scheduler/scheduler-bench.js';
 
 export {
@@ -19,7 +20,13 @@ export {
 } from './framework.js';
 
 /** Every registered benchmark. */
-export const benchmarks: readonly Benchmark[] = [netlinkBench, cniBench, apiserverBench, schedulerBench];
+export const benchmarks: readonly Benchmark[] = [
+  netlinkBench,
+  cniBench,
+  apiserverBench,
+  schedulerBench,
+  podsBench,
+];
 
 /** The benchmark called `name`, or undefined. */
 export function findBenchmark(name: string): Benchmark | undefined {

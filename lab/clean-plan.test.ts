@@ -34,6 +34,38 @@ function observe(partial: Partial<CleanObservation>): CleanObservation {
 }
 
 describe('planClean', () => {
+  it('removes node runtimes by their namespace name, also when the namespace is gone', () => {
+    const rt = (dir: string, namespace: string) => ({ dir: `/s/nodes/${dir}`, namespace, pids: [7, 8] });
+    const plan = planClean(
+      observe({
+        namespaces: ['sy-aa-node-1'],
+        labs: [lab('aa', 'live'), lab('dd', 'dead')],
+        runtimes: [
+          rt('sy-aa-node-1', 'sy-aa-node-1'),
+          rt('sy-dd-node-1', 'sy-dd-node-1'),
+          rt('sy-r2-x-node-1', 'sy-r2-x-node-1'),
+          rt('sy-r3-node-1', 'sy-r3-node-1'),
+        ],
+        liveRunIds: new Set(['r3']),
+      }),
+    );
+    expect(plan.removeRuntimes).toEqual([
+      {
+        name: '/s/nodes/sy-dd-node-1',
+        reason: 'node runtime of sy-dd-node-1: lab dd: owner process 4242 is gone',
+        pids: [7, 8],
+      },
+      {
+        name: '/s/nodes/sy-r2-x-node-1',
+        reason: 'node runtime of sy-r2-x-node-1: no lab holds it and test run r2 is gone',
+        pids: [7, 8],
+      },
+    ]);
+    expect(
+      planClean(observe({ runtimes: [rt('sy-dd-node-1', 'sy-dd-node-1')], scope: 'sy-zz-' })).removeRuntimes,
+    ).toEqual([]);
+  });
+
   it('removes a lab whose owner process died, with its lease and state file', () => {
     const plan = planClean(
       observe({

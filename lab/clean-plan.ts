@@ -10,6 +10,9 @@
  * - Any other `sy-<id>-…` namespace belongs to test run `<id>` (test/harness/kernel.ts names
  *   them so); it is alive while a process of that run is.
  * - A dead lab loses its namespaces, its lease and its state file (if the file still names it).
+ * - A node runtime (`<stateDir>/nodes/<namespace>/`: containerd, its shims, runc containers, the
+ *   kubelet, their mounts) follows its namespace's fate by name, also when the namespace itself
+ *   is already gone: its processes are ended by pid, its mounts and files removed.
  */
 import { labTargetOf } from './plan.js';
 import type { LabLease, LabState } from './state.js';
@@ -30,8 +33,25 @@ export interface OrphanState {
   readonly state: LabState;
 }
 
+/** A node's runtime dir found on the machine, with the processes that belong to it. */
+export interface RuntimeLeftover {
+  /** `<stateDir>/nodes/<namespace>`. */
+  readonly dir: string;
+  /** The node namespace it was made for (the dir's name). */
+  readonly namespace: string;
+  /** containerd, shims and kubelet (their command lines name the dir) and runc containers. */
+  readonly pids: readonly number[];
+}
+
+/** A runtime to stop and remove, with its processes. */
+export interface RuntimeDecision extends CleanDecision {
+  readonly pids: readonly number[];
+}
+
 /** What `lab clean` sees. */
 export interface CleanObservation {
+  /** Node runtime dirs (lab/nodes.ts) under the known state dirs or named by a process. */
+  readonly runtimes?: readonly RuntimeLeftover[];
   /** Every network namespace whose name starts with `sy-`. */
   readonly namespaces: readonly string[];
   readonly labs: readonly LeasedLab[];
@@ -53,6 +73,8 @@ export interface CleanPlan {
   readonly deleteNamespaces: readonly CleanDecision[];
   readonly keepNamespaces: readonly CleanDecision[];
   readonly removeFiles: readonly CleanDecision[];
+  /** Node runtimes to end (by pid) and remove; the name is the dir. */
+  readonly removeRuntimes: readonly RuntimeDecision[];
 }
 
 /** Why a lab is dead, or undefined when it is alive. */
@@ -84,17 +106,35 @@ export function planClean(obs: CleanObservation): CleanPlan {
   const removeFiles: CleanDecision[] = [];
   const labs = obs.labs.filter((l) => inScope(l.lease.prefix));
 
-  for (const ns of [...obs.namespaces].filter(inScope).sort()) {
+  // The fate of a namespace name: kept with the reason, or removed with the reason.
+  const fate = (ns: string): { readonly keep: boolean; readonly reason: string } => {
     const lab = labs.find((l) => labTargetOf(l.lease.prefix, ns) !== undefined);
     if (lab) {
       const death = labDeathReason(lab);
-      if (death === undefined) keepNamespaces.push({ name: ns, reason: `lab ${lab.lease.labId} is alive` });
-      else deleteNamespaces.push({ name: ns, reason: `lab ${lab.lease.labId}: ${death}` });
-      continue;
+      return death === undefined
+        ? { keep: true, reason: `lab ${lab.lease.labId} is alive` }
+        : { keep: false, reason: `lab ${lab.lease.labId}: ${death}` };
     }
     const run = runIdOf(ns);
-    if (obs.liveRunIds.has(run)) keepNamespaces.push({ name: ns, reason: `test run ${run} is alive` });
-    else deleteNamespaces.push({ name: ns, reason: `no lab holds it and test run ${run} is gone` });
+    return obs.liveRunIds.has(run)
+      ? { keep: true, reason: `test run ${run} is alive` }
+      : { keep: false, reason: `no lab holds it and test run ${run} is gone` };
+  };
+  for (const ns of [...obs.namespaces].filter(inScope).sort()) {
+    const f = fate(ns);
+    (f.keep ? keepNamespaces : deleteNamespaces).push({ name: ns, reason: f.reason });
+  }
+  const removeRuntimes: RuntimeDecision[] = [];
+  for (const rt of [...(obs.runtimes ?? [])].sort((a, b) => a.dir.localeCompare(b.dir))) {
+    if (!inScope(rt.namespace)) continue;
+    const f = fate(rt.namespace);
+    if (!f.keep) {
+      removeRuntimes.push({
+        name: rt.dir,
+        reason: `node runtime of ${rt.namespace}: ${f.reason}`,
+        pids: rt.pids,
+      });
+    }
   }
 
   for (const lab of labs) {
@@ -120,5 +160,5 @@ export function planClean(obs: CleanObservation): CleanPlan {
       reason: `state of lab ${orphan.state.labId} has no lease (${left} of its namespaces left)`,
     });
   }
-  return { deleteNamespaces, keepNamespaces, removeFiles };
+  return { deleteNamespaces, keepNamespaces, removeFiles, removeRuntimes };
 }

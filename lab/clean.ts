@@ -2,6 +2,8 @@
  * The adapter of `switchyard lab clean`: gathers what is on the machine, lets the pure
  * `planClean` decide, then ends processes, deletes namespaces and removes files.
  */
+
+import { dirname } from 'node:path';
 import { messageOf } from '../lib/errors/index.js';
 import { kernelNetns, type NetnsOps } from './apply.js';
 import {
@@ -11,8 +13,9 @@ import {
   type OrphanState,
   planClean,
 } from './clean-plan.js';
-import { isOwnerAlive, liveRunIds } from './owner.js';
+import { isOwnerAlive, liveRunIds, processStartTicks } from './owner.js';
 import { netnsInode } from './procs.js';
+import { findRuntimeLeftovers, removeRuntime } from './runtime-leftovers.js';
 import {
   type LabPaths,
   type LabState,
@@ -74,14 +77,25 @@ export async function cleanLabs(options: CleanOptions): Promise<CleanReport> {
     orphanStates.push({ path: own, state: ownState });
 
   const inodes = new Set(namespaces.map(netnsInode).filter((i): i is number => i !== undefined));
+  const runtimes = findRuntimeLeftovers([
+    ...new Set([options.paths.stateDir, ...labs.map((l) => dirname(l.lease.stateFile))]),
+  ]);
+  const ticks = new Map<number, number>();
+  for (const pid of runtimes.flatMap((r) => r.pids)) {
+    const t = processStartTicks(pid);
+    if (t !== undefined) ticks.set(pid, t);
+  }
   const plan = planClean({
     namespaces,
     labs,
     orphanStates,
+    runtimes,
     liveRunIds: liveRunIds(inodes),
     ...(options.scope === undefined ? {} : { scope: options.scope }),
   });
   if (!options.dryRun) {
+    // Runtimes first: containerd's pods hold mounts and pod namespaces the node's removal leaves.
+    for (const rt of plan.removeRuntimes) await removeRuntime(rt, ticks);
     const doomed = plan.deleteNamespaces.map((d) => d.name);
     await netns.killProcesses(doomed);
     for (const name of doomed) netns.remove(name);
@@ -95,6 +109,10 @@ export function formatClean(report: CleanReport, dryRun = false): string {
   const verb = dryRun ? 'would delete' : 'deleted';
   const lines = [
     ...report.deleteNamespaces.map((d) => `${verb} namespace ${d.name}: ${d.reason}`),
+    ...report.removeRuntimes.map(
+      (d) =>
+        `${dryRun ? 'would stop and remove' : 'stopped and removed'} ${d.name} (${d.pids.length} process(es)): ${d.reason}`,
+    ),
     ...report.removeFiles.map((d) => `${dryRun ? 'would remove' : 'removed'} ${d.name}: ${d.reason}`),
     ...report.keepNamespaces.map((d) => `kept namespace ${d.name}: ${d.reason}`),
     ...report.unreadable.map((d) => `skipped unreadable ${d.name}: ${d.reason}`),

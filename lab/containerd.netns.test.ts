@@ -23,11 +23,10 @@ import { describeKernel } from '../test/harness/kernel.js';
 import {
   type ContainerdProcess,
   isContainerdRunning,
-  runcContainerPids,
-  shimPids,
   startContainerd,
   stopContainerd,
 } from './containerd.js';
+import { runcContainerPids, shimPids } from './containerd-leftovers.js';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from './images/index.js';
 import { isZombie, processStartTicks } from './owner.js';
 

@@ -12,13 +12,13 @@
  * its shims (found by the socket path on their command line) and any container left behind
  * (found in its runc root), and unmounts what it left under its directory.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriClient, CriError, isCriNotFound } from '../lib/cri/index.js';
 import { ErrorCode, invalid, messageOf, SwitchyardError } from '../lib/errors/index.js';
 import { runInNetns } from '../lib/netns/index.js';
+import { removeContainerdLeftovers, signalPid } from './containerd-leftovers.js';
 import { isZombie, processStartTicks } from './owner.js';
 import { startDetached } from './supervise.js';
 
@@ -268,84 +268,33 @@ export async function importImage(
 
 /**
  * Stops and removes every pod sandbox of the runtime behind `client` (its containers go with
- * it). Resolves with the ids removed; one already gone is fine.
+ * it). Resolves with the ids removed; one already gone is fine. A sandbox that fails (a CNI DEL
+ * that times out on a loaded machine) does not stop the others; failures are tried once more,
+ * and what still fails is thrown together, naming each sandbox.
  */
 export async function removeAllPodSandboxes(client: CriClient): Promise<string[]> {
   const { items } = await client.listPodSandbox();
   const removed: string[] = [];
-  for (const { id } of items) {
-    try {
-      await client.stopPodSandbox({ podSandboxId: id });
-      await client.removePodSandbox({ podSandboxId: id });
-      removed.push(id);
-    } catch (err) {
-      if (!isCriNotFound(err)) throw err;
+  const attempt = async (ids: readonly string[]): Promise<Map<string, unknown>> => {
+    const failed = new Map<string, unknown>();
+    for (const id of ids) {
+      try {
+        await client.stopPodSandbox({ podSandboxId: id });
+        await client.removePodSandbox({ podSandboxId: id });
+        removed.push(id);
+      } catch (err) {
+        if (!isCriNotFound(err)) failed.set(id, err);
+      }
     }
+    return failed;
+  };
+  const first = await attempt(items.map((i) => i.id));
+  const still = await attempt([...first.keys()]);
+  if (still.size > 0) {
+    const why = [...still].map(([id, err]) => `${id.slice(0, 12)}: ${messageOf(err)}`).join('; ');
+    throw new SwitchyardError(ErrorCode.System, `could not remove ${still.size} pod sandbox(es): ${why}`);
   }
   return removed;
-}
-
-/** Pids of the shims of the instance at `socket`: their command line names that unique path. */
-export function shimPids(socket: string): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      if (args[0]?.includes('containerd-shim') && args.includes(socket)) {
-        out.push(pid);
-      }
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
-
-/** Init pids of the containers runc still knows under `runcRoot` (`<ns>/<id>/state.json`). */
-export function runcContainerPids(runcRoot: string): number[] {
-  const out: number[] = [];
-  const list = (d: string): string[] => {
-    try {
-      return readdirSync(d);
-    } catch {
-      return [];
-    }
-  };
-  for (const ns of list(runcRoot)) {
-    for (const id of list(join(runcRoot, ns))) {
-      try {
-        const state = JSON.parse(readFileSync(join(runcRoot, ns, id, 'state.json'), 'utf8')) as {
-          init_process_pid?: unknown;
-          init_process_start?: unknown;
-        };
-        const pid = state.init_process_pid;
-        if (typeof pid === 'number' && processStartTicks(pid) === Number(state.init_process_start))
-          out.push(pid);
-      } catch {
-        // no state (yet, or any more)
-      }
-    }
-  }
-  return out.sort((a, b) => a - b);
-}
-
-function kill(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone already
-  }
-}
-
-/** Mount points at or under `dir`, deepest first. */
-function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((line) => (line.split(' ')[4] ?? '').replace(/\\040/g, ' '))
-    .filter((m) => m === dir || m.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
 }
 
 /** Options for {@link stopContainerd}. */
@@ -376,27 +325,11 @@ export async function stopContainerd(
     }
   }
   if (isContainerdRunning(proc)) {
-    kill(proc.pid, 'SIGTERM');
+    signalPid(proc.pid, 'SIGTERM');
     const deadline = Date.now() + (options.graceMs ?? 5000);
     while (isContainerdRunning(proc) && Date.now() < deadline) await sleep(50);
-    if (isContainerdRunning(proc)) kill(proc.pid, 'SIGKILL');
+    if (isContainerdRunning(proc)) signalPid(proc.pid, 'SIGKILL');
     while (isContainerdRunning(proc)) await sleep(20);
   }
-  // Shims outlive containerd by design, and their containers outlive a killed shim.
-  const leftovers = [...shimPids(proc.paths.socket), ...runcContainerPids(proc.paths.runcRoot)];
-  for (const pid of leftovers) kill(pid, 'SIGKILL');
-  const deadline = Date.now() + 5000;
-  while (
-    leftovers.some((pid) => processStartTicks(pid) !== undefined && !isZombie(pid)) &&
-    Date.now() < deadline
-  ) {
-    await sleep(20);
-  }
-  for (const m of mountsUnder(proc.paths.dir)) {
-    try {
-      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-    } catch {
-      // unmounted meanwhile (a parent's lazy unmount takes its children)
-    }
-  }
+  await removeContainerdLeftovers(proc.paths);
 }

@@ -2,16 +2,18 @@
  * Issues 4 and 5 in the lab, through the built CLI: `up` runs the API server, scheduler and
  * controller manager in the control-plane namespace plus the host forwarder; the real kubectl
  * reaches the API server from the root namespace with `.switchyard/kubeconfig`; `status` shows
- * each component healthy; `up` again keeps them; a killed scheduler is restarted by `up`; `down`
+ * each component healthy; the node runs containerd and a kubelet, and the demo's hello pods are
+ * Ready with podCIDR addresses and answer HTTP from the node (issue 12); `up` again keeps them;
+ * a killed scheduler or kubelet is restarted by `up` (containerd and the pods stay); `down`
  * leaves no process, namespace or listening port.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { listNetns } from '../lib/netns/index.js';
-import { buildCli, type CliResult, repoRoot, runCommand } from '../test/harness/cli.js';
+import { type CliResult, repoRoot, runCommand } from '../test/harness/cli.js';
 import { describeKernel, runId } from '../test/harness/kernel.js';
 import { cleanLabs } from './clean.js';
 import { parseComponentsFile } from './components.js';
@@ -24,7 +26,6 @@ const NAMES = ['apiserver', 'forwarder', 'scheduler', 'controller-manager'];
 
 describeKernel('switchyard up runs the control plane', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'switchyard-lab-cp-'));
-  const outdir = join(repoRoot, 'node_modules', '.cache', `switchyard-lab-cp-${process.pid}`);
   const stateDir = join(tmp, 'state');
   const env = {
     ...process.env,
@@ -34,7 +35,9 @@ describeKernel('switchyard up runs the control plane', () => {
     HOME: join(tmp, 'home'),
   };
   const kubeconfig = join(stateDir, 'kubeconfig');
-  let bundle = '';
+  // The built CLI (node scripts/build.mjs): `up` installs dist/cni, builds the suite image from
+  // dist/ and applies deploy/demo from the root the bundle sits in.
+  const bundle = join(repoRoot, 'dist', 'switchyard.mjs');
 
   const cli = (...args: string[]): Promise<CliResult> =>
     runCommand([process.execPath, bundle, ...args], { env });
@@ -50,14 +53,13 @@ describeKernel('switchyard up runs the control plane', () => {
   };
 
   beforeAll(async () => {
-    bundle = await buildCli(outdir);
+    if (!existsSync(bundle)) throw new Error(`${bundle} is missing: run "node scripts/build.mjs" first`);
   });
 
   afterAll(async () => {
     await cli('down');
     await cleanLabs({ paths: { stateDir, runDir: join(tmp, 'run') }, scope: prefix });
     rmSync(tmp, { recursive: true, force: true });
-    rmSync(outdir, { recursive: true, force: true });
   });
 
   it('up starts the components and kubectl on the host reaches the API server', async () => {
@@ -124,6 +126,45 @@ describeKernel('switchyard up runs the control plane', () => {
     expect(mayNot.code).toBe(1);
   });
 
+  it('the demo runs on the node: Ready hello pods with podCIDR addresses answer HTTP from the node', async () => {
+    const pods = await kubectl(['get', 'pods', '-n', 'demo', '-l', 'app=hello', '-o', 'json']);
+    expect(pods.stderr).toBe('');
+    const items = JSON.parse(pods.stdout).items as {
+      status: { podIP: string; conditions: { type: string; status: string }[] };
+    }[];
+    expect(items).toHaveLength(3);
+    const cidr = await kubectl(['get', 'node', 'node-1', '-o', 'jsonpath={.spec.podCIDR}']);
+    const net = cidr.stdout.replace(/\.0\/24$/, '.');
+    expect(net).toMatch(/^10\.244\.\d+\.$/);
+    for (const pod of items) {
+      expect(pod.status.conditions).toContainEqual(
+        expect.objectContaining({ type: 'Ready', status: 'True' }),
+      );
+      expect(pod.status.podIP.startsWith(net)).toBe(true);
+      const page = await cli('exec', 'node-1', '--', 'wget', '-qO-', `http://${pod.status.podIP}:8080/`);
+      expect(page.stdout).toMatch(/^hello from hello-\S+ on node-1\n$/);
+    }
+  });
+
+  it('up restarts a killed kubelet and keeps containerd and the pods', async () => {
+    const nodes = (): { containerd: { pid: number }; kubelet: { pid: number } } =>
+      JSON.parse(readFileSync(join(stateDir, 'nodes.json'), 'utf8')).nodes['node-1'];
+    const before = nodes();
+    const ips = (await kubectl(['get', 'pods', '-n', 'demo', '-o', 'jsonpath={.items[*].status.podIP}']))
+      .stdout;
+    process.kill(before.kubelet.pid, 'SIGKILL');
+    const healed = await cli('up');
+    expect(healed.code, healed.stderr).toBe(0);
+    expect(healed.stdout).toMatch(
+      / {2}node-1 {2}containerd kept \(pid \d+\), images present, kubelet started/,
+    );
+    expect(nodes().containerd.pid).toBe(before.containerd.pid);
+    expect(nodes().kubelet.pid).not.toBe(before.kubelet.pid);
+    expect(
+      (await kubectl(['get', 'pods', '-n', 'demo', '-o', 'jsonpath={.items[*].status.podIP}'])).stdout,
+    ).toBe(ips);
+  });
+
   it('status shows every component running and healthy', async () => {
     const status = await cli('status');
     expect(status.code, status.stdout + status.stderr).toBe(0);
@@ -143,6 +184,7 @@ describeKernel('switchyard up runs the control plane', () => {
     for (const name of NAMES)
       expect(again.stdout).toMatch(new RegExp(`  ${name} +kept \\(pid ${before[name]} `));
     expect(pids()).toEqual(before);
+    expect(again.stdout).toMatch(/ {2}node-1 {2}containerd kept \(pid \d+\), images present, kubelet kept/);
 
     process.kill(before.scheduler as number, 'SIGKILL');
     const dead = await cli('status');
@@ -163,7 +205,7 @@ describeKernel('switchyard up runs the control plane', () => {
     const port = JSON.parse(readFileSync(join(stateDir, 'components.json'), 'utf8')).forwardPort as number;
     const down = await cli('down');
     expect(down.code, down.stderr).toBe(0);
-    expect(down.stdout).toBe(`lab ${labId} removed (5 namespace(s))\n`);
+    expect(down.stdout).toBe(`lab ${labId} removed (1 node(s), 5 namespace(s))\n`);
     // An exited child may wait a moment for init to reap it; it runs nothing meanwhile.
     for (const pid of Object.values(before)) {
       expect(processStartTicks(pid) === undefined || isZombie(pid), `pid ${pid}`).toBe(true);

@@ -107,17 +107,31 @@ describe('formatClean', () => {
         { name: '/run/switchyard/labs/x.json', reason: 'lease of lab x: owner process 9 is gone' },
       ],
       unreadable: [],
+      removeRuntimes: [
+        {
+          name: '/s/nodes/sy-x-node-1',
+          reason: 'node runtime of sy-x-node-1: lab x: owner process 9 is gone',
+          pids: [40, 41],
+        },
+      ],
     };
     expect(formatClean(report, true)).toBe(
       [
         'would delete namespace sy-x-fabric: lab x: owner process 9 is gone',
+        'would stop and remove /s/nodes/sy-x-node-1 (2 process(es)): node runtime of sy-x-node-1: lab x: owner process 9 is gone',
         'would remove /run/switchyard/labs/x.json: lease of lab x: owner process 9 is gone',
         'kept namespace sy-y-fabric: lab y is alive',
         '',
       ].join('\n'),
     );
-    expect(formatClean({ deleteNamespaces: [], keepNamespaces: [], removeFiles: [], unreadable: [] })).toBe(
-      'nothing to clean\n',
-    );
+    expect(
+      formatClean({
+        deleteNamespaces: [],
+        keepNamespaces: [],
+        removeFiles: [],
+        unreadable: [],
+        removeRuntimes: [],
+      }),
+    ).toBe('nothing to clean\n');
   });
 });

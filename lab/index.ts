@@ -27,6 +27,16 @@ export {
   runIdOf,
 } from './clean-plan.js';
 export {
+  demoProblems,
+  formatCluster,
+  kubectlJson,
+  type NodeView,
+  nodeViews,
+  type PodView,
+  podViews,
+  readCluster,
+} from './cluster-view.js';
+export {
   APISERVER_PORT,
   CONTROLLER_MANAGER_METRICS_PORT,
   type ComponentAction,
@@ -55,13 +65,20 @@ export {
   importImage,
   isContainerdRunning,
   removeAllPodSandboxes,
-  runcContainerPids,
   type StopContainerdOptions,
-  shimPids,
   startContainerd,
   stopContainerd,
   validateContainerdOptions,
 } from './containerd.js';
+export {
+  type RuntimeFootprint,
+  removeContainerdLeftovers,
+  runcContainerPids,
+  shimPids,
+  signalPid,
+  unmountUnder,
+} from './containerd-leftovers.js';
+export { DEMO, type DemoReport, formatDemo, upDemo } from './demo.js';
 export {
   describeAction,
   diffLab,
@@ -84,6 +101,35 @@ export {
   type UpReport,
   upLab,
 } from './lab.js';
+export {
+  downNodes,
+  formatNodeProcesses,
+  formatNodesUp,
+  type KubeletReport,
+  type NodeProcessStatus,
+  type RuntimeReport,
+  readNodeProcesses,
+  readNodes,
+  type UpKubeletsOptions,
+  type UpRuntimesOptions,
+  upKubelets,
+  upRuntimes,
+} from './node-runtime.js';
+export {
+  KUBELET_HEALTH_PORT,
+  labNodes,
+  type NodeRecord,
+  type NodeSpec,
+  type NodesFile,
+  nodeFiles,
+  nodeKubeconfig,
+  nodesDir,
+  nodesFile,
+  parseNodesFile,
+  planRuntime,
+  type RuntimeAction,
+  type RuntimeObservation,
+} from './nodes.js';
 export { isOwnerAlive, liveRunIds, processOwner, processStartTicks } from './owner.js';
 export {
   dumpPlan,

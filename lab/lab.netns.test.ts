@@ -212,7 +212,7 @@ describeKernel('lab in the real kernel', () => {
     expect(report.namespaces).toEqual(l.plan.namespaces.map((n) => n.name).sort());
     expect(listNetns().filter((n) => n.startsWith(l.plan.prefix))).toEqual([]);
     expect(await sleeper.exited).toBe('SIGTERM');
-    expect(await l.down()).toEqual({ labId: undefined, namespaces: [], components: [] });
+    expect(await l.down()).toEqual({ labId: undefined, namespaces: [], components: [], nodes: [] });
     lab = undefined;
   });
 });

@@ -60,11 +60,12 @@ describe('upLab and downLab over FakeNetlink', () => {
       labId: 'u1',
       namespaces: report.state.namespaces.map((n) => n.name).sort(),
       components: [],
+      nodes: [],
     });
     expect(fake.namespaces()).toEqual([]);
     expect(readState(stateFile(e.paths))).toBeUndefined();
     expect(readLease(leaseFile(e.paths, 'u1'))).toBeUndefined();
-    expect(await downLab(e)).toEqual({ labId: undefined, namespaces: [], components: [] });
+    expect(await downLab(e)).toEqual({ labId: undefined, namespaces: [], components: [], nodes: [] });
   });
 
   it('refuse a second lab in the same state dir', async () => {

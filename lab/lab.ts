@@ -9,6 +9,7 @@ import { invalid, notFound } from '../lib/errors/index.js';
 import { spawnInNetns } from '../lib/netns/index.js';
 import { applyPlan, kernelNetns, type LabNetlink, type NetnsOps } from './apply.js';
 import { controlPlaneFiles } from './components.js';
+import { downNodes } from './node-runtime.js';
 import { processOwner } from './owner.js';
 import { FABRIC, type LabPlan, labTargetOf, planLab } from './plan.js';
 import type { LabSpec } from './spec.js';
@@ -106,6 +107,8 @@ export interface DownReport {
   readonly namespaces: readonly string[];
   /** The control-plane components that were recorded (and are stopped now). */
   readonly components: readonly string[];
+  /** The nodes whose kubelet and containerd were recorded (and are stopped now). */
+  readonly nodes: readonly string[];
 }
 
 /**
@@ -117,7 +120,7 @@ export interface DownReport {
 export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<DownReport> {
   const file = stateFile(env.paths);
   const state = readState(file);
-  if (!state) return { labId: undefined, namespaces: [], components: [] };
+  if (!state) return { labId: undefined, namespaces: [], components: [], nodes: [] };
   const netns = env.netns ?? kernelNetns;
   // Claim the lab for this process first: a `lab clean` running meanwhile then leaves it to us,
   // and if we crash half-way it knows the lab is dead.
@@ -128,6 +131,8 @@ export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<Dow
     stateFile: file,
     owner: processOwner(),
   });
+  // Kubelets and containerd first: pods are removed through CRI while the runtime still runs.
+  const nodes = await downNodes(env.paths.stateDir);
   const stopped = await downComponents(env.paths.stateDir);
   const listed = state.namespaces.map((n) => n.name);
   const present = new Set(netns.list());
@@ -144,7 +149,7 @@ export async function downLab(env: Pick<LabEnv, 'paths' | 'netns'>): Promise<Dow
   }
   removeFile(file);
   removeFile(leaseFile(env.paths, state.labId));
-  return { labId: state.labId, namespaces: names, components: stopped };
+  return { labId: state.labId, namespaces: names, components: stopped, nodes };
 }
 
 /** Reads the lab of a state dir, or throws a NotFound error that says how to make one. */

@@ -62,7 +62,12 @@ async function open(ns: string | undefined, probe: HealthProbe, timeoutMs: numbe
 export async function probeHealth(
   ns: string | undefined,
   probe: HealthProbe,
-  options: { readonly ca?: Buffer; readonly timeoutMs?: number } = {},
+  options: {
+    readonly ca?: Buffer;
+    readonly timeoutMs?: number;
+    /** Extra request headers, e.g. a bearer token. */
+    readonly headers?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<ProbeResult> {
   const timeoutMs = options.timeoutMs ?? 2000;
   let raw: Socket | undefined;
@@ -91,7 +96,10 @@ export async function probeHealth(
         clearTimeout(timer);
         reject(err);
       });
-      sock.write(`GET ${probe.path} HTTP/1.1\r\nHost: ${probe.host}\r\nConnection: close\r\n\r\n`);
+      const extra = Object.entries(options.headers ?? {})
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      sock.write(`GET ${probe.path} HTTP/1.1\r\nHost: ${probe.host}\r\n${extra}Connection: close\r\n\r\n`);
     });
     sock.destroy();
     return { ok: status === '200', detail: status };

@@ -1,8 +1,12 @@
 /** `switchyard up`: builds (or converges) the lab in network namespaces and says how to use it. */
 import { randomBytes } from 'node:crypto';
+import { ensureToken } from '../../controlplane/apiserver/index.js';
 import {
+  controlPlaneFiles,
   DEFAULT_NODES,
   ENV_LAB_ID,
+  formatDemo,
+  formatNodesUp,
   formatUp,
   formatUpComponents,
   labSpec,
@@ -10,7 +14,10 @@ import {
   readState,
   stateFile,
   upComponents,
+  upDemo,
+  upKubelets,
   upLab,
+  upRuntimes,
 } from '../../lab/index.js';
 import { type Command, UsageError } from '../command.js';
 import { intFlag, parseFlags } from '../flags.js';
@@ -27,8 +34,13 @@ bridge 172.30.0.1/16, the control plane (172.30.0.2), node-1…node-N (172.30.0.
 namespace: apiserver (172.30.0.2:6443), scheduler and controller-manager, each started detached
 with its log in .switchyard/logs, plus a forwarder in the root namespace on 127.0.0.1:PORT so
 "kubectl --kubeconfig .switchyard/kubeconfig" works from the host, and waits until each is
-healthy. Running it again converges: healthy components stay, dead ones restart; flags left out
-keep the existing lab's settings. Needs root.
+healthy. Then every node, in parallel: containerd in the node's namespace (its files under
+.switchyard/nodes/<namespace>), the lab images imported (built into .switchyard/images), the
+CNI plugins installed, a kubeconfig for system:node:<node>; then "switchyard kubelet" per node.
+Last, the demo (deploy/demo/hello.yaml: Deployment and Service "hello" in namespace "demo") is
+applied and waited for (120 s; a timeout names what is not ready). Running it again converges:
+healthy processes stay with their pids, dead ones restart; flags left out keep the existing
+lab's settings. Needs root.
 
   --nodes N        number of nodes, 1–${MAX_NODES} (default ${DEFAULT_NODES})
   --lb-mode MODE   l2 (ARP on the LAN, default) or bgp (the client routes the LB pool via the router)
@@ -60,6 +72,19 @@ Environment: SWITCHYARD_STATE_DIR (default .switchyard) holds lab.json; SWITCHYA
     const self = [process.execPath, ...process.execArgv, process.argv[1] ?? ''];
     const cp = await upComponents({ state: report.state, stateDir: paths.stateDir, self });
     ctx.stdout.write(formatUpComponents(cp));
+    // The nodes (issue 12): containerd, images, CNI plugins and credentials, then the kubelets.
+    const { dataDir } = controlPlaneFiles(paths.stateDir);
+    const runtimes = await upRuntimes({
+      state: report.state,
+      stateDir: paths.stateDir,
+      self,
+      root: ctx.root,
+      nodeToken: (user, groups) => ensureToken({ dir: dataDir, user, groups }),
+    });
+    const kubelets = await upKubelets({ state: report.state, stateDir: paths.stateDir, self });
+    ctx.stdout.write(formatNodesUp(runtimes, kubelets));
+    const demo = await upDemo({ root: ctx.root, kubeconfig: cp.kubeconfig });
+    ctx.stdout.write(formatDemo(demo));
     return 0;
   },
 };

@@ -14,7 +14,7 @@ export { aggregatedDiscovery, apiResourceList, openapiIndex, versionInfo } from 
 export { type FieldRequirement, matchFields, parseFieldSelector } from './field-selector.js';
 export { type ApiServerFlags, runApiServer, startFromFlags } from './main.js';
 export { jsonPatch, mergePatch, strategicMergePatch } from './patch.js';
-export { addToken, ensurePki, kubeconfig, type PkiFiles, pkiFiles } from './pki.js';
+export { addToken, ensurePki, ensureToken, kubeconfig, type PkiFiles, pkiFiles } from './pki.js';
 export { decodeKubernetesProtobuf } from './protobuf.js';
 export { BUILTIN_RESOURCES, type ResourceInfo, ResourceRegistry } from './resources.js';
 export { type DeleteOptions, type ListQuery, RestStorage } from './rest.js';
