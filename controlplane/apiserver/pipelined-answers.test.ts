@@ -78,11 +78,15 @@ describe('pipelined answers', () => {
       const b = answer(await openapi);
       expect(b.status).toBe(200);
       expect(sameText(b.body, expected.text), b.body.subarray(0, 60).toString('latin1')).toBe(true);
-      // Its final answer was ready before its turn, so no 100 went out; as Node does after a
-      // final status without the 100, the connection closes (the client may still owe the
-      // body) — announced, and with no stray byte after the answer.
-      expect(b.headers.connection).toBe('close');
-      expect(await version).toEqual({ kind: 'closed', partial: '' });
+      if (b.headers.connection === 'close') {
+        // Its final answer was ready before its turn (the usual case), so no 100 went out; as
+        // Node does after a final status without the 100, the connection closes (the client
+        // may still owe the body): announced, and with no stray byte after the answer.
+        expect(await version).toEqual({ kind: 'closed', partial: '' });
+      } else {
+        // A machine slow enough for the watch to end first: the 100 went out in turn.
+        expect(answer(await version).status).toBe(200);
+      }
     } finally {
       conn.close();
     }
