@@ -176,6 +176,11 @@ async function fuzz(
       }
       if (!answered) conn.write(Buffer.from('0\r\n\r\n'));
     }
+    if (r.streaming && r.mustAnswer) {
+      // A stream's first status line gets the time any answer gets (on a loaded machine even
+      // a 400 can take seconds); then 2.5 s more tell a stream that goes on from one that ends.
+      await Promise.race([conn.started(), timeout(20_000)]);
+    }
     const wait = r.streaming ? 2500 : r.mustAnswer ? 20_000 : 1000;
     const o = await Promise.race([answer, timeout(wait)]);
     if (o.kind === 'timeout' && conn.firstStatus === 200) {

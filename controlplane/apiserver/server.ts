@@ -19,7 +19,7 @@ import { admissionPlugins } from './admission-plugins.js';
 import { ApiServiceAvailability } from './api-services.js';
 import { Authorizer, loadTokens, type UserInfo } from './auth.js';
 import { bootstrapCluster, ensureSystemObjects } from './bootstrap.js';
-import { answerClientError, lingerBeforeClose, trackAnswer } from './connections.js';
+import { answerClientError, continueInTurn, lingerBeforeClose, trackAnswer } from './connections.js';
 import { CrdController, validateCrd } from './crd.js';
 import { createHandler } from './handler.js';
 import { upgradeListener } from './http/upgrades.js';
@@ -216,6 +216,10 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   srv.keepAliveTimeout = 65_000;
   srv.on('secureConnection', lingerBeforeClose);
   srv.on('request', (req: IncomingMessage, res: ServerResponse) => trackAnswer(req.socket, res));
+  srv.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    continueInTurn(res);
+    srv.emit('request', req, res);
+  });
   srv.on('clientError', answerClientError);
   srv.on('upgrade', upgrades.onUpgrade);
   // CONNECT never reaches the request handler (Node hands over the socket): answer it here.

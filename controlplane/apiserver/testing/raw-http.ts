@@ -98,6 +98,24 @@ export class RawConnection {
     return 0;
   }
 
+  /**
+   * Resolves once a final (non-1xx) status line has arrived — a stream has started, or an
+   * answer is under way — or the connection has ended.
+   */
+  started(): Promise<void> {
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.firstStatus === 0 && !this.#closed) return;
+        this.#socket.off('data', check);
+        this.#socket.off('close', check);
+        resolve();
+      };
+      this.#socket.on('data', check);
+      this.#socket.on('close', check);
+      check();
+    });
+  }
+
   /** Writes a request; resolves with its response or with `closed`. */
   send(req: RawRequest): Promise<RawOutcome> {
     return new Promise((resolve) => {
