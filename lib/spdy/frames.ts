@@ -84,7 +84,7 @@ function control(type: number, flags: number, body: Buffer): Buffer {
 
 function u32(...values: number[]): Buffer {
   const b = Buffer.allocUnsafe(values.length * 4);
-  values.forEach((v, i) => b.writeUInt32BE(v >>> 0, i * 4));
+  for (const [i, v] of values.entries()) b.writeUInt32BE(v >>> 0, i * 4);
   return b;
 }
 
