@@ -135,6 +135,8 @@ export class SpdySession {
       const head = options.head;
       queueMicrotask(() => this.receive(head));
     }
+    // An upgrade leaves the socket paused (the head was read by hand).
+    socket.resume();
   }
 
   /** Whether the session still runs. */
