@@ -237,6 +237,8 @@ export class SpdySession {
     } finally {
       this.sending = false;
     }
+    // Frames queued behind a header block made writers wait; unless the socket is full, go on.
+    if (!this.socket.writableNeedDrain) for (const s of [...this.streams.values()]) s.drained();
     for (const fn of this.sentWaiters.splice(0)) fn();
   }
 
