@@ -152,7 +152,11 @@ function bridge(client: ChannelSession, runtime: SpdySession, o: StreamOptions):
     const finish = (failure?: string): void => {
       if (over) return;
       over = true;
-      for (const s of outputs) s.resume();
+      // Everything held under backpressure goes out before the Status (the socket buffers it).
+      for (const s of outputs) {
+        s.onData = (d) => client.write(s === stdout ? Channel.stdout : Channel.stderr, d);
+        s.resume();
+      }
       const text = Buffer.concat(status);
       if (client.ws.open) {
         if (text.length > 0) client.write(Channel.error, text);

@@ -200,6 +200,24 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
     expect(r).toEqual({ stdout: 'hello\nworld\n', stderr: '', status: { exitCode: 0 } });
   }, 30_000);
 
+  it('carries megabytes both ways intact (windows and backpressure)', async () => {
+    let bytes = 0;
+    const big = await exec(query(['head', '-c', '3000000', '/dev/zero'], ['output']), (s) => {
+      const prev = s.onData;
+      s.onData = (ch, d) => {
+        if (ch === Channel.stdout) bytes += d.length;
+        else prev(ch, d);
+      };
+    });
+    expect([bytes, big.status]).toEqual([3_000_000, { exitCode: 0 }]);
+    const counted = await exec(query(['wc', '-c'], ['input', 'output']), (s) => {
+      const chunk = Buffer.alloc(64 * 1024, 'y');
+      for (let i = 0; i < 32; i++) s.write(Channel.stdin, chunk);
+      s.closeChannel(Channel.stdin);
+    });
+    expect([counted.stdout.trim(), counted.status]).toEqual([String(32 * 64 * 1024), { exitCode: 0 }]);
+  }, 60_000);
+
   it('runs a tty with the size a resize message set', async () => {
     const r = await exec(query(['sh', '-c', 'sleep 1; stty size'], ['output', 'tty', 'error']), (s) => {
       s.write(Channel.resize, JSON.stringify({ Width: 123, Height: 45 }));
