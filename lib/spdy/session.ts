@@ -38,6 +38,7 @@ import {
 } from './frames.js';
 import { HeaderCompressor, HeaderDecompressor } from './headers.js';
 import { DEFAULT_WINDOW, SpdyStream, type StreamHost } from './stream.js';
+import { FrameWriter } from './writer.js';
 
 /** Options of a session. */
 export interface SpdySessionOptions {
@@ -78,8 +79,7 @@ export class SpdySession {
   private readonly streams = new Map<number, SpdyStream>();
   private readonly inbox: RawFrame[] = [];
   private draining = false;
-  private readonly outbox: (Buffer | Promise<Buffer>)[] = [];
-  private sending = false;
+  private readonly writer: FrameWriter;
   private nextId: number;
   private nextPing: number;
   private lastPeerId = 0;
@@ -98,6 +98,12 @@ export class SpdySession {
     private readonly options: SpdySessionOptions,
   ) {
     this.parser = new FrameParser(options.maxFrameBytes ?? 1024 * 1024);
+    this.writer = new FrameWriter(socket);
+    this.writer.onError = (err) => this.fail(err);
+    // Frames queued behind a header block made writers wait; unless the socket is full, go on.
+    this.writer.onFlushed = (full) => {
+      if (!full) for (const s of [...this.streams.values()]) s.drained();
+    };
     this.inflate = new HeaderDecompressor(options.maxHeaderBytes ?? 64 * 1024);
     this.nextId = options.role === 'client' ? 1 : 2;
     this.nextPing = options.role === 'client' ? 1 : 2;
@@ -188,7 +194,7 @@ export class SpdySession {
   close(): void {
     if (this.over) return;
     this.goAway();
-    this.afterSent(() => this.socket.end());
+    this.writer.afterSent(() => this.socket.end());
   }
 
   /** Ends at once. */
@@ -204,42 +210,8 @@ export class SpdySession {
     return this.enqueue(encodeData(id, data, fin));
   }
 
-  /** Writes frames in order; a frame whose header block is still compressing holds the ones after it. */
   private enqueue(frame: Buffer | Promise<Buffer>): boolean {
-    if (this.over) return false;
-    if (!this.sending && this.outbox.length === 0 && Buffer.isBuffer(frame)) return this.write(frame);
-    this.outbox.push(frame);
-    if (!this.sending) void this.pumpOut();
-    return false;
-  }
-
-  private write(b: Buffer): boolean {
-    if (b.length === 0 || !this.socket.writable) return this.socket.writable;
-    return this.socket.write(b);
-  }
-
-  private readonly sentWaiters: (() => void)[] = [];
-
-  private afterSent(fn: () => void): void {
-    if (!this.sending && this.outbox.length === 0) fn();
-    else this.sentWaiters.push(fn);
-  }
-
-  private async pumpOut(): Promise<void> {
-    this.sending = true;
-    try {
-      while (this.outbox.length > 0) {
-        const next = this.outbox.shift() as Buffer | Promise<Buffer>;
-        this.write(Buffer.isBuffer(next) ? next : await next);
-      }
-    } catch (err) {
-      this.fail(err);
-    } finally {
-      this.sending = false;
-    }
-    // Frames queued behind a header block made writers wait; unless the socket is full, go on.
-    if (!this.socket.writableNeedDrain) for (const s of [...this.streams.values()]) s.drained();
-    for (const fn of this.sentWaiters.splice(0)) fn();
+    return this.over ? false : this.writer.send(frame);
   }
 
   // ---- input ----
@@ -335,7 +307,7 @@ export class SpdySession {
             if (value > 0x7fffffff) throw new SpdyFrameError(`initial window ${value} too large`);
             const delta = value - this.peerWindow;
             this.peerWindow = value;
-            this.enableFlowControl();
+            this.flowControlled = true;
             for (const s of this.streams.values()) s.grow(delta);
           }
         }
@@ -362,7 +334,7 @@ export class SpdySession {
         const id = p.readUInt32BE(0) & 0x7fffffff;
         const delta = p.readUInt32BE(4) & 0x7fffffff;
         if (delta === 0) throw new SpdyFrameError('WINDOW_UPDATE with a zero delta');
-        this.enableFlowControl();
+        this.flowControlled = true;
         if (id === 0) {
           this.sessionSendWindow += delta;
           for (const s of this.streams.values()) s.flush();
@@ -373,10 +345,6 @@ export class SpdySession {
         // §2.2.1: unknown control frames are ignored.
         return;
     }
-  }
-
-  private enableFlowControl(): void {
-    this.flowControlled = true;
   }
 
   private peerStream(id: number, headers: Record<string, string>, fin: boolean): void {
@@ -418,7 +386,7 @@ export class SpdySession {
     if (this.over) return;
     this.over = true;
     this.inbox.length = 0;
-    this.outbox.length = 0;
+    this.writer.stop();
     for (const s of [...this.streams.values()]) s.abort();
     this.streams.clear();
     for (const resolve of this.pings.values()) resolve();
