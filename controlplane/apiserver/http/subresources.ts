@@ -10,7 +10,6 @@ import { isJsonObject, type Json } from '../../../lib/api/json.js';
 import { applyPatch, type PatchType } from '../apply-patch.js';
 import { evictPod } from '../disruption-budgets.js';
 import { sendJson } from '../http-io.js';
-import { ApiError } from '../status.js';
 import { methodNotAllowed, notFound, type ResourceRequest, type VerbRequest } from './context.js';
 import { podPortForward } from './pod-forward.js';
 import { podLog, podStream } from './pod-streams.js';

@@ -20,7 +20,6 @@
  * streams (then GOAWAY and close); the first of those ends the bridge, after anything held
  * was delivered.
  */
-import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { SpdySession, type SpdyStream, upgradeRequest, writeHttpError } from '../../../lib/spdy/index.js';
 import {
