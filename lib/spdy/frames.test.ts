@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { HEADER_DICTIONARY } from './dictionary.js';
 import {
   decodeHeaderBlock,
+  decodeSettings,
   encodeData,
   encodeGoAway,
   encodeHeaderBlock,
@@ -67,6 +68,12 @@ describe('SPDY/3 frames', () => {
     for (const b of all) bytewise.push(...p.push(Buffer.from([b])));
     expect(bytewise).toEqual(whole);
     expect(whole).toHaveLength(4);
+  });
+
+  it('reads SETTINGS entries and refuses a truncated list', () => {
+    const f = new FrameParser(1024).push(encodeSettings(new Map([[7, 65536]])))[0];
+    expect(f?.kind === 'control' ? decodeSettings(f.payload) : undefined).toEqual(new Map([[7, 65536]]));
+    expect(() => decodeSettings(Buffer.from('00000002', 'hex'))).toThrow(SpdyFrameError);
   });
 
   it('refuses a frame over the cap from its length field, before buffering it', () => {

@@ -133,6 +133,15 @@ export function encodeSettings(entries: ReadonlyMap<number, number>): Buffer {
   return control(FrameType.settings, 0, body);
 }
 
+/** A SETTINGS payload's id → value entries (flags dropped). */
+export function decodeSettings(p: Buffer): Map<number, number> {
+  const count = p.length >= 4 ? p.readUInt32BE(0) : -1;
+  if (count < 0 || p.length < 4 + count * 8) throw new SpdyFrameError('truncated SETTINGS frame');
+  const out = new Map<number, number>();
+  for (let i = 0; i < count; i++) out.set(p.readUInt32BE(4 + i * 8) & 0xffffff, p.readUInt32BE(8 + i * 8));
+  return out;
+}
+
 /** PING (§2.6.5). */
 export function encodePing(id: number): Buffer {
   return control(FrameType.ping, 0, u32(id));

@@ -3,6 +3,7 @@ export { HEADER_DICTIONARY } from './dictionary.js';
 export type { RawFrame } from './frames.js';
 export {
   decodeHeaderBlock,
+  decodeSettings,
   encodeData,
   encodeGoAway,
   encodeHeaderBlock,

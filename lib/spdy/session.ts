@@ -2,14 +2,12 @@
  * A SPDY/3.1 session over an upgraded socket, client or server role, as Kubernetes uses it
  * (moby/spdystream): streams opened with SYN_STREAM (odd ids from the client, even from the
  * server), accepted with SYN_REPLY or refused with RST_STREAM, data with FIN half-close,
- * PING answered, SETTINGS read, GOAWAY to stop new streams. One header compression context
- * per direction for the whole session (`headers.ts`).
+ * PING answered, SETTINGS read, GOAWAY to stop new streams; zlib contexts in `headers.ts`.
  *
- * Flow control (§2.6.8, session window in 3.1): this side opens its windows with
- * WINDOW_UPDATE as data is consumed. moby/spdystream — what containerd, the kubelet and kubectl
- * run — neither sends WINDOW_UPDATE nor honours windows, so the peer's windows are enforced
- * only once the peer has shown it keeps them (a WINDOW_UPDATE or an initial-window SETTINGS);
- * against spdystream, TCP backpressure is the flow control: a paused stream pauses the socket.
+ * Flow control (§2.6.8, session window in 3.1): moby/spdystream — containerd, the kubelet,
+ * kubectl — neither sends WINDOW_UPDATE nor honours windows, so windows are kept both ways only
+ * once the peer shows it keeps them (WINDOW_UPDATE, or the SETTINGS this side sends first);
+ * against spdystream, TCP backpressure does it: a paused stream pauses the socket.
  *
  * Bounds: a frame over `maxFrameBytes`, a header block inflating beyond `maxHeaderBytes`, or
  * more than `maxStreams` open streams from the peer; parsed frames waiting for a header block
@@ -18,6 +16,7 @@
  */
 import type { Duplex } from 'node:stream';
 import {
+  decodeSettings,
   encodeData,
   encodeGoAway,
   encodePing,
@@ -79,6 +78,7 @@ export class SpdySession {
   private readonly streams = new Map<number, SpdyStream>();
   private readonly inbox: RawFrame[] = [];
   private draining = false;
+  private socketClosed = false;
   private readonly writer: FrameWriter;
   private nextId: number;
   private nextPing: number;
@@ -124,7 +124,11 @@ export class SpdySession {
         );
       },
       sendReset: (id, status) => this.enqueue(encodeRstStream(id, status)),
-      sendWindowUpdate: (id, delta) => this.enqueue(encodeWindowUpdate(id, delta)),
+      // A peer that never showed flow control (spdystream) ignores these; writing to it while it
+      // closes would only risk a reset that drops what we have not read yet.
+      sendWindowUpdate: (id, delta) => {
+        if (this.flowControlled) this.enqueue(encodeWindowUpdate(id, delta));
+      },
       pausedChanged: () => this.updateReading(),
       closed: (id) => this.streams.delete(id),
     };
@@ -134,7 +138,11 @@ export class SpdySession {
       for (const s of [...this.streams.values()]) s.drained();
     });
     socket.on('end', () => socket.end());
-    socket.on('close', () => this.finished(undefined));
+    socket.on('close', () => {
+      // Frames read before the close still count: the session ends once they are handled.
+      this.socketClosed = true;
+      if (!this.draining) this.finished(undefined);
+    });
     // Announce our window: a peer like this one then keeps windows both ways (spdystream ignores it).
     this.enqueue(encodeSettings(new Map([[SettingId.initialWindowSize, DEFAULT_WINDOW]])));
     if (options.head && options.head.length > 0) {
@@ -149,7 +157,6 @@ export class SpdySession {
   get open(): boolean {
     return !this.over;
   }
-
   /** Opens a stream with these headers (names are sent lower-cased). */
   openStream(headers: Readonly<Record<string, string>>, o: { fin?: boolean } = {}): SpdyStream {
     const id = this.nextId;
@@ -250,7 +257,8 @@ export class SpdySession {
     } finally {
       this.draining = false;
     }
-    this.updateReading();
+    if (this.socketClosed) this.finished(undefined);
+    else this.updateReading();
   }
 
   private handleData(id: number, flags: number, data: Buffer): void {
@@ -261,7 +269,7 @@ export class SpdySession {
     }
     this.sessionUnacked += data.length;
     if (this.sessionUnacked >= DEFAULT_WINDOW / 2) {
-      this.enqueue(encodeWindowUpdate(0, this.sessionUnacked));
+      if (this.flowControlled) this.enqueue(encodeWindowUpdate(0, this.sessionUnacked));
       this.sessionUnacked = 0;
     }
     stream.receiveData(data, (flags & Flag.fin) !== 0);
@@ -297,20 +305,13 @@ export class SpdySession {
         return;
       }
       case FrameType.settings: {
-        need(4);
-        const count = p.readUInt32BE(0);
-        need(4 + count * 8);
-        for (let i = 0; i < count; i++) {
-          const id = p.readUInt32BE(4 + i * 8) & 0xffffff;
-          const value = p.readUInt32BE(8 + i * 8);
-          if (id === SettingId.initialWindowSize) {
-            if (value > 0x7fffffff) throw new SpdyFrameError(`initial window ${value} too large`);
-            const delta = value - this.peerWindow;
-            this.peerWindow = value;
-            this.flowControlled = true;
-            for (const s of this.streams.values()) s.grow(delta);
-          }
-        }
+        const value = decodeSettings(p).get(SettingId.initialWindowSize);
+        if (value === undefined) return;
+        if (value > 0x7fffffff) throw new SpdyFrameError(`initial window ${value} too large`);
+        const delta = value - this.peerWindow;
+        this.peerWindow = value;
+        this.flowControlled = true;
+        for (const s of this.streams.values()) s.grow(delta);
         return;
       }
       case FrameType.ping: {

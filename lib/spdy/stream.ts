@@ -169,8 +169,18 @@ export class SpdyStream {
   receiveReset(status: number): void {
     if (this.over) return;
     this.queued.length = 0;
+    this.flushHeld();
     this.onReset(status);
     this.finish();
+  }
+
+  /**
+   * What a paused stream holds was received before the reset or the session's end: it is handed
+   * over, pause or not (spdystream's peers end every finished stream with RST_STREAM).
+   */
+  private flushHeld(): void {
+    for (const d of this.held.splice(0)) this.onData(d);
+    this.heldBytes = 0;
   }
 
   /** @internal The peer opened its window (or changed the initial size by `delta`). */
@@ -213,6 +223,7 @@ export class SpdyStream {
   abort(): void {
     if (this.over) return;
     this.queued.length = 0;
+    this.flushHeld();
     this.onReset(0);
     this.finish();
   }

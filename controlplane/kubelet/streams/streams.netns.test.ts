@@ -45,8 +45,8 @@ function dialInto(ns: string): (url: URL) => Promise<Duplex> {
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     const d = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    // The duplex ends when socat's output does; destroying it then would drop what it still buffers.
     d.on('close', () => child.kill());
-    child.on('exit', () => d.destroy());
     return d;
   };
 }
@@ -62,6 +62,7 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
   let server: Server | undefined;
   let port = 0;
   let containerId = '';
+  let tickerId = '';
   let sandboxId = '';
 
   const cri = (): CriClient => {
@@ -89,6 +90,11 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
                 'mkdir -p /www && echo hello from the pod > /www/index.html && exec httpd -f -p 8080 -h /www',
               ],
             },
+            {
+              name: 'ticker',
+              image: BUSYBOX_IMAGE,
+              command: ['sh', '-c', 'while true; do echo tick; sleep 0.2; done'],
+            },
           ],
           terminationGracePeriodSeconds: 1,
         },
@@ -113,9 +119,13 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
     const end = Date.now() + 20_000;
     for (;;) {
       const o = (await observeRuntime(cri())).get(pod.uid);
-      const c = o?.containers[0];
-      if (c?.state === 'CONTAINER_RUNNING' && o?.sandboxes[0]) {
-        containerId = c.id;
+      const running = (name: string) =>
+        o?.containers.find((c) => c.name === name && c.state === 'CONTAINER_RUNNING');
+      const web = running('web');
+      const ticker = running('ticker');
+      if (web && ticker && o?.sandboxes[0]) {
+        containerId = web.id;
+        tickerId = ticker.id;
         sandboxId = o.sandboxes[0].id;
         break;
       }
@@ -224,6 +234,30 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
     });
     expect(r.stdout).toBe('45 123\r\n');
     expect(r.status).toEqual({ exitCode: 0 });
+  }, 30_000);
+
+  it("attaches to a container's output; the client leaving ends the session", async () => {
+    const ws = await connectWebSocket({
+      secure: false,
+      host: '127.0.0.1',
+      port,
+      path: `/attach?container=${tickerId}&output=1`,
+      protocols: [V5_PROTOCOL],
+    });
+    const session = new ChannelSession(ws);
+    let out = '';
+    const ticks = new Promise<void>((resolve) => {
+      session.onData = (ch, d) => {
+        if (ch === Channel.stdout) out += d.toString();
+        if (out.includes('tick\ntick\n')) resolve();
+      };
+    });
+    const closed = new Promise<number>((r) => {
+      session.onClose = (info) => r(info.code);
+    });
+    await ticks;
+    ws.close();
+    expect(await closed).toBe(1000);
   }, 30_000);
 
   it('answers 404 for a container the runtime does not have, before any upgrade', async () => {
