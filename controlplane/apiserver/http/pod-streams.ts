@@ -11,8 +11,9 @@
  *   kubectl retry over SPDY and print the same error); then the client is upgraded first, as
  *   upstream's stream translator does, and the API server dials the kubelet's `/exec` or
  *   `/attach` with a v5 WebSocket of its own and relays messages both ways unchanged. A failure to
- *   reach the kubelet reaches kubectl as a Failure Status on channel 3. A POST (SPDY) upgrade is
- *   refused with 400 for now.
+ *   reach the kubelet reaches kubectl as a Failure Status on channel 3. A POST (SPDY) upgrade
+ *   (kubectl's fallback; RBAC `create`) is spliced byte for byte to the kubelet's same path
+ *   (`pod-forward.ts`).
  */
 import {
   acceptUpgrade,
@@ -30,6 +31,7 @@ import { queryBool, queryInt64, queryString } from '../query-params.js';
 import { ApiError, badRequest, invalidError } from '../status.js';
 import type { VerbRequest } from './context.js';
 import { kubeletConfig, kubeletGet, kubeletWebSocket, podStreamTarget } from './kubelet-client.js';
+import { isSpdyUpgradeRequest, spliceSpdyToKubelet } from './pod-forward.js';
 import { hijack, isUpgraded } from './upgrades.js';
 
 /** Messages bigger than this close a stream with 1009 (stdin chunks and resizes are small). */
@@ -151,6 +153,10 @@ export async function podStream(r: VerbRequest, kind: 'exec' | 'attach'): Promis
   const config = kubeletConfig(r);
   const target = await podStreamTarget(r, queryString(q, 'container'));
   if (!target.kubelet) throw badRequest(`pod ${r.info.name} does not have a host assigned`);
+  if (isSpdyUpgradeRequest(r)) {
+    await spliceSpdyToKubelet(r, config, target.kubelet, streamPath(r, kind, target.container));
+    return;
+  }
   const headers = r.req.headers;
   if (!isUpgraded(r.req) || !isWebSocketUpgrade(headers)) {
     throw badRequest(

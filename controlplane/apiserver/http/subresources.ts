@@ -1,9 +1,8 @@
 /**
- * The subresource table: which subresources a target may name (the type's own; `portforward`
- * not yet, the kubelet's one this server does not proxy; `finalize` by PUT only), and the
- * subresources with code of their own, per verb — `scale` (get, update, patch), `binding`,
- * `token` (TokenRequest), `eviction`, and the kubelet's `log`, `exec`, `attach`
- * (`pod-streams.ts`). Every other subresource (`status`, `finalize`) is its object's verb on
+ * The subresource table: which subresources a target may name (the type's own; `finalize` by
+ * PUT only), and the subresources with code of their own, per verb — `scale` (get, update,
+ * patch), `binding`, `token` (TokenRequest), `eviction`, and the kubelet's `log`, `exec`,
+ * `attach` (`pod-streams.ts`) and `portforward` (`pod-forward.ts`). Every other subresource (`status`, `finalize`) is its object's verb on
  * part of the object, in `verbs.ts`.
  */
 
@@ -11,8 +10,8 @@ import { isJsonObject, type Json } from '../../../lib/api/json.js';
 import { applyPatch, type PatchType } from '../apply-patch.js';
 import { evictPod } from '../disruption-budgets.js';
 import { sendJson } from '../http-io.js';
-import { ApiError } from '../status.js';
 import { methodNotAllowed, notFound, type ResourceRequest, type VerbRequest } from './context.js';
+import { podPortForward } from './pod-forward.js';
 import { podLog, podStream } from './pod-streams.js';
 import { sendCreatedStatus, sendObject } from './respond.js';
 import { tokenRequest } from './token-request.js';
@@ -25,24 +24,12 @@ export interface SubresourceVerbs {
   readonly patch?: (r: VerbRequest, input: Json, type: PatchType) => Promise<void>;
 }
 
-/** Pod subresources only a kubelet can answer that this server does not proxy yet. */
-const KUBELET_SUBRESOURCES: readonly string[] = ['portforward'];
-
-/** Refuses a subresource the target cannot have: not the type's (404), the kubelet's (400), `finalize` but by PUT (405). */
+/** Refuses a subresource the target cannot have: not the type's (404), `finalize` but by PUT (405). */
 export function checkSubresource(c: ResourceRequest): void {
   const sub = c.info.subresource;
   if (sub && !c.res_.subresources.includes(sub as never)) {
     c.req.resume();
     throw notFound();
-  }
-  if (KUBELET_SUBRESOURCES.includes(sub)) {
-    // kube-apiserver proxies these to the kubelet (GET or a POST upgraded to a stream).
-    c.req.resume();
-    throw new ApiError(
-      400,
-      'BadRequest',
-      `pods/${sub} is served by the node's kubelet, which this API server does not proxy`,
-    );
   }
   if (sub === 'finalize' && c.info.verb !== 'update') {
     // namespaces/finalize serves PUT only (discovery lists just `update`).
@@ -57,6 +44,7 @@ export const SUBRESOURCES: ReadonlyMap<string, SubresourceVerbs> = new Map<strin
   // WebSocket upgrades are GETs (RBAC `get` in 1.32); SPDY's are POSTs (`create`).
   ['exec', { get: (r) => podStream(r, 'exec'), create: (r) => podStream(r, 'exec') }],
   ['attach', { get: (r) => podStream(r, 'attach'), create: (r) => podStream(r, 'attach') }],
+  ['portforward', { get: podPortForward, create: podPortForward }],
   [
     'scale',
     {
