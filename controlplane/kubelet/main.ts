@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pod } from '../../lib/api/index.js';
 import {
   Informer,
+  type KubeClient,
   listWatcher,
   podsResource,
   SharedInformerFactory,
@@ -36,7 +37,10 @@ import type { RuntimeHealth } from './node-status.js';
 import { LABEL_POD_UID } from './observed.js';
 import { PodObjects } from './pod-objects.js';
 import { PodWorker } from './pod-worker.js';
+import { startKubeletServer } from './server/index.js';
 import { ensureServingPair, type ServingPair } from './serving-cert.js';
+import { criStatsProvider } from './stats/index.js';
+import { portForwardHandler, remoteCommandHandler } from './streams/index.js';
 
 /** How often the runtime is relisted for changes no API event announces (upstream PLEG: 1 s). */
 export const RELIST_MS = 1000;
@@ -102,21 +106,39 @@ async function runtimeHealth(cri: CriClient): Promise<RuntimeHealth & { version:
 }
 
 /**
- * The HTTPS endpoint on `address:port` (logs, exec, attach, port-forward, stats).
- * TODO(merge): start controlplane/kubelet/server's `startKubeletServer` here with the serving
- * pair, `config.clientCAFile`, the API client (SubjectAccessReview), a pod/container lookup
- * over `worker`'s runtime, and the handlers of controlplane/kubelet/server/types.ts
- * (RemoteCommandHandler and PortForwardHandler from streams/, StatsProvider from stats/); close
- * it on `signal`.
+ * The HTTPS endpoint on `address:port` (logs, exec, attach, port-forward, stats): server/ checks
+ * the caller (client certificate from `--client-ca-file`, else TokenReview) and authorizes it
+ * (SubjectAccessReview) through the node's own API client, resolves containers through CRI and
+ * hands streams to streams/ and stats to stats/. Closed when `signal` aborts.
  */
-function startEndpoint(
-  config: KubeletConfig,
-  serving: ServingPair,
-  address: string,
-  log: Logger,
-  _signal: AbortSignal,
-): void {
-  log.info('kubelet endpoint not wired yet', { address, port: config.port, cert: serving.certFile });
+async function startEndpoint(
+  deps: {
+    readonly config: KubeletConfig;
+    readonly serving: ServingPair;
+    readonly host: string;
+    readonly client: KubeClient;
+    readonly cri: CriClient;
+    readonly log: Logger;
+  },
+  signal: AbortSignal,
+): Promise<void> {
+  const { config, serving, cri, log } = deps;
+  const server = await startKubeletServer({
+    nodeName: config.nodeName,
+    host: deps.host,
+    port: config.port,
+    tls: { cert: readFileSync(serving.certFile), key: readFileSync(serving.keyFile) },
+    ...(config.clientCAFile ? { clientCA: readFileSync(config.clientCAFile) } : {}),
+    client: deps.client,
+    cri,
+    podLogsDir: config.podLogsDir,
+    logger: log,
+    remoteCommand: remoteCommandHandler({ cri, log }),
+    portForward: portForwardHandler({ cri, log }),
+    stats: criStatsProvider({ cri, nodeName: config.nodeName, rootDir: config.rootDir, podLogsDir: config.podLogsDir }),
+  });
+  log.info('serving', { address: `${server.host}:${server.port}` });
+  signal.addEventListener('abort', () => void server.close(), { once: true });
 }
 
 /** The kubelet's loops, for runClientComponent (or a test's own context). */
@@ -171,7 +193,9 @@ export function kubeletSetup(config: KubeletConfig): (ctx: ComponentContext) => 
     });
     const sync = keyedController({
       name: 'pods',
-      workers: 8,
+      // A worker per pod the node may run, as upstream's goroutine per pod: a pod waiting out
+      // its termination grace (or a slow sandbox start) never holds another pod back.
+      workers: config.maxPods,
       logger: log,
       reconcile: async (uid) => {
         const out = await worker.sync(uid);
@@ -214,7 +238,10 @@ export function kubeletSetup(config: KubeletConfig): (ctx: ComponentContext) => 
             config.tlsCertFile && config.tlsPrivateKeyFile
               ? { certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile }
               : await ensureServingPair(config.rootDir, config.nodeName, hostIPs);
-          startEndpoint(config, serving, config.address ?? hostIPs[0] ?? '0.0.0.0', log, signal);
+          await startEndpoint(
+            { config, serving, host: config.address ?? hostIPs[0] ?? '0.0.0.0', client, cri, log },
+            signal,
+          );
           await Promise.all([informers.waitForSync(signal), pods.waitForSync(signal)]);
           await relist();
           started('runtime-relist', RELIST_MS, relist);

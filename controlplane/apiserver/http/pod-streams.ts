@@ -102,7 +102,9 @@ export async function podLog(r: VerbRequest): Promise<void> {
     name: r.info.name,
   });
   const res = r.res;
-  if (res.destroyed || !res.socket || res.socket.destroyed) {
+  // A response queued behind an earlier answer on the same connection has no socket yet: the
+  // request's own socket tells whether the client is still there.
+  if (res.destroyed || r.req.socket.destroyed) {
     // The client left while the kubelet was answering: nothing to stream to.
     upstream.destroy();
     return;
