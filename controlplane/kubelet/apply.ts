@@ -172,7 +172,9 @@ export function sandboxConfig(
   );
   return {
     metadata: { name: pod.name, namespace: pod.namespace, uid: pod.uid, attempt },
-    hostname: pod.hostname,
+    // A host-network pod shares the node's UTS namespace, so it gets no hostname of its own
+    // (runc refuses to set one there), as upstream's generatePodSandboxConfig leaves it out.
+    ...(pod.hostNetwork ? {} : { hostname: pod.hostname }),
     logDirectory: podLogDirectory(ctx.podLogsDir, pod),
     dnsConfig: { servers: dns.servers, searches: dns.searches, options: dns.options },
     portMappings: pod.portMappings.map((p) => ({

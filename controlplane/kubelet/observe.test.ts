@@ -134,5 +134,7 @@ describe('CRI requests from the pod', () => {
     });
     const host = sandboxConfig(kubeletPod({ hostNetwork: true }), 0, { podLogsDir: '/l', dns });
     expect(host.linux?.securityContext?.namespaceOptions?.network).toBe('NODE');
+    // The node's UTS namespace: no hostname of the pod's own (runc would refuse it).
+    expect(host.hostname).toBeUndefined();
   });
 });

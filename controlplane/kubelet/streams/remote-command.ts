@@ -41,6 +41,8 @@ const MAX_STATUS_BYTES = 64 * 1024;
 const MAX_MESSAGE_BYTES = 1024 * 1024;
 const IDLE_TIMEOUT_MS = 5 * 60_000;
 const PING_INTERVAL_MS = 30_000;
+/** How long a tty session waits for the client's first terminal size before starting without one. */
+const RESIZE_WAIT_MS = 1000;
 
 /** The streams asked for, after upstream's rule that a tty has no stderr. */
 interface StreamOptions {
@@ -142,7 +144,16 @@ function bridge(client: ChannelSession, runtime: SpdySession, o: StreamOptions):
     const stdin = o.stdin ? open('stdin') : undefined;
     const stdout = o.stdout ? open('stdout') : undefined;
     const stderr = o.stderr ? open('stderr') : undefined;
-    const resize = o.tty ? open('resize') : undefined;
+    // With a tty, containerd waits for the resize stream before it starts the process; opening it
+    // with the client's first size (kubectl sends one at once) lets the terminal have its size
+    // before the command runs. A client that sends none gets the stream after RESIZE_WAIT_MS.
+    let resize: SpdyStream | undefined;
+    const openResize = (first?: Buffer): void => {
+      clearTimeout(resizeTimer);
+      resize ??= open('resize');
+      if (first) resize.write(first);
+    };
+    const resizeTimer = o.tty ? setTimeout(() => openResize(), RESIZE_WAIT_MS) : undefined;
     const outputs = [stdout, stderr].filter((s): s is SpdyStream => s !== undefined);
 
     const status: Buffer[] = [];
@@ -151,6 +162,7 @@ function bridge(client: ChannelSession, runtime: SpdySession, o: StreamOptions):
     const finish = (failure?: string): void => {
       if (over) return;
       over = true;
+      clearTimeout(resizeTimer);
       // Everything held under backpressure goes out before the Status (the socket buffers it).
       for (const s of outputs) {
         s.onData = (d) => client.write(s === stdout ? Channel.stdout : Channel.stderr, d);
@@ -192,7 +204,7 @@ function bridge(client: ChannelSession, runtime: SpdySession, o: StreamOptions):
     client.onData = (channel, data) => {
       if (channel === Channel.stdin && stdin) {
         if (!stdin.write(data)) client.ws.pause();
-      } else if (channel === Channel.resize && resize) resize.write(data);
+      } else if (channel === Channel.resize && o.tty) openResize(data);
     };
     if (stdin) stdin.onDrain = () => client.ws.resume();
     client.onChannelClose = (channel) => {
@@ -201,6 +213,7 @@ function bridge(client: ChannelSession, runtime: SpdySession, o: StreamOptions):
     client.onClose = () => {
       // The caller left: tear the runtime's session down (upstream closes the connection too).
       over = true;
+      clearTimeout(resizeTimer);
       runtime.destroy();
       resolve();
     };
