@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoProblems, formatCluster, nodeViews, podViews } from './cluster-view.js';
+import { demoProblems, formatCluster, nodeProblems, nodeViews, podViews } from './cluster-view.js';
 
 const nodes = {
   items: [
@@ -101,6 +101,14 @@ describe('cluster views', () => {
     expect(
       demoProblems(nodeViews({ items: [nodes.items[0]] }), podViews({ items: [pods.items[0]] }), 1),
     ).toEqual([]);
+  });
+
+  it('waits for every node of the lab, registered and Ready, before the demo is applied', () => {
+    expect(nodeProblems(['node-1', 'node-2', 'node-3'], nodeViews(nodes))).toEqual([
+      'node node-2 not Ready (missing)',
+      'node node-3 not registered yet',
+    ]);
+    expect(nodeProblems(['node-1'], nodeViews(nodes))).toEqual([]);
   });
 
   it('formats nodes and pods as aligned tables', () => {

@@ -85,6 +85,18 @@ export function podViews(doc: unknown): PodView[] {
   });
 }
 
+/** What keeps the expected nodes from being all registered and Ready. Pure. */
+export function nodeProblems(expected: readonly string[], nodes: readonly NodeView[]): string[] {
+  const out: string[] = [];
+  for (const name of expected) {
+    const n = nodes.find((x) => x.name === name);
+    if (!n) out.push(`node ${name} not registered yet`);
+    else if (n.ready !== 'True')
+      out.push(`node ${n.name} not Ready (${n.ready}${n.reason ? `, ${n.reason}` : ''})`);
+  }
+  return out;
+}
+
 /** Whether the demo is up, and when not, what is not ready (one line each). Pure. */
 export function demoProblems(
   nodes: readonly NodeView[],

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ErrorCode, messageOf, SwitchyardError } from '../lib/errors/index.js';
 import { runInNetns } from '../lib/netns/index.js';
-import { demoProblems, kubectlJson, type PodView, readCluster } from './cluster-view.js';
+import { demoProblems, kubectlJson, nodeProblems, type PodView, readCluster } from './cluster-view.js';
 
 /** Where the demo lives. */
 export const DEMO = {
@@ -26,16 +26,28 @@ export interface DemoReport {
 }
 
 /**
- * Applies the demo manifest (idempotent: kubectl apply) and waits until every node is Ready and
+ * Waits until every node of the lab is registered and Ready, so the scheduler spreads the demo
+ * over all of them; then applies the demo manifest (idempotent: kubectl apply) and waits until
  * the Deployment's replicas are Ready. On timeout the error lists what is not ready.
  */
 export async function upDemo(options: {
   readonly root: string;
   readonly kubeconfig: string;
+  /** The Node names the lab runs (`node-1` …). */
+  readonly nodes: readonly string[];
   /** Default 120 s. */
   readonly timeoutMs?: number;
 }): Promise<DemoReport> {
   const start = Date.now();
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const deadline = start + timeoutMs;
+  await until(deadline, timeoutMs, 'nodes', async () => {
+    const seen = await readCluster(options.kubeconfig, {
+      namespace: DEMO.namespace,
+      selector: DEMO.selector,
+    });
+    return nodeProblems(options.nodes, seen.nodes);
+  });
   const manifest = join(options.root, DEMO.manifest);
   const applied = await runInNetns(
     undefined,
@@ -54,35 +66,43 @@ export async function upDemo(options: {
   ]);
   const spec = (deployment as { spec?: { replicas?: unknown } }).spec;
   const replicas = typeof spec?.replicas === 'number' ? spec.replicas : 1;
-  const timeoutMs = options.timeoutMs ?? 120_000;
-  const deadline = start + timeoutMs;
-  let problems: string[] = ['not read yet'];
   let pods: PodView[] = [];
-  while (Date.now() < deadline) {
-    try {
-      const seen = await readCluster(options.kubeconfig, {
-        namespace: DEMO.namespace,
-        selector: DEMO.selector,
-      });
-      pods = seen.pods;
-      problems = demoProblems(seen.nodes, seen.pods, replicas);
-    } catch (err: unknown) {
-      problems = [messageOf(err)];
-    }
-    if (problems.length === 0) break;
-    await sleep(500);
-  }
-  if (problems.length > 0) {
-    throw new SwitchyardError(
-      ErrorCode.Timeout,
-      `demo ${DEMO.namespace}/${DEMO.deployment} not ready within ${timeoutMs / 1000} s:\n  ${problems.join('\n  ')}`,
-    );
-  }
+  await until(deadline, timeoutMs, `demo ${DEMO.namespace}/${DEMO.deployment}`, async () => {
+    const seen = await readCluster(options.kubeconfig, {
+      namespace: DEMO.namespace,
+      selector: DEMO.selector,
+    });
+    pods = seen.pods;
+    return demoProblems(seen.nodes, seen.pods, replicas);
+  });
   return {
     applied: applied.stdout.trim().split('\n').filter(Boolean),
     pods,
     ms: Date.now() - start,
   };
+}
+
+/** Polls `problems` every 500 ms until it finds none; past `deadline`, throws them. */
+async function until(
+  deadline: number,
+  timeoutMs: number,
+  what: string,
+  problems: () => Promise<string[]>,
+): Promise<void> {
+  let last: string[] = ['not read yet'];
+  while (Date.now() < deadline) {
+    try {
+      last = await problems();
+    } catch (err: unknown) {
+      last = [messageOf(err)];
+    }
+    if (last.length === 0) return;
+    await sleep(500);
+  }
+  throw new SwitchyardError(
+    ErrorCode.Timeout,
+    `${what} not ready within ${timeoutMs / 1000} s:\n  ${last.join('\n  ')}`,
+  );
 }
 
 /** What `up` prints about the demo. Pure. */

@@ -31,6 +31,7 @@ export {
   formatCluster,
   kubectlJson,
   type NodeView,
+  nodeProblems,
   nodeViews,
   type PodView,
   podViews,

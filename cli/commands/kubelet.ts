@@ -25,7 +25,7 @@ namespace, beside the node's containerd.
   --cni-bridge NAME                    the pods' bridge in that conflist (default cni0)
   --cni-ipam-dir DIR                   host-local's store in that conflist (default <root-dir>/cni/networks)
   --pod-cidr CIDR                      the node's pod range (default: the Node's spec.podCIDR)
-  --address IP                         listen address of the HTTPS endpoint (default the node IP)
+  --address IP                         listen address of the HTTPS endpoint (default 0.0.0.0)
   --port N                             its port (default 10250)
   --tls-cert-file PATH                 its serving certificate (default: self-signed under <root-dir>/pki)
   --tls-private-key-file PATH          its key

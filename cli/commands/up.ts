@@ -9,6 +9,7 @@ import {
   formatNodesUp,
   formatUp,
   formatUpComponents,
+  labNodes,
   labSpec,
   MAX_NODES,
   readState,
@@ -83,7 +84,11 @@ Environment: SWITCHYARD_STATE_DIR (default .switchyard) holds lab.json; SWITCHYA
     });
     const kubelets = await upKubelets({ state: report.state, stateDir: paths.stateDir, self });
     ctx.stdout.write(formatNodesUp(runtimes, kubelets));
-    const demo = await upDemo({ root: ctx.root, kubeconfig: cp.kubeconfig });
+    const demo = await upDemo({
+      root: ctx.root,
+      kubeconfig: cp.kubeconfig,
+      nodes: labNodes(report.state, paths.stateDir).map((n) => n.name),
+    });
     ctx.stdout.write(formatDemo(demo));
     return 0;
   },

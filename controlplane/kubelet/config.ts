@@ -54,7 +54,7 @@ export interface KubeletConfig {
   readonly maxPods: number;
   /** The node Lease's duration; it is renewed every quarter of it (10 s by default, as upstream). */
   readonly nodeLeaseDurationSeconds: number;
-  /** Listen address of the HTTPS endpoint; undefined: the node IP (0.0.0.0 without one). */
+  /** Listen address of the HTTPS endpoint; undefined: 0.0.0.0, as upstream (the node IP may come later). */
   readonly address?: string;
   /** The serving pair; without it a self-signed pair under `<rootDir>/pki/` is made and reused. */
   readonly tlsCertFile?: string;

@@ -135,7 +135,12 @@ async function startEndpoint(
     logger: log,
     remoteCommand: remoteCommandHandler({ cri, log }),
     portForward: portForwardHandler({ cri, log }),
-    stats: criStatsProvider({ cri, nodeName: config.nodeName, rootDir: config.rootDir, podLogsDir: config.podLogsDir }),
+    stats: criStatsProvider({
+      cri,
+      nodeName: config.nodeName,
+      rootDir: config.rootDir,
+      podLogsDir: config.podLogsDir,
+    }),
   });
   log.info('serving', { address: `${server.host}:${server.port}` });
   signal.addEventListener('abort', () => void server.close(), { once: true });
@@ -239,7 +244,7 @@ export function kubeletSetup(config: KubeletConfig): (ctx: ComponentContext) => 
               ? { certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile }
               : await ensureServingPair(config.rootDir, config.nodeName, hostIPs);
           await startEndpoint(
-            { config, serving, host: config.address ?? hostIPs[0] ?? '0.0.0.0', client, cri, log },
+            { config, serving, host: config.address ?? '0.0.0.0', client, cri, log },
             signal,
           );
           await Promise.all([informers.waitForSync(signal), pods.waitForSync(signal)]);

@@ -151,6 +151,8 @@ spec:
       items: PodJson[];
     };
     expect(pods.items).toHaveLength(3);
+    // up waited for both nodes to be Ready, so the scheduler spreads the replicas over them.
+    expect(new Set(pods.items.map((p) => p.spec.nodeName))).toEqual(new Set(['node-1', 'node-2']));
     for (const p of pods.items) {
       expect(p.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
       const node = p.spec.nodeName as string;
