@@ -23,6 +23,7 @@ import { observeRuntime } from './observe.js';
 import { emptyObservation, type ObservedPod } from './observed.js';
 import { type BackOffEntry, type PodPlan, planPod } from './plan.js';
 import { apiPod } from './testing/fixtures.js';
+import { testApplyContext } from './testing/run-pod.js';
 
 const SUBNET = '10.87.0';
 
@@ -41,18 +42,7 @@ describeKernel('the kubelet plan on a real containerd', () => {
     (await observeRuntime(cri())).get(pod.uid) ?? emptyObservation(pod);
   const plan = async (pod: KubeletPod): Promise<PodPlan> =>
     planPod({ desired: pod, observed: await observe(pod), now: Date.now(), backoff });
-  const context = (observed: ObservedPod): ApplyContext => ({
-    observed,
-    podLogsDir: join(dir, 'pods'),
-    dns: {
-      servers: ['10.96.0.10'],
-      domain: 'cluster.local',
-      host: { servers: [], searches: [], options: [] },
-    },
-    hostIPs: ['192.0.2.1'],
-    services: [],
-    objects: { configMaps: new Map(), secrets: new Map() },
-  });
+  const context = (observed: ObservedPod): ApplyContext => testApplyContext(observed, join(dir, 'pods'));
   /** One sync: observe, plan, apply; the back-off entries kept as the kubelet keeps them. */
   const sync = async (pod: KubeletPod): Promise<{ plan: PodPlan; result: ApplyResult }> => {
     const observed = await observe(pod);

@@ -426,7 +426,7 @@ spec:
     await ok(['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=120s']);
   }, 180_000);
 
-  it('kill -9 of the kubelet and a restart leave running containers untouched', async () => {
+  it('kill -9 of the kubelet and a restart leave running containers untouched and reconcile what changed meanwhile', async () => {
     type Seen = { id?: string; startedAt?: string; restarts: number };
     const seen = async (): Promise<Map<string, Seen>> => {
       const list = JSON.parse(await ok(['get', 'pods', '-n', NS, '-l', 'app=web', '-o', 'json'])) as {
@@ -456,9 +456,31 @@ spec:
     const pids = Object.fromEntries(
       Object.entries(nodesFile()).map(([n, r]) => [n, r.kubelet?.pid as number]),
     );
+    // While no kubelet runs, one pod is deleted and another created: the restarted kubelets
+    // reconcile both (the deleted pod's container ends and its IP is released; the new one runs).
+    const logger = await pod('logger');
+    const loggerStore = join(
+      stateDir,
+      'nodes',
+      `${prefix}${logger.spec.nodeName}`,
+      'kubelet',
+      'cni',
+      'networks',
+      'switchyard',
+    );
+    expect(readdirSync(loggerStore)).toContain(logger.status.podIP);
     for (const pid of Object.values(pids)) process.kill(pid, 'SIGKILL');
+    await ok(['delete', 'pod', 'logger', '-n', NS, '--grace-period=1', '--wait=false']);
+    await applyPod(
+      'latecomer',
+      '  containers:\n  - name: main\n    image: busybox:1\n    command: [sleep, "3600"]\n',
+    );
     const up = await cli('up');
     expect(up.code, up.stderr).toBe(0);
+    await ok(['wait', '--for=condition=Ready', 'pod/latecomer', '-n', NS, '--timeout=60s']);
+    await eventually("the deleted pod's IP released", async () =>
+      readdirSync(loggerStore).includes(logger.status.podIP as string) ? undefined : true,
+    );
     const restarted = Object.fromEntries(
       Object.entries(nodesFile()).map(([n, r]) => [n, r.kubelet?.pid as number]),
     );

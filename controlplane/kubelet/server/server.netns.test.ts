@@ -28,6 +28,7 @@ import { type KubeletPod, toKubeletPod } from '../model.js';
 import { observeRuntime } from '../observe.js';
 import { emptyObservation, type ObservedContainer, type ObservedPod } from '../observed.js';
 import { type BackOffEntry, planPod } from '../plan.js';
+import { testApplyContext } from '../testing/run-pod.js';
 import { type KubeletServer, startKubeletServer } from './index.js';
 import { type ClientPair, callKubelet, recordingHandlers, SPDY_UPGRADE } from './testing/kubelet-fixture.js';
 
@@ -58,18 +59,7 @@ describeKernel('the kubelet endpoint over containerd', () => {
 
   const observe = async (pod: KubeletPod): Promise<ObservedPod> =>
     (await observeRuntime(cri())).get(pod.uid) ?? emptyObservation(pod);
-  const context = (observed: ObservedPod): ApplyContext => ({
-    observed,
-    podLogsDir: podLogsDir(),
-    dns: {
-      servers: ['10.96.0.10'],
-      domain: 'cluster.local',
-      host: { servers: [], searches: [], options: [] },
-    },
-    hostIPs: ['192.0.2.1'],
-    services: [],
-    objects: { configMaps: new Map(), secrets: new Map() },
-  });
+  const context = (observed: ObservedPod): ApplyContext => testApplyContext(observed, podLogsDir());
   /** One sync of the pod, as the kubelet's. */
   const sync = async (pod: KubeletPod): Promise<void> => {
     const observed = await observe(pod);

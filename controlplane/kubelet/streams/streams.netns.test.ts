@@ -29,12 +29,10 @@ import {
 } from '../../../lib/streaming/index.js';
 import { startTestRuntime, type TestRuntime } from '../../../test/harness/containerd.js';
 import { describeKernel } from '../../../test/harness/kernel.js';
-import { applyActions } from '../apply.js';
 import { toKubeletPod } from '../model.js';
 import { observeRuntime } from '../observe.js';
-import { emptyObservation } from '../observed.js';
-import { planPod } from '../plan.js';
 import { apiPod } from '../testing/fixtures.js';
+import { startPodOnce } from '../testing/run-pod.js';
 import { portForwardHandler } from './port-forward.js';
 import { remoteCommandHandler } from './remote-command.js';
 
@@ -101,20 +99,7 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
         { name: 'streams', namespace: 'default', uid: `uid-streams-${rt.host}` },
       ),
     );
-    const observed = (await observeRuntime(cri())).get(pod.uid) ?? emptyObservation(pod);
-    const plan = planPod({ desired: pod, observed, now: Date.now(), backoff: new Map() });
-    const result = await applyActions(cri(), pod, plan.actions, {
-      observed,
-      podLogsDir: join(rt.dir, 'pods'),
-      dns: {
-        servers: ['10.96.0.10'],
-        domain: 'cluster.local',
-        host: { servers: [], searches: [], options: [] },
-      },
-      hostIPs: ['192.0.2.1'],
-      services: [],
-      objects: { configMaps: new Map(), secrets: new Map() },
-    });
+    const result = await startPodOnce(cri(), pod, join(rt.dir, 'pods'));
     expect(result.outcomes.filter((o) => o.failure)).toEqual([]);
     const end = Date.now() + 20_000;
     for (;;) {
