@@ -12,7 +12,7 @@ import { createServer, get, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addToken, pkiFiles } from './pki.js';
+import { pkiFiles } from './pki.js';
 import { type KubectlEnv, useTestServer } from './testing/harness.js';
 import { startTestKubelet, type TestKubelet } from './testing/test-kubelet.js';
 
@@ -142,29 +142,10 @@ describe('kubectl port-forward through the kubelet', () => {
   }, 40_000);
 
   it('needs RBAC on pods/portforward: a user who may only read pods is refused (403)', async () => {
-    const token = addToken({ dir: join(h.t.dir, 'data'), user: 'reader' });
-    h.t.server.reloadTokens();
-    const role = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'pod-reader', namespace: 'default' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
-    };
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'reader', namespace: 'default' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
-      subjects: [{ kind: 'User', name: 'reader', apiGroup: 'rbac.authorization.k8s.io' }],
-    };
-    expect(
-      (await h.api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', role)).status,
-    ).toBe(201);
-    expect(
-      (await h.api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding))
-        .status,
-    ).toBe(201);
-    const p = kubectl(h.tokenKubeconfig('reader', token), ['port-forward', 'pod/web', `:${webPort}`]);
+    const reader = await h.userWithRole('reader', 'default', [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    ]);
+    const p = kubectl(reader, ['port-forward', 'pod/web', `:${webPort}`]);
     const r = await p.exited;
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('pods "web" is forbidden');

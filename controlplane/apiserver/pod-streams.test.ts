@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addToken, pkiFiles } from './pki.js';
+import { pkiFiles } from './pki.js';
 import { type KubectlEnv, useTestServer } from './testing/harness.js';
 import { startTestKubelet, type TestKubelet } from './testing/test-kubelet.js';
 
@@ -201,30 +201,10 @@ describe('kubectl exec through the kubelet (WebSocket v5)', () => {
   });
 
   it('refuses pods/exec to a user without it (403)', async () => {
-    const token = addToken({ dir: join(h.t.dir, 'data'), user: 'viewer' });
-    h.t.server.reloadTokens();
     // viewer may read pods (kubectl exec reads the pod first), not exec into them.
-    const role = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'pod-reader', namespace: 'default' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
-    };
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'viewer', namespace: 'default' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
-      subjects: [{ kind: 'User', name: 'viewer', apiGroup: 'rbac.authorization.k8s.io' }],
-    };
-    expect(
-      (await h.api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles', role)).status,
-    ).toBe(201);
-    expect(
-      (await h.api('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings', binding))
-        .status,
-    ).toBe(201);
-    const env = h.tokenKubeconfig('viewer', token);
+    const env = await h.userWithRole('viewer', 'default', [
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
+    ]);
     await until(() => true);
     const r = await kubectlProcess(env, ['exec', 'web', '--', 'true']).exited;
     expect(r.code).toBe(1);

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { call, kubectl } from '../../../test/harness/cluster/apiserver.js';
-import { addToken, pkiFiles } from '../pki.js';
+import { pkiFiles } from '../pki.js';
 import { useTestServer } from '../testing/harness.js';
 import { startTestKubelet, type TestKubelet } from '../testing/test-kubelet.js';
 
@@ -227,28 +227,10 @@ describe('the metrics.k8s.io documents', () => {
   });
 
   it('authorizes through RBAC on the metrics.k8s.io group', async () => {
-    const token = addToken({ dir: join(h.t.dir, 'data'), user: 'watcher' });
-    h.t.server.reloadTokens();
-    const role = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'pod-metrics', namespace: 'default' },
-      rules: [
-        { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
-      ],
-    };
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'watcher', namespace: 'default' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-metrics' },
-      subjects: [{ kind: 'User', name: 'watcher', apiGroup: 'rbac.authorization.k8s.io' }],
-    };
-    const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/default';
-    expect((await h.api('POST', `${rbac}/roles`, role)).status).toBe(201);
-    expect((await h.api('POST', `${rbac}/rolebindings`, binding)).status).toBe(201);
-    const env = h.tokenKubeconfig('watcher', token);
+    const env = await h.userWithRole('watcher', 'default', [
+      { apiGroups: ['metrics.k8s.io'], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+    ]);
     const allowed = await kubectl(env, ['top', 'pods', '--no-headers']);
     expect(allowed.stderr).toBe('');
     expect(table(allowed.stdout).map((row) => row[0])).toEqual(['api', 'web']);

@@ -18,7 +18,7 @@ import {
   type TestServer,
   writeTestFile,
 } from '../../../test/harness/cluster/apiserver.js';
-import { kubeconfig } from '../pki.js';
+import { addToken, kubeconfig } from '../pki.js';
 import type { ApiServerOptions } from '../server.js';
 
 /** Where kubectl finds its kubeconfig and keeps its HOME and caches. */
@@ -43,6 +43,18 @@ export interface ServerHarness {
   file(name: string, text: string): string;
   /** A kubeconfig for a bearer token beside the admin one, with its own HOME. */
   tokenKubeconfig(name: string, token: string): KubectlEnv;
+  /**
+   * A new token user `name` holding a Role of `rules` in `namespace` (Role and RoleBinding both
+   * named `name`), and its kubeconfig.
+   */
+  userWithRole(name: string, namespace: string, rules: readonly PolicyRuleJson[]): Promise<KubectlEnv>;
+}
+
+/** One RBAC rule as the API takes it. */
+export interface PolicyRuleJson {
+  readonly apiGroups: readonly string[];
+  readonly resources: readonly string[];
+  readonly verbs: readonly string[];
 }
 
 /**
@@ -87,6 +99,28 @@ export function useTestServer(
       const home = join(t.dir, `home-${name}`);
       mkdirSync(home, { recursive: true });
       return { kubeconfig: path, home };
+    },
+    async userWithRole(name, namespace, rules) {
+      const t = started();
+      const token = addToken({ dir: join(t.dir, 'data'), user: name });
+      t.server.reloadTokens();
+      const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${namespace}`;
+      const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name }, rules };
+      const binding = {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' }],
+      };
+      for (const [path, body] of [
+        [`${rbac}/roles`, role],
+        [`${rbac}/rolebindings`, binding],
+      ] as const) {
+        const made = await h.api('POST', path, body);
+        if (made.status !== 201) throw new Error(`POST ${path}: ${made.status} ${JSON.stringify(made.json)}`);
+      }
+      return h.tokenKubeconfig(name, token);
     },
   };
   beforeAll(async () => {
