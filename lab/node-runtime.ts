@@ -41,20 +41,14 @@ import {
   type RuntimeAction,
 } from './nodes.js';
 import { FABRIC } from './plan.js';
-import type { LabState } from './state.js';
+import { type LabState, readJsonFile } from './state.js';
 import { isRunning, probeHealth, startComponent, stopProcess, waitHealthy } from './supervise.js';
 
 /** Reads the nodes file, or undefined when there is none. */
 export function readNodes(stateDir: string): NodesFile | undefined {
   const path = nodesFile(stateDir);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return parseNodesFile(path, JSON.parse(text));
+  const raw = readJsonFile(path);
+  return raw === undefined ? undefined : parseNodesFile(path, raw);
 }
 
 /** The nodes file, updated in place as processes start (one writer: the `up` at work). */

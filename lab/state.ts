@@ -88,7 +88,8 @@ function writeAtomic(path: string, value: unknown): void {
   renameSync(tmp, path);
 }
 
-function readJson(path: string): unknown {
+/** A JSON file's value, or undefined when there is no file; errors name the file. */
+export function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -152,7 +153,7 @@ export function parseLease(path: string, raw: unknown): LabLease {
 
 /** Reads the state file of a state dir, or undefined when there is none. */
 export function readState(path: string): LabState | undefined {
-  const raw = readJson(path);
+  const raw = readJsonFile(path);
   return raw === undefined ? undefined : parseState(path, raw);
 }
 
@@ -163,7 +164,7 @@ export function writeState(path: string, state: LabState): void {
 
 /** Reads a lease, or undefined when there is none. */
 export function readLease(path: string): LabLease | undefined {
-  const raw = readJson(path);
+  const raw = readJsonFile(path);
   return raw === undefined ? undefined : parseLease(path, raw);
 }
 

@@ -25,7 +25,7 @@ import {
   planComponents,
 } from './components.js';
 import { isZombie, processStartTicks } from './owner.js';
-import type { LabState } from './state.js';
+import { type LabState, readJsonFile } from './state.js';
 
 /** The answer of one health probe. */
 export interface ProbeResult {
@@ -112,14 +112,8 @@ export async function probeHealth(
 
 /** Reads the components file, or undefined when there is none. */
 export function readComponents(path: string): ComponentsFile | undefined {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err: unknown) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
-  return parseComponentsFile(path, JSON.parse(text));
+  const raw = readJsonFile(path);
+  return raw === undefined ? undefined : parseComponentsFile(path, raw);
 }
 
 function writeComponents(path: string, file: ComponentsFile): void {
