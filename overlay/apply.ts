@@ -7,7 +7,7 @@
 import type { Netlink, NsRef } from '../lib/netlink/index.js';
 import { createNft, execaExec, type ExecFn, type Nft, Transaction } from '../lib/nft/index.js';
 import { invalid, isNotFound } from '../lib/errors/index.js';
-import { type Action, deviceName, type Observed, ROUTE_PROTOCOL } from './plan.js';
+import { type Action, deviceName, type Observed, type PlanInput, planActions, ROUTE_PROTOCOL } from './plan.js';
 
 /** The masquerade table: `ip switchyard-overlay`, owned by the agent alone. */
 export const NAT_TABLE = 'switchyard-overlay';
@@ -168,4 +168,31 @@ export function overlayNft(netns: string | undefined): Nft {
       ? execaExec(args[3] as string, args.slice(4), options)
       : execaExec(file, args, options);
   return createNft({ netns: 'self', exec: own });
+}
+
+/** The kernel handles one sync works through. */
+export interface KernelDeps {
+  readonly nl: Netlink;
+  readonly nft: Nft;
+  /** The namespace lib/netlink programs (undefined: the agent's own). */
+  readonly ns: NsRef;
+}
+
+/** What one sync changed (empty actions and two falses on a converged node). */
+export interface SyncResult {
+  readonly actions: readonly Action[];
+  readonly masquerade: boolean;
+  readonly forwarding: boolean;
+}
+
+/**
+ * One level-triggered sync: read the kernel back, plan, apply; then forwarding and the
+ * masquerade table. Changes nothing on a node that is already right.
+ */
+export async function syncKernel(deps: KernelDeps, input: PlanInput): Promise<SyncResult> {
+  const actions = planActions(input, await observe(deps.nl, deps.ns, input.vni));
+  await applyActions(deps.nl, deps.ns, actions);
+  const forwarding = await ensureForwarding(deps.nl, deps.ns);
+  const masquerade = await ensureMasquerade(deps.nft, input.clusterCIDR);
+  return { actions, masquerade, forwarding };
 }

@@ -210,6 +210,7 @@ export function planActions(input: PlanInput, observed: Observed): Action[] {
   const link = want.device?.name;
   const adds: Action[] = [];
   const removes: Action[] = [];
+  const routeRemoves: Action[] = [];
   if (link) {
     if (want.address && !seen.addresses.includes(want.address))
       adds.push({ kind: 'add-address', link, address: want.address });
@@ -238,9 +239,11 @@ export function planActions(input: PlanInput, observed: Observed): Action[] {
   for (const o of owned)
     // A wanted destination is fixed in place by replace-route (same key: dst, metric 0).
     if (!want.routes.some((r) => r.dst === o.dst && o.metric === undefined))
-      removes.push({ kind: 'delete-route', route: o });
+      routeRemoves.push({ kind: 'delete-route', route: o });
   // A stale FDB entry for a MAC that moved is removed before its replacement is added.
   const early = removes.filter((a) => a.kind === 'delete-fdb' && want.fdb.some((f) => f.mac === a.mac));
   const late = removes.filter((a) => !early.includes(a));
-  return [...actions, ...early, ...adds, ...late];
+  // Removals run in the reverse order of additions (routes, neighbours, FDB, addresses), so no
+  // packet meets a half-removed peer.
+  return [...actions, ...early, ...adds, ...routeRemoves, ...late.reverse()];
 }
