@@ -69,7 +69,7 @@ const converged = (): Observed => ({
     state: 'permanent' as const,
   })),
   routes: [
-    route('10.244.1.0/24', { protocol: 'kernel', dev: 'cni0', gateway: undefined, onlink: false } as Partial<Route>),
+    { family: 4, dst: '10.244.1.0/24', table: 254, type: 'unicast', scope: 'link', protocol: 'kernel', dev: 'cni0', onlink: false },
     route('10.244.2.0/24'),
     route('10.244.3.0/24'),
     route('172.30.0.0/16', { protocol: 'kernel', dev: 'eth0', onlink: false }),
