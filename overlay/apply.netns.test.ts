@@ -7,12 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeKernel, uniqueName } from '../test/harness/kernel.js';
-import { macFromString } from '../lib/net/index.js';
 import { createNetlink, type Netlink } from '../lib/netlink/index.js';
 import { createNetns, createUdpSocketIn, deleteNetns, runInNetns } from '../lib/netns/index.js';
 import { createNft } from '../lib/nft/index.js';
 import { findUnderlay, NAT_TABLE, syncKernel } from './apply.js';
-import type { Backend, OverlayNode } from './model.js';
+import { type Backend, type OverlayNode, vtepMacFor } from './model.js';
 import { deviceName, type PlanInput } from './plan.js';
 
 const SUBNET = '172.31.77';
@@ -103,7 +102,7 @@ describeKernel('overlay on the real kernel', () => {
       name: n.name,
       podCIDR: n.podCIDR,
       nodeIP: n.ip,
-      vtepMac: macFromString(n.name),
+      vtepMac: vtepMacFor(n.name),
       backend,
     }));
 
@@ -118,7 +117,7 @@ describeKernel('overlay on the real kernel', () => {
       nodeIP: underlay.nodeIP,
       underlayDev: underlay.dev,
       underlayMtu: underlay.mtu,
-      vtepMac: macFromString(n.name),
+      vtepMac: vtepMacFor(n.name),
       nodes: cluster(backend, members),
     };
     return syncKernel({ nl, ns: n.ns, nft: createNft({ netns: n.ns }) }, input);
@@ -133,13 +132,13 @@ describeKernel('overlay on the real kernel', () => {
         expect(r.masquerade).toBe(true);
       }
       const dev = await nl.getLink(n1.ns, deviceName(1));
-      expect(dev).toMatchObject({ kind: 'vxlan', up: true, mtu: 1450, mac: macFromString('node-1') });
+      expect(dev).toMatchObject({ kind: 'vxlan', up: true, mtu: 1450, mac: vtepMacFor('node-1') });
       expect(dev.vxlan).toMatchObject({ vni: 1, local: n1.ip, dstPort: 4789, dev: 'eth0', learning: false });
       expect(await sh(n1.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')).toContain(
         '10.244.3.0/24 via 10.244.3.0 dev sy-vx.1 proto static onlink',
       );
       expect(await sh(n1.ns, 'bridge', 'fdb', 'show', 'dev', 'sy-vx.1')).toContain(
-        `${macFromString('node-3')} dst ${n3.ip} self permanent`,
+        `${vtepMacFor('node-3')} dst ${n3.ip} self permanent`,
       );
       expect(await ping(n1.pod, n3.podIP)).toBe(0);
       expect(await ping(n3.pod, n2.podIP)).toBe(0);
@@ -175,7 +174,7 @@ describeKernel('overlay on the real kernel', () => {
       const r = await sync(n1, 'vxlan', [n1, n2]);
       expect(r.actions.map((a) => a.kind)).toEqual(['delete-route', 'delete-neighbour', 'delete-fdb']);
       expect(await sh(n1.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')).toBe('');
-      expect(await sh(n1.ns, 'bridge', 'fdb', 'show', 'dev', 'sy-vx.1')).not.toContain(macFromString('node-3'));
+      expect(await sh(n1.ns, 'bridge', 'fdb', 'show', 'dev', 'sy-vx.1')).not.toContain(vtepMacFor('node-3'));
       expect(await sh(n1.ns, 'ip', 'neigh', 'show', 'dev', 'sy-vx.1')).not.toContain('10.244.3.0');
       expect(await ping(n1.pod, n2.podIP)).toBe(0);
       await sync(n1, 'vxlan');

@@ -11,7 +11,7 @@
  * - `switchyard.io/overlay-public-ip`: the underlay address other nodes send to.
  */
 import type { Node } from '../lib/api/index.js';
-import { isIPv4 } from '../lib/net/index.js';
+import { isIPv4, macFromString } from '../lib/net/index.js';
 
 /** How pod traffic reaches another node. */
 export type Backend = 'vxlan' | 'host-gw';
@@ -87,4 +87,12 @@ export function publicationPatch(current: OverlayNode | undefined, p: Publicatio
       },
     },
   };
+}
+
+/**
+ * The VTEP MAC of a node: derived from its name (locally administered, unicast), so a restart
+ * or a recreated device keeps the MAC every peer already has in its FDB and neighbour table.
+ */
+export function vtepMacFor(nodeName: string): string {
+  return macFromString(`overlay/${nodeName}`);
 }
