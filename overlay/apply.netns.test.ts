@@ -1,103 +1,24 @@
 /**
- * The overlay against the real kernel: three node namespaces on a bridged underlay, each with
- * a pod namespace behind a `cni0` bridge (as the CNI bridge plugin leaves it), and a client
- * namespace outside the cluster. syncKernel in every node makes pods reach each other over
+ * The overlay against the real kernel (testing/kernel-lab.ts: three nodes with a pod each and
+ * a client outside the cluster): syncKernel in every node makes pods reach each other over
  * VXLAN and over host-gw, keeps pod-to-pod sources unchanged, masquerades pod → client, puts
  * back a route deleted by hand, and drops the entries of a node that left.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeKernel, uniqueName } from '../test/harness/kernel.js';
-import { createNetlink, type Netlink } from '../lib/netlink/index.js';
-import { createNetns, createUdpSocketIn, deleteNetns, runInNetns } from '../lib/netns/index.js';
+import { describe, expect, it } from 'vitest';
 import { createNft } from '../lib/nft/index.js';
+import { describeKernel } from '../test/harness/kernel.js';
 import { findUnderlay, NAT_TABLE, syncKernel } from './apply.js';
 import { type Backend, type OverlayNode, vtepMacFor } from './model.js';
 import { deviceName, type PlanInput } from './plan.js';
+import { CLUSTER_CIDR as CLUSTER, type LabNode as TestNode, ping, sh, udpSource, useKernelLab } from './testing/kernel-lab.js';
 
 const SUBNET = '172.31.77';
-const CLUSTER = '10.244.0.0/16';
-
-interface TestNode {
-  readonly name: string;
-  readonly ns: string;
-  readonly pod: string;
-  readonly ip: string;
-  readonly podCIDR: string;
-  readonly podIP: string;
-}
-
-async function ping(ns: string, ip: string): Promise<number> {
-  const r = await runInNetns(ns, { cmd: 'ping', args: ['-c', '1', '-W', '2', '-q', ip] }, { timeoutMs: 5000 });
-  return r.exitCode;
-}
-
-async function sh(ns: string, ...args: string[]): Promise<string> {
-  const r = await runInNetns(ns, { cmd: args[0] as string, args: args.slice(1) }, { timeoutMs: 5000 });
-  if (r.exitCode !== 0) throw new Error(`${args.join(' ')} in ${ns}: ${r.stderr}`);
-  return r.stdout;
-}
-
-/** The source address a UDP datagram from `from` to `to`'s pod arrives with. */
-async function udpSource(from: TestNode, toNs: string, toIP: string): Promise<string> {
-  const server = await createUdpSocketIn(toNs, { host: toIP, port: 0 });
-  const client = await createUdpSocketIn(from.pod, { host: from.podIP, port: 0 });
-  try {
-    const got = new Promise<string>((resolve) => server.once('message', (_m, rinfo) => resolve(rinfo.address)));
-    client.send('hi', server.address().port, toIP);
-    return await got;
-  } finally {
-    server.close();
-    client.close();
-  }
-}
 
 describeKernel('overlay on the real kernel', () => {
-  const nl: Netlink = createNetlink();
-  const fabric = uniqueName('ovf');
-  const client = uniqueName('ovc');
-  const nodes: TestNode[] = [1, 2, 3].map((i) => ({
-    name: `node-${i}`,
-    ns: uniqueName(`ov${i}`),
-    pod: uniqueName(`op${i}`),
-    ip: `${SUBNET}.${10 + i}`,
-    podCIDR: `10.244.${i}.0/24`,
-    podIP: `10.244.${i}.2`,
-  }));
-  const all = [fabric, client, ...nodes.flatMap((n) => [n.ns, n.pod])];
-
-  beforeAll(async () => {
-    for (const n of all) createNetns(n);
-    await nl.createBridge(fabric, { name: 'fab0' });
-    await nl.setLink(fabric, { name: 'fab0', up: true });
-    const hosts = [...nodes.map((n, i) => ({ ns: n.ns, ip: n.ip, port: `p${i}` })), { ns: client, ip: `${SUBNET}.100`, port: 'pc' }];
-    for (const h of hosts) {
-      await nl.createVeth(fabric, { name: h.port, peerName: 'eth0', peerNs: h.ns });
-      await nl.setLink(fabric, { name: h.port, master: 'fab0', up: true });
-      await nl.addAddress(h.ns, { link: 'eth0', address: `${h.ip}/24` });
-      await nl.setLink(h.ns, { name: 'eth0', up: true });
-      await nl.setLink(h.ns, { name: 'lo', up: true });
-    }
-    for (const n of nodes) {
-      // What the CNI bridge plugin leaves: cni0 with the gateway, a veth into the pod.
-      await nl.createBridge(n.ns, { name: 'cni0' });
-      await nl.addAddress(n.ns, { link: 'cni0', address: `${n.podCIDR.replace('.0/24', '.1')}/24` });
-      await nl.createVeth(n.ns, { name: 'vpod', peerName: 'eth0', peerNs: n.pod });
-      await nl.setLink(n.ns, { name: 'vpod', master: 'cni0', up: true });
-      await nl.setLink(n.ns, { name: 'cni0', up: true });
-      await nl.addAddress(n.pod, { link: 'eth0', address: `${n.podIP}/24` });
-      await nl.setLink(n.pod, { name: 'eth0', up: true });
-      await nl.setLink(n.pod, { name: 'lo', up: true });
-      await nl.addRoute(n.pod, { dst: '0.0.0.0/0', gateway: n.podCIDR.replace('.0/24', '.1') });
-    }
-  }, 60_000);
-
-  afterAll(() => {
-    nl.dispose();
-    for (const n of all) deleteNetns(n, { ignoreMissing: true });
-  });
+  const { nl, nodes, client } = useKernelLab(SUBNET);
 
   /** The cluster as the API would show it, every node running the agent with `backend`. */
-  const cluster = (backend: Backend, members = nodes): OverlayNode[] =>
+  const cluster = (backend: Backend, members: readonly TestNode[] = nodes): OverlayNode[] =>
     members.map((n) => ({
       name: n.name,
       podCIDR: n.podCIDR,
@@ -106,7 +27,7 @@ describeKernel('overlay on the real kernel', () => {
       backend,
     }));
 
-  async function sync(n: TestNode, backend: Backend, members = nodes) {
+  async function sync(n: TestNode, backend: Backend, members: readonly TestNode[] = nodes) {
     const underlay = await findUnderlay(nl, n.ns, { nodeIP: n.ip });
     const input: PlanInput = {
       backend,
