@@ -1,0 +1,129 @@
+/**
+ * The agent loop end to end: the real API server in-process and the real kernel
+ * (testing/kernel-lab.ts). One overlaySetup per node, from Node objects only: the node
+ * annotations are published, pods reach each other across nodes, a deleted Node's entries
+ * leave the others within 2 s, a route deleted by hand comes back within the resync period,
+ * and a restarted agent makes no kernel change.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Node } from '../lib/api/index.js';
+import { nodesResource } from '../lib/client/index.js';
+import type { ComponentRun } from '../lib/component/index.js';
+import { createNft } from '../lib/nft/index.js';
+import { createLogger, createRegistry, type ComponentRegistry } from '../lib/obs/index.js';
+import { eventually, startTestEnv, type TestEnv } from '../test/harness/cluster/env.js';
+import { describeKernel } from '../test/harness/kernel.js';
+import { parseOverlayConfig } from './config.js';
+import { overlaySetup } from './main.js';
+import { ANNOTATIONS, vtepMacFor } from './model.js';
+import { type LabNode, ping, sh, useKernelLab } from './testing/kernel-lab.js';
+
+const SUBNET = '172.31.78';
+
+interface Agent {
+  readonly metrics: ComponentRegistry;
+  stop(): Promise<void>;
+}
+
+describeKernel('overlay agent against the API server and the kernel', () => {
+  const { nl, nodes } = useKernelLab(SUBNET);
+  const [n1, n2, n3] = nodes;
+  let env: TestEnv;
+  const agents = new Map<string, Agent>();
+
+  beforeAll(async () => {
+    env = await startTestEnv();
+    for (const n of nodes) {
+      const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name }, spec: { podCIDR: n.podCIDR } };
+      await env.client.resource(nodesResource).create(node);
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const a of agents.values()) await a.stop();
+    await env?.stop();
+  });
+
+  function start(n: LabNode): Agent {
+    const config = parseOverlayConfig({
+      'node-name': n.name,
+      'node-ip': n.ip,
+      netns: n.ns,
+      'resync-period': '1s',
+    });
+    const metrics = createRegistry({ component: 'overlay' });
+    const client = env.newClient();
+    const run: ComponentRun = overlaySetup(config, { nl, nft: createNft({ netns: n.ns }) })({
+      log: createLogger({ component: 'overlay', level: 'error' }),
+      client,
+      metrics,
+      periodic: () => {
+        throw new Error('the overlay has no periodic tasks');
+      },
+    });
+    const ac = new AbortController();
+    const running = run.run(ac.signal);
+    const agent = {
+      metrics,
+      async stop() {
+        ac.abort();
+        await running;
+        client.close();
+        agents.delete(n.name);
+      },
+    };
+    agents.set(n.name, agent);
+    return agent;
+  }
+
+  async function syncs(a: Agent): Promise<number> {
+    const text = await a.metrics.registry.metrics();
+    return Number(/switchyard_overlay_sync_duration_seconds_count\{sync="kernel"\} (\d+)/.exec(text)?.[1] ?? 0);
+  }
+
+  it('publishes each node and connects the pods across nodes', async () => {
+    for (const n of nodes) start(n);
+    const node1 = await eventually('node-1 annotated', async () => {
+      const node = await env.client.resource(nodesResource).get('node-1');
+      return node.metadata.annotations?.[ANNOTATIONS.vtepMac] ? node : undefined;
+    });
+    expect(node1.metadata.annotations).toMatchObject({
+      [ANNOTATIONS.backend]: 'vxlan',
+      [ANNOTATIONS.publicIP]: n1.ip,
+      [ANNOTATIONS.vtepMac]: vtepMacFor('node-1'),
+    });
+    await eventually('pod 1 → pod 3', async () => (await ping(n1.pod, n3.podIP)) === 0, 15_000);
+    expect(await ping(n3.pod, n2.podIP)).toBe(0);
+  }, 30_000);
+
+  it('a route deleted by hand comes back within the resync period', async () => {
+    await sh(n2.ns, 'ip', 'route', 'del', '10.244.3.0/24');
+    const t0 = Date.now();
+    await eventually('route back', async () => (await sh(n2.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')) !== '', 5000);
+    expect(Date.now() - t0).toBeLessThan(2500);
+  });
+
+  it('a restarted agent changes nothing in the kernel', async () => {
+    await agents.get('node-1')?.stop();
+    const again = start(n1);
+    await eventually('a sync of the restarted agent', async () => (await syncs(again)) > 0);
+    const text = await again.metrics.registry.metrics();
+    expect(text).toContain('# TYPE switchyard_overlay_kernel_changes_total counter');
+    expect(text).not.toMatch(/^switchyard_overlay_kernel_changes_total\{/m);
+    expect(await ping(n1.pod, n3.podIP)).toBe(0);
+  }, 20_000);
+
+  it("a deleted Node's route, neighbour and FDB entry leave the others within 2 s", async () => {
+    await agents.get('node-3')?.stop();
+    const t0 = Date.now();
+    await env.client.resource(nodesResource).delete('node-3');
+    await eventually(
+      'node-3 gone from node-1',
+      async () => (await sh(n1.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')) === '',
+      2000,
+    );
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await sh(n1.ns, 'bridge', 'fdb', 'show', 'dev', 'sy-vx.1')).not.toContain(vtepMacFor('node-3'));
+    expect(await sh(n2.ns, 'ip', 'neigh', 'show', 'dev', 'sy-vx.1')).not.toContain('10.244.3.0');
+    expect(await ping(n1.pod, n2.podIP)).toBe(0);
+  }, 20_000);
+});
