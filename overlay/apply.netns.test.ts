@@ -10,7 +10,14 @@ import { describeKernel } from '../test/harness/kernel.js';
 import { findUnderlay, NAT_TABLE, syncKernel } from './apply.js';
 import { type Backend, type OverlayNode, vtepMacFor } from './model.js';
 import { deviceName, type PlanInput } from './plan.js';
-import { CLUSTER_CIDR as CLUSTER, type LabNode as TestNode, ping, sh, udpSource, useKernelLab } from './testing/kernel-lab.js';
+import {
+  CLUSTER_CIDR as CLUSTER,
+  ping,
+  sh,
+  type LabNode as TestNode,
+  udpSource,
+  useKernelLab,
+} from './testing/kernel-lab.js';
 
 const SUBNET = '172.31.77';
 
@@ -72,7 +79,8 @@ describeKernel('overlay on the real kernel', () => {
     });
 
     it('a second sync (a restart) changes nothing', async () => {
-      for (const n of nodes) expect(await sync(n, 'vxlan')).toEqual({ actions: [], masquerade: false, forwarding: false });
+      for (const n of nodes)
+        expect(await sync(n, 'vxlan')).toEqual({ actions: [], masquerade: false, forwarding: false });
     });
 
     it('pod-to-pod keeps the pod source; pod → outside is masqueraded to the node address', async () => {

@@ -4,10 +4,18 @@
  * plan's actions out one netlink call each, and writes the masquerade table through lib/nft
  * as one `nft -f -` transaction that replaces only that table.
  */
-import type { Netlink, NsRef } from '../lib/netlink/index.js';
-import { createNft, execaExec, type ExecFn, type Nft, Transaction } from '../lib/nft/index.js';
+
 import { invalid, isNotFound } from '../lib/errors/index.js';
-import { type Action, deviceName, type Observed, type PlanInput, planActions, ROUTE_PROTOCOL } from './plan.js';
+import type { Netlink, NsRef } from '../lib/netlink/index.js';
+import { createNft, type ExecFn, execaExec, type Nft, Transaction } from '../lib/nft/index.js';
+import {
+  type Action,
+  deviceName,
+  type Observed,
+  type PlanInput,
+  planActions,
+  ROUTE_PROTOCOL,
+} from './plan.js';
 
 /** The masquerade table: `ip switchyard-overlay`, owned by the agent alone. */
 export const NAT_TABLE = 'switchyard-overlay';
@@ -44,7 +52,10 @@ export async function findUnderlay(
 /** Reads the state `planActions` compares. */
 export async function observe(nl: Netlink, ns: NsRef, vni: number): Promise<Observed> {
   const name = deviceName(vni);
-  const [device, routes] = await Promise.all([nl.findLink(ns, name), nl.listRoutes(ns, { table: 254, family: 4 })]);
+  const [device, routes] = await Promise.all([
+    nl.findLink(ns, name),
+    nl.listRoutes(ns, { table: 254, family: 4 }),
+  ]);
   if (!device) return { addresses: [], neighbours: [], fdb: [], routes };
   const [addresses, neighbours, fdb] = await Promise.all([
     nl.listAddresses(ns, { link: name }),
@@ -127,7 +138,12 @@ export function masqueradeTransaction(clusterCIDR: string): Transaction {
     .destroy(table)
     .add(table)
     .add({ kind: 'chain', ...base, name: 'postrouting', type: 'nat', hook: 'postrouting', priority: 100 })
-    .add({ kind: 'rule', ...base, chain: 'postrouting', rule: `ip saddr ${clusterCIDR} ip daddr ${clusterCIDR} return` })
+    .add({
+      kind: 'rule',
+      ...base,
+      chain: 'postrouting',
+      rule: `ip saddr ${clusterCIDR} ip daddr ${clusterCIDR} return`,
+    })
     .add({ kind: 'rule', ...base, chain: 'postrouting', rule: 'ip daddr 224.0.0.0/4 return' })
     .add({ kind: 'rule', ...base, chain: 'postrouting', rule: `ip saddr ${clusterCIDR} masquerade` });
 }
@@ -136,7 +152,9 @@ export function masqueradeTransaction(clusterCIDR: string): Transaction {
 async function readMasquerade(nft: Nft): Promise<string[] | undefined> {
   try {
     const objects = await nft.listTable('ip', NAT_TABLE);
-    return objects.flatMap((o) => (o.kind === 'rule' ? [o.rule] : o.kind === 'chain' ? [`chain ${o.name} ${o.hook}`] : []));
+    return objects.flatMap((o) =>
+      o.kind === 'rule' ? [o.rule] : o.kind === 'chain' ? [`chain ${o.name} ${o.hook}`] : [],
+    );
   } catch (err: unknown) {
     if (isNotFound(err)) return undefined;
     throw err;
@@ -149,7 +167,13 @@ export async function ensureMasquerade(nft: Nft, clusterCIDR: string): Promise<b
   if (tx.error) throw tx.error;
   const want = tx.operations
     .slice(2)
-    .map((op) => (op.object.kind === 'rule' ? op.object.rule : op.object.kind === 'chain' ? `chain ${op.object.name} ${op.object.hook}` : ''));
+    .map((op) =>
+      op.object.kind === 'rule'
+        ? op.object.rule
+        : op.object.kind === 'chain'
+          ? `chain ${op.object.name} ${op.object.hook}`
+          : '',
+    );
   const have = await readMasquerade(nft);
   if (have && have.length === want.length && have.every((r, i) => r === want[i])) return false;
   await nft.run(tx);

@@ -64,12 +64,14 @@ export function parseOverlayConfig(values: FlagValues): OverlayConfig {
   if (backend !== 'vxlan' && backend !== 'host-gw')
     throw invalid('--backend', `must be vxlan or host-gw, got "${backend}"`);
   const vniText = get('vni');
-  const vni = vniText === undefined ? OVERLAY_DEFAULTS.vni : /^\d+$/.test(vniText) ? Number(vniText) : Number.NaN;
+  const vni =
+    vniText === undefined ? OVERLAY_DEFAULTS.vni : /^\d+$/.test(vniText) ? Number(vniText) : Number.NaN;
   if (!Number.isInteger(vni) || vni < 1 || vni > 16_777_215)
     throw invalid('--vni', `must be an integer 1–16777215, got "${vniText}"`);
   const iface = get('iface');
   const ip = get('node-ip');
-  if (iface !== undefined && ip !== undefined) throw invalid('--iface', 'give --iface or --node-ip, not both');
+  if (iface !== undefined && ip !== undefined)
+    throw invalid('--iface', 'give --iface or --node-ip, not both');
   if (iface !== undefined && !/^[A-Za-z0-9_.-]{1,15}$/.test(iface))
     throw invalid('--iface', `must be an interface name of 1–15 characters, got "${iface}"`);
   if (ip !== undefined && !isIPv4(ip)) throw invalid('--node-ip', `must be an IPv4 address, got "${ip}"`);
@@ -79,9 +81,11 @@ export function parseOverlayConfig(values: FlagValues): OverlayConfig {
   const cidr = parseCidr(cidrText, '--cluster-cidr');
   if (cidr.family !== 4) throw invalid('--cluster-cidr', `must be an IPv4 range, got "${cidrText}"`);
   const clusterCIDR = formatCidr(cidr);
-  if (clusterCIDR !== cidrText) throw invalid('--cluster-cidr', `has host bits set; the network is ${clusterCIDR}`);
+  if (clusterCIDR !== cidrText)
+    throw invalid('--cluster-cidr', `has host bits set; the network is ${clusterCIDR}`);
   const resync = get('resync-period');
-  const resyncPeriodMs = resync === undefined ? OVERLAY_DEFAULTS.resyncPeriodMs : parseDuration('--resync-period', resync);
+  const resyncPeriodMs =
+    resync === undefined ? OVERLAY_DEFAULTS.resyncPeriodMs : parseDuration('--resync-period', resync);
   const netns = get('netns');
   if (netns !== undefined && !/^[A-Za-z0-9_.-]+$/.test(netns))
     throw invalid('--netns', `must be a network namespace name, got "${netns}"`);

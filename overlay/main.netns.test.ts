@@ -10,7 +10,7 @@ import type { Node } from '../lib/api/index.js';
 import { nodesResource } from '../lib/client/index.js';
 import type { ComponentRun } from '../lib/component/index.js';
 import { createNft } from '../lib/nft/index.js';
-import { createLogger, createRegistry, type ComponentRegistry } from '../lib/obs/index.js';
+import { type ComponentRegistry, createLogger, createRegistry } from '../lib/obs/index.js';
 import { eventually, startTestEnv, type TestEnv } from '../test/harness/cluster/env.js';
 import { describeKernel } from '../test/harness/kernel.js';
 import { parseOverlayConfig } from './config.js';
@@ -34,7 +34,12 @@ describeKernel('overlay agent against the API server and the kernel', () => {
   beforeAll(async () => {
     env = await startTestEnv();
     for (const n of nodes) {
-      const node: Node = { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name }, spec: { podCIDR: n.podCIDR } };
+      const node: Node = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        metadata: { name: n.name },
+        spec: { podCIDR: n.podCIDR },
+      };
       await env.client.resource(nodesResource).create(node);
     }
   }, 60_000);
@@ -77,7 +82,9 @@ describeKernel('overlay agent against the API server and the kernel', () => {
 
   async function syncs(a: Agent): Promise<number> {
     const text = await a.metrics.registry.metrics();
-    return Number(/switchyard_overlay_sync_duration_seconds_count\{sync="kernel"\} (\d+)/.exec(text)?.[1] ?? 0);
+    return Number(
+      /switchyard_overlay_sync_duration_seconds_count\{sync="kernel"\} (\d+)/.exec(text)?.[1] ?? 0,
+    );
   }
 
   it('publishes each node and connects the pods across nodes', async () => {
@@ -98,7 +105,11 @@ describeKernel('overlay agent against the API server and the kernel', () => {
   it('a route deleted by hand comes back within the resync period', async () => {
     await sh(n2.ns, 'ip', 'route', 'del', '10.244.3.0/24');
     const t0 = Date.now();
-    await eventually('route back', async () => (await sh(n2.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')) !== '', 5000);
+    await eventually(
+      'route back',
+      async () => (await sh(n2.ns, 'ip', '-4', 'route', 'show', '10.244.3.0/24')) !== '',
+      5000,
+    );
     expect(Date.now() - t0).toBeLessThan(2500);
   });
 
@@ -109,6 +120,7 @@ describeKernel('overlay agent against the API server and the kernel', () => {
     const text = await again.metrics.registry.metrics();
     expect(text).toContain('# TYPE switchyard_overlay_kernel_changes_total counter');
     expect(text).not.toMatch(/^switchyard_overlay_kernel_changes_total\{/m);
+    expect(text).not.toMatch(/^switchyard_overlay_sync_errors_total\{/m);
     expect(await ping(n1.pod, n3.podIP)).toBe(0);
   }, 20_000);
 

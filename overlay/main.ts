@@ -7,14 +7,20 @@
  */
 import { Counter, Gauge } from 'prom-client';
 import { nodesResource, SharedInformerFactory } from '../lib/client/index.js';
-import { type ComponentContext, type ComponentFlags, type ComponentRun, coalescedSync, runClientComponent } from '../lib/component/index.js';
+import {
+  type ComponentContext,
+  type ComponentFlags,
+  type ComponentRun,
+  coalescedSync,
+  runClientComponent,
+} from '../lib/component/index.js';
 import { createNetlink, type Netlink } from '../lib/netlink/index.js';
 import type { Nft } from '../lib/nft/index.js';
 import { HealthChecks } from '../lib/obs/index.js';
 import { findUnderlay, overlayNft, syncKernel, type Underlay } from './apply.js';
 import type { OverlayConfig } from './config.js';
 import { type OverlayNode, publicationPatch, toOverlayNode, vtepMacFor } from './model.js';
-import { peersOf, type PlanInput } from './plan.js';
+import { type PlanInput, peersOf } from './plan.js';
 
 /** Shortest gap between two event-driven syncs (a burst of Node updates is one sync). */
 export const MIN_SYNC_INTERVAL_MS = 200;
@@ -26,7 +32,11 @@ export interface OverlayDeps {
 }
 
 /** The underlay for this sync: from `--iface`, `--node-ip`, or the own Node's InternalIP. */
-async function underlayOf(config: OverlayConfig, deps: OverlayDeps, self: OverlayNode | undefined): Promise<Underlay> {
+async function underlayOf(
+  config: OverlayConfig,
+  deps: OverlayDeps,
+  self: OverlayNode | undefined,
+): Promise<Underlay> {
   const u = config.underlay;
   if (u.kind === 'iface') return findUnderlay(deps.nl, config.netns, { iface: u.iface });
   const nodeIP = u.kind === 'ip' ? u.ip : self?.nodeIP;
@@ -35,7 +45,10 @@ async function underlayOf(config: OverlayConfig, deps: OverlayDeps, self: Overla
 }
 
 /** The overlay's loop, for runClientComponent (or a test's own context). */
-export function overlaySetup(config: OverlayConfig, deps: OverlayDeps): (ctx: ComponentContext) => ComponentRun {
+export function overlaySetup(
+  config: OverlayConfig,
+  deps: OverlayDeps,
+): (ctx: ComponentContext) => ComponentRun {
   return ({ log, client, metrics }) => {
     const informers = new SharedInformerFactory(client, {
       onError: (informer, err) => log.warn('informer error', { informer, error: String(err) }),
@@ -121,7 +134,11 @@ export function overlaySetup(config: OverlayConfig, deps: OverlayDeps): (ctx: Co
 }
 
 /** Runs the overlay agent until a signal; returns the exit status. */
-export async function runOverlay(config: OverlayConfig, flags: ComponentFlags, stderr: NodeJS.WritableStream): Promise<number> {
+export async function runOverlay(
+  config: OverlayConfig,
+  flags: ComponentFlags,
+  stderr: NodeJS.WritableStream,
+): Promise<number> {
   const nl = createNetlink();
   try {
     return await runClientComponent({

@@ -45,7 +45,11 @@ function backendOf(v: string | undefined): Backend | undefined {
 /** Converts a Node (the informer's transform). */
 export function toOverlayNode(node: Node): OverlayNode {
   const annotations = node.metadata.annotations ?? {};
-  const cidrs = node.spec?.podCIDRs?.length ? node.spec.podCIDRs : node.spec?.podCIDR ? [node.spec.podCIDR] : [];
+  const cidrs = node.spec?.podCIDRs?.length
+    ? node.spec.podCIDRs
+    : node.spec?.podCIDR
+      ? [node.spec.podCIDR]
+      : [];
   const podCIDR = cidrs.find((c) => isIPv4(c.split('/')[0] ?? ''));
   const published = annotations[ANNOTATIONS.publicIP];
   const internal = node.status?.addresses?.find((a) => a.type === 'InternalIP' && isIPv4(a.address))?.address;
@@ -76,7 +80,12 @@ export interface Publication {
  */
 export function publicationPatch(current: OverlayNode | undefined, p: Publication): object | undefined {
   const mac = p.vtepMac ?? null;
-  if (current && current.backend === p.backend && current.publicIP === p.publicIP && (current.vtepMac ?? null) === mac)
+  if (
+    current &&
+    current.backend === p.backend &&
+    current.publicIP === p.publicIP &&
+    (current.vtepMac ?? null) === mac
+  )
     return undefined;
   return {
     metadata: {

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Link, Route } from '../lib/netlink/index.js';
 import type { OverlayNode } from './model.js';
-import { type Action, type Observed, type PlanInput, desiredState, ownsRoute, planActions } from './plan.js';
+import { type Action, desiredState, type Observed, ownsRoute, type PlanInput, planActions } from './plan.js';
 
 const MAC = ['02:00:00:00:00:01', '02:00:00:00:00:02', '02:00:00:00:00:03'] as const;
 const node = (i: number, extra: Partial<OverlayNode> = {}): OverlayNode => ({
@@ -69,7 +69,16 @@ const converged = (): Observed => ({
     state: 'permanent' as const,
   })),
   routes: [
-    { family: 4, dst: '10.244.1.0/24', table: 254, type: 'unicast', scope: 'link', protocol: 'kernel', dev: 'cni0', onlink: false },
+    {
+      family: 4,
+      dst: '10.244.1.0/24',
+      table: 254,
+      type: 'unicast',
+      scope: 'link',
+      protocol: 'kernel',
+      dev: 'cni0',
+      onlink: false,
+    },
     route('10.244.2.0/24'),
     route('10.244.3.0/24'),
     route('172.30.0.0/16', { protocol: 'kernel', dev: 'eth0', onlink: false }),
@@ -80,7 +89,15 @@ const empty: Observed = { addresses: [], neighbours: [], fdb: [], routes: [] };
 describe('desiredState', () => {
   it('vxlan: a device of underlay MTU − 50, the own .0/32, and per peer neighbour, FDB and onlink route', () => {
     expect(desiredState(input())).toEqual({
-      device: { name: 'sy-vx.1', vni: 1, local: '172.30.0.11', dstPort: 4789, dev: 'eth0', mtu: 1450, mac: MAC[0] },
+      device: {
+        name: 'sy-vx.1',
+        vni: 1,
+        local: '172.30.0.11',
+        dstPort: 4789,
+        dev: 'eth0',
+        mtu: 1450,
+        mac: MAC[0],
+      },
       address: '10.244.1.0/32',
       neighbours: [
         { address: '10.244.2.0', mac: MAC[1] },
@@ -198,13 +215,24 @@ describe('planActions', () => {
       { nodes: [node(1), node(2)] },
       {
         ...converged(),
-        device: vxlanLink({ vxlan: { vni: 1, local: '172.30.0.11', dstPort: 8472, dev: 'eth0', learning: true, ttl: 0 } }),
+        device: vxlanLink({
+          vxlan: { vni: 1, local: '172.30.0.11', dstPort: 8472, dev: 'eth0', learning: true, ttl: 0 },
+        }),
       },
       [
         { kind: 'delete-link', name: 'sy-vx.1', reason: 'dstport 8472' },
         {
           kind: 'create-vxlan',
-          spec: { name: 'sy-vx.1', vni: 1, local: '172.30.0.11', dstPort: 4789, dev: 'eth0', mtu: 1450, mac: MAC[0], learning: false },
+          spec: {
+            name: 'sy-vx.1',
+            vni: 1,
+            local: '172.30.0.11',
+            dstPort: 4789,
+            dev: 'eth0',
+            mtu: 1450,
+            mac: MAC[0],
+            learning: false,
+          },
         },
         { kind: 'set-link', name: 'sy-vx.1', up: true },
         { kind: 'add-address', link: 'sy-vx.1', address: '10.244.1.0/32' },
@@ -222,7 +250,9 @@ describe('planActions', () => {
       {
         ...converged(),
         addresses: ['10.244.1.0/32', '10.9.9.9/24'],
-        neighbours: converged().neighbours.map((n) => (n.address === '10.244.2.0' ? { ...n, mac: '02:00:00:00:00:99' } : n)),
+        neighbours: converged().neighbours.map((n) =>
+          n.address === '10.244.2.0' ? { ...n, mac: '02:00:00:00:00:99' } : n,
+        ),
       },
       [
         { kind: 'set-neighbour', link: 'sy-vx.1', address: '10.244.2.0', mac: MAC[1] },
@@ -264,7 +294,9 @@ describe('planActions', () => {
     // The converged fixture is what the empty-node plan writes: checked by the table above;
     // here: every route the plan writes is one it owns, so it can also remove it later.
     for (const r of desiredState(input()).routes)
-      expect(ownsRoute(input(), route(r.dst, { gateway: r.gateway, dev: r.dev ?? 'eth0', onlink: r.onlink }))).toBe(true);
+      expect(
+        ownsRoute(input(), route(r.dst, { gateway: r.gateway, dev: r.dev ?? 'eth0', onlink: r.onlink })),
+      ).toBe(true);
   });
 });
 
@@ -272,8 +304,16 @@ describe('ownsRoute', () => {
   it.each([
     ['a tunnel route of a peer', route('10.244.2.0/24'), true],
     ['a host-gw route (protocol static)', route('10.244.2.0/24', { dev: 'eth0', onlink: false }), true],
-    ['the own pod range (the CNI bridge)', route('10.244.1.0/24', { protocol: 'kernel', dev: 'cni0' }), false],
-    ['a boot route into the cluster range on another device', route('10.244.7.0/24', { protocol: 'boot', dev: 'eth0' }), false],
+    [
+      'the own pod range (the CNI bridge)',
+      route('10.244.1.0/24', { protocol: 'kernel', dev: 'cni0' }),
+      false,
+    ],
+    [
+      'a boot route into the cluster range on another device',
+      route('10.244.7.0/24', { protocol: 'boot', dev: 'eth0' }),
+      false,
+    ],
     ['a static route outside the cluster range', route('192.168.0.0/24', { dev: 'eth0' }), false],
     ['the cluster range itself is wider than no peer… but equal is allowed', route('10.244.0.0/16'), true],
     ['a wider route covering the cluster range', route('10.0.0.0/8'), false],

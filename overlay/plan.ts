@@ -12,8 +12,9 @@
  * protocol `static` (what it writes for host-gw); the CNI bridge's connected route for the own
  * range, and anything else, are left alone.
  */
-import type { FdbEntry, Link, Neighbour, Route, VxlanSpec } from '../lib/netlink/index.js';
+
 import { contains, nthAddress, parseCidr } from '../lib/net/index.js';
+import type { FdbEntry, Link, Neighbour, Route, VxlanSpec } from '../lib/netlink/index.js';
 import type { Backend, OverlayNode } from './model.js';
 
 /** IANA's VXLAN port (RFC 7348 §5); the kernel's default is 8472. */
@@ -83,7 +84,13 @@ export interface Observed {
 export type Action =
   | { readonly kind: 'delete-link'; readonly name: string; readonly reason: string }
   | { readonly kind: 'create-vxlan'; readonly spec: VxlanSpec }
-  | { readonly kind: 'set-link'; readonly name: string; readonly mtu?: number; readonly mac?: string; readonly up?: true }
+  | {
+      readonly kind: 'set-link';
+      readonly name: string;
+      readonly mtu?: number;
+      readonly mac?: string;
+      readonly up?: true;
+    }
   | { readonly kind: 'add-address'; readonly link: string; readonly address: string }
   | { readonly kind: 'delete-address'; readonly link: string; readonly address: string }
   | { readonly kind: 'set-neighbour'; readonly link: string; readonly address: string; readonly mac: string }
@@ -175,7 +182,11 @@ function routeMatches(want: RouteWant, r: Route): boolean {
 function deviceActions(want: Desired['device'], observed: Observed, input: PlanInput): [Action[], boolean] {
   const existing = observed.device;
   const name = deviceName(input.vni);
-  if (!want) return [existing?.kind === 'vxlan' ? [{ kind: 'delete-link', name, reason: 'backend host-gw' }] : [], false];
+  if (!want)
+    return [
+      existing?.kind === 'vxlan' ? [{ kind: 'delete-link', name, reason: 'backend host-gw' }] : [],
+      false,
+    ];
   const actions: Action[] = [];
   const mismatch = existing ? deviceMismatch(want, existing) : 'missing';
   if (existing && mismatch) actions.push({ kind: 'delete-link', name, reason: mismatch });
@@ -205,7 +216,12 @@ export function planActions(input: PlanInput, observed: Observed): Action[] {
   const [actions, fresh] = deviceActions(want.device, observed, input);
   // A recreated device starts empty: nothing hanging off the old one survives its deletion.
   const seen: Observed = fresh
-    ? { addresses: [], neighbours: [], fdb: [], routes: observed.routes.filter((r) => r.dev !== deviceName(input.vni)) }
+    ? {
+        addresses: [],
+        neighbours: [],
+        fdb: [],
+        routes: observed.routes.filter((r) => r.dev !== deviceName(input.vni)),
+      }
     : observed;
   const link = want.device?.name;
   const adds: Action[] = [];
@@ -235,9 +251,10 @@ export function planActions(input: PlanInput, observed: Observed): Action[] {
   }
   const owned = seen.routes.filter((r) => ownsRoute(input, r));
   for (const r of want.routes)
-    if (!owned.some((o) => o.dst === r.dst && routeMatches(r, o))) adds.push({ kind: 'replace-route', route: r });
+    if (!owned.some((o) => o.dst === r.dst && routeMatches(r, o)))
+      adds.push({ kind: 'replace-route', route: r });
+  // A wanted destination is fixed in place by replace-route (same key: dst, metric 0).
   for (const o of owned)
-    // A wanted destination is fixed in place by replace-route (same key: dst, metric 0).
     if (!want.routes.some((r) => r.dst === o.dst && o.metric === undefined))
       routeRemoves.push({ kind: 'delete-route', route: o });
   // A stale FDB entry for a MAC that moved is removed before its replacement is added.

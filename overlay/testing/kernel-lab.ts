@@ -51,7 +51,10 @@ export function useKernelLab(subnet: string): KernelLab {
     for (const n of all) createNetns(n);
     await nl.createBridge(fabric, { name: 'fab0' });
     await nl.setLink(fabric, { name: 'fab0', up: true });
-    const hosts = [...nodes.map((n, i) => ({ ns: n.ns, ip: n.ip, port: `p${i}` })), { ns: client, ip: clientIP, port: 'pc' }];
+    const hosts = [
+      ...nodes.map((n, i) => ({ ns: n.ns, ip: n.ip, port: `p${i}` })),
+      { ns: client, ip: clientIP, port: 'pc' },
+    ];
     for (const h of hosts) {
       await nl.createVeth(fabric, { name: h.port, peerName: 'eth0', peerNs: h.ns });
       await nl.setLink(fabric, { name: h.port, master: 'fab0', up: true });
@@ -82,7 +85,11 @@ export function useKernelLab(subnet: string): KernelLab {
 
 /** Exit status of one ping from `ns` to `ip`. */
 export async function ping(ns: string, ip: string): Promise<number> {
-  const r = await runInNetns(ns, { cmd: 'ping', args: ['-c', '1', '-W', '2', '-q', ip] }, { timeoutMs: 5000 });
+  const r = await runInNetns(
+    ns,
+    { cmd: 'ping', args: ['-c', '1', '-W', '2', '-q', ip] },
+    { timeoutMs: 5000 },
+  );
   return r.exitCode;
 }
 
@@ -98,7 +105,9 @@ export async function udpSource(from: LabNode, toNs: string, toIP: string): Prom
   const server = await createUdpSocketIn(toNs, { host: toIP, port: 0 });
   const client = await createUdpSocketIn(from.pod, { host: from.podIP, port: 0 });
   try {
-    const got = new Promise<string>((resolve) => server.once('message', (_m, rinfo) => resolve(rinfo.address)));
+    const got = new Promise<string>((resolve) =>
+      server.once('message', (_m, rinfo) => resolve(rinfo.address)),
+    );
     client.send('hi', server.address().port, toIP);
     return await got;
   } finally {
