@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FakeNetlink } from '../lib/netlink/index.js';
-import { FakeNft } from '../lib/nft/index.js';
-import { findUnderlay, masqueradeTransaction, syncKernel } from './apply.js';
+import { type ExecFn, FakeNft } from '../lib/nft/index.js';
+import { findUnderlay, masqueradeTransaction, overlayNft, syncKernel } from './apply.js';
 import { type Backend, type OverlayNode, vtepMacFor } from './model.js';
 import type { PlanInput } from './plan.js';
 
@@ -92,6 +92,17 @@ describe('syncKernel over the fakes', () => {
       add rule ip switchyard-overlay postrouting ip saddr 10.244.0.0/16 masquerade
       "
     `);
+  });
+
+  it('runs nft in the own namespace without --netns, through `ip netns exec` with it', async () => {
+    const calls: string[] = [];
+    const exec: ExecFn = async (file, args) => {
+      calls.push([file, ...args].join(' '));
+      return { exitCode: 0, stdout: '', stderr: '' };
+    };
+    await overlayNft(undefined, exec).run(masqueradeTransaction('10.244.0.0/16'));
+    await overlayNft('sy-node-1', exec).run(masqueradeTransaction('10.244.0.0/16'));
+    expect(calls).toEqual(['nft -f -', 'ip netns exec sy-node-1 nft -f -']);
   });
 
   it('findUnderlay names the flag when nothing matches', async () => {

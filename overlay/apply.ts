@@ -185,12 +185,12 @@ export async function ensureMasquerade(nft: Nft, clusterCIDR: string): Promise<b
  * lib/nft always runs `ip netns exec NS nft …`, which takes names only, so for the own
  * namespace the prefix is dropped and `nft` runs directly.
  */
-export function overlayNft(netns: string | undefined): Nft {
-  if (netns !== undefined) return createNft({ netns });
+export function overlayNft(netns: string | undefined, exec: ExecFn = execaExec): Nft {
+  if (netns !== undefined) return createNft({ netns, exec });
   const own: ExecFn = (file, args, options) =>
     file === 'ip' && args[0] === 'netns' && args[1] === 'exec'
-      ? execaExec(args[3] as string, args.slice(4), options)
-      : execaExec(file, args, options);
+      ? exec(args[3] as string, args.slice(4), options)
+      : exec(file, args, options);
   return createNft({ netns: 'self', exec: own });
 }
 
