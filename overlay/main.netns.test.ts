@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Node } from '../lib/api/index.js';
 import { nodesResource } from '../lib/client/index.js';
 import type { ComponentRun } from '../lib/component/index.js';
+import { connectTcpIn, createTcpServerIn } from '../lib/netns/index.js';
 import { createNft } from '../lib/nft/index.js';
 import { type ComponentRegistry, createLogger, createRegistry } from '../lib/obs/index.js';
 import { eventually, startTestEnv, type TestEnv } from '../test/harness/cluster/env.js';
@@ -123,6 +124,44 @@ describeKernel('overlay agent against the API server and the kernel', () => {
     expect(text).not.toMatch(/^switchyard_overlay_sync_errors_total\{/m);
     expect(await ping(n1.pod, n3.podIP)).toBe(0);
   }, 20_000);
+
+  it("a long TCP transfer between pods survives restarts of both ends' agents", async () => {
+    const server = await createTcpServerIn(n3.pod, { host: n3.podIP, port: 0 });
+    let received = 0;
+    const closed = new Promise<void>((resolve, reject) =>
+      server.once('connection', (s) => {
+        s.on('data', (b: Buffer) => {
+          received += b.length;
+        });
+        s.once('error', reject);
+        s.once('end', () => resolve());
+      }),
+    );
+    const port = (server.address() as { port: number }).port;
+    const conn = await connectTcpIn(n1.pod, { host: n3.podIP, port, timeoutMs: 5000 });
+    conn.resume();
+    const chunk = Buffer.alloc(64 * 1024, 1);
+    let sent = 0;
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        sent += chunk.length;
+        if (!conn.write(chunk)) await new Promise((r) => conn.once('drain', r));
+      }
+      conn.end();
+    })();
+    for (const n of [n1, n3]) {
+      await agents.get(n.name)?.stop();
+      const again = start(n);
+      await eventually(`a sync of the restarted ${n.name}`, async () => (await syncs(again)) > 0);
+    }
+    writing = false;
+    await writer;
+    await closed;
+    server.close();
+    expect(received).toBe(sent);
+    expect(sent).toBeGreaterThan(chunk.length * 4);
+  }, 30_000);
 
   it("a deleted Node's route, neighbour and FDB entry leave the others within 2 s", async () => {
     await agents.get('node-3')?.stop();
