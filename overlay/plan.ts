@@ -206,14 +206,63 @@ function deviceActions(want: Desired['device'], observed: Observed, input: PlanI
   return [actions, false];
 }
 
+/** Additions and removals of one kind of entry. */
+interface Delta {
+  readonly adds: Action[];
+  readonly removes: Action[];
+}
+
+/** The device's address, FDB entries and neighbours against what hangs off it now. */
+function deviceEntryDelta(link: string, want: Desired, seen: Observed): Delta {
+  const adds: Action[] = [];
+  const removes: Action[] = [];
+  if (want.address && !seen.addresses.includes(want.address))
+    adds.push({ kind: 'add-address', link, address: want.address });
+  for (const a of seen.addresses)
+    if (a !== want.address && a.includes('.')) removes.push({ kind: 'delete-address', link, address: a });
+  const fdb = seen.fdb.filter((e) => e.link === link && e.self && e.state === 'permanent');
+  for (const f of want.fdb)
+    if (!fdb.some((e) => e.mac === f.mac && e.dst === f.dst)) {
+      // A peer that moved: its old entry goes first (the MAC is the FDB key).
+      if (fdb.some((e) => e.mac === f.mac)) adds.push({ kind: 'delete-fdb', link, mac: f.mac });
+      adds.push({ kind: 'add-fdb', link, ...f });
+    }
+  for (const e of fdb)
+    if (!want.fdb.some((f) => f.mac === e.mac))
+      removes.push({ kind: 'delete-fdb', link, mac: e.mac, ...(e.dst ? { dst: e.dst } : {}) });
+  const neigh = seen.neighbours.filter((n) => n.link === link && n.family === 4 && n.state === 'permanent');
+  for (const n of want.neighbours)
+    if (!neigh.some((o) => o.address === n.address && o.mac === n.mac))
+      adds.push({ kind: 'set-neighbour', link, ...n });
+  for (const o of neigh)
+    if (!want.neighbours.some((n) => n.address === o.address))
+      removes.push({ kind: 'delete-neighbour', link, address: o.address });
+  return { adds, removes };
+}
+
+/** The owned routes against the wanted ones; a wanted destination is fixed in place by replace. */
+function routeDelta(input: PlanInput, want: Desired, seen: Observed): Delta {
+  const owned = seen.routes.filter((r) => ownsRoute(input, r));
+  return {
+    adds: want.routes
+      .filter((r) => !owned.some((o) => o.dst === r.dst && routeMatches(r, o)))
+      .map((route) => ({ kind: 'replace-route', route })),
+    // replace-route keys on dst and metric 0, so only other metrics and unwanted dsts go.
+    removes: owned
+      .filter((o) => !want.routes.some((r) => r.dst === o.dst && o.metric === undefined))
+      .map((route) => ({ kind: 'delete-route', route })),
+  };
+}
+
 /**
  * The ordered actions from `observed` to `desiredState(input)`: the device first, then what
- * makes packets flow (address, FDB, neighbours, routes), then removals of what is no longer
- * wanted. Empty when the kernel is already right, so a restart changes nothing.
+ * makes packets flow (address, FDB, neighbours, routes), then removals in the reverse order
+ * (routes, neighbours, FDB, addresses), so no packet meets a half-removed peer. Empty when
+ * the kernel is already right, so a restart changes nothing.
  */
 export function planActions(input: PlanInput, observed: Observed): Action[] {
   const want = desiredState(input);
-  const [actions, fresh] = deviceActions(want.device, observed, input);
+  const [device, fresh] = deviceActions(want.device, observed, input);
   // A recreated device starts empty: nothing hanging off the old one survives its deletion.
   const seen: Observed = fresh
     ? {
@@ -223,44 +272,7 @@ export function planActions(input: PlanInput, observed: Observed): Action[] {
         routes: observed.routes.filter((r) => r.dev !== deviceName(input.vni)),
       }
     : observed;
-  const link = want.device?.name;
-  const adds: Action[] = [];
-  const removes: Action[] = [];
-  const routeRemoves: Action[] = [];
-  if (link) {
-    if (want.address && !seen.addresses.includes(want.address))
-      adds.push({ kind: 'add-address', link, address: want.address });
-    for (const a of seen.addresses)
-      if (a !== want.address && a.includes('.')) removes.push({ kind: 'delete-address', link, address: a });
-    const fdb = seen.fdb.filter((e) => e.link === link && e.self && e.state === 'permanent');
-    for (const f of want.fdb)
-      if (!fdb.some((e) => e.mac === f.mac && e.dst === f.dst)) {
-        if (fdb.some((e) => e.mac === f.mac)) removes.unshift({ kind: 'delete-fdb', link, mac: f.mac });
-        adds.push({ kind: 'add-fdb', link, ...f });
-      }
-    for (const e of fdb)
-      if (!want.fdb.some((f) => f.mac === e.mac))
-        removes.push({ kind: 'delete-fdb', link, mac: e.mac, ...(e.dst ? { dst: e.dst } : {}) });
-    const neigh = seen.neighbours.filter((n) => n.link === link && n.family === 4 && n.state === 'permanent');
-    for (const n of want.neighbours)
-      if (!neigh.some((o) => o.address === n.address && o.mac === n.mac))
-        adds.push({ kind: 'set-neighbour', link, ...n });
-    for (const o of neigh)
-      if (!want.neighbours.some((n) => n.address === o.address))
-        removes.push({ kind: 'delete-neighbour', link, address: o.address });
-  }
-  const owned = seen.routes.filter((r) => ownsRoute(input, r));
-  for (const r of want.routes)
-    if (!owned.some((o) => o.dst === r.dst && routeMatches(r, o)))
-      adds.push({ kind: 'replace-route', route: r });
-  // A wanted destination is fixed in place by replace-route (same key: dst, metric 0).
-  for (const o of owned)
-    if (!want.routes.some((r) => r.dst === o.dst && o.metric === undefined))
-      routeRemoves.push({ kind: 'delete-route', route: o });
-  // A stale FDB entry for a MAC that moved is removed before its replacement is added.
-  const early = removes.filter((a) => a.kind === 'delete-fdb' && want.fdb.some((f) => f.mac === a.mac));
-  const late = removes.filter((a) => !early.includes(a));
-  // Removals run in the reverse order of additions (routes, neighbours, FDB, addresses), so no
-  // packet meets a half-removed peer.
-  return [...actions, ...early, ...adds, ...routeRemoves, ...late.reverse()];
+  const entries = want.device ? deviceEntryDelta(want.device.name, want, seen) : { adds: [], removes: [] };
+  const routes = routeDelta(input, want, seen);
+  return [...device, ...entries.adds, ...routes.adds, ...routes.removes, ...entries.removes.reverse()];
 }
