@@ -14,6 +14,7 @@ import {
   coalescedSync,
   runClientComponent,
 } from '../lib/component/index.js';
+import { notFound } from '../lib/errors/index.js';
 import { createNetlink, type Netlink } from '../lib/netlink/index.js';
 import type { Nft } from '../lib/nft/index.js';
 import { HealthChecks } from '../lib/obs/index.js';
@@ -40,7 +41,8 @@ async function underlayOf(
   const u = config.underlay;
   if (u.kind === 'iface') return findUnderlay(deps.nl, config.netns, { iface: u.iface });
   const nodeIP = u.kind === 'ip' ? u.ip : self?.nodeIP;
-  if (!nodeIP) throw new Error(`node ${config.nodeName} has no InternalIP yet (or give --node-ip/--iface)`);
+  // Retried by the sync loop: the kubelet may not have reported the node's addresses yet.
+  if (!nodeIP) throw notFound('InternalIP of node', `${config.nodeName} (or give --node-ip or --iface)`);
   return findUnderlay(deps.nl, config.netns, { nodeIP });
 }
 
