@@ -29,6 +29,7 @@ export const commandEntries: readonly CommandEntry[] = [
   entry('scheduler', async () => (await import('./scheduler.js')).schedulerCommand),
   entry('controller-manager', async () => (await import('./controller-manager.js')).controllerManagerCommand),
   entry('kubelet', async () => (await import('./kubelet.js')).kubeletCommand),
+  entry('overlay', async () => (await import('./overlay.js')).overlayCommand),
   entry('cni', async () => (await import('./cni.js')).cniCommand),
   entry('images', async () => (await import('./images.js')).imagesCommand),
   entry('bench', async () => (await import('./bench.js')).benchCommand),
