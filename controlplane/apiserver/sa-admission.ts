@@ -70,7 +70,8 @@ export async function admitServiceAccount(
   lookup: ServiceAccountLookup,
   random: () => number = Math.random,
 ): Promise<void> {
-  if (r.operation !== 'CREATE' || r.subresource !== '' || r.info.group !== '' || r.info.kind !== 'Pod') return;
+  if (r.operation !== 'CREATE' || r.subresource !== '' || r.info.group !== '' || r.info.kind !== 'Pod')
+    return;
   const pod = r.object;
   const meta = record(pod?.metadata);
   const spec = record(pod?.spec);
