@@ -1,6 +1,7 @@
 /** The ServiceAccount admission plugin: pure cases, then through a real server's pod creation. */
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../lib/api/json.js';
+import { parseAdmissionPlugins } from './main.js';
 import type { AdmissionRequest } from './registry/types.js';
 import { BUILTIN_RESOURCES, type ResourceInfo } from './resources.js';
 import {
@@ -139,5 +140,15 @@ describe('ServiceAccount admission in the API server', () => {
     expect(volume.projected).toEqual(apiAccessVolume('x').projected);
     const c = (spec.containers as JsonObject[])[0] as JsonObject;
     expect(c.volumeMounts).toEqual([{ name: volume.name, readOnly: true, mountPath: API_TOKEN_MOUNT_PATH }]);
+  });
+});
+
+describe('--enable-admission-plugins', () => {
+  it('names ServiceAccount, and refuses a plugin it does not know, naming the flag', () => {
+    expect([...parseAdmissionPlugins('ServiceAccount')]).toEqual(['ServiceAccount']);
+    expect(parseAdmissionPlugins(undefined).size).toBe(0);
+    expect(() => parseAdmissionPlugins('ServiceAccount,Bogus')).toThrow(
+      /--enable-admission-plugins: unknown plugin "Bogus"; known: ServiceAccount/,
+    );
   });
 });
