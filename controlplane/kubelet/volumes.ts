@@ -313,8 +313,11 @@ export function setUpVolumes(pod: KubeletPod, rootDir: string, objects: PodConfi
     try {
       const s = v.source;
       if (s.kind === 'emptyDir') {
-        mkdirSync(path, { recursive: true });
-        chmodSync(path, 0o777);
+        // Made once: later syncs leave what the containers did to it alone.
+        if (!existsSync(path)) {
+          mkdirSync(path, { recursive: true });
+          chmodSync(path, 0o777);
+        }
       } else if (s.kind === 'hostPath') checkHostPath(s.path, s.type);
       else writeProjected(path, volumeFiles(s, pod, objects));
     } catch (err) {
