@@ -33,7 +33,7 @@ describe('labComponents', () => {
       [
         'apiserver',
         'sy-c1-control-plane',
-        'apiserver --data-dir /s/apiserver --listen 172.30.0.2:6443 --advertise-address 172.30.0.2',
+        'apiserver --data-dir /s/apiserver --listen 172.30.0.2:6443 --advertise-address 172.30.0.2 --enable-admission-plugins ServiceAccount',
         '/s/logs/apiserver.log',
       ],
       [

@@ -105,6 +105,8 @@ export function labComponents(input: ComponentsInput): ComponentSpec[] {
         `${host}:${APISERVER_PORT}`,
         '--advertise-address',
         host,
+        '--enable-admission-plugins',
+        'ServiceAccount',
       ],
       health: { scheme: 'https', host, port: APISERVER_PORT, path: '/readyz' },
       log: log('apiserver'),

@@ -22,6 +22,8 @@ export const apiserverCommand: Command = {
   --service-cluster-ip-range CIDR ClusterIP range (default 10.96.0.0/16)
   --service-node-port-range A-B   NodePort range (default 30000-32767)
   --etcd-servers URLS             comma-separated etcd client URLs; default: embedded SQLite in DIR
+  --enable-admission-plugins LIST optional admission plugins: ServiceAccount (pods get their
+                                  service account's token volume; needs the controller manager)
 ${componentFlagsUsage(34, LOG_FLAGS)}`,
   async run(args, ctx) {
     const parsed = parseFlags(args, {
@@ -32,6 +34,7 @@ ${componentFlagsUsage(34, LOG_FLAGS)}`,
       'service-cluster-ip-range': { type: 'string' },
       'service-node-port-range': { type: 'string' },
       'etcd-servers': { type: 'string' },
+      'enable-admission-plugins': { type: 'string' },
     });
     const dataDir = stringFlag(parsed, 'data-dir');
     if (!dataDir) throw new UsageError('--data-dir is required');
@@ -45,6 +48,7 @@ ${componentFlagsUsage(34, LOG_FLAGS)}`,
         ...stringField(parsed, 'service-cluster-ip-range', 'serviceClusterIpRange'),
         ...stringField(parsed, 'service-node-port-range', 'serviceNodePortRange'),
         ...stringField(parsed, 'etcd-servers', 'etcdServers'),
+        ...stringField(parsed, 'enable-admission-plugins', 'enableAdmissionPlugins'),
       },
       ctx.stderr,
     );

@@ -19,6 +19,8 @@ export interface ApiServerFlags {
   readonly serviceClusterIpRange?: string;
   readonly serviceNodePortRange?: string;
   readonly advertiseAddress?: string;
+  /** Comma-separated optional admission plugins to run (only `ServiceAccount` so far). */
+  readonly enableAdmissionPlugins?: string;
   /** Default info. */
   readonly logLevel?: LogLevel;
 }
@@ -34,12 +36,31 @@ export function parsePortRange(s: string): readonly [number, number] {
   return [min, max];
 }
 
+/** The admission plugins that may be enabled by name. */
+const OPTIONAL_PLUGINS = ['ServiceAccount'] as const;
+
+/** Parses --enable-admission-plugins into the plugins it names. */
+export function parseAdmissionPlugins(s: string | undefined): Set<(typeof OPTIONAL_PLUGINS)[number]> {
+  const out = new Set<(typeof OPTIONAL_PLUGINS)[number]>();
+  for (const name of (s ?? '').split(',').filter((n) => n !== '')) {
+    const known = OPTIONAL_PLUGINS.find((p) => p === name);
+    if (!known)
+      throw invalid(
+        '--enable-admission-plugins',
+        `unknown plugin "${name}"; known: ${OPTIONAL_PLUGINS.join(', ')}`,
+      );
+    out.add(known);
+  }
+  return out;
+}
+
 /** Starts the server from flags; with `log`, logs (request failures, tasks, repairs) go there. */
 export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.WritableStream): Promise<ApiServer> {
   const logger = log ? apiServerLogger(flags, log) : undefined;
   const { host, port } = parseHostPort(flags.listen ?? '127.0.0.1:6443', '--listen', {
     defaultHost: '0.0.0.0',
   });
+  const plugins = parseAdmissionPlugins(flags.enableAdmissionPlugins);
   const endpoints = (flags.etcdServers ?? '').split(',').filter((u) => u !== '');
   for (const u of endpoints) {
     if (!/^https?:\/\/[^/]+$/.test(u))
@@ -51,6 +72,7 @@ export async function startFromFlags(flags: ApiServerFlags, log?: NodeJS.Writabl
     port,
     ...(endpoints.length > 0 ? { store: withWatchCache(openEtcdStore({ endpoints })) } : {}),
     ...(flags.advertiseAddress ? { advertiseAddress: flags.advertiseAddress } : {}),
+    ...(plugins.has('ServiceAccount') ? { serviceAccountAdmission: true } : {}),
     ...(flags.serviceClusterIpRange ? { serviceClusterIpRange: flags.serviceClusterIpRange } : {}),
     ...(flags.serviceNodePortRange ? { nodePortRange: parsePortRange(flags.serviceNodePortRange) } : {}),
     ...(logger ? { onAddressRepair: (r: RepairReport) => logRepair(r, logger), logger } : {}),

@@ -86,6 +86,11 @@ export interface ApiServerOptions {
   readonly storageObjectsIntervalMs?: number;
   /** Where request failures of our own and failed maintenance tasks are logged (default: JSON lines on stderr). */
   readonly logger?: Logger;
+  /**
+   * Run the ServiceAccount admission plugin (pods get their service account's token volume);
+   * needs the controller manager's service accounts and `kube-root-ca.crt` ConfigMaps.
+   */
+  readonly serviceAccountAdmission?: boolean;
   /** The RBAC bootstrap policy installed at every start, add-only (default: `bootstrapPolicy()`). */
   readonly bootstrapPolicy?: () => BootstrapPolicy;
 }
@@ -124,7 +129,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   const store = options.store ?? openSqliteStore({ path: join(options.dataDir, 'state.db') });
   const resources = new ResourceRegistry();
   const crds = new CrdController(store, resources);
-  const admission = admissionPlugins(store);
+  const admission = admissionPlugins(store, { serviceAccount: options.serviceAccountAdmission === true });
   const rest = new RestStorage({
     admission: admission.admit,
     store,

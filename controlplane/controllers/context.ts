@@ -5,6 +5,7 @@
  */
 import type {
   ClusterRole,
+  ConfigMap,
   CronJob,
   DaemonSet,
   Deployment,
@@ -19,6 +20,7 @@ import type {
   PodDisruptionBudget,
   ReplicaSet,
   Service,
+  ServiceAccount,
 } from '../../lib/api/index.js';
 import {
   BY_NAMESPACE,
@@ -26,6 +28,7 @@ import {
   BY_OWNER,
   type Cache,
   clusterRolesResource,
+  configMapsResource,
   cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
@@ -43,6 +46,7 @@ import {
   podsResource,
   replicaSetsResource,
   SharedInformerFactory,
+  serviceAccountsResource,
   servicesResource,
 } from '../../lib/client/index.js';
 import {
@@ -86,6 +90,8 @@ export class SharedInformers {
   readonly namespaces: Informer<Namespace>;
   readonly clusterRoles: Informer<ClusterRole>;
   readonly podDisruptionBudgets: Informer<PodDisruptionBudget>;
+  readonly serviceAccounts: Informer<ServiceAccount>;
+  readonly configMaps: Informer<ConfigMap>;
 
   constructor(client: KubeClient, options: { readonly clock?: Clock; readonly logger?: Logger } = {}) {
     const f = new SharedInformerFactory(client, {
@@ -123,6 +129,8 @@ export class SharedInformers {
       resource: podDisruptionBudgetsResource,
       indexers: { [BY_NAMESPACE]: namespaceIndex },
     });
+    this.serviceAccounts = f.informerFor({ resource: serviceAccountsResource });
+    this.configMaps = f.informerFor({ resource: configMapsResource });
   }
 
   /** Runs every informer until `signal` aborts. */

@@ -96,8 +96,16 @@ export {
   replicaSetController,
 } from './replicaset.js';
 export {
+  desiredRootCa,
+  ROOT_CA_CONFIGMAP,
+  ROOT_CA_KEY,
+  type RootCaPublisherOptions,
+  rootCaPublisher,
+} from './root-ca-publisher.js';
+export {
   CONTROLLER_SA_NAMESPACE,
   ServiceAccountClients,
   type ServiceAccountClientsOptions,
 } from './sa-credentials.js';
 export { type Duplicate, findDuplicates, serviceRepairController } from './service-repair.js';
+export { DEFAULT_SERVICE_ACCOUNTS, serviceAccountController } from './serviceaccount.js';

@@ -22,8 +22,10 @@ import { type NamespaceControllerOptions, namespaceController } from './namespac
 import { type NodeIpamOptions, nodeIpamController } from './node-ipam.js';
 import { type NodeLifecycleOptions, nodeLifecycleController } from './node-lifecycle.js';
 import { replicaSetController } from './replicaset.js';
+import { rootCaPublisher } from './root-ca-publisher.js';
 import { ServiceAccountClients } from './sa-credentials.js';
 import { serviceRepairController } from './service-repair.js';
+import { serviceAccountController } from './serviceaccount.js';
 import { ttlAfterFinishedController } from './ttl-after-finished.js';
 
 /** Every controller, in start order. */
@@ -42,6 +44,8 @@ export const CONTROLLERS = [
   'namespace',
   'clusterroleaggregation',
   'disruption',
+  'serviceaccount',
+  'rootcacertpublisher',
 ] as const;
 /** Abort listeners a manager's signals may carry (informers, controllers, their waits). */
 const LISTENERS = 64;
@@ -71,6 +75,8 @@ export const CONTROLLER_SERVICE_ACCOUNT: Readonly<Record<ControllerName, string>
   namespace: 'namespace-controller',
   clusterroleaggregation: 'clusterrole-aggregation-controller',
   disruption: 'disruption-controller',
+  serviceaccount: 'service-account-controller',
+  rootcacertpublisher: 'root-ca-cert-publisher',
 };
 
 /** Leader election timing. */
@@ -105,6 +111,12 @@ export interface ControllerManagerOptions {
   readonly job?: JobControllerOptions;
   readonly cronJob?: CronJobControllerOptions;
   readonly namespace?: NamespaceControllerOptions;
+  /**
+   * The CA the root CA publisher puts in every namespace's `kube-root-ca.crt`, PEM
+   * (kube-controller-manager's --root-ca-file); default: the CA of `client`'s config. Without
+   * either the publisher does not run.
+   */
+  readonly rootCa?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -195,6 +207,8 @@ export class ControllerManager {
       clock: this.#clock,
     });
     const enabled = new Set(this.#o.controllers ?? CONTROLLERS);
+    const rootCa = this.#o.rootCa ?? this.#o.client.transport.config.ca?.toString('utf8');
+    if (rootCa === undefined) enabled.delete('rootcacertpublisher');
     const started: RunningController[] = [];
     const make: Record<ControllerName, (ctx: ControllerContext) => RunningController> = {
       deployment: (ctx) => deploymentController(ctx),
@@ -211,6 +225,8 @@ export class ControllerManager {
       clusterroleaggregation: (ctx) => clusterRoleAggregationController(ctx),
       namespace: (ctx) => namespaceController(ctx, this.#o.namespace ?? {}),
       disruption: (ctx) => disruptionController(ctx),
+      serviceaccount: (ctx) => serviceAccountController(ctx),
+      rootcacertpublisher: (ctx) => rootCaPublisher(ctx, { rootCa: rootCa ?? '' }),
     };
     try {
       for (const name of CONTROLLERS) if (enabled.has(name)) started.push(make[name](await contextFor(name)));

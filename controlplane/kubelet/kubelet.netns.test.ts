@@ -10,19 +10,24 @@
  * ConfigMap exists); a crashing container restarts into CrashLoopBackOff, its restart count
  * rising; a failing liveness probe restarts its container; a container over its memory limit
  * is OOMKilled; a SIGKILLed kubelet's successor leaves running containers alone; a deleted pod
- * is gone with its IP, its veth and its directory.
+ * is gone with its IP, its veth and its directory. The API server runs the ServiceAccount
+ * admission plugin and the controller manager its service account and root CA controllers, so
+ * every pod gets its API access volume: the token inside authenticates (TokenReview) as the
+ * pod's service account, ca.crt is the API server's CA, namespace its namespace.
  */
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ControllerManager } from '../../controlplane/controllers/index.js';
 import { BUSYBOX_IMAGE } from '../../lab/images/index.js';
 import type { ConfigMap, Container, Pod, Secret } from '../../lib/api/index.js';
 import { coreResources, defineResource, type KubeClient, podsResource } from '../../lib/client/index.js';
 import { createTcpServerIn, spawnInNetns } from '../../lib/netns/index.js';
 import { repoRoot } from '../../test/harness/cli.js';
 import { eventually, startTestEnv, type TestEnv } from '../../test/harness/cluster/env.js';
+import { type Running, runComponent } from '../../test/harness/cluster/run.js';
 import { startTestRuntime, type TestRuntime } from '../../test/harness/containerd.js';
 import { describeKernel } from '../../test/harness/kernel.js';
 import { addToken, kubeconfig, pkiFiles } from '../apiserver/pki.js';
@@ -35,6 +40,7 @@ describeKernel('the kubelet on a real API server and containerd', () => {
   let env: TestEnv;
   let rt: TestRuntime;
   let relay: Server;
+  let manager: Running<ControllerManager> | undefined;
   let client: KubeClient;
   let kubelet: ChildProcess | undefined;
   let kubeconfigFile = '';
@@ -124,8 +130,30 @@ describeKernel('the kubelet on a real API server and containerd', () => {
 
   beforeAll(async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run node scripts/build.mjs first`);
-    env = await startTestEnv();
+    env = await startTestEnv({ serviceAccountAdmission: true });
     client = env.newClient();
+    // The controllers every pod's API access volume needs: `default` and `kube-root-ca.crt`.
+    const managerClient = env.newClient();
+    manager = runComponent(
+      new ControllerManager({
+        client: managerClient,
+        leaderElection: false,
+        controllers: ['serviceaccount', 'rootcacertpublisher'],
+      }),
+      managerClient,
+    );
+    await eventually('default/default and kube-root-ca.crt', async () => {
+      const ns = '/api/v1/namespaces/default';
+      const found = await Promise.all(
+        [`${ns}/serviceaccounts/default`, `${ns}/configmaps/kube-root-ca.crt`].map((path) =>
+          client.requestJson({ method: 'GET', path }).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return found.every(Boolean);
+    });
     rt = await startTestRuntime({
       tag: 'kl',
       bridge: 'sykl0',
@@ -240,6 +268,7 @@ describeKernel('the kubelet on a real API server and containerd', () => {
   afterAll(async () => {
     await stopKubelet('SIGTERM');
     relay?.close();
+    await manager?.stop();
     client?.close();
     await rt?.stop();
     await env?.stop();
@@ -276,6 +305,33 @@ describeKernel('the kubelet on a real API server and containerd', () => {
     expect(await exec(web, ['cat', '/etc/secret/password'])).toBe('s3cret');
     expect(await exec(web, ['sh', '-c', 'echo x > /scratch/f && cat /scratch/f'])).toBe('x\n');
     expect(await exec(web, ['sh', '-c', 'echo x > /etc/config/new 2>&1 || echo read-only'])).toMatch(
+      /read-only/i,
+    );
+  }, 60_000);
+
+  it('mounts the service account token, the cluster CA and the namespace', async () => {
+    const web = await eventually('web Ready', async () => {
+      const p = await getPod('web');
+      return condition(p, 'Ready') === 'True' ? p : undefined;
+    });
+    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
+    expect(web.spec?.volumes?.some((v) => v.name.startsWith('kube-api-access-'))).toBe(true);
+    expect(await exec(web, ['cat', `${dir}/namespace`])).toBe('default');
+    expect(await exec(web, ['cat', `${dir}/ca.crt`])).toBe(
+      readFileSync(env.server.server.caCertPath, 'utf8'),
+    );
+    const token = await exec(web, ['cat', `${dir}/token`]);
+    const review = await client.requestJson<{
+      status: { authenticated?: boolean; user?: { username?: string } };
+    }>({
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/tokenreviews',
+      contentType: 'application/json',
+      body: JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } }),
+    });
+    expect(review.status.authenticated).toBe(true);
+    expect(review.status.user?.username).toBe('system:serviceaccount:default:default');
+    expect(await exec(web, ['sh', '-c', `echo x > ${dir}/token 2>&1 || echo read-only`])).toMatch(
       /read-only/i,
     );
   }, 60_000);

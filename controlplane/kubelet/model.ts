@@ -366,4 +366,8 @@ export function fnv32a(text: string): string {
 export interface PodConfigObjects {
   readonly configMaps: ReadonlyMap<string, Pick<ConfigMap, 'data' | 'binaryData'>>;
   readonly secrets: ReadonlyMap<string, Pick<Secret, 'data'>>;
+  /** Service-account tokens of projected volumes, by projected.ts `tokenKey`. */
+  readonly tokens?: ReadonlyMap<string, string>;
+  /** Why a token could not be had, by `tokenKey`. */
+  readonly tokenErrors?: ReadonlyMap<string, string>;
 }

@@ -1,6 +1,7 @@
 /**
- * The ConfigMaps and Secrets a pod refers to (env valueFrom, envFrom, configMap and secret
- * volumes), read by name. As `system:node:<name>` the Node authorizer lets the kubelet only
+ * The ConfigMaps and Secrets a pod refers to (env valueFrom, envFrom, configMap, secret and
+ * projected volumes), read by name, and the service-account tokens its projected volumes hold
+ * (token-source.ts). As `system:node:<name>` the Node authorizer lets the kubelet only
  * `get` the objects of pods bound to its node — never list or watch them all — so, like
  * upstream's configmap/secret managers in their TTL-cache mode, each object is fetched by name
  * and kept for a short time; a missing object is not cached (it may be created any moment).
@@ -8,6 +9,8 @@
 import type { ConfigMap, Secret } from '../../lib/api/index.js';
 import { coreResources, defineResource, isNotFound, type KubeClient } from '../../lib/client/index.js';
 import type { KubeletPod, PodConfigObjects } from './model.js';
+import type { TokenSpec } from './projected.js';
+import { TokenSource } from './token-source.js';
 import { podVolumes } from './volumes.js';
 
 /** The names of the ConfigMaps and Secrets `pod` refers to. */
@@ -27,8 +30,22 @@ export function referencedObjects(pod: KubeletPod): { configMaps: Set<string>; s
   for (const v of podVolumes(pod)) {
     if (v.source.kind === 'configMap') configMaps.add(v.source.name);
     if (v.source.kind === 'secret') secrets.add(v.source.name);
+    if (v.source.kind === 'projected')
+      for (const s of v.source.sources) {
+        if (s.kind === 'configMap') configMaps.add(s.name);
+        if (s.kind === 'secret') secrets.add(s.name);
+      }
   }
   return { configMaps, secrets };
+}
+
+/** The tokens the pod's projected volumes hold. */
+export function referencedTokens(pod: KubeletPod): TokenSpec[] {
+  const specs: TokenSpec[] = [];
+  for (const v of podVolumes(pod))
+    if (v.source.kind === 'projected')
+      for (const s of v.source.sources) if (s.kind === 'serviceAccountToken') specs.push(s.token);
+  return specs;
 }
 
 const configMapsResource = defineResource<ConfigMap>({ ...coreResources.configmaps });
@@ -52,14 +69,24 @@ export class PodObjects {
   readonly #now: () => number;
   readonly #configMaps = new Map<string, Cached<ConfigMap>>();
   readonly #secrets = new Map<string, Cached<Secret>>();
+  readonly #tokens: TokenSource;
 
   constructor(client: KubeClient, options: { readonly ttlMs?: number; readonly now?: () => number } = {}) {
     this.#client = client;
     this.#ttlMs = options.ttlMs ?? 10_000;
     this.#now = options.now ?? Date.now;
+    this.#tokens = new TokenSource(client, this.#now);
   }
 
-  /** The pod's ConfigMaps and Secrets that exist; other errors than NotFound throw. */
+  /** Forgets the tokens held for a pod that is gone. */
+  forget(uid: string): void {
+    this.#tokens.forget(uid);
+  }
+
+  /**
+   * The pod's ConfigMaps and Secrets that exist, and its tokens (a failed TokenRequest is in
+   * `tokenErrors`); other errors than NotFound throw.
+   */
   async forPod(pod: KubeletPod): Promise<PodConfigObjects> {
     const refs = referencedObjects(pod);
     const get = async <T>(
@@ -83,11 +110,17 @@ export class PodObjects {
     const opts = { namespace: pod.namespace };
     const cms = this.#client.resource(configMapsResource);
     const secrets = this.#client.resource(secretsResource);
-    const [c, s] = await Promise.all([
+    const [c, s, t] = await Promise.all([
       Promise.all([...refs.configMaps].map((n) => get(this.#configMaps, (x) => cms.get(x, opts), n))),
       Promise.all([...refs.secrets].map((n) => get(this.#secrets, (x) => secrets.get(x, opts), n))),
+      this.#tokens.forPod(pod, referencedTokens(pod)),
     ]);
     const present = <T>(e: [string, T] | undefined): e is [string, T] => e !== undefined;
-    return { configMaps: new Map(c.filter(present)), secrets: new Map(s.filter(present)) };
+    return {
+      configMaps: new Map(c.filter(present)),
+      secrets: new Map(s.filter(present)),
+      tokens: t.tokens,
+      tokenErrors: t.errors,
+    };
   }
 }

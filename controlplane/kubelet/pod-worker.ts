@@ -107,16 +107,20 @@ export class PodWorker {
 
     let actions: readonly KubeletAction[] = plan.actions;
     let failed = false;
-    if (live && actions.some((a) => a.kind === 'start-container' || a.kind === 'create-sandbox')) {
+    // Every sync of a live pod brings its volumes up to date (a renewed token, a changed
+    // ConfigMap); a failure holds back only what would start.
+    if (live) {
       try {
         setUpVolumes(pod, this.#o.rootDir, objects);
       } catch (err) {
-        failed = true;
         const message = messageOf(err);
         this.#o.log.warn('volume set-up failed', { pod: `${pod.namespace}/${pod.name}`, error: message });
-        for (const c of pod.containers)
-          this.reasons.set(uid, c.name, { reason: 'ContainerCreating', message });
-        actions = actions.filter((a) => a.kind !== 'start-container' && a.kind !== 'create-sandbox');
+        if (actions.some((a) => a.kind === 'start-container' || a.kind === 'create-sandbox')) {
+          failed = true;
+          for (const c of pod.containers)
+            this.reasons.set(uid, c.name, { reason: 'ContainerCreating', message });
+          actions = actions.filter((a) => a.kind !== 'start-container' && a.kind !== 'create-sandbox');
+        }
       }
     }
     let result: ApplyResult | undefined;
@@ -207,6 +211,7 @@ export class PodWorker {
   #forget(uid: string): void {
     this.reasons.remove(uid);
     this.#written.delete(uid);
+    this.#o.objects.forget(uid);
     for (const key of this.backoff.keys()) if (key.includes(`_${uid}_`)) this.backoff.delete(key);
     removePodDir(this.#o.rootDir, uid);
   }

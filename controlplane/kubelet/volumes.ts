@@ -1,9 +1,10 @@
 /**
- * The pod's volumes (upstream pkg/volume: emptydir, hostpath, configmap, secret, and
- * kubelet_pods.go makeMounts): the typed source of each `spec.volumes[]` entry, where it lives
- * on the node (`<rootDir>/pods/<uid>/volumes/kubernetes.io~<plugin>/<name>`, a hostPath's own
- * path), the files a configMap or secret volume projects (all keys or `items`, `defaultMode`
- * and per-item `mode`, secret data base64-decoded, `optional`), and a container's CRI mounts
+ * The pod's volumes (upstream pkg/volume: emptydir, hostpath, configmap, secret, projected,
+ * downwardapi, and kubelet_pods.go makeMounts): the typed source of each `spec.volumes[]`
+ * entry, where it lives on the node (`<rootDir>/pods/<uid>/volumes/kubernetes.io~<plugin>/<name>`,
+ * a hostPath's own path), the files a configMap or secret volume projects (all keys or `items`,
+ * `defaultMode` and per-item `mode`, secret data base64-decoded, `optional`; projected and
+ * downwardAPI files come from projected.ts), and a container's CRI mounts
  * from its `volumeMounts` (readOnly, subPath). Those are pure; `setUpVolumes` makes the
  * directories, checks hostPath types and writes projected files atomically (a new timestamped
  * directory swapped in through the `..data` symlink, as upstream's AtomicWriter), and
@@ -28,8 +29,24 @@ import {
 import { dirname, join, posix } from 'node:path';
 import type { Volume } from '../../lib/api/index.js';
 import type { MountInput } from '../../lib/cri/index.js';
-import { invalid, notFound } from '../../lib/errors/index.js';
+import { invalid } from '../../lib/errors/index.js';
 import type { ContainerSpec, KubeletPod, PodConfigObjects } from './model.js';
+import {
+  type DownwardItem,
+  downwardFiles,
+  downwardItems,
+  type KeyToPath,
+  keyToPaths,
+  objectFiles,
+  type ProjectedFile,
+  type ProjectionSource,
+  projectionFiles,
+  projectionSources,
+  record,
+  relativePath,
+} from './projected.js';
+
+export type { KeyToPath, ProjectedFile } from './projected.js';
 
 /** hostPath's `type` (core/v1 HostPathType); '' checks nothing. */
 export type HostPathType =
@@ -42,13 +59,6 @@ export type HostPathType =
   | 'CharDevice'
   | 'BlockDevice';
 
-/** One key projected into a configMap or secret volume. */
-export interface KeyToPath {
-  readonly key: string;
-  readonly path: string;
-  readonly mode?: number;
-}
-
 export type VolumeSource =
   | { readonly kind: 'emptyDir' }
   | { readonly kind: 'hostPath'; readonly path: string; readonly type: HostPathType }
@@ -58,7 +68,13 @@ export type VolumeSource =
       readonly items?: readonly KeyToPath[];
       readonly defaultMode: number;
       readonly optional: boolean;
-    };
+    }
+  | {
+      readonly kind: 'projected';
+      readonly sources: readonly ProjectionSource[];
+      readonly defaultMode: number;
+    }
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardItem[]; readonly defaultMode: number };
 
 /** A volume of the pod with its typed source. */
 export interface PodVolume {
@@ -66,13 +82,7 @@ export interface PodVolume {
   readonly source: VolumeSource;
 }
 
-/** A projected file's bytes and mode. */
-export interface ProjectedFile {
-  readonly data: Buffer;
-  readonly mode: number;
-}
-
-/** The default file mode of configMap and secret volumes (0644). */
+/** The default file mode of configMap, secret, projected and downwardAPI volumes (0644). */
 export const DEFAULT_MODE = 0o644;
 
 const HOST_PATH_TYPES = new Set<string>([
@@ -86,29 +96,7 @@ const HOST_PATH_TYPES = new Set<string>([
   'BlockDevice',
 ]);
 
-const record = (v: unknown): Readonly<Record<string, unknown>> | undefined =>
-  v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-
-/** A relative path without `..` elements (items' paths, subPath). */
-function relativePath(field: string, path: string): string {
-  const parts = path.split('/');
-  if (path === '' || path.startsWith('/') || parts.includes('..'))
-    throw invalid(field, `must be a relative path without "..", got "${path}"`);
-  return posix.normalize(path);
-}
-
-function keyToPaths(field: string, v: unknown): KeyToPath[] | undefined {
-  if (!Array.isArray(v)) return undefined;
-  return v.map((item, i) => {
-    const o = record(item) ?? {};
-    const mode = typeof o.mode === 'number' ? o.mode : undefined;
-    return {
-      key: String(o.key ?? ''),
-      path: relativePath(`${field}.items[${i}].path`, String(o.path ?? '')),
-      ...(mode !== undefined ? { mode } : {}),
-    };
-  });
-}
+const modeOf = (v: unknown): number => (typeof v === 'number' ? v : DEFAULT_MODE);
 
 /** The typed source of `spec.volumes[i]`; an unsupported source throws naming the volume. */
 export function volumeSource(v: Volume, index: number): VolumeSource {
@@ -130,10 +118,24 @@ export function volumeSource(v: Volume, index: number): VolumeSource {
       kind,
       name: String((kind === 'secret' ? o.secretName : o.name) ?? ''),
       ...(items ? { items } : {}),
-      defaultMode: typeof o.defaultMode === 'number' ? o.defaultMode : DEFAULT_MODE,
+      defaultMode: modeOf(o.defaultMode),
       optional: o.optional === true,
     };
   }
+  const projected = record(v.projected);
+  if (projected)
+    return {
+      kind: 'projected',
+      sources: projectionSources(`${field}.projected`, projected.sources),
+      defaultMode: modeOf(projected.defaultMode),
+    };
+  const downward = record(v.downwardAPI);
+  if (downward)
+    return {
+      kind: 'downwardAPI',
+      items: downwardItems(`${field}.downwardAPI`, downward.items),
+      defaultMode: modeOf(downward.defaultMode),
+    };
   const named = Object.keys(v).filter((k) => k !== 'name');
   throw invalid(field, `volume "${v.name}": unsupported volume source ${named.join(', ') || '(none)'}`);
 }
@@ -152,6 +154,8 @@ const PLUGIN_DIRS = {
   emptyDir: 'kubernetes.io~empty-dir',
   configMap: 'kubernetes.io~configmap',
   secret: 'kubernetes.io~secret',
+  projected: 'kubernetes.io~projected',
+  downwardAPI: 'kubernetes.io~downward-api',
 } as const;
 
 /** Where a volume is on the node. */
@@ -162,7 +166,7 @@ export function volumePath(rootDir: string, uid: string, v: PodVolume): string {
 
 /**
  * The container's CRI mounts (makeMounts): each volumeMount's volume, or the subPath inside
- * it; configMap and secret volumes are always read-only.
+ * it; configMap, secret, projected and downwardAPI volumes are always read-only.
  */
 export function containerMounts(
   pod: Pick<KubeletPod, 'uid' | 'volumes'>,
@@ -176,7 +180,7 @@ export function containerMounts(
     if (!v) throw invalid(`${field}.name`, `no volume "${m.name}" in the pod`);
     const base = volumePath(rootDir, pod.uid, v);
     const hostPath = m.subPath ? join(base, relativePath(`${field}.subPath`, m.subPath)) : base;
-    const readonly = m.readOnly === true || v.source.kind === 'configMap' || v.source.kind === 'secret';
+    const readonly = m.readOnly === true || (v.source.kind !== 'emptyDir' && v.source.kind !== 'hostPath');
     return { containerPath: m.mountPath, hostPath, readonly };
   });
 }
@@ -189,38 +193,18 @@ export function projectedFiles(
   source: Extract<VolumeSource, { kind: 'configMap' | 'secret' }>,
   objects: PodConfigObjects,
 ): Map<string, ProjectedFile> | undefined {
-  const what = source.kind === 'configMap' ? 'configmap' : 'secret';
-  const data = new Map<string, Buffer>();
-  if (source.kind === 'configMap') {
-    const cm = objects.configMaps.get(source.name);
-    if (!cm) {
-      if (source.optional) return undefined;
-      throw notFound(what, source.name);
-    }
-    for (const [k, v] of Object.entries(cm.data ?? {})) data.set(k, Buffer.from(v, 'utf8'));
-    for (const [k, v] of Object.entries(cm.binaryData ?? {})) data.set(k, Buffer.from(v, 'base64'));
-  } else {
-    const secret = objects.secrets.get(source.name);
-    if (!secret) {
-      if (source.optional) return undefined;
-      throw notFound(what, source.name);
-    }
-    for (const [k, v] of Object.entries(secret.data ?? {})) data.set(k, Buffer.from(v, 'base64'));
-  }
-  const files = new Map<string, ProjectedFile>();
-  if (!source.items) {
-    for (const [k, v] of data) files.set(k, { data: v, mode: source.defaultMode });
-    return files;
-  }
-  for (const item of source.items) {
-    const v = data.get(item.key);
-    if (v === undefined) {
-      if (source.optional) continue;
-      throw invalid(`${what} "${source.name}"`, `references non-existent key ${item.key}`);
-    }
-    files.set(item.path, { data: v, mode: item.mode ?? source.defaultMode });
-  }
-  return files;
+  return objectFiles(source, objects, source.defaultMode);
+}
+
+/** Every file a volume with projected content holds (configMap, secret, projected, downwardAPI). */
+export function volumeFiles(
+  source: Exclude<VolumeSource, { kind: 'emptyDir' | 'hostPath' }>,
+  pod: KubeletPod,
+  objects: PodConfigObjects,
+): Map<string, ProjectedFile> {
+  if (source.kind === 'projected') return projectionFiles(source.sources, pod, objects, source.defaultMode);
+  if (source.kind === 'downwardAPI') return downwardFiles(source.items, pod, source.defaultMode);
+  return projectedFiles(source, objects) ?? new Map();
 }
 
 /** Checks (and for the *OrCreate types makes) a hostPath volume's path. */
@@ -319,7 +303,8 @@ export function writeProjected(dir: string, files: ReadonlyMap<string, Projected
 
 /**
  * Makes every volume of the pod ready before its containers start (upstream
- * WaitForAttachAndMount): emptyDir directories, hostPath checks, configMap and secret files.
+ * WaitForAttachAndMount): emptyDir directories, hostPath checks, and the files of configMap,
+ * secret, projected and downwardAPI volumes (rewritten only when they changed, e.g. a token).
  * Throws the first failure, naming the volume.
  */
 export function setUpVolumes(pod: KubeletPod, rootDir: string, objects: PodConfigObjects): void {
@@ -328,10 +313,13 @@ export function setUpVolumes(pod: KubeletPod, rootDir: string, objects: PodConfi
     try {
       const s = v.source;
       if (s.kind === 'emptyDir') {
-        mkdirSync(path, { recursive: true });
-        chmodSync(path, 0o777);
+        // Made once: later syncs leave what the containers did to it alone.
+        if (!existsSync(path)) {
+          mkdirSync(path, { recursive: true });
+          chmodSync(path, 0o777);
+        }
       } else if (s.kind === 'hostPath') checkHostPath(s.path, s.type);
-      else writeProjected(path, projectedFiles(s, objects) ?? new Map());
+      else writeProjected(path, volumeFiles(s, pod, objects));
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       throw invalid(`volume "${v.name}"`, `MountVolume.SetUp failed: ${message}`);

@@ -74,6 +74,7 @@ export { type Cache, IndexedStore, type IndexFunc, namespaceIndex } from './stor
 export { type HttpRequest, type HttpResponse, Transport, type TransportOptions } from './transport.js';
 export {
   clusterRolesResource,
+  configMapsResource,
   cronJobsResource,
   daemonSetsResource,
   deploymentsResource,
@@ -87,6 +88,7 @@ export {
   podsResource,
   priorityClassesResource,
   replicaSetsResource,
+  serviceAccountsResource,
   servicesResource,
 } from './typed-resources.js';
 export { parseWatchEvent, readWatchStream } from './watch.js';

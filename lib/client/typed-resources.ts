@@ -5,6 +5,7 @@
 
 import type {
   ClusterRole,
+  ConfigMap,
   CronJob,
   DaemonSet,
   Deployment,
@@ -19,6 +20,7 @@ import type {
   PriorityClass,
   ReplicaSet,
   Service,
+  ServiceAccount,
 } from '../api/index.js';
 import { coreResources, defineResource } from './resource.js';
 
@@ -30,6 +32,16 @@ export const podsResource = defineResource<Pod>({ ...coreResources.pods });
 export const nodesResource = defineResource<Node>({ ...coreResources.nodes });
 /** core/v1 services. */
 export const servicesResource = defineResource<Service>({ ...coreResources.services });
+/** core/v1 configmaps. */
+export const configMapsResource = defineResource<ConfigMap>({ ...coreResources.configmaps });
+/** core/v1 serviceaccounts. */
+export const serviceAccountsResource = defineResource<ServiceAccount>({
+  group: '',
+  version: 'v1',
+  plural: 'serviceaccounts',
+  kind: 'ServiceAccount',
+  namespaced: true,
+});
 /** core/v1 events. */
 export const eventsResource = defineResource<KubeEvent>({
   group: '',

@@ -38,6 +38,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS = [
   'namespace-controller',
   'node-controller',
   'replicaset-controller',
+  'root-ca-cert-publisher',
   'service-account-controller',
   'ttl-after-finished-controller',
 ] as const;
@@ -132,6 +133,7 @@ function controllerRoleRules(): Record<(typeof CONTROLLER_SERVICE_ACCOUNTS)[numb
       rule(['list', 'watch', 'patch', 'create', 'delete'], [CORE], ['pods']),
       eventsRule(),
     ],
+    'root-ca-cert-publisher': [rule(['create', 'update'], [CORE], ['configmaps']), eventsRule()],
     'service-account-controller': [rule(['create'], [CORE], ['serviceaccounts']), eventsRule()],
     'ttl-after-finished-controller': [
       rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']),
