@@ -10,32 +10,17 @@
  * background once 80 % of their life has passed (upstream renews with 20 % leeway); a failed
  * renewal is retried every `retryMs` while the old token still works.
  */
-import type { KubeObject, ServiceAccount } from '../../lib/api/index.js';
+import type { TokenRequest } from '../../lib/api/index.js';
 import {
-  defineResource,
   isAlreadyExists,
   isNotFound,
   KubeClient,
   type RestConfig,
+  serviceAccountsResource,
 } from '../../lib/client/index.js';
 import { messageOf } from '../../lib/errors/index.js';
 import type { Logger } from '../../lib/obs/index.js';
 import { type Clock, realClock, type TimerHandle } from '../../lib/reconcile/index.js';
-
-/** core/v1 serviceaccounts. */
-const serviceAccountsResource = defineResource<ServiceAccount>({
-  group: '',
-  version: 'v1',
-  plural: 'serviceaccounts',
-  kind: 'ServiceAccount',
-  namespaced: true,
-});
-
-/** authentication.k8s.io/v1 TokenRequest as sent and as answered. */
-interface TokenRequest extends KubeObject {
-  spec: { audiences?: string[]; expirationSeconds?: number };
-  status?: { token?: string; expirationTimestamp?: string };
-}
 
 /** The namespace controller service accounts live in. */
 export const CONTROLLER_SA_NAMESPACE = 'kube-system';

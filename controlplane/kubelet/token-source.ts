@@ -5,30 +5,11 @@
  * per pod, audience and lifetime, and asks again once 80 % of its life has passed — checked on
  * every pod sync, so the volume's file is rewritten with the fresh token well before expiry.
  */
-import type { KubeObject, ServiceAccount } from '../../lib/api/index.js';
-import { defineResource, type KubeClient } from '../../lib/client/index.js';
+import type { TokenRequest } from '../../lib/api/index.js';
+import { type KubeClient, serviceAccountsResource } from '../../lib/client/index.js';
 import { messageOf } from '../../lib/errors/index.js';
 import type { KubeletPod } from './model.js';
 import { type TokenSpec, tokenKey } from './projected.js';
-
-/** core/v1 serviceaccounts. */
-const serviceAccountsResource = defineResource<ServiceAccount>({
-  group: '',
-  version: 'v1',
-  plural: 'serviceaccounts',
-  kind: 'ServiceAccount',
-  namespaced: true,
-});
-
-/** authentication.k8s.io/v1 TokenRequest as sent and as answered. */
-interface TokenRequest extends KubeObject {
-  spec: {
-    audiences: string[];
-    expirationSeconds: number;
-    boundObjectRef?: { apiVersion: string; kind: string; name: string; uid: string };
-  };
-  status?: { token?: string; expirationTimestamp?: string };
-}
 
 /** A pod's tokens and why any are missing, both by tokenKey. */
 export interface PodTokens {

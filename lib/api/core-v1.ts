@@ -341,6 +341,16 @@ export interface ServiceAccount extends KubeObject {
   automountServiceAccountToken?: boolean;
 }
 
+/** authentication.k8s.io/v1 TokenRequest (POST serviceaccounts/NAME/token), as sent and as answered. */
+export interface TokenRequest extends KubeObject {
+  spec: {
+    audiences?: string[];
+    expirationSeconds?: number;
+    boundObjectRef?: { apiVersion: string; kind: string; name: string; uid: string };
+  };
+  status?: { token?: string; expirationTimestamp?: string };
+}
+
 /** core/v1 Event. */
 export interface Event extends KubeObject {
   involvedObject: ObjectReference;
