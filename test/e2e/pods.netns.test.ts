@@ -413,15 +413,20 @@ spec:
         .filter((l) => l !== '')
         .map((l) => (l.split(': ')[1] ?? '').replace(/@.*/, ''));
     expect(readdirSync(store)).toContain(ip);
-    const portsBefore = await ports();
+    // The pod's veth on the node: the link whose index is the pod's eth0 peer (iflink). The
+    // Deployment's replacement may add a veth of its own meanwhile, so the check is by name.
+    const iflink = (await ok(['exec', name, '-n', NS, '--', 'cat', '/sys/class/net/eth0/iflink'])).trim();
+    const links = (await nodeExec(node, ['ip', '-o', 'link', 'show'])).stdout.split('\n');
+    const veth = links
+      .find((l) => l.startsWith(`${iflink}: `))
+      ?.split(': ')[1]
+      ?.replace(/@.*/, '');
+    expect(veth).toMatch(/^veth/);
+    expect(await ports()).toContain(veth);
     await ok(['delete', 'pod', name, '-n', NS, '--wait=true']);
-    await eventually('the IP released and the veth gone', async () => {
-      if (readdirSync(store).includes(ip)) return undefined;
-      const after = await ports();
-      return after.length === portsBefore.length - 1 ? after : undefined;
-    });
-    const after = await ports();
-    for (const port of after) expect(portsBefore).toContain(port);
+    await eventually('the IP released and the veth gone', async () =>
+      readdirSync(store).includes(ip) || (await ports()).includes(veth as string) ? undefined : true,
+    );
     // The Deployment replaces it.
     await ok(['rollout', 'status', 'deployment/web', '-n', NS, '--timeout=120s']);
   }, 180_000);
