@@ -221,6 +221,15 @@ describeKernel('the kubelet streaming bridges on a real containerd', () => {
     expect(r.status).toEqual({ exitCode: 0 });
   }, 30_000);
 
+  it('starts a tty whose client sends no size once the wait for one is over', async () => {
+    const started = Date.now();
+    const r = await exec(query(['echo', 'hi'], ['output', 'tty', 'error']));
+    expect(r.stdout).toBe('hi\r\n');
+    expect(r.status).toEqual({ exitCode: 0 });
+    // containerd holds a tty exec until the resize stream exists; the bridge opens it after 1 s.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+  }, 30_000);
+
   it("attaches to a container's output; the client leaving ends the session", async () => {
     const ws = await connectWebSocket({
       secure: false,
